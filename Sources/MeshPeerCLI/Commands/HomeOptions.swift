@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import MeshCore
+
+/// Options every command that touches the data directory shares.
+struct HomeOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (default: $MESHPEER_HOME or ~/.meshpeer).")
+    var home: String?
+
+    @Option(
+        name: .long,
+        help: "Read the key passphrase from this file (first line) instead of MESHPEER_PASSPHRASE or a prompt."
+    )
+    var passphraseFile: String?
+
+    var keystore: Keystore {
+        Keystore(home: Keystore.resolveHome(explicit: home, environment: ProcessInfo.processInfo.environment))
+    }
+
+    /// The passphrase from --passphrase-file, then MESHPEER_PASSPHRASE, then (on a terminal) a prompt.
+    func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
+        if let passphraseFile {
+            var bytes = try SecureFile.readPrivate(at: passphraseFile, maximumByteCount: 4096)
+            defer { secureZero(&bytes) }
+            let line = bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+            return try nonEmpty(SecureBytes(line))
+        }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["MESHPEER_PASSPHRASE"] {
+            return try nonEmpty(SecureBytes(Array(fromEnvironment.utf8)))
+        }
+        guard isatty(STDIN_FILENO) != 0 else { return nil }
+        let first = try TerminalPrompt.readSecret(prompt)
+        if confirm {
+            let second = try TerminalPrompt.readSecret("Repeat passphrase: ")
+            guard first.constantTimeEquals(second) else {
+                throw CLIError("the two passphrases differ; nothing was written")
+            }
+        }
+        return try nonEmpty(first)
+    }
+
+    private func nonEmpty(_ secret: SecureBytes) throws -> SecureBytes {
+        guard secret.count > 0 else { throw CLIError("the passphrase is empty") }
+        return secret
+    }
+}
+
+/// A failure the CLI reports as one line on stderr with a non-zero exit status.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import MeshPeer
+
+@main
+struct MeshPeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meshpeer",
+        abstract: "A peer node for the agent mesh: identity, discovery, private messaging.",
+        discussion: """
+            Each agent runs one node. Its keys live in the data directory (~/.meshpeer, or --home, or \
+            MESHPEER_HOME) and never leave the machine.
+            """,
+        version: "meshpeer \(MeshPeerVersion.string) (protocol v\(MeshPeerVersion.protocolVersion))",
+        subcommands: [InitCommand.self, IdCommand.self, DIDCommand.self]
+    )
+}

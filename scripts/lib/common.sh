@@ -1,0 +1,38 @@
+# Shared helpers for scripts/*. Source it; do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export ROOT
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages every build needs, and the extra ones tests need.
+BUILD_PACKAGES=(libsodium-dev libsqlite3-dev libminiupnpc-dev pkg-config)
+TEST_PACKAGES=(python3 python3-venv)
+
+_apt_updated=0
+# ensure_packages PKG...: installs whichever of PKG are missing (root or sudo needed only when something is).
+ensure_packages() {
+    local missing=()
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+        sudo=(sudo)
+    fi
+    log "installing ${missing[*]}"
+    if [ "$_apt_updated" -eq 0 ]; then
+        "${sudo[@]}" apt-get update -qq
+        _apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_swift() {
+    command -v swift >/dev/null || die "Swift 6.2 or newer must be on PATH (https://www.swift.org/install/linux/)"
+}
