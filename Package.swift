@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshPeerCLITests",
-            dependencies: ["MeshCore"],
+            dependencies: ["MeshCore", "MeshPeerCLI"],
             swiftSettings: strict
         ),
     ]

@@ -1,17 +1,17 @@
 /// The envelope every MeshPeer binary message travels in.
 ///
 /// ```
-/// 0      1      2      3      4      5      6      7      8
-/// +------+------+------+------+------+------+------+------+------ ... ------+
-/// | 'M'  | 'P'  | ver  | type (u16 BE) | payload length (u32 BE) | payload   |
-/// +------+------+------+------+------+------+------+------+------ ... ------+
+/// byte   0      1      2      3      4      5      6      7      8      9
+///        +------+------+------+------+------+------+------+------+------+------ ... ------+
+///        | 'M'  | 'P'  | ver  | type (u16 BE) | payload length (u32 BE)   | payload         |
+///        +------+------+------+------+------+------+------+------+------+------ ... ------+
 /// ```
 /// The magic lets a shared UDP port tell MeshPeer frames from STUN (whose first two bits are zero and whose
 /// bytes 4-7 are the magic cookie) at a glance. See docs/protocol.md for the registry of types.
 public struct Frame: Hashable, Sendable {
     public static let magic: [UInt8] = [0x4D, 0x50]  // "MP"
     public static let currentVersion: UInt8 = 1
-    public static let headerByteCount = 8
+    public static let headerByteCount = 9
     /// The hard ceiling on any payload: one message is at most 1 MiB plus framing overhead.
     public static let absoluteMaximumPayload = 1_048_576 + 4_096
 
