@@ -7,7 +7,7 @@ public enum Ed25519 {
     public static let signatureByteCount = Int(crypto_sign_BYTES)
 
     /// A signing key. The 32-byte seed is the secret that gets stored; libsodium's 64-byte expanded key is kept
-    /// beside it in guarded memory.
+    /// beside it in zeroed-on-release memory.
     public struct PrivateKey: Sendable {
         let expanded: SecureBytes
         public let publicKey: PublicKey
@@ -45,7 +45,7 @@ public enum Ed25519 {
             publicKey = try PublicKey(rawRepresentation: publicBytes)
         }
 
-        /// The seed, still in guarded memory, for the keystore.
+        /// The seed, still in zeroed-on-release memory, for the keystore.
         public var seed: SecureBytes {
             expanded.withUnsafeBytes { SecureBytes($0.prefix(Ed25519.seedByteCount)) }
         }

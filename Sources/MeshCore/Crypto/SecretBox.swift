@@ -23,7 +23,7 @@ public enum SecretBox {
         return output
     }
 
-    /// Decrypts straight into guarded memory.
+    /// Decrypts straight into zeroed-on-release memory.
     public static func open(_ sealed: [UInt8], key: SecureBytes, nonce: [UInt8]) throws -> SecureBytes {
         try check(key: key, nonce: nonce)
         guard sealed.count >= tagByteCount else {

@@ -17,7 +17,7 @@ extension RandomSource {
         return result
     }
 
-    /// Random bytes that go straight into guarded memory (for keys and seeds).
+    /// Random bytes that go straight into zeroed-on-release memory (for keys and seeds).
     public mutating func secureBytes(count: Int) -> SecureBytes {
         var copy = self
         let secret = SecureBytes(count: count) { copy.fill($0) }
