@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "meshbench", targets: ["MeshBench"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
+        .library(name: "DirectPath", targets: ["DirectPath"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DirectPath",
+            dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "RelayFallback",
             dependencies: ["MeshCore"],
             swiftSettings: strict
@@ -97,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DirectPathTests",
+            dependencies: ["DirectPath", "MeshCore"],
             swiftSettings: strict
         ),
         .testTarget(

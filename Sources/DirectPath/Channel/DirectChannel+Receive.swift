@@ -1,0 +1,116 @@
+import MeshCore
+
+extension DirectChannel {
+    /// The largest datagram we read at all; anything bigger is malformed before any work is done.
+    static let maximumDatagram = 65_507
+
+    /// Authenticates and processes one received datagram. Forged, replayed and malformed datagrams are dropped and
+    /// counted; none of them changes any state the application can observe.
+    public mutating func handleDatagram(_ datagram: [UInt8], now: Timestamp) -> DatagramVerdict {
+        guard !isClosed else { return .dropped(.closed) }
+        let header: (channelID: UInt64, packetNumber: UInt64)
+        do {
+            header = try PacketProtection.peek(datagram, maximumDatagram: DirectChannel.maximumDatagram)
+        } catch {
+            statistics.droppedMalformed += 1
+            return .dropped(.malformed)
+        }
+        guard header.channelID == localChannelID else {
+            statistics.droppedWrongChannel += 1
+            return .dropped(.wrongChannel)
+        }
+        let packetNumber = header.packetNumber
+        guard !received.isDuplicate(packetNumber) else {
+            statistics.droppedReplayed += 1
+            return .dropped(.replayed)
+        }
+        let frames: [PacketFrame]
+        do {
+            frames = try PacketFrame.decodeAll(protection.open(datagram, packetNumber: packetNumber))
+        } catch is CryptoError {
+            statistics.droppedForged += 1
+            return .dropped(.forged)
+        } catch {
+            // Authentic but undecodable: the peer is broken. Drop the packet; the peer will be told by CLOSE.
+            statistics.droppedMalformed += 1
+            close(code: 1, reason: "malformed frame", now: now)
+            return .dropped(.malformed)
+        }
+        let isNewest = received.largest.map { packetNumber > $0 } ?? true
+        statistics.datagramsReceived += 1
+        lastReceivedAt = now
+        received.record(packetNumber, ackEliciting: frames.contains { $0.isAckEliciting }, now: now)
+        for frame in frames where !isClosed {
+            process(frame, now: now)
+        }
+        return .accepted(packetNumber: packetNumber, isNewest: isNewest)
+    }
+
+    private mutating func process(_ frame: PacketFrame, now: Timestamp) {
+        switch frame {
+        case .padding, .ping:
+            break
+        case .ack(let ack):
+            processAck(ack, now: now)
+        case .stream(let offset, let data):
+            do {
+                for message in try receiveStream.receive(offset: offset, data: data) {
+                    statistics.messagesDelivered += 1
+                    emit(.message(message))
+                }
+                statistics.bytesDroppedBeyondWindow = receiveStream.droppedBeyondWindow
+            } catch {
+                close(code: 2, reason: "message over the size limit", now: now)
+                finish(.protocolViolation("peer sent a message over \(configuration.maximumMessage) bytes"))
+            }
+        case .close(let code, let reason):
+            finish(.peer(code: code, reason: reason))
+        }
+    }
+
+    private mutating func processAck(_ ack: AckFrame, now: Timestamp) {
+        guard ack.largest < nextPacketNumber else {
+            finish(.protocolViolation("peer acknowledged packet \(ack.largest), which was never sent"))
+            return
+        }
+        peerStreamLimit = max(peerStreamLimit, ack.maxStreamOffset)
+        let outcome = sent.onAck(ack, now: now, lossDelay: rtt.lossDelay)
+        if let sample = outcome.rttSample {
+            let reportedDelay = Duration.microseconds(Int64(ack.delayMicroseconds))
+            rtt.addSample(sample, ackDelay: min(reportedDelay, configuration.maxAckDelay))
+        }
+        for packet in outcome.acked {
+            congestion.onPacketAcked(bytes: packet.size, sentAt: packet.sentAt, countsInFlight: packet.isAckEliciting)
+            for range in packet.streamRanges { sendStream.onAcknowledged(range) }
+            if packet.isMTUProbe {
+                datagramSize = configuration.probeDatagramSize
+                congestion.maxDatagramSize = datagramSize
+                mtuProbe = .done
+                emit(.datagramSizeIncreased(datagramSize))
+            }
+        }
+        if !outcome.acked.isEmpty { ptoCount = 0 }
+        handleLost(outcome.lost, now: now)
+        let total = Double(outcome.acked.count + outcome.lost.count)
+        if total > 0 { lossRate = lossRate * 0.9 + 0.1 * Double(outcome.lost.count) / total }
+    }
+
+    mutating func handleLost(_ packets: [SentPacketTracker.SentPacket], now: Timestamp) {
+        for packet in packets {
+            if packet.isMTUProbe {
+                // Too big for the path: stay at the current size. Not a congestion signal.
+                mtuProbe = .done
+                congestion.onPacketDiscarded(bytes: packet.size, countsInFlight: packet.isAckEliciting)
+                continue
+            }
+            statistics.packetsLost += 1
+            congestion.onPacketLost(
+                bytes: packet.size,
+                sentAt: packet.sentAt,
+                countsInFlight: packet.isAckEliciting,
+                now: now
+            )
+            for range in packet.streamRanges { sendStream.onLost(range) }
+        }
+    }
+}

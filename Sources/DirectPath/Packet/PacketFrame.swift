@@ -1,0 +1,127 @@
+import MeshCore
+
+/// The frames inside a direct-path packet's encrypted payload (QUIC's shape, trimmed to what we need).
+///
+/// ```
+/// 0x00 PADDING   (the rest of the payload is zeros)
+/// 0x01 ACK       largest u64 | ack delay µs u32 | range count u8 (1...32) | ranges: start u64, end u64 (descending)
+///                | receive window: max stream offset u64
+/// 0x02 STREAM    offset u64 | length u16 | bytes
+/// 0x03 PING      (ack-eliciting, nothing else)
+/// 0x04 CLOSE     code u16 | reason (u8 length, UTF-8)
+/// ```
+enum PacketFrame: Equatable, Sendable {
+    case padding(Int)
+    case ack(AckFrame)
+    case stream(offset: UInt64, data: [UInt8])
+    case ping
+    case close(code: UInt16, reason: String)
+
+    static let maximumAckRanges = 32
+    static let maximumStreamChunk = Int(UInt16.max)
+
+    /// Frames that oblige the peer to acknowledge the packet.
+    var isAckEliciting: Bool {
+        switch self {
+        case .padding, .ack: false
+        case .stream, .ping, .close: true
+        }
+    }
+
+    func encode(to writer: inout WireWriter) {
+        switch self {
+        case .padding(let count):
+            writer.write(raw: [UInt8](repeating: 0, count: count))
+        case .ack(let ack):
+            writer.write(UInt8(0x01))
+            writer.write(ack.largest)
+            writer.write(ack.delayMicroseconds)
+            writer.writeCount(ack.ranges.count, .uint8)
+            for range in ack.ranges {
+                writer.write(range.lowerBound)
+                writer.write(range.upperBound)
+            }
+            writer.write(ack.maxStreamOffset)
+        case .stream(let offset, let data):
+            writer.write(UInt8(0x02))
+            writer.write(offset)
+            writer.writeLengthPrefixed(data, .uint16)
+        case .ping:
+            writer.write(UInt8(0x03))
+        case .close(let code, let reason):
+            writer.write(UInt8(0x04))
+            writer.write(code)
+            writer.writeString(String(reason.utf8.prefix(200)) ?? "", .uint8)
+        }
+    }
+
+    /// Decodes every frame in a payload. Malformed payloads are errors; the packet is dropped whole.
+    static func decodeAll(_ bytes: [UInt8]) throws -> [PacketFrame] {
+        var reader = WireReader(bytes)
+        var frames: [PacketFrame] = []
+        while !reader.isAtEnd {
+            let start = reader.position
+            let type = try reader.readUInt8()
+            switch type {
+            case 0x00:
+                let padding = reader.remaining + 1
+                _ = try reader.readBytes(reader.remaining)
+                frames.append(.padding(padding))
+            case 0x01:
+                frames.append(.ack(try AckFrame(from: &reader)))
+            case 0x02:
+                let offset = try reader.readUInt64()
+                let data = try reader.readLengthPrefixed(.uint16, maximum: maximumStreamChunk)
+                guard offset <= UInt64.max - UInt64(data.count) else {
+                    throw WireError(.invalidValue, at: start, "stream offset overflows")
+                }
+                frames.append(.stream(offset: offset, data: data))
+            case 0x03:
+                frames.append(.ping)
+            case 0x04:
+                let code = try reader.readUInt16()
+                frames.append(.close(code: code, reason: try reader.readString(.uint8, maximum: 255)))
+            default:
+                throw WireError(.unknownType, at: start, "unknown direct-path frame type \(type)")
+            }
+            // A packet holds at most a handful of frames; a flood of tiny ones is hostile.
+            guard frames.count <= 64 else { throw WireError(.oversize, at: start, "too many frames in one packet") }
+        }
+        return frames
+    }
+}
+
+/// Acknowledged packet-number ranges, newest first, plus the receiver's flow-control limit.
+struct AckFrame: Equatable, Sendable {
+    var largest: UInt64
+    var delayMicroseconds: UInt32
+    var ranges: [Range<UInt64>]
+    var maxStreamOffset: UInt64
+
+    init(largest: UInt64, delayMicroseconds: UInt32, ranges: [Range<UInt64>], maxStreamOffset: UInt64) {
+        self.largest = largest
+        self.delayMicroseconds = delayMicroseconds
+        self.ranges = ranges
+        self.maxStreamOffset = maxStreamOffset
+    }
+
+    init(from reader: inout WireReader) throws {
+        let start = reader.position
+        largest = try reader.readUInt64()
+        delayMicroseconds = try reader.readUInt32()
+        let count = try reader.readCount(.uint8, maximum: PacketFrame.maximumAckRanges)
+        guard count >= 1 else { throw WireError(.invalidValue, at: start, "an ACK needs at least one range") }
+        ranges = []
+        var previousLower = UInt64.max
+        for _ in 0..<count {
+            let lower = try reader.readUInt64()
+            let upper = try reader.readUInt64()
+            guard lower < upper, upper <= previousLower, upper <= largest &+ 1 else {
+                throw WireError(.invalidValue, at: start, "ACK ranges must be non-empty, descending and below largest")
+            }
+            ranges.append(lower..<upper)
+            previousLower = lower
+        }
+        maxStreamOffset = try reader.readUInt64()
+    }
+}

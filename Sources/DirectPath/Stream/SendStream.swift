@@ -1,0 +1,88 @@
+import MeshCore
+
+/// The outgoing byte stream: messages framed as `u32 length ‖ bytes`, sent in chunks, resent when lost, released
+/// when acknowledged.
+///
+/// One ordered stream per channel gives per-conversation order and exactly-once delivery for free: the receiver
+/// delivers bytes by offset, so duplicates and reordering cannot reach the application.
+struct SendStream: Sendable {
+    /// Bytes from `bufferStart` up to `writeOffset` (everything not yet acknowledged in order).
+    private var buffer: [UInt8] = []
+    private var bufferHead = 0
+    private(set) var bufferStart: UInt64 = 0
+    private(set) var writeOffset: UInt64 = 0
+    /// The first byte never sent.
+    private(set) var nextNewOffset: UInt64 = 0
+    private var acked = RangeSet()
+    private var retransmit = RangeSet()
+    let bufferLimit: Int
+
+    init(bufferLimit: Int) {
+        self.bufferLimit = bufferLimit
+    }
+
+    /// Bytes written but not yet acknowledged in order.
+    var unacknowledgedBytes: Int { Int(writeOffset - bufferStart) }
+    var hasDataToSend: Bool { !retransmit.isEmpty || nextNewOffset < writeOffset }
+    var isFullyAcknowledged: Bool { bufferStart == writeOffset }
+
+    /// Appends a framed message, or refuses it when the buffer would exceed its limit (the caller backs off).
+    mutating func enqueue(_ message: [UInt8]) -> Bool {
+        let framedCount = 4 + message.count
+        guard unacknowledgedBytes + framedCount <= bufferLimit else { return false }
+        let length = UInt32(message.count)
+        buffer.append(contentsOf: [
+            UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
+        ])
+        buffer.append(contentsOf: message)
+        writeOffset += UInt64(framedCount)
+        return true
+    }
+
+    /// The next chunk to put in a packet: lost bytes first, then new bytes below the peer's flow-control limit.
+    mutating func nextChunk(maximumLength: Int, peerLimit: UInt64) -> (offset: UInt64, data: [UInt8])? {
+        guard maximumLength > 0 else { return nil }
+        while let range = retransmit.first {
+            // Skip whatever was acknowledged after it was queued for retransmission.
+            guard let gap = acked.gaps(in: range).first else {
+                retransmit.remove(range)
+                continue
+            }
+            let end = min(gap.upperBound, gap.lowerBound + UInt64(maximumLength))
+            retransmit.remove(range.lowerBound..<end)
+            return (gap.lowerBound, bytes(gap.lowerBound..<end))
+        }
+        let limit = min(writeOffset, peerLimit)
+        guard nextNewOffset < limit else { return nil }
+        let end = min(limit, nextNewOffset + UInt64(maximumLength))
+        defer { nextNewOffset = end }
+        return (nextNewOffset, bytes(nextNewOffset..<end))
+    }
+
+    mutating func onAcknowledged(_ range: Range<UInt64>) {
+        acked.insert(range)
+        guard let first = acked.first, first.lowerBound <= bufferStart, first.upperBound > bufferStart else { return }
+        let released = Int(first.upperBound - bufferStart)
+        bufferStart = first.upperBound
+        bufferHead += released
+        acked.removeAll(below: bufferStart)
+        retransmit.removeAll(below: bufferStart)
+        // Compact once the dead prefix dominates, so memory tracks what is unacknowledged.
+        if bufferHead > 65_536 && bufferHead * 2 > buffer.count {
+            buffer.removeFirst(bufferHead)
+            bufferHead = 0
+        }
+    }
+
+    mutating func onLost(_ range: Range<UInt64>) {
+        for gap in acked.gaps(in: range) where gap.upperBound > bufferStart {
+            retransmit.insert(max(gap.lowerBound, bufferStart)..<gap.upperBound)
+        }
+    }
+
+    private func bytes(_ range: Range<UInt64>) -> [UInt8] {
+        let start = bufferHead + Int(range.lowerBound - bufferStart)
+        return Array(buffer[start..<start + Int(range.count)])
+    }
+}
