@@ -10,9 +10,11 @@ struct CongestionController: Sendable {
     private(set) var slowStartThreshold: Int = .max
     private(set) var bytesInFlight = 0
     private var recoveryStart: Timestamp?
-    /// Pacing: the earliest instant the next packet may leave, and a small burst allowance.
-    private var nextSendTime: Timestamp = .zero
-    private var burstTokens: Int
+    /// Pacing: a token bucket in bytes, refilled at 1.25 × window / RTT and holding at most `burstPackets` packets,
+    /// so a window is spread over a round trip and a burst never exceeds ten packets.
+    private var tokens: Double
+    private var lastRefill: Timestamp?
+    private var rate: Double = 0
 
     static let initialWindowPackets = 10
     static let minimumWindowPackets = 2
@@ -21,34 +23,37 @@ struct CongestionController: Sendable {
     init(maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
         window = maxDatagramSize * CongestionController.initialWindowPackets
-        burstTokens = CongestionController.burstPackets
+        tokens = Double(maxDatagramSize * CongestionController.burstPackets)
     }
 
     var availableWindow: Int { max(window - bytesInFlight, 0) }
 
     func canSend(bytes: Int) -> Bool { bytesInFlight + bytes <= window }
 
-    /// When the pacer next releases a packet, if it is holding them back.
-    var nextPacingTime: Timestamp? { burstTokens > 0 ? nil : nextSendTime }
+    private var bucketCapacity: Double { Double(maxDatagramSize * CongestionController.burstPackets) }
+
+    /// When the pacer next releases a full-size packet, if it is holding packets back.
+    var nextPacingTime: Timestamp? {
+        guard let lastRefill, tokens < Double(maxDatagramSize), rate > 0 else { return nil }
+        let seconds = (Double(maxDatagramSize) - tokens) / rate
+        return lastRefill + .nanoseconds(Int64(min(seconds, 1) * 1e9))
+    }
 
     /// When pacing next allows a packet; nil when a packet may go now.
     func pacingDelay(now: Timestamp) -> Timestamp? {
-        burstTokens > 0 || now >= nextSendTime ? nil : nextSendTime
+        guard let next = nextPacingTime else { return nil }
+        return now >= next ? nil : next
     }
 
     mutating func onPacketSent(bytes: Int, countsInFlight: Bool, now: Timestamp, smoothedRTT: Duration) {
         if countsInFlight { bytesInFlight += bytes }
-        // Pacing rate = 1.25 × window / RTT, so one packet every (RTT × size / (1.25 × window)).
-        let interval = Duration.nanoseconds(
-            Int64(Double(smoothedRTT.nanoseconds) * Double(bytes) / (1.25 * Double(max(window, 1))))
-        )
-        if now >= nextSendTime {
-            burstTokens = min(burstTokens + 1, CongestionController.burstPackets)
-            nextSendTime = now + interval
-        } else {
-            nextSendTime = nextSendTime + interval
+        if let lastRefill, now > lastRefill {
+            tokens = min(tokens + rate * Double((now - lastRefill).nanoseconds) / 1e9, bucketCapacity)
         }
-        burstTokens = max(burstTokens - 1, 0)
+        lastRefill = now
+        let rttSeconds = max(Double(smoothedRTT.nanoseconds) / 1e9, 1e-6)
+        rate = 1.25 * Double(window) / rttSeconds
+        tokens = max(tokens - Double(bytes), -bucketCapacity)
     }
 
     mutating func onPacketAcked(bytes: Int, sentAt: Timestamp, countsInFlight: Bool) {

@@ -4,7 +4,9 @@ import MeshCore
 struct RTTEstimator: Sendable {
     /// Before the first sample: RFC 9002's initial RTT.
     static let initialRTT: Duration = .milliseconds(333)
-    static let minimumRTO: Duration = .milliseconds(200)
+    /// RFC 9002's timer granularity. Unlike TCP's 200 ms floor (RFC 6298 asks for 1 s), QUIC relies on its RTT
+    /// variance and the peer's ack delay for slack; a fixed floor would stall every tail loss on a fast path.
+    static let minimumRTO: Duration = .milliseconds(1)
     static let maximumRTO: Duration = .seconds(10)
 
     private(set) var smoothed: Duration = RTTEstimator.initialRTT

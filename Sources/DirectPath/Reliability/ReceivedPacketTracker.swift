@@ -38,7 +38,11 @@ struct ReceivedPacketTracker: Sendable {
     }
 
     /// Send an ACK now (every second ack-eliciting packet, or at once after reordering), else at the timer.
-    var wantsImmediateAck: Bool { ackElicitingSinceAck >= 2 || (ackElicitingSinceAck > 0 && sawReordering) }
+    var wantsImmediateAck: Bool {
+        ackElicitingSinceAck >= ReceivedPacketTracker.ackEveryPackets || (ackElicitingSinceAck > 0 && sawReordering)
+    }
+
+    static let ackEveryPackets = 1
 
     mutating func makeAck(now: Timestamp, maxStreamOffset: UInt64) -> AckFrame? {
         guard let largest else { return nil }

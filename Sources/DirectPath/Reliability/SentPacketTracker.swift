@@ -18,63 +18,95 @@ struct SentPacketTracker: Sendable {
         var rttSample: Duration?
     }
 
-    /// In packet-number order (packet numbers only grow).
+    /// In packet-number order (packet numbers only grow), so every lookup is a binary search.
     private(set) var inFlight: [SentPacket] = []
     private(set) var largestAcked: UInt64?
     private(set) var lastAckElicitingSentAt: Timestamp?
+    private var ackElicitingCount = 0
 
     /// Acknowledgement-reordering threshold (RFC 9002 kPacketThreshold).
     static let packetThreshold: UInt64 = 3
 
-    var hasAckElicitingInFlight: Bool { inFlight.contains { $0.isAckEliciting } }
+    var hasAckElicitingInFlight: Bool { ackElicitingCount > 0 }
 
     mutating func record(_ packet: SentPacket) {
         inFlight.append(packet)
-        if packet.isAckEliciting { lastAckElicitingSentAt = packet.sentAt }
+        if packet.isAckEliciting {
+            lastAckElicitingSentAt = packet.sentAt
+            ackElicitingCount += 1
+        }
+    }
+
+    /// The first index whose packet number is at least `packetNumber`.
+    private func index(of packetNumber: UInt64) -> Int {
+        var low = 0
+        var high = inFlight.count
+        while low < high {
+            let mid = (low + high) / 2
+            if inFlight[mid].packetNumber < packetNumber { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Takes the packets at `indices` (sorted, disjoint ranges) out of flight, keeping the rest in order.
+    private mutating func remove(_ spans: [Range<Int>]) -> [SentPacket] {
+        var taken: [SentPacket] = []
+        for span in spans.reversed() {
+            taken.insert(contentsOf: inFlight[span], at: 0)
+            inFlight.removeSubrange(span)
+        }
+        ackElicitingCount -= taken.reduce(0) { $0 + ($1.isAckEliciting ? 1 : 0) }
+        return taken
     }
 
     mutating func onAck(_ ack: AckFrame, now: Timestamp, lossDelay: Duration) -> AckOutcome {
         var outcome = AckOutcome()
-        var remaining: [SentPacket] = []
-        remaining.reserveCapacity(inFlight.count)
-        var newlyAckedLargest: SentPacket?
-        for packet in inFlight {
-            if ack.ranges.contains(where: { $0.contains(packet.packetNumber) }) {
-                outcome.acked.append(packet)
-                if packet.packetNumber == ack.largest { newlyAckedLargest = packet }
-            } else {
-                remaining.append(packet)
-            }
+        // ACK ranges arrive newest first; collect the matching spans oldest first.
+        var spans: [Range<Int>] = []
+        for range in ack.ranges.reversed() {
+            let span = index(of: range.lowerBound)..<index(of: range.upperBound)
+            if !span.isEmpty { spans.append(span) }
         }
-        inFlight = remaining
+        outcome.acked = remove(spans)
         guard !outcome.acked.isEmpty else { return outcome }
         largestAcked = max(largestAcked ?? 0, ack.largest)
-        if let newlyAckedLargest, outcome.acked.contains(where: { $0.isAckEliciting }) {
-            outcome.rttSample = now - newlyAckedLargest.sentAt
+        if let newest = outcome.acked.last, newest.packetNumber == ack.largest,
+            outcome.acked.contains(where: { $0.isAckEliciting })
+        {
+            outcome.rttSample = now - newest.sentAt
         }
         outcome.lost = detectLost(now: now, lossDelay: lossDelay)
         return outcome
     }
 
     /// Packets below the largest acknowledged that are too old or too far behind to still be in flight.
+    /// Only the prefix below the largest acknowledged can qualify, and it is short.
     mutating func detectLost(now: Timestamp, lossDelay: Duration) -> [SentPacket] {
         guard let largestAcked else { return [] }
-        var lost: [SentPacket] = []
-        inFlight.removeAll { packet in
-            guard packet.packetNumber < largestAcked else { return false }
+        let candidates = index(of: largestAcked)
+        var spans: [Range<Int>] = []
+        for position in 0..<candidates {
+            let packet = inFlight[position]
             let isLost =
                 largestAcked - packet.packetNumber >= SentPacketTracker.packetThreshold
                 || packet.sentAt + lossDelay <= now
-            if isLost { lost.append(packet) }
-            return isLost
+            if isLost {
+                if let last = spans.last, last.upperBound == position {
+                    spans[spans.count - 1] = last.lowerBound..<(position + 1)
+                } else {
+                    spans.append(position..<(position + 1))
+                }
+            }
         }
-        return lost
+        return remove(spans)
     }
 
     /// When the earliest unacknowledged packet below the largest acknowledged will count as lost.
     func lossTime(lossDelay: Duration) -> Timestamp? {
         guard let largestAcked else { return nil }
-        return inFlight.first { $0.packetNumber < largestAcked }.map { $0.sentAt + lossDelay }
+        // Sorted by packet number: only the oldest packet can be the earliest candidate.
+        guard let oldest = inFlight.first, oldest.packetNumber < largestAcked else { return nil }
+        return oldest.sentAt + lossDelay
     }
 
     /// Stream ranges of every ack-eliciting packet in flight, oldest first (what a probe retransmits).

@@ -1,0 +1,53 @@
+import ArgumentParser
+import DirectPath
+import MeshCore
+
+/// `meshbench direct`: the direct-path channel between two real UDP sockets on loopback, against plain UDP carrying
+/// datagrams of the same size through the same sockets in the same run, with the same user-space loss.
+struct DirectScenario: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "direct",
+        abstract: "Direct-path goodput, message rate and latency against plain UDP on loopback."
+    )
+
+    @Option(help: "Bytes of messages to move.") var bytes = 32 * 1_048_576
+    @Option(help: "Fraction of datagrams dropped in each direction (0...0.5).") var loss = 0.0
+    @Option(help: "Bytes per message.") var messageSize = 16_384
+    @Option(help: "Messages in flight at once (latency is measured from enqueue).") var outstanding = 64
+    @Option(help: "Seed for the loss pattern.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (0...0.5).contains(loss) else { throw ValidationError("--loss must be between 0 and 0.5") }
+        guard messageSize >= 8 && messageSize <= 1_048_576 else { throw ValidationError("--message-size: 8...1048576") }
+    }
+
+    func run() throws {
+        let clock = SystemClock()
+        var random = SeededRandom(seed: seed)
+        let run = try DirectRun(messageSize: messageSize, count: max(bytes / messageSize, 1), outstanding: outstanding)
+        let result = try run.execute(loss: loss, random: &random, clock: clock)
+        let baseline = try PlainUDPRun.execute(
+            datagramSize: result.datagramSize,
+            bytes: result.deliveredBytes,
+            loss: loss,
+            random: &random,
+            clock: clock
+        )
+        var report = BenchReport(scenario: "direct")
+        report["bytes"] = result.deliveredBytes
+        report["message_size"] = messageSize
+        report.set("loss", loss)
+        report["datagram_size"] = result.datagramSize
+        report.set("goodput_mbps", result.goodputMbps)
+        report.set("messages_per_s", result.messagesPerSecond)
+        report.set("latency_ms_p50", result.latencyMilliseconds(percentile: 0.50))
+        report.set("latency_ms_p99", result.latencyMilliseconds(percentile: 0.99))
+        report.set("baseline_goodput_mbps", baseline)
+        report.set("goodput_ratio", result.goodputMbps / max(baseline, 1e-9))
+        report["packets_lost"] = result.packetsLost
+        report["datagrams_sent"] = result.datagramsSent
+        report.set("srtt_ms", result.smoothedRTTMilliseconds)
+        report["congestion_window"] = result.congestionWindow
+        report.printJSON()
+    }
+}

@@ -1,0 +1,92 @@
+import MeshCore
+import Testing
+
+@testable import DirectPath
+
+/// Exact-output tests of the pieces the channel is made of.
+@Suite struct ComponentTests {
+    @Test func rangeSetMergesSplitsAndFindsGaps() {
+        var set = RangeSet()
+        set.insert(10..<20)
+        set.insert(30..<40)
+        set.insert(20..<25)
+        #expect(set.ranges == [10..<25, 30..<40])
+        #expect(set.gaps(in: 0..<50) == [0..<10, 25..<30, 40..<50])
+        set.remove(12..<14)
+        #expect(set.ranges == [10..<12, 14..<25, 30..<40])
+        #expect(set.contains(14..<25) && !set.contains(11..<15))
+        set.removeAll(below: 20)
+        #expect(set.ranges == [20..<25, 30..<40])
+        set.keepNewest(1)
+        #expect(set.ranges == [30..<40])
+    }
+
+    @Test func pacerReleasesABurstThenSpacesPackets() {
+        var controller = CongestionController(maxDatagramSize: 1_000)
+        let start = Timestamp(secondsSinceEpoch: 10)
+        for _ in 0..<10 {
+            #expect(controller.pacingDelay(now: start) == nil)
+            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(100))
+        }
+        // Ten packets went at once; the eleventh waits for the bucket: rate = 1.25 × 10,000 B / 0.1 s = 125 kB/s,
+        // so 1,000 bytes take 8 ms.
+        #expect(controller.pacingDelay(now: start) == start + .milliseconds(8))
+        #expect(controller.pacingDelay(now: start + .milliseconds(8)) == nil)
+        #expect(controller.bytesInFlight == 10_000)
+        #expect(!controller.canSend(bytes: 1))
+    }
+
+    @Test func newRenoHalvesOncePerRecoveryPeriod() {
+        var controller = CongestionController(maxDatagramSize: 1_000)
+        let start = Timestamp(secondsSinceEpoch: 10)
+        for _ in 0..<4 {
+            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
+        }
+        controller.onPacketLost(bytes: 1_000, sentAt: start, countsInFlight: true, now: start + .milliseconds(20))
+        #expect(controller.window == 5_000)
+        // A second loss from the same flight does not halve again.
+        controller.onPacketLost(bytes: 1_000, sentAt: start, countsInFlight: true, now: start + .milliseconds(21))
+        #expect(controller.window == 5_000)
+        #expect(controller.bytesInFlight == 2_000)
+    }
+
+    @Test func ackFramesRoundTripAndRejectNonsense() throws {
+        let ack = AckFrame(largest: 9, delayMicroseconds: 5, ranges: [7..<10, 2..<5], maxStreamOffset: 4_096)
+        var writer = WireWriter()
+        PacketFrame.ack(ack).encode(to: &writer)
+        PacketFrame.stream(offset: 3, data: [1, 2]).encode(to: &writer)
+        PacketFrame.ping.encode(to: &writer)
+        #expect(try PacketFrame.decodeAll(writer.bytes) == [.ack(ack), .stream(offset: 3, data: [1, 2]), .ping])
+        // Ranges out of order, empty, or above `largest` are malformed.
+        let malformed: [[Range<UInt64>]] = [[2..<5, 7..<10], [5..<5], [7..<12]]
+        for bad in malformed {
+            var badWriter = WireWriter()
+            PacketFrame.ack(AckFrame(largest: 9, delayMicroseconds: 0, ranges: bad, maxStreamOffset: 0))
+                .encode(to: &badWriter)
+            #expect(throws: WireError.self) { try PacketFrame.decodeAll(badWriter.bytes) }
+        }
+        #expect(throws: WireError.self) { try PacketFrame.decodeAll([0x09]) }
+    }
+
+    @Test func receiveStreamNeverBuffersBeyondItsWindow() throws {
+        var stream = ReceiveStream(window: 100, maximumMessage: 50)
+        // Overlapping and out-of-window chunks: only the gaps inside the window are kept.
+        _ = try stream.receive(offset: 10, data: [UInt8](repeating: 1, count: 200))
+        #expect(stream.bufferedBytes == 90)
+        #expect(stream.droppedBeyondWindow == 110)
+        _ = try stream.receive(offset: 5, data: [UInt8](repeating: 1, count: 50))
+        #expect(stream.bufferedBytes == 95)
+        // A length prefix over the message limit is a protocol error.
+        var hostile = ReceiveStream(window: 100, maximumMessage: 50)
+        #expect(throws: ReceiveStream.Failure.messageTooLarge(51)) {
+            try hostile.receive(offset: 0, data: [0, 0, 0, 51])
+        }
+    }
+
+    @Test func probeTimeoutHasNoTCPFloor() {
+        var estimator = RTTEstimator()
+        estimator.addSample(.microseconds(100), ackDelay: .zero)
+        // 100 µs + max(4 × 50 µs, 1 ms timer granularity) + 2 ms of allowed ack delay (RFC 9002 §6.2.1).
+        #expect(estimator.probeTimeout(maxAckDelay: .milliseconds(2)) == .microseconds(3_100))
+    }
+}
