@@ -18,10 +18,12 @@ let package = Package(
         .executable(name: "meshbench", targets: ["MeshBench"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
+        .library(name: "Ratchet", targets: ["Ratchet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -59,6 +61,12 @@ let package = Package(
             dependencies: ["MeshCore"],
             swiftSettings: strict
         ),
+        // The durable session store is the Ratchet's IO driver: a separate target so Ratchet itself stays IO-free.
+        .target(
+            name: "RatchetStore",
+            dependencies: ["Ratchet", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(
             name: "RelayFallback",
             dependencies: ["MeshCore"],
@@ -87,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "MeshBench",
             dependencies: [
-                "MeshCore",
+                "MeshCore", "Ratchet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,6 +105,16 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RatchetTests",
+            dependencies: ["Ratchet", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RatchetStoreTests",
+            dependencies: ["RatchetStore", "Ratchet", "MeshCore"],
             swiftSettings: strict
         ),
         .testTarget(
