@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RatchetStoreTests",
-            dependencies: ["RatchetStore", "Ratchet", "MeshCore"],
+            dependencies: ["RatchetStore", "Ratchet", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -9,7 +9,7 @@ public struct PeerSessions: Sendable {
     public static let maximumSessions = 3
 
     public let remoteIdentity: Ed25519.PublicKey
-    public private(set) var sessions: [RatchetSession] = []
+    public internal(set) var sessions: [RatchetSession] = []
     public let headerEncryption: Bool
     public let limits: RatchetLimits
 
