@@ -6,10 +6,10 @@ import Testing
 /// Fixed inputs give fixed bytes. The expected values were computed with Python's `hmac`/`hashlib` (an
 /// implementation independent of libsodium), from the formulas in docs/ratchet.md.
 @Suite struct KDFKnownAnswerTests {
-    let rootKey = SecureBytes((0..<32).map { UInt8($0) })
+    let rootKey = RatchetKey(consuming: (0..<32).map { UInt8($0) })
     let dhOutput = SecureBytes((32..<64).map { UInt8($0) })
-    let chainKey = SecureBytes((64..<96).map { UInt8($0) })
-    let messageKey = SecureBytes((96..<128).map { UInt8($0) })
+    let chainKey = RatchetKey(consuming: (64..<96).map { UInt8($0) })
+    let messageKey = RatchetKey(consuming: (96..<128).map { UInt8($0) })
 
     @Test func rootKDFWithAndWithoutHeaderKey() {
         let expected =
@@ -55,7 +55,9 @@ import Testing
     }
 
     @Test func x3dhSecretHasPrefixAndInfo() {
-        let secret = RatchetKDF.x3dhSecret([dhOutput, chainKey, messageKey])
+        let secret = RatchetKDF.x3dhSecret([
+            dhOutput, SecureBytes(chainKey.copyBytes()), SecureBytes(messageKey.copyBytes()),
+        ])
         #expect(Hex.encode(secret.copyBytes()) == "8c786388c9fb88a2ba687856ebc894797029ea121f76edd3e68e4475ecf16d4e")
     }
 }

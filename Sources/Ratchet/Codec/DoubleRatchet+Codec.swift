@@ -42,7 +42,7 @@ extension DoubleRatchet {
         }
         let headerEncryption = try reader.readBool()
         let associatedData = try reader.readLengthPrefixed(.uint16, maximum: 1_024)
-        let rootKey = try reader.readSecret()
+        let rootKey = try reader.readKey()
         self.init(
             headerEncryption: headerEncryption,
             associatedData: associatedData,
@@ -63,9 +63,9 @@ extension DoubleRatchet {
         let count = try reader.readCount(.uint32, maximum: max(limits.maximumStoredSkippedKeys, 0))
         var entries: [SkippedMessageKeys.Entry] = []
         for _ in 0..<count {
-            let chain = try reader.readSecret()
+            let chain = try reader.readKey()
             let number = try reader.readUInt32()
-            entries.append(.init(chain: chain, number: number, messageKey: try reader.readSecret()))
+            entries.append(.init(chain: chain, number: number, messageKey: try reader.readKey()))
         }
         skipped = SkippedMessageKeys(entries: entries)
     }

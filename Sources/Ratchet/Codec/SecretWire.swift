@@ -2,11 +2,11 @@ import MeshCore
 
 /// Helpers for the state codecs: optional 32-byte secrets and keys, written as a presence byte and the bytes.
 extension WireWriter {
-    mutating func writeSecret(_ secret: SecureBytes) {
+    mutating func writeSecret<K: ContiguousByteStorage>(_ secret: K) {
         secret.withUnsafeBytes { write(raw: $0) }
     }
 
-    mutating func writeOptionalSecret(_ secret: SecureBytes?) {
+    mutating func writeOptionalSecret(_ secret: RatchetKey?) {
         write(secret != nil)
         if let secret { writeSecret(secret) }
     }
@@ -24,8 +24,12 @@ extension WireReader {
         return SecureBytes(bytes)
     }
 
-    mutating func readOptionalSecret() throws -> SecureBytes? {
-        try readBool() ? try readSecret() : nil
+    mutating func readKey() throws -> RatchetKey {
+        RatchetKey(consuming: try readBytes(RatchetKey.byteCount))
+    }
+
+    mutating func readOptionalSecret() throws -> RatchetKey? {
+        try readBool() ? try readKey() : nil
     }
 
     mutating func readPublicKey() throws -> X25519.PublicKey {

@@ -97,7 +97,7 @@ extension DoubleRatchet {
 
     private func locatePlain(_ bytes: [UInt8]) throws -> (RatchetHeader, Route) {
         let header = try RatchetHeader(decoding: bytes)
-        let tag = SecureBytes(header.ratchetKey.rawRepresentation)
+        let tag = RatchetKey(consuming: header.ratchetKey.rawRepresentation)
         if header.ratchetKey == remoteRatchetKey {
             return (header, try routeWithinChain(header, tag: tag, isCurrent: true))
         }
@@ -107,7 +107,7 @@ extension DoubleRatchet {
         return (header, .ratchet)
     }
 
-    private func routeWithinChain(_ header: RatchetHeader, tag: SecureBytes, isCurrent: Bool) throws -> Route {
+    private func routeWithinChain(_ header: RatchetHeader, tag: RatchetKey, isCurrent: Bool) throws -> Route {
         if let index = skipped.index(chain: tag, number: header.messageNumber) { return .skipped(index) }
         guard isCurrent, header.messageNumber >= receiveCount else {
             throw RatchetError(.duplicate, "message \(header.messageNumber) was already received (or its key expired)")
@@ -118,7 +118,7 @@ extension DoubleRatchet {
     /// Steps the receiving chain up to `until`, storing each key (both caps apply).
     private mutating func skipMessageKeys(until: UInt32) {
         guard var chainKey = receivingChainKey, receiveCount < until else { return }
-        let tag = headerEncryption ? receivingHeaderKey! : SecureBytes(remoteRatchetKey!.rawRepresentation)
+        let tag = headerEncryption ? receivingHeaderKey! : RatchetKey(consuming: remoteRatchetKey!.rawRepresentation)
         var entries: [SkippedMessageKeys.Entry] = []
         while receiveCount < until {
             let step = RatchetKDF.chain(chainKey)

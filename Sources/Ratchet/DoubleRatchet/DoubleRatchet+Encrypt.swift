@@ -51,22 +51,22 @@ extension DoubleRatchet {
         return writer.bytes
     }
 
-    static func sealBody(_ plaintext: [UInt8], messageKey: SecureBytes, associatedData: [UInt8]) throws -> [UInt8] {
+    static func sealBody(_ plaintext: [UInt8], messageKey: RatchetKey, associatedData: [UInt8]) throws -> [UInt8] {
         let cipher = RatchetKDF.messageCipher(messageKey)
         return try XChaCha20Poly1305.seal(
             plaintext,
-            key: cipher.key,
+            borrowedKey: cipher.key,
             nonce: cipher.nonce,
             authenticating: associatedData
         )
     }
 
-    static func openBody(_ ciphertext: [UInt8], messageKey: SecureBytes, associatedData: [UInt8]) throws -> [UInt8] {
+    static func openBody(_ ciphertext: [UInt8], messageKey: RatchetKey, associatedData: [UInt8]) throws -> [UInt8] {
         let cipher = RatchetKDF.messageCipher(messageKey)
         do {
             return try XChaCha20Poly1305.open(
                 ciphertext,
-                key: cipher.key,
+                borrowedKey: cipher.key,
                 nonce: cipher.nonce,
                 authenticating: associatedData
             )
@@ -78,22 +78,32 @@ extension DoubleRatchet {
     /// HENCRYPT: a random 24-byte nonce (the header key seals many headers), then the sealed 40-byte header.
     static func sealHeader<R: RandomSource>(
         _ header: RatchetHeader,
-        key: SecureBytes,
+        key: RatchetKey,
         associatedData: [UInt8],
         _ random: inout R
     ) throws -> [UInt8] {
         let nonce = random.bytes(count: XChaCha20Poly1305.nonceByteCount)
         return nonce
-            + (try XChaCha20Poly1305.seal(header.encoded, key: key, nonce: nonce, authenticating: associatedData))
+            + (try XChaCha20Poly1305.seal(
+                header.encoded,
+                borrowedKey: key,
+                nonce: nonce,
+                authenticating: associatedData
+            ))
     }
 
     /// HDECRYPT: nil when `key` does not open it (the caller tries the next key).
-    static func openHeader(_ sealed: [UInt8], key: SecureBytes, associatedData: [UInt8]) -> RatchetHeader? {
+    static func openHeader(_ sealed: [UInt8], key: RatchetKey, associatedData: [UInt8]) -> RatchetHeader? {
         guard sealed.count == RatchetMessage.encryptedHeaderByteCount else { return nil }
         let nonce = Array(sealed.prefix(XChaCha20Poly1305.nonceByteCount))
         let body = Array(sealed.dropFirst(XChaCha20Poly1305.nonceByteCount))
         guard
-            let plain = try? XChaCha20Poly1305.open(body, key: key, nonce: nonce, authenticating: associatedData)
+            let plain = try? XChaCha20Poly1305.open(
+                body,
+                borrowedKey: key,
+                nonce: nonce,
+                authenticating: associatedData
+            )
         else { return nil }
         return try? RatchetHeader(decoding: plain)
     }

@@ -12,18 +12,18 @@ public struct DoubleRatchet: Sendable {
     public let associatedData: [UInt8]
     public var limits: RatchetLimits
 
-    var rootKey: SecureBytes
+    var rootKey: RatchetKey
     var sendingRatchetKey: X25519.PrivateKey
     var remoteRatchetKey: X25519.PublicKey?
-    var sendingChainKey: SecureBytes?
-    var receivingChainKey: SecureBytes?
+    var sendingChainKey: RatchetKey?
+    var receivingChainKey: RatchetKey?
     var sendCount: UInt32 = 0
     var receiveCount: UInt32 = 0
     var previousSendCount: UInt32 = 0
-    var sendingHeaderKey: SecureBytes?
-    var receivingHeaderKey: SecureBytes?
-    var nextSendingHeaderKey: SecureBytes?
-    var nextReceivingHeaderKey: SecureBytes?
+    var sendingHeaderKey: RatchetKey?
+    var receivingHeaderKey: RatchetKey?
+    var nextSendingHeaderKey: RatchetKey?
+    var nextReceivingHeaderKey: RatchetKey?
     var skipped = SkippedMessageKeys()
 
     /// The initiator (Alice): knows the responder's ratchet key (its signed prekey) and can send at once.
@@ -35,16 +35,17 @@ public struct DoubleRatchet: Sendable {
         limits: RatchetLimits = .default,
         random: inout R
     ) throws -> DoubleRatchet {
+        let secret = RatchetKey(sharedSecret)
         var state = DoubleRatchet(
             headerEncryption: headerEncryption,
             associatedData: associatedData,
             limits: limits,
-            rootKey: sharedSecret,
+            rootKey: secret,
             sendingRatchetKey: X25519.PrivateKey(using: &random)
         )
         state.remoteRatchetKey = remoteRatchetKey
         let derived = RatchetKDF.root(
-            sharedSecret,
+            secret,
             try X3DH.dh(state.sendingRatchetKey, remoteRatchetKey),
             withHeaderKey: headerEncryption
         )
@@ -52,7 +53,7 @@ public struct DoubleRatchet: Sendable {
         state.sendingChainKey = derived.chain
         state.nextSendingHeaderKey = derived.nextHeader
         if headerEncryption {
-            let initial = RatchetKDF.initialHeaderKeys(sharedSecret)
+            let initial = RatchetKDF.initialHeaderKeys(secret)
             state.sendingHeaderKey = initial.initiator
             state.nextReceivingHeaderKey = initial.responder
         }
@@ -67,15 +68,16 @@ public struct DoubleRatchet: Sendable {
         headerEncryption: Bool = true,
         limits: RatchetLimits = .default
     ) -> DoubleRatchet {
+        let secret = RatchetKey(sharedSecret)
         var state = DoubleRatchet(
             headerEncryption: headerEncryption,
             associatedData: associatedData,
             limits: limits,
-            rootKey: sharedSecret,
+            rootKey: secret,
             sendingRatchetKey: ratchetKey
         )
         if headerEncryption {
-            let initial = RatchetKDF.initialHeaderKeys(sharedSecret)
+            let initial = RatchetKDF.initialHeaderKeys(secret)
             state.nextSendingHeaderKey = initial.responder
             state.nextReceivingHeaderKey = initial.initiator
         }
@@ -86,7 +88,7 @@ public struct DoubleRatchet: Sendable {
         headerEncryption: Bool,
         associatedData: [UInt8],
         limits: RatchetLimits,
-        rootKey: SecureBytes,
+        rootKey: RatchetKey,
         sendingRatchetKey: X25519.PrivateKey
     ) {
         self.headerEncryption = headerEncryption

@@ -7,9 +7,9 @@ import MeshCore
 /// oldest deleted first, and at most `maximumSkippedChains` distinct chains, the oldest chain deleted whole.
 struct SkippedMessageKeys: Sendable {
     struct Entry: Sendable {
-        let chain: SecureBytes
+        let chain: RatchetKey
         let number: UInt32
-        let messageKey: SecureBytes
+        let messageKey: RatchetKey
     }
 
     /// Oldest first.
@@ -18,15 +18,15 @@ struct SkippedMessageKeys: Sendable {
     var count: Int { entries.count }
 
     /// The distinct chain tags, newest first: the header keys to try on an incoming header.
-    var chains: [SecureBytes] {
-        var result: [SecureBytes] = []
+    var chains: [RatchetKey] {
+        var result: [RatchetKey] = []
         for entry in entries.reversed() where !result.contains(where: { $0.constantTimeEquals(entry.chain) }) {
             result.append(entry.chain)
         }
         return result
     }
 
-    func index(chain: SecureBytes, number: UInt32) -> Int? {
+    func index(chain: RatchetKey, number: UInt32) -> Int? {
         entries.firstIndex { $0.number == number && $0.chain.constantTimeEquals(chain) }
     }
 

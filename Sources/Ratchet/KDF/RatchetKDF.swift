@@ -26,78 +26,101 @@ public enum RatchetKDF {
     static func x3dhSecret(_ dhOutputs: [SecureBytes]) -> SecureBytes {
         var material = x3dhPrefix
         for output in dhOutputs { output.withUnsafeBytes { material.append(contentsOf: $0) } }
-        defer { secureZero(&material) }
-        // 32 bytes from HKDF-SHA-256 never exceeds its limit.
-        return try! HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: material,
-            salt: [UInt8](repeating: 0, count: SHA256.byteCount),
-            info: x3dhInfo,
-            outputByteCount: keyByteCount
-        )
+        var okm = hkdf(salt: zeroSalt, inputKeyMaterial: material, info: x3dhInfo, outputByteCount: keyByteCount)
+        defer {
+            secureZero(&material)
+            secureZero(&okm)
+        }
+        return SecureBytes(okm)
     }
 
     /// KDF_RK(rk, dh) = HKDF(salt = rk, IKM = dh, info = rootInfo) split into (rk', ck[, nhk]).
     static func root(
-        _ rootKey: SecureBytes,
+        _ rootKey: RatchetKey,
         _ dhOutput: SecureBytes,
         withHeaderKey: Bool
-    ) -> (root: SecureBytes, chain: SecureBytes, nextHeader: SecureBytes?) {
-        var salt = rootKey.copyBytes()
-        defer { secureZero(&salt) }
+    ) -> (root: RatchetKey, chain: RatchetKey, nextHeader: RatchetKey?) {
         let count = withHeaderKey ? 3 : 2
-        let output = try! HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: dhOutput,
-            salt: salt,
-            info: rootInfo,
-            outputByteCount: count * keyByteCount
+        let parts = split(
+            hkdf(salt: rootKey, inputKeyMaterial: dhOutput, info: rootInfo, outputByteCount: count * keyByteCount),
+            count: count
         )
-        let parts = split(output, count: count)
         return (parts[0], parts[1], withHeaderKey ? parts[2] : nil)
     }
 
     /// KDF_CK(ck) = (HMAC(ck, 0x02), HMAC(ck, 0x01)): the next chain key and this message's key.
-    static func chain(_ chainKey: SecureBytes) -> (chain: SecureBytes, message: SecureBytes) {
-        var next = HMAC<SHA256>.authenticationCode(for: chainKeyConstant, key: chainKey)
-        var message = HMAC<SHA256>.authenticationCode(for: messageKeyConstant, key: chainKey)
-        defer {
-            secureZero(&next)
-            secureZero(&message)
-        }
-        return (SecureBytes(next), SecureBytes(message))
+    static func chain(_ chainKey: RatchetKey) -> (chain: RatchetKey, message: RatchetKey) {
+        (
+            RatchetKey(consuming: HMAC<SHA256>.authenticationCode(for: chainKeyConstant, key: chainKey)),
+            RatchetKey(consuming: HMAC<SHA256>.authenticationCode(for: messageKeyConstant, key: chainKey))
+        )
     }
 
     /// The initial header keys: HKDF(salt = 32 zero bytes, IKM = SK, info = headerKeysInfo), 64 bytes split into
     /// (initiator's sending header key, responder's next sending header key).
-    static func initialHeaderKeys(_ sharedSecret: SecureBytes) -> (initiator: SecureBytes, responder: SecureBytes) {
-        let output = try! HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: sharedSecret,
-            salt: [UInt8](repeating: 0, count: SHA256.byteCount),
-            info: headerKeysInfo,
-            outputByteCount: 2 * keyByteCount
+    static func initialHeaderKeys(_ sharedSecret: RatchetKey) -> (initiator: RatchetKey, responder: RatchetKey) {
+        let parts = split(
+            hkdf(
+                salt: zeroSalt,
+                inputKeyMaterial: sharedSecret,
+                info: headerKeysInfo,
+                outputByteCount: 2 * keyByteCount
+            ),
+            count: 2
         )
-        let parts = split(output, count: 2)
         return (parts[0], parts[1])
     }
 
     /// ENCRYPT's key schedule: HKDF(salt = 32 zero bytes, IKM = mk, info = messageKeyInfo), 56 bytes: an
     /// XChaCha20-Poly1305 key (32) and nonce (24). Each mk is used once, so a derived nonce never repeats.
-    static func messageCipher(_ messageKey: SecureBytes) -> (key: SecureBytes, nonce: [UInt8]) {
-        let output = try! HKDF<SHA256>.deriveKey(
+    static func messageCipher(_ messageKey: RatchetKey) -> (key: RatchetKey, nonce: [UInt8]) {
+        var okm = hkdf(
+            salt: zeroSalt,
             inputKeyMaterial: messageKey,
-            salt: [UInt8](repeating: 0, count: SHA256.byteCount),
             info: messageKeyInfo,
             outputByteCount: keyByteCount + XChaCha20Poly1305.nonceByteCount
         )
-        return output.withUnsafeBytes { raw in
-            (SecureBytes(raw.prefix(keyByteCount)), Array(raw.suffix(XChaCha20Poly1305.nonceByteCount)))
-        }
+        defer { secureZero(&okm) }
+        return (
+            RatchetKey(consuming: Array(okm.prefix(keyByteCount))), Array(okm.suffix(XChaCha20Poly1305.nonceByteCount))
+        )
     }
 
-    private static func split(_ bytes: SecureBytes, count: Int) -> [SecureBytes] {
-        bytes.withUnsafeBytes { raw in
-            (0..<count).map { index in
-                SecureBytes(raw[(index * keyByteCount)..<((index + 1) * keyByteCount)])
-            }
+    static let zeroSalt = [UInt8](repeating: 0, count: SHA256.byteCount)
+
+    /// HKDF-SHA-256 (RFC 5869) composed from MeshCore's HMAC, into ordinary memory: MeshCore's `HKDF` returns
+    /// guarded memory, which costs more than the whole derivation on the per-message path (decision 0014).
+    /// The known-answer tests pin it against an independent implementation.
+    static func hkdf<S: ContiguousByteStorage, K: ContiguousByteStorage>(
+        salt: S,
+        inputKeyMaterial: K,
+        info: [UInt8],
+        outputByteCount: Int
+    ) -> [UInt8] {
+        precondition(outputByteCount <= 255 * SHA256.byteCount, "HKDF output too long")
+        var prk = HMAC<SHA256>.authenticationCode(for: inputKeyMaterial, key: salt)
+        var okm: [UInt8] = []
+        okm.reserveCapacity(outputByteCount)
+        var previous: [UInt8] = []
+        var counter: UInt8 = 1
+        while okm.count < outputByteCount {
+            var block = previous + info + [counter]
+            secureZero(&previous)
+            previous = HMAC<SHA256>.authenticationCode(for: block, key: prk)
+            secureZero(&block)
+            okm.append(contentsOf: previous.prefix(outputByteCount - okm.count))
+            counter &+= 1
+        }
+        secureZero(&previous)
+        secureZero(&prk)
+        return okm
+    }
+
+    private static func split(_ bytes: [UInt8], count: Int) -> [RatchetKey] {
+        var bytes = bytes
+        defer { secureZero(&bytes) }
+        return (0..<count).map { index in
+            RatchetKey(consuming: Array(bytes[(index * keyByteCount)..<((index + 1) * keyByteCount)]))
         }
     }
 }
