@@ -18,7 +18,8 @@ extension DoubleRatchet {
         writer.write(headerEncryption)
         writer.writeLengthPrefixed(associatedData, .uint16)
         writer.writeSecret(rootKey)
-        writer.writeSecret(sendingRatchetKey.rawRepresentation)
+        writer.writeSecret(sendingRatchetKey.secret)
+        writer.write(raw: sendingRatchetKey.publicKey.rawRepresentation)
         writer.writeOptionalKey(remoteRatchetKey)
         writer.writeOptionalSecret(sendingChainKey)
         writer.writeOptionalSecret(receivingChainKey)
@@ -48,7 +49,7 @@ extension DoubleRatchet {
             associatedData: associatedData,
             limits: limits,
             rootKey: rootKey,
-            sendingRatchetKey: try reader.readPrivateKey()
+            sendingRatchetKey: RatchetKeyPair(secret: try reader.readKey(), publicKey: try reader.readPublicKey())
         )
         remoteRatchetKey = try reader.readOptionalKey()
         sendingChainKey = try reader.readOptionalSecret()
@@ -90,28 +91,58 @@ extension RatchetSession {
         }
     }
 
+    /// Restores a session, checking the stored peer key from scratch (an Ed25519 point validation).
     public init(decodingState bytes: SecureBytes, limits: RatchetLimits = .default) throws {
+        try self.init(decodingState: bytes, expectedPeer: nil, limits: limits)
+    }
+
+    /// Restores a session the caller already knows the peer of (the store's row key): the stored key must equal
+    /// `remoteIdentity` byte for byte, which spares the point validation on every load.
+    public init(
+        decodingState bytes: SecureBytes,
+        remoteIdentity: Ed25519.PublicKey,
+        limits: RatchetLimits = .default
+    )
+        throws
+    {
+        try self.init(decodingState: bytes, expectedPeer: remoteIdentity, limits: limits)
+    }
+
+    init(decodingState bytes: SecureBytes, expectedPeer: Ed25519.PublicKey?, limits: RatchetLimits) throws {
         self = try decodingState(bytes) { reader in
-            guard try reader.readUInt8() == RatchetSession.stateVersion else {
-                throw RatchetError(.corruptState, "unknown session state version")
+            try RatchetSession(from: &reader, expectedPeer: expectedPeer, limits: limits)
+        }
+    }
+
+    init(from reader: inout WireReader, expectedPeer: Ed25519.PublicKey?, limits: RatchetLimits) throws {
+        guard try reader.readUInt8() == RatchetSession.stateVersion else {
+            throw RatchetError(.corruptState, "unknown session state version")
+        }
+        let stored = try reader.readBytes(Ed25519.publicKeyByteCount)
+        let remote: Ed25519.PublicKey
+        if let expectedPeer {
+            guard stored == expectedPeer.rawRepresentation else {
+                throw RatchetError(.corruptState, "a stored session belongs to another peer")
             }
-            let remote = try Ed25519.PublicKey(rawRepresentation: reader.readBytes(Ed25519.publicKeyByteCount))
-            let baseKey = try reader.readPublicKey()
-            var pending: X3DHInitialHeader?
-            if try reader.readBool() {
-                pending = X3DHInitialHeader(
-                    identityKey: try Ed25519.PublicKey(rawRepresentation: reader.readBytes(Ed25519.publicKeyByteCount)),
-                    ephemeralKey: try reader.readPublicKey(),
-                    signedPrekey: try reader.readPublicKey(),
-                    oneTimePrekey: try reader.readOptionalKey()
-                )
-            }
-            return RatchetSession(
-                remoteIdentity: remote,
-                baseKey: baseKey,
-                ratchet: try DoubleRatchet(from: &reader, limits: limits),
-                pendingInitialHeader: pending
+            remote = expectedPeer
+        } else {
+            remote = try Ed25519.PublicKey(rawRepresentation: stored)
+        }
+        let baseKey = try reader.readPublicKey()
+        var pending: X3DHInitialHeader?
+        if try reader.readBool() {
+            pending = X3DHInitialHeader(
+                identityKey: try Ed25519.PublicKey(rawRepresentation: reader.readBytes(Ed25519.publicKeyByteCount)),
+                ephemeralKey: try reader.readPublicKey(),
+                signedPrekey: try reader.readPublicKey(),
+                oneTimePrekey: try reader.readOptionalKey()
             )
         }
+        self.init(
+            remoteIdentity: remote,
+            baseKey: baseKey,
+            ratchet: try DoubleRatchet(from: &reader, limits: limits),
+            pendingInitialHeader: pending
+        )
     }
 }

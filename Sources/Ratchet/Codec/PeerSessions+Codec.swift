@@ -42,11 +42,9 @@ extension PeerSessions {
                     maximum: PeerSessions.maximumSessionStateByteCount(limits)
                 )
                 defer { secureZero(&raw) }
-                let session = try RatchetSession(decodingState: SecureBytes(raw), limits: limits)
-                guard session.remoteIdentity == remoteIdentity else {
-                    throw RatchetError(.corruptState, "a stored session belongs to another peer")
-                }
-                sessions.append(session)
+                var sessionReader = WireReader(raw)
+                sessions.append(try RatchetSession(from: &sessionReader, expectedPeer: remoteIdentity, limits: limits))
+                try sessionReader.expectEnd()
             }
             var peer = PeerSessions(remoteIdentity: remoteIdentity, headerEncryption: headerEncryption, limits: limits)
             peer.sessions = sessions

@@ -142,15 +142,16 @@ extension DoubleRatchet {
         remoteRatchetKey = header.ratchetKey
         let receiving = RatchetKDF.root(
             rootKey,
-            try X3DH.dh(sendingRatchetKey, header.ratchetKey),
+            try X3DH.dh(sendingRatchetKey.privateKey(), header.ratchetKey),
             withHeaderKey: headerEncryption
         )
         receivingChainKey = receiving.chain
         nextReceivingHeaderKey = receiving.nextHeader
-        sendingRatchetKey = X25519.PrivateKey(using: &random)
+        let newKey = X25519.PrivateKey(using: &random)
+        sendingRatchetKey = RatchetKeyPair(newKey)
         let sending = RatchetKDF.root(
             receiving.root,
-            try X3DH.dh(sendingRatchetKey, header.ratchetKey),
+            try X3DH.dh(newKey, header.ratchetKey),
             withHeaderKey: headerEncryption
         )
         rootKey = sending.root

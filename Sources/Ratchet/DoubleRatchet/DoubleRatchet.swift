@@ -13,7 +13,7 @@ public struct DoubleRatchet: Sendable {
     public var limits: RatchetLimits
 
     var rootKey: RatchetKey
-    var sendingRatchetKey: X25519.PrivateKey
+    var sendingRatchetKey: RatchetKeyPair
     var remoteRatchetKey: X25519.PublicKey?
     var sendingChainKey: RatchetKey?
     var receivingChainKey: RatchetKey?
@@ -41,12 +41,12 @@ public struct DoubleRatchet: Sendable {
             associatedData: associatedData,
             limits: limits,
             rootKey: secret,
-            sendingRatchetKey: X25519.PrivateKey(using: &random)
+            sendingRatchetKey: RatchetKeyPair(X25519.PrivateKey(using: &random))
         )
         state.remoteRatchetKey = remoteRatchetKey
         let derived = RatchetKDF.root(
             secret,
-            try X3DH.dh(state.sendingRatchetKey, remoteRatchetKey),
+            try X3DH.dh(state.sendingRatchetKey.privateKey(), remoteRatchetKey),
             withHeaderKey: headerEncryption
         )
         state.rootKey = derived.root
@@ -74,7 +74,7 @@ public struct DoubleRatchet: Sendable {
             associatedData: associatedData,
             limits: limits,
             rootKey: secret,
-            sendingRatchetKey: ratchetKey
+            sendingRatchetKey: RatchetKeyPair(ratchetKey)
         )
         if headerEncryption {
             let initial = RatchetKDF.initialHeaderKeys(secret)
@@ -89,7 +89,7 @@ public struct DoubleRatchet: Sendable {
         associatedData: [UInt8],
         limits: RatchetLimits,
         rootKey: RatchetKey,
-        sendingRatchetKey: X25519.PrivateKey
+        sendingRatchetKey: RatchetKeyPair
     ) {
         self.headerEncryption = headerEncryption
         self.associatedData = associatedData
