@@ -105,7 +105,7 @@ import Testing
         let bob = Party(seed: 2)
         var random = SeededRandom(seed: 18)
         var ratchet = DoubleRatchet.responder(
-            sharedSecret: random.secureBytes(count: 32),
+            sharedSecret: RatchetKey(random.secureBytes(count: 32)),
             associatedData: [],
             ratchetKey: bob.prekeys.signedPrekey.privateKey
         )

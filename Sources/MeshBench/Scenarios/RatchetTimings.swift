@@ -9,16 +9,6 @@ struct RatchetTimings {
     var x3dh: Double
     var firstDecrypt: Double
 
-    func fastest(_ other: RatchetTimings) -> RatchetTimings {
-        RatchetTimings(
-            encrypt: min(encrypt, other.encrypt),
-            decrypt: min(decrypt, other.decrypt),
-            dhStep: min(dhStep, other.dhStep),
-            x3dh: min(x3dh, other.x3dh),
-            firstDecrypt: min(firstDecrypt, other.firstDecrypt)
-        )
-    }
-
     static func measure(messages n: Int, size: Int) throws -> RatchetTimings {
         var random = SystemRandom()
         let alice = AgentIdentity.generate(using: &random)

@@ -28,14 +28,14 @@ public struct DoubleRatchet: Sendable {
 
     /// The initiator (Alice): knows the responder's ratchet key (its signed prekey) and can send at once.
     public static func initiator<R: RandomSource>(
-        sharedSecret: SecureBytes,
+        sharedSecret: RatchetKey,
         associatedData: [UInt8],
         remoteRatchetKey: X25519.PublicKey,
         headerEncryption: Bool = true,
         limits: RatchetLimits = .default,
         random: inout R
     ) throws -> DoubleRatchet {
-        let secret = RatchetKey(sharedSecret)
+        let secret = sharedSecret
         var state = DoubleRatchet(
             headerEncryption: headerEncryption,
             associatedData: associatedData,
@@ -62,13 +62,13 @@ public struct DoubleRatchet: Sendable {
 
     /// The responder (Bob): its ratchet key is the signed prekey the initiator used; it sends after it receives.
     public static func responder(
-        sharedSecret: SecureBytes,
+        sharedSecret: RatchetKey,
         associatedData: [UInt8],
         ratchetKey: X25519.PrivateKey,
         headerEncryption: Bool = true,
         limits: RatchetLimits = .default
     ) -> DoubleRatchet {
-        let secret = RatchetKey(sharedSecret)
+        let secret = sharedSecret
         var state = DoubleRatchet(
             headerEncryption: headerEncryption,
             associatedData: associatedData,

@@ -23,15 +23,13 @@ public enum RatchetKDF {
     public static let keyByteCount = 32
 
     /// X3DH: SK = HKDF(salt = 32 zero bytes, IKM = F ‖ DH1 ‖ DH2 ‖ DH3 [‖ DH4], info = x3dhInfo), 32 bytes.
-    static func x3dhSecret(_ dhOutputs: [SecureBytes]) -> SecureBytes {
+    static func x3dhSecret(_ dhOutputs: [SecureBytes]) -> RatchetKey {
         var material = x3dhPrefix
         for output in dhOutputs { output.withUnsafeBytes { material.append(contentsOf: $0) } }
-        var okm = hkdf(salt: zeroSalt, inputKeyMaterial: material, info: x3dhInfo, outputByteCount: keyByteCount)
-        defer {
-            secureZero(&material)
-            secureZero(&okm)
-        }
-        return SecureBytes(okm)
+        defer { secureZero(&material) }
+        return RatchetKey(
+            consuming: hkdf(salt: zeroSalt, inputKeyMaterial: material, info: x3dhInfo, outputByteCount: keyByteCount)
+        )
     }
 
     /// KDF_RK(rk, dh) = HKDF(salt = rk, IKM = dh, info = rootInfo) split into (rk', ck[, nhk]).

@@ -40,8 +40,8 @@ extension X3DHInitialHeader {
 
 /// The agreed secret and associated data of one X3DH run.
 public struct X3DHAgreement: Sendable {
-    /// SK, 32 bytes: the Double Ratchet's first root key.
-    public let sharedSecret: SecureBytes
+    /// SK, 32 bytes: the Double Ratchet's first root key (it lives as long as the first root key, decision 0014).
+    public let sharedSecret: RatchetKey
     /// AD = IK_A ‖ IK_B (the two Ed25519 identity keys, 64 bytes).
     public let associatedData: [UInt8]
 }
