@@ -42,6 +42,17 @@ import Testing
         #expect(throws: RatchetError.self) { _ = try RatchetSession(decodingState: SecureBytes(wrongVersion)) }
     }
 
+    @Test func anInconsistentStateIsATypedErrorNotATrap() throws {
+        var random = SeededRandom(seed: 54)
+        var (alice, bob) = try establish(random: &random)
+        let envelope = try alice.encrypt(bytes("x"), random: &random)
+        alice.ratchet.sendingHeaderKey = nil
+        let sendError = #expect(throws: RatchetError.self) { _ = try alice.encrypt(bytes("y"), random: &random) }
+        #expect(sendError?.code == .corruptState)
+        bob.ratchet.receivingChainKey = nil
+        #expect(throws: RatchetError.self) { _ = try bob.decrypt(envelope, random: &random) }
+    }
+
     @Test func prekeySecretsRoundTrip() throws {
         var random = SeededRandom(seed: 53)
         let bob = Party(seed: 2)

@@ -55,7 +55,16 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
             _ = try? bundle.verify()
         }
     default:
-        _ = try? RatchetSession(decodingState: SecureBytes(rest), limits: fixture.limits)
+        // A decodable but inconsistent state must fail with typed errors, never trap.
+        if var session = try? RatchetSession(decodingState: SecureBytes(rest), limits: fixture.limits) {
+            var random = SeededRandom(seed: 3)
+            _ = try? session.encrypt([1], random: &random)
+            for envelope in fixture.envelopes {
+                if let decoded = try? RatchetEnvelope.decode(envelope) {
+                    _ = try? session.decrypt(decoded, random: &random)
+                }
+            }
+        }
         _ = try? PrekeySecrets(decodingState: SecureBytes(rest))
     }
     return 0

@@ -51,14 +51,17 @@ extension DoubleRatchet {
         case .ratchet:
             let pending = receivingChainKey == nil ? 0 : max(Int(header.previousChainLength) - Int(receiveCount), 0)
             try checkSkipBudget(pending + Int(header.messageNumber))
-            skipMessageKeys(until: header.previousChainLength)
+            try skipMessageKeys(until: header.previousChainLength)
             try dhRatchet(header, &random)
         case .current:
             try checkSkipBudget(Int(header.messageNumber) - Int(receiveCount))
         }
-        skipMessageKeys(until: header.messageNumber)
-        // A receiving chain exists on both routes that reach here.
-        let step = RatchetKDF.chain(receivingChainKey!)
+        try skipMessageKeys(until: header.messageNumber)
+        // A receiving chain exists on both routes that reach here in any state our own code made.
+        guard let chainKey = receivingChainKey else {
+            throw RatchetError(.corruptState, "no receiving chain for a message of the current chain")
+        }
+        let step = RatchetKDF.chain(chainKey)
         let plaintext = try Self.openBody(message.ciphertext, messageKey: step.message, associatedData: bodyData)
         receivingChainKey = step.chain
         receiveCount += 1
@@ -116,9 +119,16 @@ extension DoubleRatchet {
     }
 
     /// Steps the receiving chain up to `until`, storing each key (both caps apply).
-    private mutating func skipMessageKeys(until: UInt32) {
+    private mutating func skipMessageKeys(until: UInt32) throws {
         guard var chainKey = receivingChainKey, receiveCount < until else { return }
-        let tag = headerEncryption ? receivingHeaderKey! : RatchetKey(consuming: remoteRatchetKey!.rawRepresentation)
+        let tag: RatchetKey
+        if headerEncryption, let key = receivingHeaderKey {
+            tag = key
+        } else if !headerEncryption, let key = remoteRatchetKey {
+            tag = RatchetKey(consuming: key.rawRepresentation)
+        } else {
+            throw RatchetError(.corruptState, "a receiving chain without its header key or ratchet key")
+        }
         var entries: [SkippedMessageKeys.Entry] = []
         while receiveCount < until {
             let step = RatchetKDF.chain(chainKey)

@@ -28,8 +28,11 @@ extension DoubleRatchet {
         )
         let headerBytes: [UInt8]
         if headerEncryption {
-            // Set with sendingChainKey in every header-encryption state that can send.
-            headerBytes = try Self.sealHeader(header, key: sendingHeaderKey!, associatedData: associatedData, &random)
+            // Set with sendingChainKey in every header-encryption state our own code made.
+            guard let headerKey = sendingHeaderKey else {
+                throw RatchetError(.corruptState, "a sending chain without its header key")
+            }
+            headerBytes = try Self.sealHeader(header, key: headerKey, associatedData: associatedData, &random)
         } else {
             headerBytes = header.encoded
         }
