@@ -19,10 +19,12 @@ let package = Package(
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
         .library(name: "DirectPath", targets: ["DirectPath"]),
+        .library(name: "Ratchet", targets: ["Ratchet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -60,6 +62,12 @@ let package = Package(
             dependencies: ["MeshCore"],
             swiftSettings: strict
         ),
+        // The durable session store is the Ratchet's IO driver: a separate target so Ratchet itself stays IO-free.
+        .target(
+            name: "RatchetStore",
+            dependencies: ["Ratchet", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(
             name: "DirectPath",
             dependencies: ["MeshCore"],
@@ -93,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "MeshBench",
             dependencies: [
-                "MeshCore", "CSodium", "DirectPath",
+                "MeshCore", "CSodium", "DirectPath", "Ratchet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -108,6 +116,16 @@ let package = Package(
         .testTarget(
             name: "DirectPathTests",
             dependencies: ["DirectPath", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RatchetTests",
+            dependencies: ["Ratchet", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RatchetStoreTests",
+            dependencies: ["RatchetStore", "Ratchet", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -20,5 +20,6 @@ let package = Package(
         harness("FuzzKeyFile", ["MeshCore"]),
         harness("FuzzDID", ["MeshCore"]),
         harness("FuzzDirectPacket", ["DirectPath", "MeshCore"]),
+        harness("FuzzRatchetEnvelope", ["Ratchet", "MeshCore"]),
     ]
 )

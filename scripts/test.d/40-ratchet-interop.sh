@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Ratchet interop: Swift against PyPI's `x3dh` and `doubleratchet` (configured to MeshPeer's constructions through
+# scripts/test.d/40-ratchet-interop-peer.py). Installs the Python side in .cache/venv-ratchet (pinned versions),
+# then runs the InteropTests suite, which is enabled only when MESHPEER_RATCHET_INTEROP_PYTHON is set.
+# Fails unless both interop tests ran and passed.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+ensure_swift
+ensure_packages python3 python3-venv
+
+VENV="$ROOT/.cache/venv-ratchet"
+PINS=(x3dh==1.3.0 xeddsa==1.2.0 doubleratchet==1.3.0 pynacl==1.6.2)
+if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c 'import x3dh, doubleratchet, nacl' 2>/dev/null \
+    || [ "$("$VENV/bin/pip" freeze 2>/dev/null | grep -icE '^(x3dh==1\.3\.0|xeddsa==1\.2\.0|doubleratchet==1\.3\.0|pynacl==1\.6\.2)$')" -ne 4 ]; then
+    log "installing ${PINS[*]}"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
+fi
+
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+out="${TMPDIR:-/tmp}/meshpeer-ratchet-interop.log"
+MESHPEER_RATCHET_INTEROP_PYTHON="$VENV/bin/python" swift test --skip-build --filter 'RatchetTests.InteropTests' 2>&1 \
+    | tee "$out"
+grep -Eq "Test run with 2 tests in 1 suite passed" "$out" \
+    || die "ratchet interop with the Python x3dh/doubleratchet packages failed (or did not run); see $out"
