@@ -18,10 +18,13 @@ let package = Package(
         .executable(name: "meshbench", targets: ["MeshBench"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
+        .library(name: "Kademlia", targets: ["Kademlia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -47,6 +50,27 @@ let package = Package(
         .target(
             name: "Kademlia",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        // Kademlia's IO lives in its own targets, so the core above stays free of sockets and files.
+        .target(
+            name: "KademliaDriver",
+            dependencies: [
+                "Kademlia", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KademliaStore",
+            dependencies: ["Kademlia", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Test support: a deterministic network of thousands of Kademlia cores on a virtual clock.
+        .target(
+            name: "KademliaSimulator",
+            dependencies: ["Kademlia", "MeshCore"],
             swiftSettings: strict
         ),
         .target(
@@ -79,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
-                "MeshPeer", "MeshCore",
+                "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -87,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "MeshBench",
             dependencies: [
-                "MeshCore",
+                "MeshCore", "Kademlia", "KademliaSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KademliaTests",
+            dependencies: ["Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore"],
             swiftSettings: strict
         ),
         .testTarget(
