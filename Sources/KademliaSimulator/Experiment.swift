@@ -58,7 +58,7 @@ public struct Experiment {
         let honest = simulator.honestIndices
         let publishers = Array(honest.shuffled(using: &random).prefix(parameters.publishers))
         for index in publishers {
-            let did = simulator.nodes[index].identity.did
+            let did = simulator.nodes[index].signingKey.publicKey.did
             simulator.genuineDIDs[AgentRecord.key(forDID: did)] = did
             let query = simulator.interact(index) { core, now in
                 core.publishAgentRecord(agentCard: Array("{\"name\":\"agent \(index)\"}".utf8), now: now)

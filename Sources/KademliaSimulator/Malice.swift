@@ -39,9 +39,9 @@ extension Simulator {
 
     /// A record that claims a real DID with a higher sequence but carries the liar's signature.
     func forgedAgentRecord(for key: NodeID, signer index: Int) -> RecordEnvelope {
-        let victim = genuineDIDs[key] ?? nodes[index].identity.did
+        let victim = genuineDIDs[key] ?? nodes[index].signingKey.publicKey.did
         let forged = AgentRecord.signed(
-            by: nodes[index].identity,
+            by: nodes[index].signingKey,
             sequence: UInt64.max,
             issuedAt: now,
             ttl: .seconds(600),
@@ -54,14 +54,14 @@ extension Simulator {
 
     func forgedProvider(for key: NodeID, signer index: Int) -> RecordEnvelope {
         var forged = ProviderRecord.signed(
-            by: nodes[index].identity,
+            by: nodes[index].signingKey,
             key: key,
             sequence: UInt64.max,
             issuedAt: now,
             ttl: .seconds(600)
         )
         // Claim to be a genuine provider while keeping the liar's signature.
-        forged.provider = nodes[(index + 1) % nodes.count].identity.publicKey
+        forged.provider = nodes[(index + 1) % nodes.count].signingKey.publicKey
         return forged.envelope
     }
 }

@@ -8,7 +8,7 @@ import MeshCore
 /// gives one run, bit for bit.
 public final class Simulator {
     public struct Node {
-        public let identity: AgentIdentity
+        public let signingKey: Ed25519.PrivateKey
         public let address: PeerAddress
         public let core: KademliaNode
         public var online = true
@@ -51,19 +51,19 @@ public final class Simulator {
         let malicious = Set((0..<count).shuffled(using: &random).prefix(Int(Double(count) * maliciousFraction)))
         nodes.reserveCapacity(count)
         for index in 0..<count {
-            let identity = AgentIdentity.generate(using: &random)
+            let signingKey = Ed25519.PrivateKey(using: &random)
             // 10.0.0.0/8, one address per node: private, so diversity limits do not apply.
             let address = PeerAddress(
                 ip: [10, UInt8(index >> 16 & 0xFF), UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)],
                 port: 4_000
             )!
             let core = KademliaNode(
-                identity: identity,
+                signingKey: signingKey,
                 config: config,
                 random: SeededRandom(seedBytes: random.bytes(count: 32)),
                 now: start
             )
-            var node = Node(identity: identity, address: address, core: core)
+            var node = Node(signingKey: signingKey, address: address, core: core)
             if malicious.contains(index) {
                 node.malice = Malice.allCases[maliciousIndices.count % Malice.allCases.count]
                 maliciousIndices.append(index)
@@ -80,6 +80,7 @@ public final class Simulator {
     public var honestIndices: [Int] { nodes.indices.filter { nodes[$0].malice == nil } }
 
     /// Runs `body` against node `index`'s core at the current instant, then collects its outputs.
+    @discardableResult
     public func interact<T>(_ index: Int, _ body: (KademliaNode, Timestamp) -> T) -> T {
         let result = body(nodes[index].core, now)
         flush(index)
@@ -115,7 +116,7 @@ public final class Simulator {
             let signed = SignedMessage.signed(
                 reply,
                 transactionID: request.transactionID,
-                by: nodes[index].identity,
+                by: nodes[index].signingKey,
                 now: now
             )
             send(signed.datagram(), from: nodes[index].address, to: source)

@@ -5,52 +5,45 @@ import MeshCore
 /// token = first 16 bytes of HMAC-SHA256(secret, address). The secret rotates every `tokenRotationInterval`
 /// and the previous one is still accepted, so a token lives between one and two intervals. Tokens make a
 /// spoofed-source STORE impossible without first receiving our reply at that address.
-public struct WriteTokens: Sendable {
+///
+/// The secrets sit in ordinary memory that is zeroed on rotation and on release, not in libsodium's guarded
+/// heap: each guarded allocation costs four memory mappings, a 10,000-node simulation would exhaust the
+/// kernel's mapping limit, and a token secret only ever protects against source spoofing for five minutes
+/// (decision 0026).
+public final class WriteTokens {
     public static let byteCount = 16
 
-    /// Current secret ‖ previous secret, in one guarded allocation (a simulator runs 10,000 nodes, and each
-    /// guarded allocation costs memory mappings).
-    private var secrets: SecureBytes
+    private var current: [UInt8]
+    private var previous: [UInt8]
     public private(set) var rotatedAt: Timestamp
 
     public init<R: RandomSource>(using random: inout R, now: Timestamp) {
-        secrets = random.secureBytes(count: 64)
+        current = random.bytes(count: 32)
+        previous = random.bytes(count: 32)
         rotatedAt = now
     }
 
-    public mutating func rotate<R: RandomSource>(using random: inout R, now: Timestamp) {
-        let fresh = random.secureBytes(count: 32)
-        let old = secrets
-        secrets = SecureBytes(count: 64) { target in
-            fresh.withUnsafeBytes { target.copyMemory(from: $0) }
-            old.withUnsafeBytes {
-                UnsafeMutableRawBufferPointer(rebasing: target[32...]).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: $0[..<32])
-                )
-            }
-        }
+    deinit {
+        secureZero(&current)
+        secureZero(&previous)
+    }
+
+    public func rotate<R: RandomSource>(using random: inout R, now: Timestamp) {
+        secureZero(&previous)
+        previous = current
+        current = random.bytes(count: 32)
         rotatedAt = now
     }
 
     public func token(for address: PeerAddress) -> [UInt8] {
-        token(for: address, secret: 0)
+        Array(HMAC<SHA256>.authenticationCode(for: address.wireBytes, key: current).prefix(WriteTokens.byteCount))
     }
 
     public func isValid(_ token: [UInt8], for address: PeerAddress) -> Bool {
         guard token.count == WriteTokens.byteCount else { return false }
-        let matchesCurrent = ConstantTime.equals(self.token(for: address, secret: 0), token)
-        let matchesPrevious = ConstantTime.equals(self.token(for: address, secret: 1), token)
-        return matchesCurrent || matchesPrevious
-    }
-
-    /// HMAC over the address under secret `index` (0 current, 1 previous), read in place from guarded memory.
-    private func token(for address: PeerAddress, secret index: Int) -> [UInt8] {
         let message = address.wireBytes
-        return secrets.withUnsafeBytes { all in
-            message.withUnsafeBytes { bytes in
-                let key = UnsafeRawBufferPointer(rebasing: all[(index * 32)..<(index * 32 + 32)])
-                return Array(SHA256.hmac(key: key, message: bytes).prefix(WriteTokens.byteCount))
-            }
-        }
+        let fromCurrent = Array(HMAC<SHA256>.authenticationCode(for: message, key: current).prefix(16))
+        let fromPrevious = Array(HMAC<SHA256>.authenticationCode(for: message, key: previous).prefix(16))
+        return ConstantTime.equals(fromCurrent, token) || ConstantTime.equals(fromPrevious, token)
     }
 }

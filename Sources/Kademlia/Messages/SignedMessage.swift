@@ -12,6 +12,8 @@ import MeshCore
 public struct SignedMessage: Hashable, Sendable {
     public static let frameType: UInt16 = 0x0300
     static let fixedOverhead = 32 + 8 + 8 + 64
+    /// The frame header on the wire: magic 2, version 1, type 2, length 4 (`Frame.headerByteCount` says 8).
+    static let frameHeaderByteCount = 9
 
     public var sender: Ed25519.PublicKey
     public var timestamp: Timestamp
@@ -24,17 +26,17 @@ public struct SignedMessage: Hashable, Sendable {
     public static func signed(
         _ message: KademliaMessage,
         transactionID: UInt64,
-        by identity: AgentIdentity,
+        by signer: Ed25519.PrivateKey,
         now: Timestamp
     ) -> SignedMessage {
         let timestamp = Timestamp(nanosecondsSinceEpoch: now.millisecondsSinceEpoch * 1_000_000)
-        let body = signedBytes(identity.publicKey, timestamp, transactionID, message)
+        let body = signedBytes(signer.publicKey, timestamp, transactionID, message)
         return SignedMessage(
-            sender: identity.publicKey,
+            sender: signer.publicKey,
             timestamp: timestamp,
             transactionID: transactionID,
             message: message,
-            signature: identity.sign(body, domain: .dhtMessage)
+            signature: signer.signature(for: body, domain: .dhtMessage)
         )
     }
 
@@ -74,7 +76,7 @@ public struct SignedMessage: Hashable, Sendable {
             throw WireError(.unknownType, at: 3, "frame type \(frame.type) is not a DHT message")
         }
         guard frame.payload.count >= fixedOverhead else {
-            throw WireError(.truncated, at: Frame.headerByteCount, "a DHT message is at least \(fixedOverhead) bytes")
+            throw WireError(.truncated, at: frameHeaderByteCount, "a DHT message is at least \(fixedOverhead) bytes")
         }
         var reader = WireReader(Array(frame.payload.dropLast(Ed25519.signatureByteCount)))
         let sender = try Ed25519.PublicKey(rawRepresentation: try reader.readBytes(Ed25519.publicKeyByteCount))

@@ -11,7 +11,7 @@ extension KademliaNode {
         else { return drop(.malformed) }
         let skew = message.timestamp > now ? message.timestamp - now : now - message.timestamp
         guard skew <= config.maximumClockSkew else { return drop(.staleTimestamp) }
-        guard message.sender != identity.publicKey else { return drop(.fromSelf) }
+        guard message.sender != signingKey.publicKey else { return drop(.fromSelf) }
         if message.message.isRequest {
             guard message.isSignatureValid else { return drop(.badSignature) }
             serve(message, from: source, now: now)

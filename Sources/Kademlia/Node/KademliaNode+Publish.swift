@@ -11,9 +11,9 @@ extension KademliaNode {
         prekeyBundle: [UInt8] = [],
         now: Timestamp
     ) -> QueryID {
-        let key = AgentRecord.key(forDID: identity.did)
+        let key = AgentRecord.key(forDID: signingKey.publicKey.did)
         let record = AgentRecord.signed(
-            by: identity,
+            by: signingKey,
             sequence: nextSequence(for: key, now: now),
             issuedAt: now,
             ttl: config.recordTTL,
@@ -31,7 +31,7 @@ extension KademliaNode {
     public func provide(capability: String, hints: [UInt8] = [], now: Timestamp) -> QueryID {
         let key = ProviderRecord.key(forCapability: capability)
         let record = ProviderRecord.signed(
-            by: identity,
+            by: signingKey,
             key: key,
             sequence: nextSequence(for: key, now: now),
             issuedAt: now,
@@ -44,7 +44,9 @@ extension KademliaNode {
 
     /// The agent record this node currently publishes, if any.
     public var ownAgentRecord: AgentRecord? {
-        guard case .agent(let record)? = published[AgentRecord.key(forDID: identity.did)]?.kind else { return nil }
+        guard case .agent(let record)? = published[AgentRecord.key(forDID: signingKey.publicKey.did)]?.kind else {
+            return nil
+        }
         return record
     }
 
@@ -138,7 +140,7 @@ extension KademliaNode {
 
     func republishProvider(_ old: ProviderRecord, key: NodeID, now: Timestamp) {
         let record = ProviderRecord.signed(
-            by: identity,
+            by: signingKey,
             key: key,
             sequence: nextSequence(for: key, now: now),
             issuedAt: now,

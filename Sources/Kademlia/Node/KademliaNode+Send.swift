@@ -32,7 +32,7 @@ extension KademliaNode {
     }
 
     func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: PeerAddress, now: Timestamp) {
-        let signed = SignedMessage.signed(message, transactionID: transactionID, by: identity, now: now)
+        let signed = SignedMessage.signed(message, transactionID: transactionID, by: signingKey, now: now)
         counters.sent += 1
         transmits.append(Transmit(destination: destination, bytes: signed.datagram()))
     }

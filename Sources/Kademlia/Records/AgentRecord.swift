@@ -32,7 +32,7 @@ public struct AgentRecord: Hashable, Sendable {
 
     /// Builds and signs a record for `identity`.
     public static func signed(
-        by identity: AgentIdentity,
+        by signer: Ed25519.PrivateKey,
         sequence: UInt64,
         issuedAt: Timestamp,
         ttl: Duration,
@@ -44,7 +44,7 @@ public struct AgentRecord: Hashable, Sendable {
         // Times travel in milliseconds; rounding here makes a decoded record equal to the one we signed.
         let issuedAt = Timestamp(nanosecondsSinceEpoch: issuedAt.millisecondsSinceEpoch * 1_000_000)
         var record = AgentRecord(
-            did: identity.did,
+            did: signer.publicKey.did,
             sequence: sequence,
             issuedAt: issuedAt,
             expiresAt: issuedAt + ttl,
@@ -54,8 +54,30 @@ public struct AgentRecord: Hashable, Sendable {
             prekeyBundle: prekeyBundle,
             signature: try! Ed25519.Signature(rawRepresentation: [UInt8](repeating: 0, count: 64))
         )
-        record.signature = identity.sign(record.signedBytes, domain: .agentRecord)
+        record.signature = signer.signature(for: record.signedBytes, domain: .agentRecord)
         return record
+    }
+
+    public static func signed(
+        by identity: AgentIdentity,
+        sequence: UInt64,
+        issuedAt: Timestamp,
+        ttl: Duration,
+        agentCard: [UInt8] = [],
+        homeRelays: [String] = [],
+        addressHints: [[UInt8]] = [],
+        prekeyBundle: [UInt8] = []
+    ) -> AgentRecord {
+        signed(
+            by: identity.signingKey,
+            sequence: sequence,
+            issuedAt: issuedAt,
+            ttl: ttl,
+            agentCard: agentCard,
+            homeRelays: homeRelays,
+            addressHints: addressHints,
+            prekeyBundle: prekeyBundle
+        )
     }
 
     /// Every field but the signature, in wire order.

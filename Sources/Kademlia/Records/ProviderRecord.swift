@@ -21,7 +21,7 @@ public struct ProviderRecord: Hashable, Sendable {
     }
 
     public static func signed(
-        by identity: AgentIdentity,
+        by signer: Ed25519.PrivateKey,
         key: NodeID,
         sequence: UInt64,
         issuedAt: Timestamp,
@@ -32,15 +32,26 @@ public struct ProviderRecord: Hashable, Sendable {
         let issuedAt = Timestamp(nanosecondsSinceEpoch: issuedAt.millisecondsSinceEpoch * 1_000_000)
         var record = ProviderRecord(
             key: key,
-            provider: identity.publicKey,
+            provider: signer.publicKey,
             sequence: sequence,
             issuedAt: issuedAt,
             expiresAt: issuedAt + ttl,
             hints: hints,
             signature: try! Ed25519.Signature(rawRepresentation: [UInt8](repeating: 0, count: 64))
         )
-        record.signature = identity.sign(record.signedBytes, domain: .providerRecord)
+        record.signature = signer.signature(for: record.signedBytes, domain: .providerRecord)
         return record
+    }
+
+    public static func signed(
+        by identity: AgentIdentity,
+        key: NodeID,
+        sequence: UInt64,
+        issuedAt: Timestamp,
+        ttl: Duration,
+        hints: [UInt8] = []
+    ) -> ProviderRecord {
+        signed(by: identity.signingKey, key: key, sequence: sequence, issuedAt: issuedAt, ttl: ttl, hints: hints)
     }
 
     public var providerDID: String { provider.did }
