@@ -105,6 +105,8 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
