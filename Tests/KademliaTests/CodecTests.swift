@@ -77,7 +77,7 @@ import Testing
         let datagram = signed.datagram()
         #expect(Array(datagram.prefix(5)) == [0x4D, 0x50, 1, 0x03, 0x00])
         // Frame header (magic 2, version 1, type 2, length 4), key, time, transaction, findNode, signature.
-        let expectedCount = 9 + 32 + 8 + 8 + 33 + 64
+        let expectedCount = 9 + 32 + 8 + 8 + 1 + 33 + 64
         #expect(datagram.count == expectedCount)
         let decoded = try SignedMessage.decode(datagram: datagram, maximumSize: 4096)
         #expect(decoded == signed)
@@ -85,7 +85,7 @@ import Testing
         #expect(decoded.senderID == identity.nodeID)
         // Flip one bit of the body: still decodes, no longer verifies.
         var tampered = datagram
-        let bodyByte = 9 + 32 + 8 + 8 + 5
+        let bodyByte = 9 + 32 + 8 + 8 + 1 + 5
         tampered[bodyByte] ^= 1
         #expect(try !SignedMessage.decode(datagram: tampered, maximumSize: 4096).isSignatureValid)
         // Too big for the receiver's limit, wrong frame type, too short.

@@ -127,6 +127,17 @@ import Testing
         #expect(try kinds(b.drainTransmits()) == [.ping, .pong, .pong, .pong, .pong, .pong])
     }
 
+    @Test func readOnlyClientsAreNotVerifiedOrAdded() throws {
+        var config = KademliaConfig()
+        config.readOnly = true
+        let client = Fixture.node(1, config: config)
+        let b = Fixture.node(2)
+        client.bootstrap(from: [addressB], now: now)
+        b.handleDatagram(client.drainTransmits()[0].bytes, from: addressA, now: now)
+        #expect(try kinds(b.drainTransmits()) == [.pong])
+        #expect(b.routingTable.count == 0)
+    }
+
     @Test func replayedRepliesFindNoTransaction() throws {
         let a = Fixture.node(1)
         let b = Fixture.node(2)

@@ -48,5 +48,8 @@ public struct KademliaConfig: Sendable {
     /// Consecutive failures after which a contact leaves the table (a replacement takes its place).
     public var failuresBeforeEviction = 2
 
+    /// A read-only node (a short-lived CLI client) asks but is never added to anyone's table (BEP 43).
+    public var readOnly = false
+
     public init() {}
 }

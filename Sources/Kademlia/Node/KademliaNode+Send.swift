@@ -32,7 +32,14 @@ extension KademliaNode {
     }
 
     func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: PeerAddress, now: Timestamp) {
-        let signed = SignedMessage.signed(message, transactionID: transactionID, by: signingKey, now: now)
+        let flags = config.readOnly ? SignedMessage.readOnlyFlag : 0
+        let signed = SignedMessage.signed(
+            message,
+            transactionID: transactionID,
+            by: signingKey,
+            now: now,
+            flags: flags
+        )
         counters.sent += 1
         transmits.append(Transmit(destination: destination, bytes: signed.datagram()))
     }

@@ -4,7 +4,7 @@ extension KademliaNode {
     /// Answers a verified request, and starts verifying an unknown sender if the table has room for it.
     func serve(_ request: SignedMessage, from source: PeerAddress, now: Timestamp) {
         let senderID = request.senderID
-        considerVerifying(senderID, at: source, now: now)
+        if request.flags & SignedMessage.readOnlyFlag == 0 { considerVerifying(senderID, at: source, now: now) }
         let token = tokens.token(for: source)
         let reply: KademliaMessage
         switch request.message {

@@ -42,12 +42,20 @@ struct DHTOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    /// Set by the look-up verbs: a short-lived client should not enter other nodes' tables.
+    var readOnly = false
+
+    enum CodingKeys: String, CodingKey {
+        case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, timeout, json
+    }
+
     var config: KademliaConfig {
         var config = KademliaConfig()
         config.recordTTL = .seconds(max(1, recordTTL))
         config.republishInterval = .seconds(max(1, republish ?? max(1, recordTTL / 3)))
         config.expirySweepInterval = .seconds(max(1, min(30, recordTTL / 4)))
         config.lookupTimeout = .seconds(max(1, timeout))
+        config.readOnly = readOnly
         return config
     }
 

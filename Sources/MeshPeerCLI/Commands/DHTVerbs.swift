@@ -116,6 +116,7 @@ extension DHTOptions {
     var asClient: DHTOptions {
         var copy = self
         copy.ephemeral = true
+        copy.readOnly = true
         return copy
     }
 }
