@@ -127,7 +127,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KademliaTests",
-            dependencies: ["Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore"],
+            dependencies: [
+                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
