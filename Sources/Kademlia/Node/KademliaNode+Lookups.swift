@@ -47,6 +47,12 @@ extension KademliaNode {
         return query
     }
 
+    /// Pings an address whose node ID we do not know (a LAN announcement, a saved contact); a verified reply
+    /// adds it to the table like any other.
+    public func ping(_ address: PeerAddress, now: Timestamp) {
+        sendRequest(.ping, to: address, expectedID: nil, purpose: .bootstrap, now: now)
+    }
+
     func startLookup(_ query: QueryID, kind: LookupKind, target: NodeID, now: Timestamp) {
         var lookup = Lookup(
             id: query,

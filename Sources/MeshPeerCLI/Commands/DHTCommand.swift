@@ -92,6 +92,9 @@ struct DHTServeCommand: ParsableCommand {
     @Option(name: .long, help: "Announce this node as a provider of a capability (repeatable).")
     var provide: [String] = []
 
+    @Option(name: .long, help: "Find nodes on the LAN by multicast, on the interface with this IPv4 address.")
+    var lan: String?
+
     func run() throws {
         try CLIRunner.run {
             let card = try publishCard.map { try DHTSupport.readCard($0) }
@@ -105,6 +108,12 @@ struct DHTServeCommand: ParsableCommand {
                 session.report([
                     "event": "listening", "addresses": session.addresses, "node_id": session.nodeID, "did": session.did,
                 ])
+                var discovery: LANDiscovery?
+                if let lan {
+                    discovery = try await LANDiscovery.start(driver: session.driver, interfaceAddress: lan)
+                    session.report(["event": "lan-discovery", "group": LANDiscovery.group, "interface": lan])
+                }
+                defer { _ = discovery }
                 if card != nil || !provide.isEmpty { try await session.waitForContacts() }
                 if let card {
                     let event = await session.driver.query { core, now in
