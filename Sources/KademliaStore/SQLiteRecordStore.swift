@@ -8,7 +8,8 @@ import MeshCore
 ///
 /// Only records a validator accepted arrive here (ordering is `RecordStoreRules`' job), and they are stored as
 /// their signed bytes, so a record read back is checked the same way as one from the network would be.
-public final class SQLiteRecordStore: RecordStore {
+/// `Sendable` because its only state is a `DatabasePool`, which serialises writes and allows concurrent reads.
+public final class SQLiteRecordStore: RecordStore, Sendable {
     let database: DatabasePool
 
     public init(path: String) throws {

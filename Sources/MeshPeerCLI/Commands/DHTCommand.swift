@@ -36,6 +36,9 @@ struct DHTOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds between re-publishes of this node's records (default: a third of the TTL).")
     var republish: Int?
 
+    @Option(name: .long, help: "SQLite file for records and the routing-table snapshot (default: <home>/dht.sqlite).")
+    var store: String?
+
     @Option(name: .long, help: "Seconds to wait for an answer.")
     var timeout: Int = 10
 
@@ -46,7 +49,7 @@ struct DHTOptions: ParsableArguments {
     var readOnly = false
 
     enum CodingKeys: String, CodingKey {
-        case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, timeout, json
+        case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, store, timeout, json
     }
 
     var config: KademliaConfig {
@@ -103,7 +106,8 @@ struct DHTServeCommand: ParsableCommand {
                     home: home,
                     dht: dht,
                     defaultListen: "0.0.0.0:4646",
-                    events: true
+                    events: true,
+                    persistent: true
                 )
                 session.report([
                     "event": "listening", "addresses": session.addresses, "node_id": session.nodeID, "did": session.did,

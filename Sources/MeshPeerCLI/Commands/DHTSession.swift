@@ -1,6 +1,7 @@
 import Foundation
 import Kademlia
 import KademliaDriver
+import KademliaStore
 import MeshCore
 import NIOCore
 import NIOPosix
@@ -21,14 +22,14 @@ final class DHTSession: Sendable {
         self.json = json
     }
 
+    /// - Parameter persistent: keep records and a routing-table snapshot in SQLite (`serve`), unless ephemeral.
     static func open(
         home: HomeOptions,
         dht: DHTOptions,
         defaultListen: String,
-        events: Bool = false
-    ) async throws
-        -> DHTSession
-    {
+        events: Bool = false,
+        persistent: Bool = false
+    ) async throws -> DHTSession {
         let key: Ed25519.PrivateKey
         if dht.ephemeral {
             key = Ed25519.PrivateKey()
@@ -39,7 +40,15 @@ final class DHTSession: Sendable {
             key = try file.unlock(passphrase: passphrase)
         }
         let listen = try dht.listenAddresses(default: defaultListen).map { try PeerAddress.resolve($0).socketAddress }
-        let seeds = try dht.bootstrapAddresses(home: home.keystore.home)
+        var seeds = try dht.bootstrapAddresses(home: home.keystore.home)
+        let store: SQLiteRecordStore? =
+            persistent && (dht.store != nil || !dht.ephemeral)
+            ? try SQLiteRecordStore(
+                path: dht.store ?? (home.keystore.home as NSString).appendingPathComponent("dht.sqlite")
+            ) : nil
+        // Contacts from the last run come first: rejoining through them needs no bootstrap list.
+        seeds = (try store?.loadContacts().map(\.address) ?? []) + seeds
+        let initialSeeds = seeds
         let config = dht.config
         let json = dht.json
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -51,11 +60,31 @@ final class DHTSession: Sendable {
             group: group,
             eventSink: events ? sink : nil,
             makeCore: { now in
-                KademliaNode(signingKey: key, config: config, random: SystemRandom(), now: now)
+                KademliaNode(
+                    signingKey: key,
+                    config: config,
+                    store: store ?? InMemoryRecordStore(),
+                    random: SystemRandom(),
+                    now: now
+                )
             }
         )
-        try await driver.perform { core, now in core.bootstrap(from: seeds, now: now) }
+        if let store { DHTSession.keepSnapshot(of: driver, in: store) }
+        try await driver.perform { core, now in core.bootstrap(from: initialSeeds, now: now) }
         return DHTSession(driver: driver, group: group, key: key, json: json)
+    }
+
+    /// Saves the table's verified contacts every 30 s, so a restart rejoins through them.
+    static func keepSnapshot(of driver: KademliaUDPDriver, in store: SQLiteRecordStore) {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                if let (contacts, now) = try? await driver.perform({ core, now in (core.routingTable.allContacts, now) }
+                ) {
+                    try? store.saveContacts(contacts, now: now)
+                }
+            }
+        }
     }
 
     var addresses: [String] {
