@@ -7,10 +7,15 @@ import Testing
 
 /// Real UDP sockets on 127.0.0.1 (no privileges, no lab).
 @Suite struct DriverTests {
-    func start(_ seed: UInt64, group: any EventLoopGroup, stun: STUNHandler? = nil) async throws -> KademliaUDPDriver {
+    func start(
+        _ seed: UInt64,
+        group: any EventLoopGroup,
+        host: String = "127.0.0.1",
+        stun: STUNHandler? = nil
+    ) async throws -> KademliaUDPDriver {
         let key = Fixture.identity(seed).signingKey
         return try await KademliaUDPDriver.start(
-            listen: [try SocketAddress(ipAddress: "127.0.0.1", port: 0)],
+            listen: [try SocketAddress(ipAddress: host, port: 0)],
             group: group,
             stunHandler: stun
         ) { now in KademliaNode(signingKey: key, random: SeededRandom(seed: seed), now: now) }
@@ -43,6 +48,25 @@ import Testing
             return
         }
         #expect(lookup.agentRecord?.did == did)
+        await a.shutdown()
+        await b.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func ipv6SocketsCarryTheProtocolToo() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let a = try await start(4, group: group, host: "::1")
+        let b = try await start(5, group: group, host: "::1")
+        let socketB = try #require(b.localAddresses.first)
+        let addressB = try #require(PeerAddress(socketB))
+        #expect(!addressB.isIPv4)
+        try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
+        var known = 0
+        for _ in 0..<250 where known == 0 {
+            known = try await a.perform { core, _ in core.routingTable.count }
+            if known == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(known == 1)
         await a.shutdown()
         await b.shutdown()
         try await group.shutdownGracefully()

@@ -138,6 +138,35 @@ import Testing
         #expect(b.routingTable.count == 0)
     }
 
+    @Test func aFullBucketPingsItsStalestEntry() throws {
+        var config = KademliaConfig()
+        config.k = 1
+        config.failuresBeforeEviction = 1
+        let a = Fixture.node(1, config: config)
+        // Find two identities in the same bucket of A's table.
+        let seeds = (10..<200 as Range<UInt64>).filter {
+            a.routingTable.bucketIndex(for: Fixture.identity($0).nodeID) == 0
+        }
+        let old = Contact(id: Fixture.identity(seeds[0]).nodeID, address: Fixture.address(10))
+        a.adoptVerifiedContact(old, now: now)
+        let later = now + .seconds(16 * 60)
+        let newcomer = Fixture.node(seeds[1], config: config)
+        let addressN = Fixture.address(11)
+        a.ping(addressN, now: later)
+        newcomer.handleDatagram(a.drainTransmits()[0].bytes, from: addressA, now: later)
+        let replies = newcomer.drainTransmits()
+        #expect(try kinds(replies) == [.ping, .pong])
+        a.handleDatagram(replies[1].bytes, from: addressN, now: later)
+        // The newcomer waits in the cache; the silent old entry is asked whether it is still there.
+        let probes = a.drainTransmits()
+        #expect(probes.map(\.destination) == [old.address])
+        #expect(try kinds(probes) == [.ping])
+        #expect(a.routingTable.contains(old.id))
+        a.handleTimeout(now: later + .seconds(2))
+        #expect(!a.routingTable.contains(old.id))
+        #expect(a.routingTable.contains(newcomer.localID))
+    }
+
     @Test func replayedRepliesFindNoTransaction() throws {
         let a = Fixture.node(1)
         let b = Fixture.node(2)

@@ -45,6 +45,9 @@ public struct KademliaConfig: Sendable {
     public var maximumPendingRequests = 4_096
     public var maximumLookups = 256
     public var eventCapacity = 1_024
+    /// When a full bucket turns a new contact away, its least-recently-seen entry is pinged if it has been silent
+    /// this long (BEP 5's "questionable" node); failing to answer counts towards its eviction.
+    public var questionableAfter: Duration = .seconds(15 * 60)
     /// Consecutive failures after which a contact leaves the table (a replacement takes its place).
     public var failuresBeforeEviction = 2
 

@@ -34,7 +34,9 @@ extension KademliaNode {
     /// A verified round trip: the sender proved its key at the address we wrote to.
     func noteVerified(_ id: NodeID, at address: PeerAddress, now: Timestamp) {
         let contact = Contact(id: id, address: address)
-        if routingTable.insertVerified(contact, now: now) == .added {
+        let insertion = routingTable.insertVerified(contact, now: now)
+        if insertion == .cached { checkQuestionable(inBucketOf: id, now: now) }
+        if insertion == .added {
             emit(.contactAdded(contact))
             if let query = bootstrapQuery {
                 bootstrapQuery = nil

@@ -79,6 +79,19 @@ extension KademliaNode {
         return reply
     }
 
+    /// A full bucket just turned a contact away: if its stalest entry has been silent too long, ask whether it is
+    /// still there. Its failure to answer counts towards eviction, and the cached contact then takes the slot.
+    func checkQuestionable(inBucketOf id: NodeID, now: Timestamp) {
+        guard let stalest = routingTable.leastRecentlySeen(inBucketOf: id),
+            now - stalest.lastSeen >= config.questionableAfter, !verifying.contains(stalest.contact.id)
+        else { return }
+        if sendRequest(.ping, to: stalest.contact.address, expectedID: stalest.contact.id, purpose: .verify, now: now)
+            != nil
+        {
+            verifying.insert(stalest.contact.id)
+        }
+    }
+
     /// An unknown sender enters the table only after answering our own ping (its request alone proves nothing
     /// about its address). Bounded: at most one verification per ID, and only when its bucket has room.
     func considerVerifying(_ id: NodeID, at source: PeerAddress, now: Timestamp) {

@@ -101,6 +101,11 @@ public struct RoutingTable: Sendable {
         return true
     }
 
+    /// The entry of `id`'s bucket that was seen longest ago.
+    public func leastRecentlySeen(inBucketOf id: NodeID) -> Entry? {
+        buckets[bucketIndex(for: id)].entries.min { $0.lastSeen < $1.lastSeen }
+    }
+
     /// The `limit` known contacts closest to `target`, nearest first.
     public func closest(to target: NodeID, limit: Int, excluding excluded: NodeID? = nil) -> [Contact] {
         var all: [Contact] = []
