@@ -28,6 +28,15 @@ import Testing
         #expect(outcome.recordsRejected > 0)
     }
 
+    @Test func lookupsSurvivePacketLoss() {
+        var parameters = Experiment.Parameters(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
+        parameters.publishers = 10
+        parameters.latency = LatencyModel(loss: 0.05)
+        let outcome = Experiment.run(parameters)
+        #expect(outcome.lookups == 100)
+        #expect(outcome.successRate >= 0.99)
+    }
+
     @Test func sameSeedSameRun() {
         var parameters = Experiment.Parameters(nodes: 200, churn: 0.1, malicious: 0.1, lookups: 50, seed: 3)
         parameters.publishers = 5
