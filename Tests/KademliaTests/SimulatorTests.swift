@@ -28,6 +28,16 @@ import Testing
         #expect(outcome.recordsRejected > 0)
     }
 
+    @Test func disjointPathsFindRecordsPastLiars() {
+        var parameters = Experiment.Parameters(nodes: 500, churn: 0, malicious: 0.3, lookups: 100, seed: 14)
+        parameters.publishers = 10
+        parameters.config.disjointPaths = 3
+        let outcome = Experiment.run(parameters)
+        #expect(outcome.lookups == 100)
+        #expect(outcome.successRate >= 0.99)
+        #expect(outcome.forgedAccepted == 0)
+    }
+
     @Test func lookupsSurvivePacketLoss() {
         var parameters = Experiment.Parameters(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
         parameters.publishers = 10

@@ -5,8 +5,10 @@
 public struct KademliaConfig: Sendable {
     /// Bucket size and replication factor (Kademlia paper, libp2p).
     public var k = 20
-    /// Parallel requests per lookup.
+    /// Parallel requests per lookup (per path).
     public var alpha = 3
+    /// S/Kademlia disjoint lookup paths: 1 is plain Kademlia; more resist eclipsing liars at more messages.
+    public var disjointPaths = 1
     /// A request unanswered this long has failed.
     public var requestTimeout: Duration = .seconds(2)
     /// A request unanswered this long stops occupying one of the α slots (its late answer is still used).

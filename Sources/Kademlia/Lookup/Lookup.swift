@@ -12,6 +12,10 @@ public enum LookupKind: Sendable, Equatable {
 /// Classic Kademlia with α parallel requests: ask the α closest unasked candidates among the k closest live ones;
 /// finish when the k closest have all answered or failed, when a value is found, or at the deadline. A request
 /// that is slow (past `slowRequestAfter`) stops holding an α slot, so one dead node cannot stall the lookup.
+///
+/// With `disjointPaths` = d > 1 (S/Kademlia), the seeds are dealt round-robin to d paths; a contact belongs to the
+/// path that first named it, so no node is asked by two paths, and each path runs the rule above on its own
+/// candidates. The lookup ends when every path has, or when a value is found on any of them.
 struct Lookup {
     enum State: Equatable {
         case waiting
@@ -26,6 +30,8 @@ struct Lookup {
         var state: State
         /// The hop at which we learned of it: 1 for contacts from our own table.
         var depth: Int
+        /// The disjoint path this candidate belongs to (0 when there is one path).
+        var path: Int
         var token: [UInt8] = []
     }
 
@@ -36,7 +42,8 @@ struct Lookup {
     let deadline: Timestamp
     let k: Int
     let alpha: Int
-    /// Sorted closest first; bounded to `4 * k` so a flood of contacts cannot grow it.
+    let paths: Int
+    /// Sorted closest first; bounded to `4 * k` per path so a flood of contacts cannot grow it.
     private(set) var candidates: [Candidate] = []
     private(set) var messagesSent = 0
     var foundRecord: (record: ValidatedRecord, depth: Int)?
@@ -51,32 +58,36 @@ struct Lookup {
         self.deadline = now + config.lookupTimeout
         self.k = config.k
         self.alpha = config.alpha
-        add(seeds, depth: 1)
+        self.paths = max(1, config.disjointPaths)
+        for (index, seed) in seeds.enumerated() { add([seed], depth: 1, path: index % paths) }
     }
 
     /// Merges newly learned contacts, keeping the list sorted and bounded.
-    mutating func add(_ contacts: [Contact], depth: Int) {
+    mutating func add(_ contacts: [Contact], depth: Int, path: Int = 0) {
+        let bound = 4 * k * paths
         for contact in contacts where !candidates.contains(where: { $0.contact.id == contact.id }) {
             let position =
                 candidates.firstIndex { target.prefers(contact.id, over: $0.contact.id) } ?? candidates.count
-            guard position < 4 * k else { continue }
-            candidates.insert(Candidate(contact: contact, state: .waiting, depth: depth), at: position)
+            guard position < bound else { continue }
+            candidates.insert(Candidate(contact: contact, state: .waiting, depth: depth, path: path), at: position)
         }
-        if candidates.count > 4 * k { candidates.removeLast(candidates.count - 4 * k) }
+        if candidates.count > bound { candidates.removeLast(candidates.count - bound) }
     }
 
     /// The contacts to ask now; marks them in flight.
     mutating func next() -> [Contact] {
-        var busy = candidates.count { $0.state == .inFlight }
         var chosen: [Contact] = []
-        var live = 0
-        for index in candidates.indices where candidates[index].state != .failed {
-            live += 1
-            if live > k || busy >= alpha { break }
-            if candidates[index].state == .waiting {
-                candidates[index].state = .inFlight
-                chosen.append(candidates[index].contact)
-                busy += 1
+        for path in 0..<paths {
+            var busy = candidates.count { $0.path == path && $0.state == .inFlight }
+            var live = 0
+            for index in candidates.indices where candidates[index].path == path && candidates[index].state != .failed {
+                live += 1
+                if live > k || busy >= alpha { break }
+                if candidates[index].state == .waiting {
+                    candidates[index].state = .inFlight
+                    chosen.append(candidates[index].contact)
+                    busy += 1
+                }
             }
         }
         messagesSent += chosen.count
@@ -93,6 +104,8 @@ struct Lookup {
 
     func depth(of id: NodeID) -> Int { candidates.first { $0.contact.id == id }?.depth ?? 1 }
 
+    func path(of id: NodeID) -> Int { candidates.first { $0.contact.id == id }?.path ?? 0 }
+
     func isPending(_ id: NodeID) -> Bool {
         candidates.contains { $0.contact.id == id && ($0.state == .inFlight || $0.state == .slow) }
     }
@@ -104,11 +117,13 @@ struct Lookup {
         // Every storer holds every provider of a key (providers publish to the same k closest), so one answer
         // with providers is enough.
         if kind == .getProviders && !providers.isEmpty { return true }
-        var live = 0
-        for candidate in candidates where candidate.state != .failed {
-            live += 1
-            if live > k { break }
-            if candidate.state != .answered { return false }
+        for path in 0..<paths {
+            var live = 0
+            for candidate in candidates where candidate.path == path && candidate.state != .failed {
+                live += 1
+                if live > k { break }
+                if candidate.state != .answered { return false }
+            }
         }
         return true
     }

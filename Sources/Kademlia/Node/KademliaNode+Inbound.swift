@@ -100,7 +100,7 @@ extension KademliaNode {
             return
         }
         lookup.mark(senderID, .answered, token: token)
-        lookup.add(contacts.filter { $0.id != localID }, depth: depth)
+        lookup.add(contacts.filter { $0.id != localID }, depth: depth, path: lookup.path(of: senderID))
         lookups[query] = lookup
     }
 
