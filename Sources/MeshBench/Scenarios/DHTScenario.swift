@@ -18,13 +18,20 @@ struct DHTScenario: ParsableCommand {
     @Option(help: "Fraction of nodes that drop, lie or forge.") var malicious = 0.0
     @Option(help: "Lookups to run.") var lookups = 1_000
     @Option(help: "Seed for every random choice.") var seed: UInt64 = 1
+    @Option(help: "S/Kademlia disjoint lookup paths (1 = plain Kademlia).") var disjointPaths = 1
 
     func run() throws {
         var outcome = Experiment.Outcome()
         let seconds = Stopwatch.measure {
-            outcome = Experiment.run(
-                Experiment.Parameters(nodes: nodes, churn: churn, malicious: malicious, lookups: lookups, seed: seed)
+            var parameters = Experiment.Parameters(
+                nodes: nodes,
+                churn: churn,
+                malicious: malicious,
+                lookups: lookups,
+                seed: seed
             )
+            parameters.config.disjointPaths = disjointPaths
+            outcome = Experiment.run(parameters)
         }
         var report = BenchReport(scenario: "dht")
         report["nodes"] = nodes
