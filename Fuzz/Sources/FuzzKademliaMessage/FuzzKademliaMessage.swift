@@ -55,7 +55,8 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     return 0
 }
 
-/// One node reused across inputs (building a key per input would dominate the run).
+/// One node reused across inputs (building a key per input would dominate the run). `nonisolated(unsafe)` is
+/// sound here: libFuzzer calls `LLVMFuzzerTestOneInput` from one thread, one input at a time.
 enum FuzzNode {
     nonisolated(unsafe) static let shared: KademliaNode = {
         var random = SeededRandom(seed: 1)
