@@ -92,6 +92,43 @@ import Testing
         #expect(b.store.valueCount == 0)
     }
 
+    @Test func forgedRecordsAreRefusedEvenWithAValidToken() throws {
+        let b = Fixture.node(2)
+        let forger = Fixture.identity(9)
+        let source = Fixture.address(9)
+        let ask = SignedMessage.signed(
+            .findNode(target: Fixture.id([1])),
+            transactionID: 1,
+            by: forger.signingKey,
+            now: now
+        )
+        b.handleDatagram(ask.datagram(), from: source, now: now)
+        let replies = try b.drainTransmits().map { try SignedMessage.decode(datagram: $0.bytes, maximumSize: 4096) }
+        guard case .nodes(_, let token)? = replies.last?.message else {
+            Issue.record("expected a nodes reply")
+            return
+        }
+        // A record naming agent 1's DID, signed by the forger, with a valid write token.
+        var forged = AgentRecord.signed(by: forger, sequence: .max, issuedAt: now, ttl: .seconds(60))
+        forged.did = Fixture.identity(1).did
+        let store = SignedMessage.signed(
+            .store(token: token, record: forged.envelope),
+            transactionID: 2,
+            by: forger.signingKey,
+            now: now
+        )
+        b.handleDatagram(store.datagram(), from: source, now: now)
+        let answer = try SignedMessage.decode(datagram: b.drainTransmits().last!.bytes, maximumSize: 4096)
+        #expect(answer.message == .stored(accepted: false, code: "bad-signature"))
+        #expect(b.counters.recordsRejected == [.badSignature: 1])
+        #expect(b.store.valueCount == 0)
+        let rejected = Fixture.events(b).compactMap { event -> RecordRejection.Code? in
+            if case .recordRejected(let from, let rejection) = event, from == source { return rejection.code }
+            return nil
+        }
+        #expect(rejected == [.badSignature])
+    }
+
     @Test func badInputIsDroppedCountedAndKeptOutOfTheTable() throws {
         var config = KademliaConfig()
         config.rateLimitBurst = 10
