@@ -20,10 +20,12 @@ let package = Package(
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
         .library(name: "DirectPath", targets: ["DirectPath"]),
         .library(name: "Ratchet", targets: ["Ratchet"]),
+        .library(name: "Kademlia", targets: ["Kademlia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -50,6 +52,27 @@ let package = Package(
         .target(
             name: "Kademlia",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        // Kademlia's IO lives in its own targets, so the core above stays free of sockets and files.
+        .target(
+            name: "KademliaDriver",
+            dependencies: [
+                "Kademlia", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KademliaStore",
+            dependencies: ["Kademlia", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Test support: a deterministic network of thousands of Kademlia cores on a virtual clock.
+        .target(
+            name: "KademliaSimulator",
+            dependencies: ["Kademlia", "MeshCore"],
             swiftSettings: strict
         ),
         .target(
@@ -93,15 +116,17 @@ let package = Package(
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
-                "MeshPeer", "MeshCore",
+                "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "MeshBench",
             dependencies: [
-                "MeshCore", "CSodium", "DirectPath", "Ratchet",
+                "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -126,6 +151,15 @@ let package = Package(
         .testTarget(
             name: "RatchetStoreTests",
             dependencies: ["RatchetStore", "Ratchet", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KademliaTests",
+            dependencies: [
+                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -21,5 +21,6 @@ let package = Package(
         harness("FuzzDID", ["MeshCore"]),
         harness("FuzzDirectPacket", ["DirectPath", "MeshCore"]),
         harness("FuzzRatchetEnvelope", ["Ratchet", "MeshCore"]),
+        harness("FuzzKademliaMessage", ["Kademlia", "MeshCore"]),
     ]
 )

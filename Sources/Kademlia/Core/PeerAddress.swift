@@ -1,0 +1,66 @@
+import MeshCore
+
+/// A UDP endpoint: an IPv4 or IPv6 address in network byte order and a port.
+///
+/// The core never resolves names or opens sockets; it only compares, encodes and classifies addresses.
+public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public let ip: [UInt8]
+    public let port: UInt16
+
+    public init?(ip: [UInt8], port: UInt16) {
+        guard ip.count == 4 || ip.count == 16 else { return nil }
+        self.ip = ip
+        self.port = port
+    }
+
+    public var isIPv4: Bool { ip.count == 4 }
+
+    /// The network that IP-diversity limits count per: an IPv4 /24 or an IPv6 /48.
+    public var diversityPrefix: [UInt8] { Array(ip.prefix(isIPv4 ? 3 : 6)) }
+
+    /// Loopback, private, link-local, CGNAT and documentation/benchmark ranges: where local meshes, tests and
+    /// the network lab live. IP-diversity limits do not apply to these unless the configuration says so.
+    public var isLocalOrLab: Bool {
+        if isIPv4 {
+            let (a, b, c) = (ip[0], ip[1], ip[2])
+            return a == 127 || a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
+                || (a == 169 && b == 254) || (a == 100 && (64...127).contains(b))
+                || (a == 192 && b == 0 && c == 2) || (a == 198 && b == 51 && c == 100)
+                || (a == 203 && b == 0 && c == 113) || (a == 198 && (18...19).contains(b))
+        }
+        let loopback = ip.dropLast().allSatisfy { $0 == 0 } && ip[15] == 1
+        return loopback || (ip[0] & 0xFE) == 0xFC || (ip[0] == 0xFE && (ip[1] & 0xC0) == 0x80)
+            || (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0x0D && ip[3] == 0xB8)
+    }
+
+    public var description: String {
+        if isIPv4 { return ip.map(String.init).joined(separator: ".") + ":\(port)" }
+        let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(ip[$0]) << 8 | UInt16(ip[$0 + 1]), radix: 16) }
+        return "[" + groups.joined(separator: ":") + "]:\(port)"
+    }
+}
+
+extension PeerAddress: WireEncodable, WireDecodable {
+    /// `family (4 or 6) ‖ address ‖ port (u16)`.
+    public func encode(to writer: inout WireWriter) {
+        writer.write(UInt8(isIPv4 ? 4 : 6))
+        writer.write(raw: ip)
+        writer.write(port)
+    }
+
+    public init(from reader: inout WireReader) throws {
+        let start = reader.position
+        let family = try reader.readUInt8()
+        let length: Int
+        switch family {
+        case 4: length = 4
+        case 6: length = 16
+        default: throw WireError(.invalidValue, at: start, "address family \(family)")
+        }
+        let ip = try reader.readBytes(length)
+        let port = try reader.readUInt16()
+        // The length is checked above.
+        self = PeerAddress(ip: ip, port: port)!
+    }
+}

@@ -1,0 +1,142 @@
+import MeshCore
+
+/// The three kinds of iterative lookup. Publishing runs a `.findNode` lookup and then writes to its result.
+public enum LookupKind: Sendable, Equatable {
+    case findNode
+    case findValue
+    case getProviders
+}
+
+/// One iterative lookup's state (sans-IO): which candidates to ask next, and when it is done.
+///
+/// Classic Kademlia with α parallel requests: ask the α closest unasked candidates among the k closest live ones;
+/// finish when the k closest have all answered or failed, when a value is found, or at the deadline. A request
+/// that is slow (past `slowRequestAfter`) stops holding an α slot, so one dead node cannot stall the lookup.
+///
+/// With `disjointPaths` = d > 1 (S/Kademlia), the seeds are dealt round-robin to d paths; a contact belongs to the
+/// path that first named it, so no node is asked by two paths, and each path runs the rule above on its own
+/// candidates. The lookup ends when every path has, or when a value is found on any of them.
+struct Lookup {
+    enum State: Equatable {
+        case waiting
+        case inFlight
+        case slow
+        case answered
+        case failed
+    }
+
+    struct Candidate {
+        var contact: Contact
+        var state: State
+        /// The hop at which we learned of it: 1 for contacts from our own table.
+        var depth: Int
+        /// The disjoint path this candidate belongs to (0 when there is one path).
+        var path: Int
+        var token: [UInt8] = []
+    }
+
+    let id: QueryID
+    let kind: LookupKind
+    let target: NodeID
+    let started: Timestamp
+    let deadline: Timestamp
+    let k: Int
+    let alpha: Int
+    let paths: Int
+    /// Sorted closest first; bounded to `4 * k` per path so a flood of contacts cannot grow it.
+    private(set) var candidates: [Candidate] = []
+    private(set) var messagesSent = 0
+    var foundRecord: (record: ValidatedRecord, depth: Int)?
+    var providers: [NodeID: ValidatedRecord] = [:]
+    var providerDepth = 0
+
+    init(id: QueryID, kind: LookupKind, target: NodeID, seeds: [Contact], now: Timestamp, config: KademliaConfig) {
+        self.id = id
+        self.kind = kind
+        self.target = target
+        self.started = now
+        self.deadline = now + config.lookupTimeout
+        self.k = config.k
+        self.alpha = config.alpha
+        self.paths = max(1, config.disjointPaths)
+        for (index, seed) in seeds.enumerated() { add([seed], depth: 1, path: index % paths) }
+    }
+
+    /// Merges newly learned contacts, keeping the list sorted and bounded.
+    mutating func add(_ contacts: [Contact], depth: Int, path: Int = 0) {
+        let bound = 4 * k * paths
+        for contact in contacts where !candidates.contains(where: { $0.contact.id == contact.id }) {
+            let position =
+                candidates.firstIndex { target.prefers(contact.id, over: $0.contact.id) } ?? candidates.count
+            guard position < bound else { continue }
+            candidates.insert(Candidate(contact: contact, state: .waiting, depth: depth, path: path), at: position)
+        }
+        if candidates.count > bound { candidates.removeLast(candidates.count - bound) }
+    }
+
+    /// The contacts to ask now; marks them in flight.
+    mutating func next() -> [Contact] {
+        var chosen: [Contact] = []
+        for path in 0..<paths {
+            var busy = candidates.count { $0.path == path && $0.state == .inFlight }
+            var live = 0
+            for index in candidates.indices where candidates[index].path == path && candidates[index].state != .failed {
+                live += 1
+                if live > k || busy >= alpha { break }
+                if candidates[index].state == .waiting {
+                    candidates[index].state = .inFlight
+                    chosen.append(candidates[index].contact)
+                    busy += 1
+                }
+            }
+        }
+        messagesSent += chosen.count
+        return chosen
+    }
+
+    mutating func mark(_ id: NodeID, _ state: State, token: [UInt8]? = nil) {
+        guard let index = candidates.firstIndex(where: { $0.contact.id == id }) else { return }
+        // A late answer still counts; a failure never overrides an answer.
+        if candidates[index].state == .answered { return }
+        candidates[index].state = state
+        if let token { candidates[index].token = token }
+    }
+
+    func depth(of id: NodeID) -> Int { candidates.first { $0.contact.id == id }?.depth ?? 1 }
+
+    func path(of id: NodeID) -> Int { candidates.first { $0.contact.id == id }?.path ?? 0 }
+
+    func isPending(_ id: NodeID) -> Bool {
+        candidates.contains { $0.contact.id == id && ($0.state == .inFlight || $0.state == .slow) }
+    }
+
+    /// Done when a value is in hand, or when none of the k closest live candidates is waiting or in flight.
+    func isFinished(now: Timestamp) -> Bool {
+        if now >= deadline { return true }
+        if kind == .findValue && foundRecord != nil { return true }
+        // Every storer holds every provider of a key (providers publish to the same k closest), so one answer
+        // with providers is enough.
+        if kind == .getProviders && !providers.isEmpty { return true }
+        for path in 0..<paths {
+            var live = 0
+            for candidate in candidates where candidate.path == path && candidate.state != .failed {
+                live += 1
+                if live > k { break }
+                if candidate.state != .answered { return false }
+            }
+        }
+        return true
+    }
+
+    /// The k closest that answered, with the tokens they gave us.
+    var closestAnswered: [(contact: Contact, token: [UInt8])] {
+        candidates.filter { $0.state == .answered }.prefix(k).map { ($0.contact, $0.token) }
+    }
+
+    /// Hops to the result: the depth of the node that gave the value, else of the closest that answered.
+    var hops: Int {
+        if let foundRecord { return foundRecord.depth }
+        if kind == .getProviders && !providers.isEmpty { return providerDepth }
+        return candidates.first { $0.state == .answered }?.depth ?? 0
+    }
+}

@@ -1,0 +1,107 @@
+import MeshCore
+
+/// One DHT datagram: a `Frame` of type `SignedMessage.frameType` whose payload is
+///
+/// ```
+/// sender key (32) ‖ timestamp ms (i64) ‖ transaction ID (u64) ‖ flags (u8) ‖ message ‖ signature (64)
+/// ```
+///
+/// The signature (under `SignatureDomain.dhtMessage`) covers everything before it, so every request and reply
+/// is authenticated to the sender's key, and the sender's node ID is the hash of that key. The timestamp bounds
+/// replays to the clock-skew window; a replayed reply finds no matching transaction and is dropped.
+/// Flag bit 0 marks a read-only sender (a short-lived client, as in BEP 43): nobody adds it to a routing table.
+public struct SignedMessage: Hashable, Sendable {
+    public static let frameType: UInt16 = 0x0300
+    public static let readOnlyFlag: UInt8 = 0x01
+    static let fixedOverhead = 32 + 8 + 8 + 1 + 64
+    /// The frame header on the wire: magic 2, version 1, type 2, length 4 (`Frame.headerByteCount` says 8).
+    static let frameHeaderByteCount = 9
+
+    public var sender: Ed25519.PublicKey
+    public var timestamp: Timestamp
+    public var transactionID: UInt64
+    public var flags: UInt8
+    public var message: KademliaMessage
+    public var signature: Ed25519.Signature
+
+    public var senderID: NodeID { NodeID(publicKey: sender) }
+
+    public static func signed(
+        _ message: KademliaMessage,
+        transactionID: UInt64,
+        by signer: Ed25519.PrivateKey,
+        now: Timestamp,
+        flags: UInt8 = 0
+    ) -> SignedMessage {
+        let timestamp = Timestamp(nanosecondsSinceEpoch: now.millisecondsSinceEpoch * 1_000_000)
+        let body = signedBytes(signer.publicKey, timestamp, transactionID, flags, message)
+        return SignedMessage(
+            sender: signer.publicKey,
+            timestamp: timestamp,
+            transactionID: transactionID,
+            flags: flags,
+            message: message,
+            signature: signer.signature(for: body, domain: .dhtMessage)
+        )
+    }
+
+    static func signedBytes(
+        _ sender: Ed25519.PublicKey,
+        _ timestamp: Timestamp,
+        _ transactionID: UInt64,
+        _ flags: UInt8,
+        _ message: KademliaMessage
+    ) -> [UInt8] {
+        var writer = WireWriter(capacity: 256)
+        writer.write(raw: sender.rawRepresentation)
+        writer.write(timestamp.millisecondsSinceEpoch)
+        writer.write(transactionID)
+        writer.write(flags)
+        message.encode(to: &writer)
+        return writer.bytes
+    }
+
+    public var isSignatureValid: Bool {
+        sender.isValidSignature(
+            signature,
+            for: SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message),
+            domain: .dhtMessage
+        )
+    }
+
+    /// The datagram bytes.
+    public func datagram() -> [UInt8] {
+        var payload = SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message)
+        payload.append(contentsOf: signature.rawRepresentation)
+        return Frame(type: SignedMessage.frameType, payload: payload).encoded()
+    }
+
+    /// Decodes a datagram without checking the signature (the node checks it, and counts failures).
+    public static func decode(datagram: [UInt8], maximumSize: Int) throws -> SignedMessage {
+        let frame = try Frame.decode(datagram, maximumPayload: maximumSize)
+        guard frame.type == frameType else {
+            throw WireError(.unknownType, at: 3, "frame type \(frame.type) is not a DHT message")
+        }
+        guard frame.payload.count >= fixedOverhead else {
+            throw WireError(.truncated, at: frameHeaderByteCount, "a DHT message is at least \(fixedOverhead) bytes")
+        }
+        var reader = WireReader(Array(frame.payload.dropLast(Ed25519.signatureByteCount)))
+        let sender = try Ed25519.PublicKey(rawRepresentation: try reader.readBytes(Ed25519.publicKeyByteCount))
+        let timestamp = Timestamp(nanosecondsSinceEpoch: try AgentRecord.readMilliseconds(&reader))
+        let transactionID = try reader.readUInt64()
+        let flags = try reader.readUInt8()
+        let message = try KademliaMessage(from: &reader)
+        try reader.expectEnd()
+        let signature = try Ed25519.Signature(
+            rawRepresentation: Array(frame.payload.suffix(Ed25519.signatureByteCount))
+        )
+        return SignedMessage(
+            sender: sender,
+            timestamp: timestamp,
+            transactionID: transactionID,
+            flags: flags,
+            message: message,
+            signature: signature
+        )
+    }
+}

@@ -1,0 +1,81 @@
+import MeshCore
+
+/// What a lookup found.
+public struct LookupResult: Sendable {
+    public var id: QueryID
+    public var kind: LookupKind
+    public var target: NodeID
+    /// The closest nodes that answered, nearest first.
+    public var closest: [Contact]
+    /// For `.findValue`: the newest valid record seen.
+    public var record: ValidatedRecord?
+    /// For `.getProviders`: valid provider entries, one per provider.
+    public var providers: [ValidatedRecord]
+    public var hops: Int
+    public var messagesSent: Int
+    public var started: Timestamp
+    public var finished: Timestamp
+    public var timedOut: Bool
+
+    public var agentRecord: AgentRecord? {
+        guard let record, record.type == .agent else { return nil }
+        return try? AgentRecord(wireBytes: record.envelope.bytes)
+    }
+
+    public var providerRecords: [ProviderRecord] {
+        providers.compactMap { try? ProviderRecord(wireBytes: $0.envelope.bytes) }
+    }
+}
+
+/// How a publish (a lookup of the k closest, then a write to each) went.
+public struct PublishResult: Sendable, Equatable {
+    public var id: QueryID
+    public var key: NodeID
+    public var type: RecordType
+    /// Writes acknowledged, refused and unanswered.
+    public var accepted: Int
+    public var refused: Int
+    public var unanswered: Int
+    public var started: Timestamp
+    public var finished: Timestamp
+}
+
+/// Why an inbound datagram was dropped. Each is counted in `KademliaCounters`.
+public enum DropReason: String, Sendable, CaseIterable {
+    case rateLimited = "rate-limited"
+    case malformed
+    case badSignature = "bad-signature"
+    case staleTimestamp = "stale-timestamp"
+    case unsolicited
+    case fromSelf = "from-self"
+    case overloaded
+}
+
+/// The core's outputs besides datagrams. The queue is bounded (`eventCapacity`); overflow drops the oldest
+/// event and counts it.
+public enum KademliaEvent: Sendable {
+    case lookupFinished(LookupResult)
+    case publishFinished(PublishResult)
+    case recordRejected(from: PeerAddress, RecordRejection)
+    case contactAdded(Contact)
+    case contactEvicted(NodeID)
+}
+
+/// Counters for everything the node refused or lost, so bad input is visible without logging every packet.
+public struct KademliaCounters: Sendable, Equatable {
+    public var received = 0
+    public var sent = 0
+    public var dropped: [DropReason: Int] = [:]
+    public var recordsRejected: [RecordRejection.Code: Int] = [:]
+    public var recordsAccepted = 0
+    public var eventsDropped = 0
+    public var requestsTimedOut = 0
+
+    public init() {}
+}
+
+/// A datagram the driver must send.
+public struct Transmit: Sendable, Equatable {
+    public var destination: PeerAddress
+    public var bytes: [UInt8]
+}

@@ -1,0 +1,127 @@
+import MeshCore
+
+extension KademliaNode {
+    /// Feeds one received datagram. Anything malformed, forged, stale, unsolicited or over the source's rate is
+    /// dropped and counted; nothing from it reaches the routing table.
+    public func handleDatagram(_ bytes: [UInt8], from source: PeerAddress, now: Timestamp) {
+        counters.received += 1
+        guard limiter.allow(source.ip, now: now) else { return drop(.rateLimited) }
+        guard bytes.count <= config.maximumDatagram,
+            let message = try? SignedMessage.decode(datagram: bytes, maximumSize: config.maximumDatagram)
+        else { return drop(.malformed) }
+        let skew = message.timestamp > now ? message.timestamp - now : now - message.timestamp
+        guard skew <= config.maximumClockSkew else { return drop(.staleTimestamp) }
+        guard message.sender != signingKey.publicKey else { return drop(.fromSelf) }
+        if message.message.isRequest {
+            guard message.isSignatureValid else { return drop(.badSignature) }
+            serve(message, from: source, now: now)
+        } else {
+            // Cheap check first: an unsolicited reply costs no signature verification.
+            guard let request = pending[message.transactionID], request.destination == source,
+                request.expectedReply == message.message.kind,
+                request.expectedID == nil || request.expectedID == message.senderID
+            else { return drop(.unsolicited) }
+            guard message.isSignatureValid else { return drop(.badSignature) }
+            pending[message.transactionID] = nil
+            handleReply(message, request: request, from: source, now: now)
+        }
+    }
+
+    func drop(_ reason: DropReason) {
+        counters.dropped[reason, default: 0] += 1
+    }
+
+    /// A verified round trip: the sender proved its key at the address we wrote to.
+    func noteVerified(_ id: NodeID, at address: PeerAddress, now: Timestamp) {
+        let contact = Contact(id: id, address: address)
+        let insertion = routingTable.insertVerified(contact, now: now)
+        if insertion == .cached { checkQuestionable(inBucketOf: id, now: now) }
+        if insertion == .added {
+            emit(.contactAdded(contact))
+            if let query = bootstrapQuery {
+                bootstrapQuery = nil
+                startLookup(query, kind: .findNode, target: localID, now: now)
+            }
+        }
+    }
+
+    func handleReply(_ message: SignedMessage, request: PendingRequest, from source: PeerAddress, now: Timestamp) {
+        let senderID = message.senderID
+        noteVerified(senderID, at: source, now: now)
+        switch request.purpose {
+        case .verify:
+            verifying.remove(senderID)
+        case .bootstrap:
+            break
+        case .publish(let query):
+            guard case .stored(let accepted, _) = message.message else { return }
+            publishes[query]?.outstanding.remove(message.transactionID)
+            if accepted { publishes[query]?.accepted += 1 } else { publishes[query]?.refused += 1 }
+            finishPublishIfSettled(query, now: now)
+        case .lookup(let query):
+            guard lookups[query] != nil else { return }
+            absorb(message.message, into: query, from: senderID, source: source, now: now)
+            advance(query, now: now)
+        }
+    }
+
+    /// Merges a lookup reply: its contacts, its token, and any records (each validated, each key checked).
+    func absorb(
+        _ reply: KademliaMessage,
+        into query: QueryID,
+        from senderID: NodeID,
+        source: PeerAddress,
+        now: Timestamp
+    ) {
+        guard var lookup = lookups[query] else { return }
+        let depth = lookup.depth(of: senderID) + 1
+        let contacts: [Contact]
+        let token: [UInt8]
+        switch reply {
+        case .nodes(let list, let given):
+            (contacts, token) = (list, given)
+        case .value(let record, let list, let given):
+            (contacts, token) = (list, given)
+            if let record, let valid = accepted(record, forKey: lookup.target, from: source, now: now) {
+                if lookup.foundRecord.map({ valid.sequence > $0.record.sequence }) ?? true {
+                    lookup.foundRecord = (valid, depth - 1)
+                }
+            }
+        case .providers(let records, let list, let given):
+            (contacts, token) = (list, given)
+            for record in records {
+                guard let valid = accepted(record, forKey: lookup.target, from: source, now: now) else { continue }
+                if lookup.providers.isEmpty { lookup.providerDepth = depth - 1 }
+                if lookup.providers[valid.publisher].map({ valid.sequence > $0.sequence }) ?? true {
+                    lookup.providers[valid.publisher] = valid
+                }
+            }
+        default:
+            return
+        }
+        lookup.mark(senderID, .answered, token: token)
+        lookup.add(contacts.filter { $0.id != localID }, depth: depth, path: lookup.path(of: senderID))
+        lookups[query] = lookup
+    }
+
+    /// A record from a reply, if it validates and belongs under `key`; otherwise counted and reported.
+    func accepted(
+        _ envelope: RecordEnvelope,
+        forKey key: NodeID,
+        from source: PeerAddress,
+        now: Timestamp
+    )
+        -> ValidatedRecord?
+    {
+        do {
+            let valid = try validate(envelope, now: now)
+            guard valid.key == key else { throw RecordRejection(.wrongKey, "record for \(valid.key) under \(key)") }
+            return valid
+        } catch let rejection as RecordRejection {
+            countRejection(rejection, from: source)
+        } catch {
+            countRejection(RecordRejection(.malformed, "\(error)"), from: source)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,46 @@
+import MeshCore
+
+extension KademliaNode {
+    /// Signs and queues a request, and remembers what reply it expects. Returns false (and counts) when the
+    /// pending table is full: local work before remote work, never an unbounded queue.
+    @discardableResult
+    func sendRequest(
+        _ message: KademliaMessage,
+        to destination: PeerAddress,
+        expectedID: NodeID?,
+        purpose: PendingRequest.Purpose,
+        now: Timestamp
+    ) -> UInt64? {
+        guard pending.count < config.maximumPendingRequests, let reply = message.expectedReply else {
+            counters.dropped[.overloaded, default: 0] += 1
+            return nil
+        }
+        var transactionID = random.next()
+        while pending[transactionID] != nil { transactionID = random.next() }
+        let slowAt: Timestamp? =
+            if case .lookup = purpose { now + config.slowRequestAfter } else { nil }
+        pending[transactionID] = PendingRequest(
+            destination: destination,
+            expectedID: expectedID,
+            expectedReply: reply,
+            purpose: purpose,
+            slowAt: slowAt,
+            deadline: now + config.requestTimeout
+        )
+        queue(message, transactionID: transactionID, to: destination, now: now)
+        return transactionID
+    }
+
+    func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: PeerAddress, now: Timestamp) {
+        let flags = config.readOnly ? SignedMessage.readOnlyFlag : 0
+        let signed = SignedMessage.signed(
+            message,
+            transactionID: transactionID,
+            by: signingKey,
+            now: now,
+            flags: flags
+        )
+        counters.sent += 1
+        transmits.append(Transmit(destination: destination, bytes: signed.datagram()))
+    }
+}

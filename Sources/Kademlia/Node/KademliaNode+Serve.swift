@@ -1,0 +1,105 @@
+import MeshCore
+
+extension KademliaNode {
+    /// Answers a verified request, and starts verifying an unknown sender if the table has room for it.
+    func serve(_ request: SignedMessage, from source: PeerAddress, now: Timestamp) {
+        let senderID = request.senderID
+        if request.flags & SignedMessage.readOnlyFlag == 0 { considerVerifying(senderID, at: source, now: now) }
+        let token = tokens.token(for: source)
+        let reply: KademliaMessage
+        switch request.message {
+        case .ping:
+            reply = .pong(observed: source)
+        case .findNode(let target):
+            reply = .nodes(contacts: closest(to: target, excluding: senderID), token: token)
+        case .findValue(let key):
+            let record = store.value(for: key, now: now)?.envelope
+            reply = fitted(.value(record: record, contacts: closest(to: key, excluding: senderID), token: token))
+        case .getProviders(let key):
+            let records = store.providers(for: key, now: now, limit: KademliaMessage.maximumProviders).map(\.envelope)
+            reply = fitted(.providers(records: records, contacts: closest(to: key, excluding: senderID), token: token))
+        case .store(let given, let record):
+            reply = write(record, token: given, expected: [.agent, .relayAdvert], from: source, now: now)
+        case .addProvider(let given, let record):
+            reply = write(record, token: given, expected: [.provider], from: source, now: now)
+        default:
+            return
+        }
+        queue(reply, transactionID: request.transactionID, to: source, now: now)
+    }
+
+    func closest(to target: NodeID, excluding excluded: NodeID) -> [Contact] {
+        routingTable.closest(to: target, limit: min(config.k, KademliaMessage.maximumContacts), excluding: excluded)
+    }
+
+    /// Checks the write token, validates the record and applies the store's ordering rules.
+    func write(
+        _ envelope: RecordEnvelope,
+        token: [UInt8],
+        expected: Set<RecordType>,
+        from source: PeerAddress,
+        now: Timestamp
+    ) -> KademliaMessage {
+        do {
+            guard tokens.isValid(token, for: source) else {
+                throw RecordRejection(.badToken, "no valid write token for \(source)")
+            }
+            guard expected.contains(envelope.type) else {
+                throw RecordRejection(.unknownType, "\(envelope.type) does not belong in this request")
+            }
+            let valid = try validate(envelope, now: now)
+            try RecordStoreRules.accept(valid, into: store, now: now, config: config)
+            counters.recordsAccepted += 1
+            return .stored(accepted: true, code: "ok")
+        } catch let rejection as RecordRejection {
+            countRejection(rejection, from: source)
+            return .stored(accepted: false, code: rejection.code.rawValue)
+        } catch {
+            countRejection(RecordRejection(.malformed, "\(error)"), from: source)
+            return .stored(accepted: false, code: RecordRejection.Code.malformed.rawValue)
+        }
+    }
+
+    /// Trims contacts, then records, until the reply fits in one datagram.
+    func fitted(_ reply: KademliaMessage) -> KademliaMessage {
+        var reply = reply
+        let budget = config.maximumDatagram - SignedMessage.frameHeaderByteCount - SignedMessage.fixedOverhead
+        while reply.wireBytes.count > budget {
+            switch reply {
+            case .value(let record, let contacts, let token) where !contacts.isEmpty:
+                reply = .value(record: record, contacts: Array(contacts.dropLast()), token: token)
+            case .providers(let records, let contacts, let token) where !contacts.isEmpty:
+                reply = .providers(records: records, contacts: Array(contacts.dropLast()), token: token)
+            case .providers(let records, let contacts, let token) where !records.isEmpty:
+                reply = .providers(records: Array(records.dropLast()), contacts: contacts, token: token)
+            default:
+                return reply
+            }
+        }
+        return reply
+    }
+
+    /// A full bucket just turned a contact away: if its stalest entry has been silent too long, ask whether it is
+    /// still there. Its failure to answer counts towards eviction, and the cached contact then takes the slot.
+    func checkQuestionable(inBucketOf id: NodeID, now: Timestamp) {
+        guard let stalest = routingTable.leastRecentlySeen(inBucketOf: id),
+            now - stalest.lastSeen >= config.questionableAfter, !verifying.contains(stalest.contact.id)
+        else { return }
+        if sendRequest(.ping, to: stalest.contact.address, expectedID: stalest.contact.id, purpose: .verify, now: now)
+            != nil
+        {
+            verifying.insert(stalest.contact.id)
+        }
+    }
+
+    /// An unknown sender enters the table only after answering our own ping (its request alone proves nothing
+    /// about its address). Bounded: at most one verification per ID, and only when its bucket has room.
+    func considerVerifying(_ id: NodeID, at source: PeerAddress, now: Timestamp) {
+        guard routingTable.hasRoom(for: id), !verifying.contains(id),
+            verifying.count < config.maximumPendingRequests / 4
+        else { return }
+        if sendRequest(.ping, to: source, expectedID: id, purpose: .verify, now: now) != nil {
+            verifying.insert(id)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import MeshCore
+
+extension KademliaNode {
+    /// The next instant `handleTimeout(now:)` has work to do (design rule 4: timers are data).
+    public func pollTimeout() -> Timestamp {
+        var next = min(nextSweep, nextRefresh, tokens.rotatedAt + config.tokenRotationInterval)
+        for request in pending.values {
+            next = min(next, request.slowAt ?? request.deadline, request.deadline)
+        }
+        for lookup in lookups.values { next = min(next, lookup.deadline) }
+        for own in published.values { next = min(next, own.republishAt) }
+        return next
+    }
+
+    /// Runs every timer that is due at `now`. Calling it early is harmless.
+    public func handleTimeout(now: Timestamp) {
+        expireRequests(now: now)
+        for (query, lookup) in lookups where now >= lookup.deadline {
+            finishLookup(query, now: now, timedOut: true)
+        }
+        if tokens.rotatedAt + config.tokenRotationInterval <= now {
+            tokens.rotate(using: &random, now: now)
+        }
+        if nextSweep <= now {
+            store.removeExpired(now: now)
+            nextSweep = now + config.expirySweepInterval
+        }
+        republishDue(now: now)
+        if nextRefresh <= now {
+            refreshBuckets(now: now)
+            nextRefresh = now + config.bucketRefreshInterval
+        }
+    }
+
+    /// Requests past their deadline fail; lookup requests past `slowAt` free their α slot.
+    func expireRequests(now: Timestamp) {
+        var touched: Set<QueryID> = []
+        for (transactionID, request) in pending {
+            if request.deadline <= now {
+                pending[transactionID] = nil
+                counters.requestsTimedOut += 1
+                fail(request, transactionID: transactionID, touched: &touched)
+            } else if let slowAt = request.slowAt, slowAt <= now {
+                pending[transactionID]?.slowAt = nil
+                if case .lookup(let query) = request.purpose, let id = request.expectedID,
+                    lookups[query]?.isPending(id) == true
+                {
+                    lookups[query]?.mark(id, .slow)
+                    touched.insert(query)
+                }
+            }
+        }
+        for query in touched.sorted() { advance(query, now: now) }
+        for query in publishes.keys.sorted() { finishPublishIfSettled(query, now: now) }
+    }
+
+    func fail(_ request: PendingRequest, transactionID: UInt64, touched: inout Set<QueryID>) {
+        if let id = request.expectedID, routingTable.recordFailure(id) {
+            emit(.contactEvicted(id))
+        }
+        switch request.purpose {
+        case .lookup(let query):
+            if let id = request.expectedID { lookups[query]?.mark(id, .failed) }
+            touched.insert(query)
+        case .publish(let query):
+            if publishes[query]?.outstanding.remove(transactionID) != nil {
+                publishes[query]?.unanswered += 1
+            }
+        case .verify:
+            if let id = request.expectedID { verifying.remove(id) }
+        case .bootstrap:
+            break
+        }
+    }
+
+    /// Looks up a random ID in each stale bucket (a few per round, so a long-idle node does not burst).
+    func refreshBuckets(now: Timestamp) {
+        let stale = routingTable.bucketsNeedingRefresh(now: now, interval: config.bucketRefreshInterval)
+        for index in stale.prefix(8) {
+            let query = makeQueryID()
+            internalQueries.insert(query)
+            routingTable.touch(bucket: index, now: now)
+            startLookup(query, kind: .findNode, target: localID.randomID(inBucket: index, using: &random), now: now)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import MeshCore
+
+/// A Kademlia node as a sans-IO state machine (design rule 1).
+///
+/// Inputs: `handleDatagram(_:from:now:)`, `handleTimeout(now:)` and commands (`findNode`, `getRecord`,
+/// `getProviders`, `publish`, `provide`, `bootstrap`), each of which returns a `QueryID`. Outputs:
+/// `pollTransmit()` (datagrams to send), `pollEvent()` (results, rejections) and `pollTimeout()` (the next
+/// instant `handleTimeout` must run; a spurious call is a no-op). It never reads a clock or makes randomness.
+///
+/// Not `Sendable`: one driver (an event loop, the simulator) owns it and calls it from one thread.
+public final class KademliaNode {
+    /// Only the signing key: the node signs messages and its own records, and needs nothing else of the
+    /// identity (one guarded allocation per node matters when a simulator runs 10,000 of them).
+    public let signingKey: Ed25519.PrivateKey
+    public let localID: NodeID
+    public let config: KademliaConfig
+    public internal(set) var routingTable: RoutingTable
+    public let store: any RecordStore
+    public internal(set) var counters = KademliaCounters()
+
+    var random: any RandomSource
+    var validators: [RecordType: any RecordValidator]
+    var tokens: WriteTokens
+    var limiter: RateLimiter
+    var pending: [UInt64: PendingRequest] = [:]
+    var lookups: [QueryID: Lookup] = [:]
+    var publishes: [QueryID: PublishState] = [:]
+    var published: [NodeID: OwnRecord] = [:]
+    /// Lookups the node starts for itself (refresh, bootstrap): their results are not reported as events.
+    var internalQueries: Set<QueryID> = []
+    var verifying: Set<NodeID> = []
+    var bootstrapQuery: QueryID?
+    var transmits: [Transmit] = []
+    var events: [KademliaEvent] = []
+    var nextQuery: UInt64 = 1
+    var nextSweep: Timestamp
+    var nextRefresh: Timestamp
+
+    public init(
+        signingKey: Ed25519.PrivateKey,
+        config: KademliaConfig = KademliaConfig(),
+        store: any RecordStore = InMemoryRecordStore(),
+        random: any RandomSource,
+        validators: [any RecordValidator] = [AgentRecordValidator(), ProviderRecordValidator()],
+        now: Timestamp
+    ) {
+        self.signingKey = signingKey
+        let localID = NodeID(publicKey: signingKey.publicKey)
+        self.localID = localID
+        self.config = config
+        self.store = store
+        self.random = random
+        self.validators = Dictionary(validators.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
+        self.routingTable = RoutingTable(localID: localID, config: config, now: now)
+        self.tokens = WriteTokens(using: &self.random, now: now)
+        self.limiter = RateLimiter(
+            burst: config.rateLimitBurst,
+            perSecond: config.rateLimitPerSecond,
+            capacity: config.rateLimitSources
+        )
+        self.nextSweep = now + config.expirySweepInterval
+        self.nextRefresh = now + config.bucketRefreshInterval
+    }
+
+    public convenience init(
+        identity: AgentIdentity,
+        config: KademliaConfig = KademliaConfig(),
+        store: any RecordStore = InMemoryRecordStore(),
+        random: any RandomSource,
+        now: Timestamp
+    ) {
+        self.init(signingKey: identity.signingKey, config: config, store: store, random: random, now: now)
+    }
+
+    public var did: String { signingKey.publicKey.did }
+
+    // MARK: Outputs
+
+    public func pollTransmit() -> Transmit? {
+        transmits.isEmpty ? nil : transmits.removeFirst()
+    }
+
+    /// Every queued datagram at once (cheaper than polling one by one in the simulator).
+    public func drainTransmits() -> [Transmit] {
+        defer { transmits.removeAll(keepingCapacity: true) }
+        return transmits
+    }
+
+    public func pollEvent() -> KademliaEvent? {
+        events.isEmpty ? nil : events.removeFirst()
+    }
+
+    func emit(_ event: KademliaEvent) {
+        if events.count >= config.eventCapacity {
+            events.removeFirst()
+            counters.eventsDropped += 1
+        }
+        events.append(event)
+    }
+
+    func makeQueryID() -> QueryID {
+        defer { nextQuery += 1 }
+        return QueryID(rawValue: nextQuery)
+    }
+
+    public var activeLookups: Int { lookups.count }
+    public var pendingRequests: Int { pending.count }
+
+    /// Validates a record with its type's validator.
+    public func validate(_ envelope: RecordEnvelope, now: Timestamp) throws -> ValidatedRecord {
+        guard let validator = validators[envelope.type] else {
+            throw RecordRejection(.unknownType, "no validator for \(envelope.type)")
+        }
+        return try validator.validate(
+            envelope,
+            now: now,
+            limits: RecordLimits(
+                maximumLifetime: config.maximumRecordLifetime,
+                maximumClockSkew: config.maximumClockSkew
+            )
+        )
+    }
+
+    func countRejection(_ rejection: RecordRejection, from address: PeerAddress) {
+        counters.recordsRejected[rejection.code, default: 0] += 1
+        emit(.recordRejected(from: address, rejection))
+    }
+}
+
+/// One request we sent and are waiting on.
+struct PendingRequest {
+    enum Purpose: Equatable {
+        case lookup(QueryID)
+        case publish(QueryID)
+        case verify
+        case bootstrap
+    }
+
+    var destination: PeerAddress
+    var expectedID: NodeID?
+    var expectedReply: KademliaMessage.Kind
+    var purpose: Purpose
+    var slowAt: Timestamp?
+    var deadline: Timestamp
+}
+
+/// A record this node publishes and keeps alive by re-signing and re-publishing it.
+struct OwnRecord {
+    enum Kind {
+        case agent(AgentRecord)
+        case provider(ProviderRecord)
+    }
+
+    var kind: Kind
+    var republishAt: Timestamp
+}
+
+/// A publish in progress: first a lookup under the same QueryID, then one write per closest node.
+struct PublishState {
+    var key: NodeID
+    var envelope: RecordEnvelope
+    var started: Timestamp
+    var writing = false
+    var outstanding: Set<UInt64> = []
+    var accepted = 0
+    var refused = 0
+    var unanswered = 0
+}

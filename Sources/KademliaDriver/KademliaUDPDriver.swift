@@ -1,0 +1,189 @@
+import Kademlia
+import MeshCore
+import NIOCore
+import NIOPosix
+
+/// Runs one `KademliaNode` on a SwiftNIO event loop with one UDP socket per address family.
+///
+/// The adapter only translates (design rule 2): datagrams in, `handleDatagram`; the core's transmits out;
+/// one scheduled task at the core's `pollTimeout()`; events to whoever awaits their `QueryID`, the rest to
+/// `eventSink`. Datagrams that look like STUN go to `stunHandler` instead of the core.
+public final class KademliaUDPDriver: Sendable {
+    public let eventLoop: any EventLoop
+    let clock: any MeshClock
+    let state: NIOLoopBoundBox<DriverState>
+    let stunHandler: STUNHandler?
+    let eventSink: (@Sendable (KademliaEvent) -> Void)?
+    private let bound = LockedValue<[SocketAddress]>([])
+
+    /// Binds every `listen` address (use port 0 for an ephemeral one) and starts the node built by `makeCore`.
+    public static func start(
+        listen: [SocketAddress],
+        group: any EventLoopGroup,
+        clock: any MeshClock = SystemClock(),
+        stunHandler: STUNHandler? = nil,
+        eventSink: (@Sendable (KademliaEvent) -> Void)? = nil,
+        makeCore: @escaping @Sendable (Timestamp) -> KademliaNode
+    ) async throws -> KademliaUDPDriver {
+        guard !listen.isEmpty else { throw DriverError("nothing to listen on") }
+        let loop = group.next()
+        let driver = try await loop.submit {
+            KademliaUDPDriver(
+                eventLoop: loop,
+                clock: clock,
+                state: NIOLoopBoundBox(DriverState(core: makeCore(clock.now())), eventLoop: loop),
+                stunHandler: stunHandler,
+                eventSink: eventSink
+            )
+        }.get()
+        var channels: [any Channel] = []
+        do {
+            for address in listen {
+                var bootstrap = DatagramBootstrap(group: loop)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(DatagramHandler(driver: driver))
+                        }
+                    }
+                if case .v6 = address {
+                    bootstrap = bootstrap.channelOption(
+                        ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only),
+                        value: 1
+                    )
+                }
+                channels.append(try await bootstrap.bind(to: address).get())
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw DriverError("cannot bind \(listen): \(error)")
+        }
+        let bound = channels.compactMap(\.localAddress)
+        driver.bound.withLock { $0 = bound }
+        let opened = channels
+        try await loop.submit {
+            driver.state.value.channels = opened
+            driver.flush()
+        }.get()
+        return driver
+    }
+
+    private init(
+        eventLoop: any EventLoop,
+        clock: any MeshClock,
+        state: NIOLoopBoundBox<DriverState>,
+        stunHandler: STUNHandler?,
+        eventSink: (@Sendable (KademliaEvent) -> Void)?
+    ) {
+        self.eventLoop = eventLoop
+        self.clock = clock
+        self.state = state
+        self.stunHandler = stunHandler
+        self.eventSink = eventSink
+    }
+
+    /// The addresses the sockets are bound to (with the real port when 0 was asked for).
+    public var localAddresses: [SocketAddress] { bound.withLock { $0 } }
+
+    /// Runs `body` against the core on its event loop, then sends what it queued.
+    @discardableResult
+    public func perform<T: Sendable>(_ body: @escaping @Sendable (KademliaNode, Timestamp) -> T) async throws -> T {
+        try await eventLoop.submit {
+            let result = body(self.state.value.core, self.clock.now())
+            self.flush()
+            return result
+        }.get()
+    }
+
+    /// Starts a command and waits for the event that carries its `QueryID` (a lookup or publish result).
+    public func query(_ start: @escaping @Sendable (KademliaNode, Timestamp) -> QueryID) async -> KademliaEvent {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute {
+                let id = start(self.state.value.core, self.clock.now())
+                self.state.value.waiters[id] = continuation
+                self.flush()
+            }
+        }
+    }
+
+    public func shutdown() async {
+        let channels: [any Channel]? = try? await eventLoop.submit {
+            self.state.value.timer?.cancel()
+            self.state.value.timer = nil
+            return self.state.value.channels
+        }.get()
+        for channel in channels ?? [] { try? await channel.close() }
+    }
+
+    // MARK: Loop-side plumbing
+
+    func received(_ bytes: [UInt8], from source: PeerAddress) {
+        state.value.core.handleDatagram(bytes, from: source, now: clock.now())
+        flush()
+    }
+
+    func flush() {
+        let state = self.state.value
+        var written: [ObjectIdentifier: any Channel] = [:]
+        for transmit in state.core.drainTransmits() {
+            guard let channel = state.channel(for: transmit.destination) else { continue }
+            let envelope = AddressedEnvelope(
+                remoteAddress: transmit.destination.socketAddress,
+                data: channel.allocator.buffer(bytes: transmit.bytes)
+            )
+            channel.write(envelope, promise: nil)
+            written[ObjectIdentifier(channel)] = channel
+        }
+        for channel in written.values { channel.flush() }
+        while let event = state.core.pollEvent() {
+            let id: QueryID? =
+                switch event {
+                case .lookupFinished(let result): result.id
+                case .publishFinished(let result): result.id
+                default: nil
+                }
+            if let id, let waiter = state.waiters.removeValue(forKey: id) {
+                waiter.resume(returning: event)
+            } else {
+                eventSink?(event)
+            }
+        }
+        schedule(state)
+    }
+
+    private func schedule(_ state: DriverState) {
+        let next = state.core.pollTimeout()
+        guard state.timerDeadline != next else { return }
+        state.timer?.cancel()
+        let delay = max(0, (next - clock.now()).nanoseconds)
+        state.timerDeadline = next
+        state.timer = eventLoop.scheduleTask(in: .nanoseconds(delay)) {
+            self.state.value.timerDeadline = nil
+            self.state.value.core.handleTimeout(now: self.clock.now())
+            self.flush()
+        }
+    }
+}
+
+/// Everything the driver keeps, confined to its event loop by `NIOLoopBoundBox`.
+final class DriverState {
+    let core: KademliaNode
+    var channels: [any Channel] = []
+    var timer: Scheduled<Void>?
+    var timerDeadline: Timestamp?
+    var waiters: [QueryID: CheckedContinuation<KademliaEvent, Never>] = [:]
+
+    init(core: KademliaNode) {
+        self.core = core
+    }
+
+    func channel(for destination: PeerAddress) -> (any Channel)? {
+        channels.first { channel in
+            switch channel.localAddress {
+            case .v4: destination.isIPv4
+            case .v6: !destination.isIPv4
+            default: false
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import NIOCore
+
+/// STUN and the DHT share one UDP port (the ICE module needs server-reflexive addresses of the very socket the
+/// DHT uses). A STUN message starts with two zero bits and carries the magic cookie 0x2112A442 in bytes 4-7
+/// (RFC 8489 section 5); our frames start with "MP", whose first bits are 01, so the two never collide.
+public enum STUNDemultiplexer {
+    public static let magicCookie: [UInt8] = [0x21, 0x12, 0xA4, 0x42]
+
+    public static func looksLikeSTUN(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 20 && bytes[0] & 0xC0 == 0 && Array(bytes[4..<8]) == magicCookie
+    }
+}
+
+/// Lets a STUN handler answer on the socket the request arrived on.
+public struct DatagramReplier: Sendable {
+    let channel: any Channel
+
+    public func send(_ bytes: [UInt8], to destination: SocketAddress) {
+        let envelope = AddressedEnvelope(remoteAddress: destination, data: channel.allocator.buffer(bytes: bytes))
+        channel.writeAndFlush(envelope, promise: nil)
+    }
+
+    /// The local address of the socket (the ICE module pairs it with what the STUN server saw).
+    public var localAddress: SocketAddress? { channel.localAddress }
+}
+
+/// Receives every datagram that looks like STUN, with the sender and a way to reply on the same socket.
+public typealias STUNHandler =
+    @Sendable (_ datagram: [UInt8], _ source: SocketAddress, _ replier: DatagramReplier) ->
+    Void

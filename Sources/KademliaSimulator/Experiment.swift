@@ -1,0 +1,144 @@
+import Kademlia
+import MeshCore
+
+/// The DHT benchmark and the 1,000-node test share this: publish agent records, take nodes offline, then look
+/// the records up from random live honest nodes and measure what happened.
+public struct Experiment {
+    public struct Parameters: Sendable {
+        public var nodes: Int
+        public var churn: Double
+        public var malicious: Double
+        public var lookups: Int
+        public var seed: UInt64
+        /// Agent records published before the lookups (each lookup asks for one of them).
+        public var publishers = 50
+        /// Lookups in flight at once.
+        public var concurrency = 64
+        public var config = KademliaConfig()
+        public var latency = LatencyModel()
+
+        public init(nodes: Int, churn: Double, malicious: Double, lookups: Int, seed: UInt64) {
+            self.nodes = nodes
+            self.churn = churn
+            self.malicious = malicious
+            self.lookups = lookups
+            self.seed = seed
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var lookups = 0
+        public var successes = 0
+        public var hops: [Int] = []
+        public var latencyMilliseconds: [Double] = []
+        public var publishMilliseconds: [Double] = []
+        public var messages: [Int] = []
+        public var forgedAccepted = 0
+        public var recordsRejected = 0
+        public var successRate: Double { lookups == 0 ? 0 : Double(successes) / Double(lookups) }
+
+        public init() {}
+    }
+
+    /// Runs the whole experiment; deterministic for given parameters.
+    public static func run(_ parameters: Parameters) -> Outcome {
+        var random = SeededRandom(seed: parameters.seed ^ 0x5EED)
+        let simulator = Simulator(
+            count: parameters.nodes,
+            seed: parameters.seed,
+            config: parameters.config,
+            latency: parameters.latency,
+            maliciousFraction: parameters.malicious
+        )
+        simulator.populateRoutingTables()
+        let state = State()
+        simulator.eventHandler = { node, event in state.handle(event, at: node) }
+
+        // 1. Publish.
+        let honest = simulator.honestIndices
+        let publishers = Array(honest.shuffled(using: &random).prefix(parameters.publishers))
+        for index in publishers {
+            let did = simulator.nodes[index].signingKey.publicKey.did
+            simulator.genuineDIDs[AgentRecord.key(forDID: did)] = did
+            let query = simulator.interact(index) { core, now in
+                core.publishAgentRecord(agentCard: Array("{\"name\":\"agent \(index)\"}".utf8), now: now)
+            }
+            state.publishing.insert(Pair(node: index, query: query))
+        }
+        simulator.run(while: { !state.publishing.isEmpty }, until: simulator.now + .seconds(120))
+        for index in publishers {
+            if let record = simulator.nodes[index].core.ownAgentRecord { state.genuine[record.key] = record }
+        }
+
+        // 2. Churn: a fraction of honest nodes leaves without a word.
+        let leaving = honest.shuffled(using: &random).prefix(Int(Double(parameters.nodes) * parameters.churn))
+        for index in leaving { simulator.setOnline(index, false) }
+        let live = honest.filter { simulator.nodes[$0].online }
+
+        // 3. Look up, `concurrency` at a time.
+        var started = 0
+        let keys = state.genuine.keys.sorted()
+        while state.outcome.lookups < parameters.lookups {
+            while started < parameters.lookups && state.active.count < parameters.concurrency, !keys.isEmpty {
+                let key = keys[Int.random(in: 0..<keys.count, using: &random)]
+                let origin = live[Int.random(in: 0..<live.count, using: &random)]
+                let query = simulator.interact(origin) { core, now in core.getRecord(key, now: now) }
+                let pair = Pair(node: origin, query: query)
+                state.active[pair] = key
+                if let result = state.early.removeValue(forKey: pair) { state.finished(result, at: origin) }
+                started += 1
+            }
+            let before = state.outcome.lookups
+            simulator.run(while: { state.outcome.lookups == before }, until: simulator.now + .seconds(60))
+            if state.outcome.lookups == before { break }  // nothing more can finish
+        }
+        state.outcome.recordsRejected = simulator.nodes.reduce(0) {
+            $0 + $1.core.counters.recordsRejected.values.reduce(0, +)
+        }
+        return state.outcome
+    }
+
+    struct Pair: Hashable {
+        var node: Int
+        var query: QueryID
+    }
+
+    final class State {
+        var outcome = Outcome()
+        var publishing: Set<Pair> = []
+        /// Lookups that finished inside the call that started them (the origin held the record itself).
+        var early: [Pair: LookupResult] = [:]
+        var genuine: [NodeID: AgentRecord] = [:]
+        var active: [Pair: NodeID] = [:]
+
+        func handle(_ event: KademliaEvent, at node: Int) {
+            switch event {
+            case .publishFinished(let result):
+                if publishing.remove(Pair(node: node, query: result.id)) != nil {
+                    outcome.publishMilliseconds.append((result.finished - result.started).milliseconds)
+                }
+            case .lookupFinished(let result):
+                finished(result, at: node)
+            default:
+                break
+            }
+        }
+
+        func finished(_ result: LookupResult, at node: Int) {
+            guard active.removeValue(forKey: Pair(node: node, query: result.id)) != nil else {
+                early[Pair(node: node, query: result.id)] = result
+                return
+            }
+            outcome.lookups += 1
+            outcome.messages.append(result.messagesSent)
+            let found = result.agentRecord
+            if let found, found == genuine[result.target] {
+                outcome.successes += 1
+                outcome.hops.append(result.hops)
+                outcome.latencyMilliseconds.append((result.finished - result.started).milliseconds)
+            } else if found != nil {
+                outcome.forgedAccepted += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Kademlia
+import MeshCore
+
+/// A deterministic network of Kademlia cores on a virtual clock (design rule 9, second layer).
+///
+/// Every datagram is really encoded, signed, delayed by the seeded `LatencyModel`, possibly lost, and decoded
+/// and verified by its receiver. Nodes can go offline (churn) and some can be malicious (`Malice`). One seed
+/// gives one run, bit for bit.
+public final class Simulator {
+    public struct Node {
+        public let signingKey: Ed25519.PrivateKey
+        public let address: PeerAddress
+        public let core: KademliaNode
+        public var online = true
+        public var malice: Malice?
+        var scheduledTimer = Int64.max
+    }
+
+    enum Event {
+        case deliver(to: Int, from: PeerAddress, bytes: [UInt8])
+        case timer(Int)
+    }
+
+    public private(set) var nodes: [Node] = []
+    public private(set) var now: Timestamp
+    public var latency: LatencyModel
+    /// Called for every event any node emits.
+    public var eventHandler: ((Int, KademliaEvent) -> Void)?
+    /// Agent-record keys of genuine publishers, so forgers can claim real DIDs.
+    public var genuineDIDs: [NodeID: String] = [:]
+    public private(set) var datagramsDelivered = 0
+    public private(set) var datagramsLost = 0
+
+    var random: SeededRandom
+    var queue = EventQueue<Event>()
+    var byAddress: [PeerAddress: Int] = [:]
+    private(set) var maliciousIndices: [Int] = []
+
+    /// Creates `count` nodes; a `maliciousFraction` of them (chosen by the seed) misbehave in turn as each `Malice`.
+    public init(
+        count: Int,
+        seed: UInt64,
+        config: KademliaConfig = KademliaConfig(),
+        latency: LatencyModel = LatencyModel(),
+        maliciousFraction: Double = 0,
+        start: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000)
+    ) {
+        random = SeededRandom(seed: seed)
+        now = start
+        self.latency = latency
+        let malicious = Set((0..<count).shuffled(using: &random).prefix(Int(Double(count) * maliciousFraction)))
+        nodes.reserveCapacity(count)
+        for index in 0..<count {
+            let signingKey = Ed25519.PrivateKey(using: &random)
+            // 10.0.0.0/8, one address per node: private, so diversity limits do not apply.
+            let address = PeerAddress(
+                ip: [10, UInt8(index >> 16 & 0xFF), UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)],
+                port: 4_000
+            )!
+            let core = KademliaNode(
+                signingKey: signingKey,
+                config: config,
+                random: SeededRandom(seedBytes: random.bytes(count: 32)),
+                now: start
+            )
+            var node = Node(signingKey: signingKey, address: address, core: core)
+            if malicious.contains(index) {
+                node.malice = Malice.allCases[maliciousIndices.count % Malice.allCases.count]
+                maliciousIndices.append(index)
+            }
+            nodes.append(node)
+            byAddress[address] = index
+        }
+    }
+
+    public func contact(of index: Int) -> Contact {
+        Contact(id: nodes[index].core.localID, address: nodes[index].address)
+    }
+
+    public var honestIndices: [Int] { nodes.indices.filter { nodes[$0].malice == nil } }
+
+    /// Runs `body` against node `index`'s core at the current instant, then collects its outputs.
+    @discardableResult
+    public func interact<T>(_ index: Int, _ body: (KademliaNode, Timestamp) -> T) -> T {
+        let result = body(nodes[index].core, now)
+        flush(index)
+        return result
+    }
+
+    public func setOnline(_ index: Int, _ online: Bool) {
+        nodes[index].online = online
+        if online { flush(index) }
+    }
+
+    /// Processes events until `condition` is false or virtual time would pass `deadline`.
+    public func run(while condition: () -> Bool = { true }, until deadline: Timestamp) {
+        while condition(), let time = queue.nextTime, time <= deadline.nanosecondsSinceEpoch {
+            guard let entry = queue.pop() else { break }
+            now = Timestamp(nanosecondsSinceEpoch: entry.time)
+            switch entry.payload {
+            case .deliver(let target, let source, let bytes): deliver(bytes, to: target, from: source)
+            case .timer(let index): fireTimer(index, at: entry.time)
+            }
+        }
+        if condition() { now = max(now, deadline) }
+    }
+
+    private func deliver(_ bytes: [UInt8], to index: Int, from source: PeerAddress) {
+        guard nodes[index].online else { return }
+        datagramsDelivered += 1
+        if let malice = nodes[index].malice {
+            guard let request = try? SignedMessage.decode(datagram: bytes, maximumSize: 65_536),
+                request.message.isRequest,
+                let reply = maliciousReply(request, malice: malice, node: index)
+            else { return }
+            let signed = SignedMessage.signed(
+                reply,
+                transactionID: request.transactionID,
+                by: nodes[index].signingKey,
+                now: now
+            )
+            send(signed.datagram(), from: nodes[index].address, to: source)
+            return
+        }
+        nodes[index].core.handleDatagram(bytes, from: source, now: now)
+        flush(index)
+    }
+
+    private func fireTimer(_ index: Int, at time: Int64) {
+        guard nodes[index].scheduledTimer == time else { return }  // superseded
+        nodes[index].scheduledTimer = .max
+        guard nodes[index].online else { return }
+        nodes[index].core.handleTimeout(now: now)
+        flush(index)
+    }
+
+    /// Sends the node's datagrams into the network, hands its events out, and re-arms its timer.
+    private func flush(_ index: Int) {
+        let core = nodes[index].core
+        for transmit in core.drainTransmits() {
+            send(transmit.bytes, from: nodes[index].address, to: transmit.destination)
+        }
+        while let event = core.pollEvent() { eventHandler?(index, event) }
+        let next = core.pollTimeout().nanosecondsSinceEpoch
+        if next < nodes[index].scheduledTimer || nodes[index].scheduledTimer < now.nanosecondsSinceEpoch {
+            nodes[index].scheduledTimer = max(next, now.nanosecondsSinceEpoch)
+            queue.push(.timer(index), at: nodes[index].scheduledTimer)
+        }
+    }
+
+    private func send(_ bytes: [UInt8], from source: PeerAddress, to destination: PeerAddress) {
+        guard let target = byAddress[destination], let delay = latency.sample(using: &random) else {
+            datagramsLost += 1
+            return
+        }
+        queue.push(.deliver(to: target, from: source, bytes: bytes), at: now.nanosecondsSinceEpoch + delay)
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import Kademlia
+import KademliaDriver
+import MeshCore
+
+/// `meshpeer dht …`: run a DHT node, and debugging verbs that start a short-lived node, ask, print and exit.
+struct DHTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dht",
+        abstract: "Kademlia DHT: run a node, publish and look up agent records and capability providers.",
+        subcommands: [
+            DHTServeCommand.self, DHTGetCommand.self, DHTPutCommand.self, DHTProvidersCommand.self,
+            DHTFindNodeCommand.self,
+        ]
+    )
+}
+
+/// Options every `dht` verb shares.
+struct DHTOptions: ParsableArguments {
+    @Option(name: .long, help: "host:port to bind (repeat for IPv4 and IPv6; port 0 picks one).")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "host:port of a node to join through (repeatable).")
+    var bootstrap: [String] = []
+
+    @Option(name: .long, help: "A bootstrap-nodes.json file (default: <home>/bootstrap-nodes.json if present).")
+    var bootstrapFile: String?
+
+    @Flag(name: .long, help: "Use a throwaway key instead of the agent's identity.")
+    var ephemeral = false
+
+    @Option(name: .long, help: "Lifetime of records this node publishes, in seconds.")
+    var recordTTL: Int = 1_800
+
+    @Option(name: .long, help: "Seconds between re-publishes of this node's records (default: a third of the TTL).")
+    var republish: Int?
+
+    @Option(name: .long, help: "SQLite file for records and the routing-table snapshot (default: <home>/dht.sqlite).")
+    var store: String?
+
+    @Option(name: .long, help: "Seconds to wait for an answer.")
+    var timeout: Int = 10
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    /// Set by the look-up verbs: a short-lived client should not enter other nodes' tables.
+    var readOnly = false
+
+    enum CodingKeys: String, CodingKey {
+        case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, store, timeout, json
+    }
+
+    var config: KademliaConfig {
+        var config = KademliaConfig()
+        config.recordTTL = .seconds(max(1, recordTTL))
+        config.republishInterval = .seconds(max(1, republish ?? max(1, recordTTL / 3)))
+        config.expirySweepInterval = .seconds(max(1, min(30, recordTTL / 4)))
+        config.lookupTimeout = .seconds(max(1, timeout))
+        config.readOnly = readOnly
+        return config
+    }
+
+    func listenAddresses(default fallback: String) throws -> [String] {
+        listen.isEmpty ? [fallback] : listen
+    }
+
+    /// Flags first, then the bootstrap file; names that do not resolve are reported, not fatal.
+    func bootstrapAddresses(home: String) throws -> [PeerAddress] {
+        var addresses = try bootstrap.map { try PeerAddress.resolve($0) }
+        let path = bootstrapFile ?? (home as NSString).appendingPathComponent("bootstrap-nodes.json")
+        if bootstrapFile != nil || FileManager.default.fileExists(atPath: path) {
+            let (resolved, failures) = try BootstrapList.load(path: path).resolved()
+            for failure in failures { FileHandle.standardError.write(Data("meshpeer: warning: \(failure)\n".utf8)) }
+            addresses += resolved
+        }
+        return addresses
+    }
+}
+
+/// `meshpeer dht serve`: runs a node until killed; optionally publishes this agent's record and capabilities.
+struct DHTServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a DHT node (prints a 'listening' line, then one line per event with --json)."
+    )
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var dht: DHTOptions
+
+    @Option(name: .long, help: "Publish this agent's record with this JSON file as its agent card.")
+    var publishCard: String?
+
+    @Option(name: .long, help: "Announce this node as a provider of a capability (repeatable).")
+    var provide: [String] = []
+
+    @Option(name: .long, help: "Find nodes on the LAN by multicast, on the interface with this IPv4 address.")
+    var lan: String?
+
+    func run() throws {
+        try CLIRunner.run {
+            let card = try publishCard.map { try DHTSupport.readCard($0) }
+            try DHTSupport.block {
+                let session = try await DHTSession.open(
+                    home: home,
+                    dht: dht,
+                    defaultListen: "0.0.0.0:4646",
+                    events: true,
+                    persistent: true
+                )
+                session.report([
+                    "event": "listening", "addresses": session.addresses, "node_id": session.nodeID, "did": session.did,
+                ])
+                var discovery: LANDiscovery?
+                if let lan {
+                    discovery = try await LANDiscovery.start(driver: session.driver, interfaceAddress: lan)
+                    session.report(["event": "lan-discovery", "group": LANDiscovery.group, "interface": lan])
+                }
+                defer { _ = discovery }
+                if card != nil || !provide.isEmpty { try await session.waitForContacts() }
+                if let card {
+                    let event = await session.driver.query { core, now in
+                        core.publishAgentRecord(agentCard: card, now: now)
+                    }
+                    session.report(DHTSupport.describe(event))
+                }
+                for capability in provide {
+                    let event = await session.driver.query { core, now in core.provide(capability: capability, now: now)
+                    }
+                    var line = DHTSupport.describe(event)
+                    line["capability"] = capability
+                    session.report(line)
+                }
+                while true { try await Task.sleep(for: .seconds(3_600)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Kademlia
+import KademliaDriver
+import MeshCore
+
+/// `meshpeer dht get --did DID`: finds an agent's record.
+struct DHTGetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Find an agent's signed record by DID."
+    )
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var dht: DHTOptions
+    @Option(name: .long, help: "The agent's DID.") var did: String
+
+    func run() throws {
+        try CLIRunner.run {
+            _ = try DIDKey.decode(did)
+            try DHTSupport.block {
+                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
+                try await session.waitForContacts()
+                session.progress("looking up \(did)")
+                let did = did
+                let event = await session.driver.query { core, now in core.getAgentRecord(did: did, now: now) }
+                session.report(DHTSupport.describe(event))
+                await session.close()
+            }
+        }
+    }
+}
+
+/// `meshpeer dht put --card FILE`: publishes this agent's record once (a serving node republishes; this does not).
+struct DHTPutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Publish this agent's record once.")
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var dht: DHTOptions
+    @Option(name: .long, help: "JSON file with the agent card.") var card: String
+
+    func run() throws {
+        try CLIRunner.run {
+            let card = try DHTSupport.readCard(card)
+            try DHTSupport.block {
+                let session = try await DHTSession.open(home: home, dht: dht, defaultListen: "0.0.0.0:0")
+                try await session.waitForContacts()
+                session.progress("publishing \(session.did)")
+                let event = await session.driver.query { core, now in core.publishAgentRecord(agentCard: card, now: now)
+                }
+                session.report(DHTSupport.describe(event))
+                await session.close()
+            }
+        }
+    }
+}
+
+/// `meshpeer dht providers CAPABILITY`: lists agents that announce a capability.
+struct DHTProvidersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "providers",
+        abstract: "Find providers of a capability."
+    )
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var dht: DHTOptions
+    @Argument(help: "Capability name.") var capability: String
+
+    func run() throws {
+        try CLIRunner.run {
+            try DHTSupport.block {
+                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
+                try await session.waitForContacts()
+                session.progress("looking up providers of \(capability)")
+                let key = ProviderRecord.key(forCapability: capability)
+                let event = await session.driver.query { core, now in core.getProviders(key, now: now) }
+                var line = DHTSupport.describe(event)
+                line["capability"] = capability
+                session.report(line)
+                await session.close()
+            }
+        }
+    }
+}
+
+/// `meshpeer dht find-node HEX`: the closest live nodes to an ID.
+struct DHTFindNodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "find-node",
+        abstract: "Find the nodes closest to a 256-bit ID (64 hex digits)."
+    )
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var dht: DHTOptions
+    @Argument(help: "Target ID, 64 hex digits.") var target: String
+
+    func run() throws {
+        try CLIRunner.run {
+            guard let bytes = Hex.decode(target), let id = try? NodeID(bytes: bytes) else {
+                throw CLIError("the target must be 64 hex digits")
+            }
+            try DHTSupport.block {
+                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
+                try await session.waitForContacts()
+                session.progress("looking up \(target)")
+                let event = await session.driver.query { core, now in core.findNode(id, now: now) }
+                session.report(DHTSupport.describe(event))
+                await session.close()
+            }
+        }
+    }
+}
+
+extension DHTOptions {
+    /// Look-ups need no identity of their own: a throwaway key keeps the agent's key locked away.
+    var asClient: DHTOptions {
+        var copy = self
+        copy.ephemeral = true
+        copy.readOnly = true
+        return copy
+    }
+}

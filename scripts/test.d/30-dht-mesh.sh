@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Multi-process DHT test: 20 real `meshpeer dht serve` processes on 127.0.0.1.
+#   - one node publishes its agent record and two capabilities (short TTLs: 8 s, republished every 2 s);
+#   - a lookup started at every other node finds the record and both capabilities;
+#   - after the publisher is killed, its record and provider entries disappear once their TTL has passed.
+# Waits poll with bounded deadlines; every process is killed on exit. Needs only loopback.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+
+NODES=20
+TTL=8
+swift build --product meshpeer >/dev/null
+BIN="$(swift build --show-bin-path)/meshpeer"
+WORK="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# wait_for FILE PATTERN SECONDS: polls FILE until a line matches PATTERN, or fails after SECONDS.
+wait_for() {
+    local deadline=$((SECONDS + $3))
+    until grep -q -- "$2" "$1" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; die "timed out waiting for '$2' in $1"; }
+        sleep 0.05
+    done
+}
+port_of() { grep -m1 '"event":"listening"' "$1" | grep -o '127\.0\.0\.1:[0-9]*' | head -1 | cut -d: -f2; }
+
+serve() { # serve NAME ARGS...: starts a node, waits for its listening line, sets PORT
+    local name="$1"; shift
+    "$BIN" dht serve --listen 127.0.0.1:0 --json "$@" >"$WORK/$name.log" 2>&1 &
+    pids+=("$!")
+    wait_for "$WORK/$name.log" '"event":"listening"' 30
+    PORT="$(port_of "$WORK/$name.log")"
+}
+
+log "starting $((NODES - 1)) DHT nodes"
+serve node0 --ephemeral
+ports=("$PORT")
+for i in $(seq 1 $((NODES - 2))); do
+    serve "node$i" --ephemeral --bootstrap "127.0.0.1:${ports[0]}" --bootstrap "127.0.0.1:${ports[$((i - 1))]}"
+    ports+=("$PORT")
+done
+
+log "starting the publisher (record TTL ${TTL} s)"
+export MESHPEER_HOME="$WORK/publisher-home"
+"$BIN" init --json >/dev/null
+DID="$("$BIN" id --json | grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' | head -1)"
+unset MESHPEER_HOME
+printf '{"name":"mesh-test-agent","skills":[{"id":"translate"}]}\n' >"$WORK/card.json"
+serve publisher --home "$WORK/publisher-home" --bootstrap "127.0.0.1:${ports[0]}" \
+    --publish-card "$WORK/card.json" --provide translate --provide summarise \
+    --record-ttl "$TTL" --republish 2
+publisher_pid="${pids[-1]}"
+wait_for "$WORK/publisher.log" '"capability":"summarise".*"event":"published"' 30
+grep '"event":"published"' "$WORK/publisher.log" | grep -q '"accepted":0,' && die "a publish reached nobody"
+
+lookup() { # lookup PORT get|providers ARG: one client lookup through the node at PORT
+    if [ "$2" = get ]; then
+        "$BIN" dht get --did "$3" --bootstrap "127.0.0.1:$1" --listen 127.0.0.1:0 --json --timeout 5
+    else
+        "$BIN" dht providers "$3" --bootstrap "127.0.0.1:$1" --listen 127.0.0.1:0 --json --timeout 5
+    fi
+}
+
+# lookup_all KIND ARG: runs one lookup through every node at once; outputs land in $WORK/out-KIND-ARG-PORT.
+lookup_all() {
+    local port jobs=()
+    for port in "${ports[@]}"; do
+        lookup "$port" "$1" "$2" >"$WORK/out-$1-$2-$port" 2>&1 &
+        jobs+=("$!")
+    done
+    wait "${jobs[@]}" || true
+}
+
+log "looking up the record and both capabilities from each of the other $((NODES - 1)) nodes"
+lookup_all get "$DID"
+lookup_all providers translate
+lookup_all providers summarise
+for port in "${ports[@]}"; do
+    grep -q "\"did\":\"$DID\".*\"found\":true" "$WORK/out-get-$DID-$port" \
+        || die "node at $port did not find the record: $(cat "$WORK/out-get-$DID-$port")"
+    for capability in translate summarise; do
+        grep -q "\"found\":true.*$DID" "$WORK/out-providers-$capability-$port" \
+            || die "node at $port did not find $capability: $(cat "$WORK/out-providers-$capability-$port")"
+    done
+done
+
+log "killing the publisher; its records must expire within the TTL"
+kill "$publisher_pid"
+killed_at=$SECONDS
+deadline=$((killed_at + TTL + 20))
+while lookup "${ports[3]}" get "$DID" | grep -q '"found":true' \
+    || lookup "${ports[5]}" providers translate | grep -q '"found":true'; do
+    [ "$SECONDS" -lt "$deadline" ] || die "records still found $((SECONDS - killed_at)) s after the kill (TTL ${TTL} s)"
+    sleep 0.5
+done
+gone_after=$((SECONDS - killed_at))
+lookup_all get "$DID"
+lookup_all providers translate
+for port in "${ports[@]}"; do
+    grep -q '"found":false' "$WORK/out-get-$DID-$port" || die "node at $port still returns the expired record"
+    grep -q '"found":false' "$WORK/out-providers-translate-$port" || die "node at $port still returns the provider"
+done
+log "dht mesh: $NODES processes; record and providers found from every node; gone ${gone_after} s after the kill"

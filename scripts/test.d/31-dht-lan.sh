@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# LAN discovery by multicast: two `meshpeer dht serve` nodes in two network namespaces on one veth link find
+# each other with no bootstrap list. Needs root (CI runs as root); skipped with a notice otherwise.
+# Addresses: 198.51.100.0/28 (documentation range); nothing is linked to the host's interfaces.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+
+if [ "$(id -u)" -ne 0 ]; then
+    log "dht lan: SKIPPED (needs root to create network namespaces)"
+    exit 0
+fi
+ensure_packages iproute2
+swift build --product meshpeer >/dev/null
+BIN="$(swift build --show-bin-path)/meshpeer"
+TAG="kad$$"
+WORK="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    ip netns del "${TAG}a" 2>/dev/null || true
+    ip netns del "${TAG}b" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "${TAG}a"
+ip netns add "${TAG}b"
+ip link add "${TAG}-va" type veth peer name "${TAG}-vb"
+ip link set "${TAG}-va" netns "${TAG}a"
+ip link set "${TAG}-vb" netns "${TAG}b"
+ip -n "${TAG}a" addr add 198.51.100.1/28 dev "${TAG}-va"
+ip -n "${TAG}b" addr add 198.51.100.2/28 dev "${TAG}-vb"
+for ns in a b; do
+    ip -n "${TAG}$ns" link set lo up
+    ip -n "${TAG}$ns" link set "${TAG}-v$ns" up
+    # A LAN has a default route; this one has none, so multicast needs its own route.
+    ip -n "${TAG}$ns" route add 224.0.0.0/4 dev "${TAG}-v$ns"
+done
+
+start() { # start NS ADDRESS
+    ip netns exec "${TAG}$1" "$BIN" dht serve --ephemeral --listen "$2:4646" --lan "$2" --json \
+        >"$WORK/$1.log" 2>&1 &
+    pids+=("$!")
+}
+start a 198.51.100.1
+start b 198.51.100.2
+
+deadline=$((SECONDS + 30))
+until grep -q '"address":"198.51.100.2:4646","event":"contact-added"' "$WORK/a.log" \
+    && grep -q '"address":"198.51.100.1:4646","event":"contact-added"' "$WORK/b.log"; do
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/a.log" "$WORK/b.log" >&2; die "LAN nodes did not find each other"; }
+    sleep 0.1
+done
+log "dht lan: two nodes found each other by multicast in $((30 - deadline + SECONDS)) s"
