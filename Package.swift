@@ -18,10 +18,12 @@ let package = Package(
         .executable(name: "meshbench", targets: ["MeshBench"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
+        .library(name: "ICE", targets: ["ICE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: System libraries
@@ -51,7 +53,17 @@ let package = Package(
         ),
         .target(
             name: "ICE",
-            dependencies: ["MeshCore", "CMiniUPnPc"],
+            dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        // The ICE core's IO: UDP sockets (SwiftNIO), interface enumeration, STUN client, port mapping (miniupnpc).
+        .target(
+            name: "ICEDriver",
+            dependencies: [
+                "ICE", "MeshCore", "CMiniUPnPc",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -79,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
-                "MeshPeer", "MeshCore",
+                "MeshPeer", "MeshCore", "ICE", "ICEDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,6 +109,16 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ICETests",
+            dependencies: ["ICE", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ICEDriverTests",
+            dependencies: ["ICE", "ICEDriver", "MeshCore"],
             swiftSettings: strict
         ),
         .testTarget(
