@@ -34,9 +34,20 @@ public struct NATProbe<Random: RandomSource>: Sendable {
     var answered: Set<Test> = []
     var filteringStarted = false
 
-    public init(servers: [TransportAddress], random: Random) {
+    /// False for candidate gathering, which needs only the mapped addresses.
+    let measureFiltering: Bool
+
+    public init(servers: [TransportAddress], random: Random, measureFiltering: Bool = true) {
         self.servers = Array(servers.prefix(Self.maximumServers))
         self.random = random
+        self.measureFiltering = measureFiltering
+    }
+
+    /// The distinct mapped addresses learned so far (server-reflexive candidates).
+    public var mappedAddresses: [TransportAddress] {
+        var seen: [TransportAddress] = []
+        for index in servers.indices { if let a = mapped[index]?.0, !seen.contains(a) { seen.append(a) } }
+        return seen
     }
 
     public mutating func start(now: Timestamp) {
@@ -89,7 +100,8 @@ public struct NATProbe<Random: RandomSource>: Sendable {
 
     /// Filtering tests start once every mapping test has finished, against a server that has an alternate.
     mutating func startFilteringIfReady(now: Timestamp) {
-        guard !filteringStarted, !pending.contains(where: { if case .mapping = $0.test { true } else { false } }),
+        guard measureFiltering, !filteringStarted,
+            !pending.contains(where: { if case .mapping = $0.test { true } else { false } }),
             let other = otherAddress, other.supported
         else { return }
         filteringStarted = true
