@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshCore", "ICE", "ICEDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -6,11 +6,17 @@ import NIOPosix
 /// Runs the sans-IO `NATProbe` over one UDP socket: the driver half of `meshpeer nat-check`.
 public enum NATCheck {
     /// Probes `servers` from a socket bound to `bind` (port 0 picks one) and reports the NAT's behaviour.
-    /// Bounded: the probe gives up on each request after 2.5 s, so this returns within about 6 s.
+    /// Bounded: the probe gives up on each request after 2.5 s, so the probe ends within about 6 s. With
+    /// `portMapping` it then asks the gateway (UPnP IGD) for a mapping of the socket's port. The report goes to
+    /// `onReport`; then the socket keeps answering STUN for `hold` (so a host outside can test the mapping),
+    /// and the mapping is removed before returning.
     public static func run(
         servers: [TransportAddress],
         bind: TransportAddress,
-        group: EventLoopGroup
+        group: EventLoopGroup,
+        portMapping: Bool = false,
+        hold: Duration = .zero,
+        onReport: @Sendable (NATReport) -> Void = { _ in }
     ) async throws -> NATReport {
         let runner = ProbeRunner(probe: NATProbe(servers: servers, random: SystemRandom()))
         let socket = try await UDPSocket.bind(bind, group: group) { bytes, from, _ in
@@ -21,7 +27,6 @@ public enum NATCheck {
             runner.start(socket: socket, loop: loop)
             return runner.done.futureResult
         }.get()
-        await socket.close()
         let locals: [TransportAddress]
         if socket.localAddress.ip.bytes.allSatisfy({ $0 == 0 }) {
             locals = HostInterfaces.addresses(includeLoopback: true).map {
@@ -30,7 +35,26 @@ public enum NATCheck {
         } else {
             locals = [socket.localAddress]
         }
-        return report.report(localAddresses: locals)
+        var result = report.report(localAddresses: locals)
+        var mapping: PortMapping?
+        let mapper = portMapping ? UPnPMapper() : nil
+        if let mapper {
+            mapping = try? await mapper.map(internalPort: socket.localAddress.port, lease: hold + .seconds(60))
+            if let mapping {
+                let publicIP = mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
+                let ip = publicIP ?? result.publicAddress.flatMap(TransportAddress.init)?.ip
+                result.portMapping = mapping.method
+                result.portMappedAddress = ip.map { TransportAddress(ip: $0, port: mapping.externalPort).description }
+            }
+        }
+        onReport(result)
+        if hold > .zero { try? await Task.sleep(for: hold) }
+        if let mapper {
+            if let mapping { await mapper.unmap(mapping) }
+            await mapper.shutdown()
+        }
+        await socket.close()
+        return result
     }
 }
 
@@ -45,6 +69,8 @@ final class ProbeRunner: @unchecked Sendable {
     var loop: EventLoop?
     var timer: Scheduled<Void>?
     var promise: EventLoopPromise<NATProbe<SystemRandom>>?
+    /// After the probe, the socket answers STUN so a host outside can test a port mapping.
+    var responder = STUNResponder()
     let clock = SystemClock()
 
     init(probe: NATProbe<SystemRandom>) { self.probe = probe }
@@ -62,8 +88,11 @@ final class ProbeRunner: @unchecked Sendable {
     func receive(_ bytes: [UInt8], from: TransportAddress) {
         guard let loop else { return }
         loop.preconditionInEventLoop()
-        _ = probe.handleInput(bytes, from: from, now: clock.now())
-        pump()
+        if probe.handleInput(bytes, from: from, now: clock.now()) {
+            pump()
+        } else if let reply = responder.respond(to: bytes, from: from, now: clock.now()), reply.origin == .same {
+            socket?.send(reply.bytes, to: from)
+        }
     }
 
     func pump() {

@@ -45,6 +45,11 @@ public struct NATReport: Sendable, Codable, Equatable {
         public var server: String
         public var mapped: String?
         public var rttMilliseconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case server, mapped
+            case rttMilliseconds = "rtt_ms"
+        }
     }
 
     public var udp: Bool
