@@ -67,6 +67,20 @@ public final class ICESession: Sendable {
         }.get()
     }
 
+    /// Adds a candidate found outside the session: a port mapping, or later the relay path (the gathering hook).
+    /// Its base must be one of the session's sockets.
+    public func addLocalCandidate(_ candidate: Candidate) async throws {
+        try await loop.submit {
+            self.core.agent.addLocalCandidate(candidate, now: self.core.clock.now())
+            self.core.pump()
+        }.get()
+    }
+
+    /// The sockets' bound addresses (the bases of the host candidates).
+    public func bases() async throws -> [TransportAddress] {
+        try await loop.submit { Array(self.core.sockets.keys).sorted() }.get()
+    }
+
     /// Sends application data on the selected pair; false when none is selected.
     public func send(_ bytes: [UInt8]) async throws -> Bool {
         try await loop.submit { self.core.sendData(bytes) }.get()

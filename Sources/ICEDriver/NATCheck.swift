@@ -39,7 +39,11 @@ public enum NATCheck {
         var mapping: PortMapping?
         let mapper = portMapping ? UPnPMapper() : nil
         if let mapper {
-            mapping = try? await mapper.map(internalPort: socket.localAddress.port, lease: hold + .seconds(60))
+            do {
+                mapping = try await mapper.map(internalPort: socket.localAddress.port, lease: hold + .seconds(60))
+            } catch {
+                result.portMappingError = "\(error)"
+            }
             if let mapping {
                 let publicIP = mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
                 let ip = publicIP ?? result.publicAddress.flatMap(TransportAddress.init)?.ip

@@ -61,6 +61,8 @@ public struct NATReport: Sendable, Codable, Equatable {
     /// Filled by the driver: "upnp-igd", "nat-pmp", "pcp" or nil, and the mapping it obtained.
     public var portMapping: String?
     public var portMappedAddress: String?
+    /// Why no mapping was obtained, when one was asked for.
+    public var portMappingError: String?
 
     enum CodingKeys: String, CodingKey {
         case udp
@@ -70,5 +72,6 @@ public struct NATReport: Sendable, Codable, Equatable {
         case filtering, servers
         case portMapping = "port_mapping"
         case portMappedAddress = "port_mapped_address"
+        case portMappingError = "port_mapping_error"
     }
 }

@@ -147,7 +147,8 @@ public struct NATProbe<Random: RandomSource>: Sendable {
             filtering: filtering,
             servers: results,
             portMapping: nil,
-            portMappedAddress: nil
+            portMappedAddress: nil,
+            portMappingError: nil
         )
     }
 }

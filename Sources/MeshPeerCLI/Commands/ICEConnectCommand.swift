@@ -33,6 +33,9 @@ struct ICEConnectCommand: AsyncParsableCommand {
     @Option(help: "File to read the peer's description from (waited for).")
     var remoteIn: String
 
+    @Flag(name: .customLong("port-mapping"), help: "Add a UPnP IGD port-mapped candidate.")
+    var portMapping = false
+
     @Option(help: "Give up after this many seconds in total.")
     var timeout: Int = 30
 
@@ -51,6 +54,26 @@ struct ICEConnectCommand: AsyncParsableCommand {
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let mapper = portMapping ? UPnPMapper() : nil
+        var mapping: PortMapping?
+        if let mapper, let base = try await session.bases().first {
+            mapping = try? await mapper.map(internalPort: base.port, lease: .seconds(timeout + 60))
+            let reflexive = try await session.localDescription().parsedCandidates.first { $0.kind == .serverReflexive }
+            let usable = mapping?.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
+            if let mapping, let ip = usable ?? reflexive?.address.ip {
+                let address = TransportAddress(ip: ip, port: mapping.externalPort)
+                // A port-mapped address is reachable from anywhere: rank it above the STUN-learned one.
+                try await session.addLocalCandidate(
+                    Candidate(
+                        kind: .serverReflexive,
+                        address: address,
+                        base: base,
+                        relatedAddress: base,
+                        localPreference: 65_535
+                    )
+                )
+            }
+        }
         let mine = try await session.localDescription()
         try encoder.encode(mine).write(to: URL(fileURLWithPath: localOut + ".tmp"))
         guard rename(localOut + ".tmp", localOut) == 0 else { throw ValidationError("cannot write \(localOut)") }
@@ -74,6 +97,10 @@ struct ICEConnectCommand: AsyncParsableCommand {
         // Keep answering the peer's checks briefly so it can finish its own nomination.
         try? await Task.sleep(for: .milliseconds(500))
         await session.close()
+        if let mapper {
+            if let mapping { await mapper.unmap(mapping) }
+            await mapper.shutdown()
+        }
         try await group.shutdownGracefully()
         let line = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: line, as: UTF8.self))
