@@ -45,6 +45,10 @@ table inet filter {
     }
     chain miniupnpd {
     }
+    chain wan_input {
+        type filter hook input priority 0; policy accept;
+        iifname "wan0" ct state new drop
+    }
     chain prerouting {
         type nat hook prerouting priority -100; policy accept;
         jump prerouting_miniupnpd
