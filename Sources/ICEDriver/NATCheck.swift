@@ -36,6 +36,14 @@ public enum NATCheck {
             locals = [socket.localAddress]
         }
         var result = report.report(localAddresses: locals)
+        if result.udp, result.natClass != .open, let mapped = result.publicAddress.flatMap(TransportAddress.init) {
+            let pool = NIOThreadPool(numberOfThreads: 1)
+            pool.start()
+            let behind = try? await pool.runIfActive { HopProbe.publicAddressIsBehindAnotherRouter(mapped.ip) }
+            try? await pool.shutdownGracefully()
+            result.doubleNAT = behind ?? nil
+            if behind == true { result.natClass = .doubleNAT }
+        }
         var mapping: PortMapping?
         let mapper = portMapping ? UPnPMapper() : nil
         if let mapper {

@@ -18,6 +18,9 @@ public enum NATClass: String, Sendable, Codable {
     case udpBlocked = "udp-blocked"
     /// NAT with endpoint-independent mapping, filtering not measurable.
     case cone
+    /// More than one NAT between us and the public address (double NAT, or carrier-grade NAT); the mapping and
+    /// filtering fields still say how the whole chain behaves.
+    case doubleNAT = "double-nat"
 
     /// Pure classification (RFC 4787 vocabulary to classic names).
     public static func classify(
@@ -63,6 +66,8 @@ public struct NATReport: Sendable, Codable, Equatable {
     public var portMappedAddress: String?
     /// Why no mapping was obtained, when one was asked for.
     public var portMappingError: String?
+    /// True when the public address is more than one router hop away; nil when not measured or not measurable.
+    public var doubleNAT: Bool?
 
     enum CodingKeys: String, CodingKey {
         case udp
@@ -73,5 +78,6 @@ public struct NATReport: Sendable, Codable, Equatable {
         case portMapping = "port_mapping"
         case portMappedAddress = "port_mapped_address"
         case portMappingError = "port_mapping_error"
+        case doubleNAT = "double_nat"
     }
 }

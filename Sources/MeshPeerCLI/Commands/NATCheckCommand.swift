@@ -80,6 +80,7 @@ enum NATReportText {
         let varies = report.mappingVariesByDestination.map { $0 ? "yes (symmetric)" : "no" } ?? "unknown (one server)"
         lines.append("  mapping varies:     \(varies)")
         lines.append("  filtering:          \(report.filtering.rawValue)")
+        lines.append("  double NAT:         \(report.doubleNAT.map { $0 ? "yes" : "no" } ?? "unknown")")
         lines.append(
             "  port mapping:       \(report.portMapping.map { "\($0) \(report.portMappedAddress ?? "")" } ?? "none")"
         )
