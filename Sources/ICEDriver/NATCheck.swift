@@ -7,14 +7,14 @@ import NIOPosix
 public enum NATCheck {
     /// Probes `servers` from a socket bound to `bind` (port 0 picks one) and reports the NAT's behaviour.
     /// Bounded: the probe gives up on each request after 2.5 s, so the probe ends within about 6 s. With
-    /// `portMapping` it then asks the gateway (UPnP IGD) for a mapping of the socket's port. The report goes to
+    /// `portMapping` it then asks the gateway for a mapping (methods tried in order) of the socket's port. The report goes to
     /// `onReport`; then the socket keeps answering STUN for `hold` (so a host outside can test the mapping),
     /// and the mapping is removed before returning.
     public static func run(
         servers: [TransportAddress],
         bind: TransportAddress,
         group: EventLoopGroup,
-        portMapping: Bool = false,
+        portMapping: [PortMapMethod] = [],
         hold: Duration = .zero,
         onReport: @Sendable (NATReport) -> Void = { _ in }
     ) async throws -> NATReport {
@@ -45,14 +45,16 @@ public enum NATCheck {
             if behind == true { result.natClass = .doubleNAT }
         }
         var mapping: PortMapping?
-        let mapper = portMapping ? UPnPMapper() : nil
+        let mapper = portMapping.isEmpty ? nil : PortMapper(group: group)
         if let mapper {
             do {
-                mapping = try await mapper.map(internalPort: socket.localAddress.port, lease: hold + .seconds(60))
+                let lease = max(hold + .seconds(60), .seconds(120))
+                mapping = try await mapper.map(socket.localAddress, lease: lease, methods: portMapping)
             } catch {
                 result.portMappingError = "\(error)"
             }
             if let mapping {
+                mapper.keepRenewed(mapping)
                 let publicIP = mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
                 let ip = publicIP ?? result.publicAddress.flatMap(TransportAddress.init)?.ip
                 result.portMapping = mapping.method

@@ -54,10 +54,10 @@ struct ICEConnectCommand: AsyncParsableCommand {
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let mapper = portMapping ? UPnPMapper() : nil
+        let mapper = portMapping ? PortMapper(group: group) : nil
         var mapping: PortMapping?
         if let mapper, let base = try await session.bases().first {
-            mapping = try? await mapper.map(internalPort: base.port, lease: .seconds(timeout + 60))
+            mapping = try? await mapper.map(base, lease: .seconds(timeout + 120))
             let reflexive = try await session.localDescription().parsedCandidates.first { $0.kind == .serverReflexive }
             let usable = mapping?.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
             if let mapping, let ip = usable ?? reflexive?.address.ip {

@@ -14,7 +14,7 @@ struct NATCheckCommand: AsyncParsableCommand {
             Sends STUN Binding requests to each --stun server from one UDP socket. Two servers that see different \
             public ports mean a symmetric NAT; a server with an alternate address (RFC 5780, e.g. \
             `meshpeer stun-server --alternate`) lets it measure filtering. With --port-mapping it also asks the \
-            gateway for a UPnP IGD mapping and keeps it (and a STUN responder on the socket) for --hold seconds.
+            gateway for a mapping (PCP, NAT-PMP, then UPnP IGD) and keeps it (and a STUN responder on the socket) for --hold seconds.
             """
     )
 
@@ -27,8 +27,11 @@ struct NATCheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
-    @Flag(name: .customLong("port-mapping"), help: "Also try a UPnP IGD port mapping on the gateway.")
+    @Flag(name: .customLong("port-mapping"), help: "Also ask the gateway for a port mapping (PCP, NAT-PMP, UPnP IGD).")
     var portMapping = false
+
+    @Option(name: .customLong("port-mapping-method"), help: "Only this method: pcp, nat-pmp or upnp-igd.")
+    var portMappingMethod: String?
 
     @Option(help: "Seconds to keep the socket (answering STUN) and any mapping alive after the report.")
     var hold: Int = 0
@@ -38,13 +41,18 @@ struct NATCheckCommand: AsyncParsableCommand {
         guard !servers.isEmpty else { throw ValidationError("give at least one --stun ip:port") }
         guard (0...600).contains(hold) else { throw ValidationError("--hold must be 0-600 seconds") }
         let bindAddress = try Self.address(bind)
+        var methods: [PortMapMethod] = portMapping ? PortMapMethod.allCases : []
+        if let name = portMappingMethod {
+            guard let method = PortMapMethod(rawValue: name) else { throw ValidationError("unknown method \(name)") }
+            methods = [method]
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let json = json
         let outcome = try await NATCheck.run(
             servers: servers,
             bind: bindAddress,
             group: group,
-            portMapping: portMapping,
+            portMapping: methods,
             hold: .seconds(hold)
         ) { report in
             if json {
