@@ -104,7 +104,8 @@ struct NATClassificationTests {
         probe.start(now: now)
         for _ in 0..<20 {
             while let (to, bytes) = probe.pollTransmit() {
-                let index = servers.firstIndex(of: to)!
+                // The hairpin request to our own public address is lost: this NAT does not hairpin.
+                guard let index = servers.firstIndex(of: to) else { continue }
                 if let reply = responders[index].respond(to: bytes, from: a, now: now) {
                     let matched = probe.handleInput(reply.bytes, from: to, now: now)
                     #expect(matched)
@@ -119,6 +120,7 @@ struct NATClassificationTests {
         #expect(report.natClass == .fullCone)
         #expect(report.mappingVariesByDestination == false)
         #expect(report.publicAddress == a.description)
+        #expect(report.hairpinning == false)
     }
 
     @Test("no answers at all: UDP blocked, after a bounded time")

@@ -68,6 +68,8 @@ public struct NATReport: Sendable, Codable, Equatable {
     public var portMappingError: String?
     /// True when the public address is more than one router hop away; nil when not measured or not measurable.
     public var doubleNAT: Bool?
+    /// True when a datagram to our own public address came back to us (the NAT hairpins); nil when not tested.
+    public var hairpinning: Bool?
 
     enum CodingKeys: String, CodingKey {
         case udp
@@ -79,5 +81,6 @@ public struct NATReport: Sendable, Codable, Equatable {
         case portMappedAddress = "port_mapped_address"
         case portMappingError = "port_mapping_error"
         case doubleNAT = "double_nat"
+        case hairpinning
     }
 }

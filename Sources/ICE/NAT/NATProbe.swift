@@ -10,6 +10,8 @@ public struct NATProbe<Random: RandomSource>: Sendable {
         case mapping(Int)
         case changeBoth
         case changePort
+        /// A request to our own public address: if it comes back to us, the NAT hairpins.
+        case hairpin
     }
 
     struct Pending: Sendable {
@@ -33,6 +35,9 @@ public struct NATProbe<Random: RandomSource>: Sendable {
     var otherAddress: (server: Int, supported: Bool)?
     var answered: Set<Test> = []
     var filteringStarted = false
+    var hairpinStarted = false
+    /// True once our own request to our public address arrived back; nil when not tested.
+    public private(set) var hairpinning: Bool?
 
     /// False for candidate gathering, which needs only the mapped addresses.
     let measureFiltering: Bool
@@ -64,9 +69,15 @@ public struct NATProbe<Random: RandomSource>: Sendable {
 
     /// True when the datagram answered one of our requests.
     public mutating func handleInput(_ bytes: [UInt8], from: TransportAddress, now: Timestamp) -> Bool {
-        guard let decoded = try? STUNMessage.decode(bytes), decoded.message.messageClass != .request,
+        guard let decoded = try? STUNMessage.decode(bytes),
             let index = pending.firstIndex(where: { $0.id == decoded.message.transactionID })
         else { return false }
+        if decoded.message.messageClass == .request {
+            guard case .hairpin = pending[index].test else { return false }
+            pending.remove(at: index)
+            hairpinning = true
+            return true
+        }
         let request = pending.remove(at: index)
         let response = decoded.message
         switch request.test {
@@ -80,6 +91,8 @@ public struct NATProbe<Random: RandomSource>: Sendable {
             }
         case .changeBoth, .changePort:
             if response.messageClass == .successResponse { answered.insert(request.test) }
+        case .hairpin:
+            hairpinning = true
         }
         startFilteringIfReady(now: now)
         return true
@@ -88,6 +101,7 @@ public struct NATProbe<Random: RandomSource>: Sendable {
     public mutating func handleTimeout(now: Timestamp) {
         for index in pending.indices.reversed() where pending[index].next <= now {
             if now - pending[index].sent >= giveUpAfter {
+                if case .hairpin = pending[index].test { hairpinning = false }
                 pending.remove(at: index)
                 continue
             }
@@ -98,12 +112,17 @@ public struct NATProbe<Random: RandomSource>: Sendable {
         startFilteringIfReady(now: now)
     }
 
-    /// Filtering tests start once every mapping test has finished, against a server that has an alternate.
+    /// Filtering and hairpin tests start once every mapping test has finished; filtering needs a server that has an
+    /// alternate, hairpinning a public address.
     mutating func startFilteringIfReady(now: Timestamp) {
-        guard measureFiltering, !filteringStarted,
-            !pending.contains(where: { if case .mapping = $0.test { true } else { false } }),
-            let other = otherAddress, other.supported
-        else { return }
+        guard measureFiltering, !pending.contains(where: { if case .mapping = $0.test { true } else { false } }) else {
+            return
+        }
+        if !hairpinStarted, let publicAddress = servers.indices.compactMap({ mapped[$0]?.0 }).first {
+            hairpinStarted = true
+            send(.hairpin, to: publicAddress, change: nil, now: now)
+        }
+        guard !filteringStarted, let other = otherAddress, other.supported else { return }
         filteringStarted = true
         send(.changeBoth, to: servers[other.server], change: 0x6, now: now)
         send(.changePort, to: servers[other.server], change: 0x2, now: now)
@@ -148,7 +167,8 @@ public struct NATProbe<Random: RandomSource>: Sendable {
             servers: results,
             portMapping: nil,
             portMappedAddress: nil,
-            portMappingError: nil
+            portMappingError: nil,
+            hairpinning: hairpinning
         )
     }
 }

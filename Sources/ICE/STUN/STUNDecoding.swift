@@ -62,9 +62,6 @@ extension STUNMessage {
         while !reader.isAtEnd {
             let offset = reader.position
             guard !fingerprint else { throw WireError(.trailingBytes, at: offset, "attribute after FINGERPRINT") }
-            guard attributes.count + unknown.count < STUNLimits.maximumAttributes else {
-                throw WireError(.oversize, at: offset, "more than \(STUNLimits.maximumAttributes) attributes")
-            }
             let attributeType = try reader.readUInt16()
             let valueLength = Int(try reader.readUInt16())
             let value = try reader.readBytes(valueLength)
@@ -95,6 +92,11 @@ extension STUNMessage {
                 value: value,
                 transactionID: transactionID
             )
+            // The limit counts the attributes kept; integrity, FINGERPRINT and ignored trailers are bounded by the
+            // message size (at most 375 four-byte attributes fit in 1500 bytes).
+            guard attributes.count < STUNLimits.maximumAttributes else {
+                throw WireError(.oversize, at: offset, "more than \(STUNLimits.maximumAttributes) attributes")
+            }
             if case .other(let t, _) = attribute, STUNAttribute.isComprehensionRequired(t) { unknown.append(t) }
             attributes.append(attribute)
         }

@@ -89,6 +89,7 @@ enum NATReportText {
         lines.append("  mapping varies:     \(varies)")
         lines.append("  filtering:          \(report.filtering.rawValue)")
         lines.append("  double NAT:         \(report.doubleNAT.map { $0 ? "yes" : "no" } ?? "unknown")")
+        lines.append("  hairpinning:        \(report.hairpinning.map { $0 ? "yes" : "no" } ?? "unknown")")
         lines.append(
             "  port mapping:       \(report.portMapping.map { "\($0) \(report.portMappedAddress ?? "")" } ?? "none")"
         )
