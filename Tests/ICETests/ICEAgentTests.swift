@@ -110,4 +110,52 @@ struct ICEAgentTests {
         #expect(sim.a.state == .disconnected)
         #expect(sim.eventsA.contains(.consentLost(local: sim.aHost, remote: sim.bHost)))
     }
+
+    @Test("trickled candidates after checks began still lead to a selected pair")
+    func trickle() throws {
+        var sim = SimulatedPair()
+        sim.a.addLocalCandidate(Candidate(kind: .host, address: sim.aHost), now: sim.now)
+        sim.b.addLocalCandidate(Candidate(kind: .host, address: sim.bHost), now: sim.now)
+        var offer = sim.a.localDescription(endOfCandidates: false)
+        offer.candidates = []
+        sim.b.setRemote(offer, now: sim.now)
+        var answer = sim.b.localDescription(endOfCandidates: false)
+        answer.candidates = []
+        sim.a.setRemote(answer, now: sim.now)
+        sim.run(for: .milliseconds(200))
+        #expect(SimulatedPair.selection(sim.eventsA) == nil)
+        let trickled = ICETrickle(
+            ufrag: sim.b.localCredentials.ufrag,
+            candidate: Candidate(kind: .host, address: sim.bHost)
+        )
+        sim.a.addRemoteCandidate(try #require(trickled.candidate.flatMap { Candidate(sdp: $0) }), now: sim.now)
+        sim.a.setRemoteEndOfCandidates(now: sim.now)
+        sim.run(for: .seconds(2))
+        #expect(SimulatedPair.selection(sim.eventsA)?.1 == sim.bHost)
+        #expect(SimulatedPair.selection(sim.eventsB) != nil)
+    }
+
+    @Test("a response from another address than the request went to fails the pair (not symmetric)")
+    func asymmetricResponse() throws {
+        var agent = ICEAgent(role: .controlling, random: SeededRandom(seed: 9))
+        let now = Timestamp(secondsSinceEpoch: 10)
+        let local = TransportAddress("192.0.2.1:1000")!
+        let remote = ICECredentials(ufrag: "RRRR", pwd: "rrrrrrrrrrrrrrrrrrrrrrrr")
+        agent.addLocalCandidate(Candidate(kind: .host, address: local), now: now)
+        agent.setRemoteCredentials(remote, now: now)
+        agent.addRemoteCandidate(Candidate(kind: .host, address: TransportAddress("203.0.113.9:2000")!), now: now)
+        agent.handleTimeout(now: now)
+        let polled = agent.pollTransmit()
+        let request = try STUNMessage.decode(try #require(polled).bytes).message
+        let response = STUNMessage(
+            .successResponse,
+            transactionID: request.transactionID,
+            attributes: [.xorMappedAddress(local)]
+        )
+        .encoded(integrityKey: Array(remote.pwd.utf8))
+        let result = agent.handleInput(response, from: TransportAddress("203.0.113.9:2001")!, to: local, now: now)
+        #expect(result == .handled)
+        #expect(agent.pairs.first?.state == .failed)
+        #expect(agent.pairs.first?.lastError?.contains("not symmetric") == true)
+    }
 }
