@@ -9,6 +9,6 @@ struct MeshBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshbench",
         abstract: "MeshPeer scenario benchmarks (JSON on the last line of stdout).",
-        subcommands: [CodecScenario.self, CryptoScenario.self]
+        subcommands: [CodecScenario.self, CryptoScenario.self, ICEScenario.self]
     )
 }

@@ -45,6 +45,30 @@ struct LoopbackTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("IPv6: a STUN server on ::1 gives the right XOR-MAPPED-ADDRESS and two sessions connect over ::1")
+    func ipv6() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let v6 = IPAddress("::1")!
+        let server = try await STUNServer.start(primary: TransportAddress(ip: v6, port: 0), group: group)
+        let report = try await NATCheck.run(
+            servers: [server.sockets[0].localAddress],
+            bind: TransportAddress(ip: v6, port: 0),
+            group: group
+        )
+        #expect(report.natClass == .open)
+        #expect(report.publicAddress?.hasPrefix("[::1]:") == true)
+        let a = try await ICESession.start(role: .controlling, hostAddresses: [v6], group: group)
+        let b = try await ICESession.start(role: .controlled, hostAddresses: [v6], group: group)
+        try await b.setRemote(try await a.localDescription())
+        try await a.setRemote(try await b.localDescription())
+        let selected = await firstSelection(a.events)
+        #expect(selected?.remote.ip == v6)
+        await a.close()
+        await b.close()
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test("nat-check on loopback: no NAT, and the four-socket server lets it measure filtering")
     func natCheck() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
