@@ -117,4 +117,16 @@ struct ICEResponderTests {
         #expect(Candidate(sdp: "") == nil)
         #expect(Candidate(sdp: "abc 1 UDP 2130706431 192.0.2.1 9 typ host")?.kind == .host)
     }
+
+    @Test("a flood of checks from one source is answered only up to the per-source burst")
+    func flood() {
+        var agent = makeAgent()
+        var answers = 0
+        for _ in 0..<1_000 {
+            _ = agent.handleInput(request(agent, key: Array("forged".utf8)), from: peer, to: local, now: now)
+            while agent.pollTransmit() != nil { answers += 1 }
+        }
+        #expect(answers == 200)
+        #expect(agent.droppedRequests == 800)
+    }
 }

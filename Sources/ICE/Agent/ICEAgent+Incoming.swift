@@ -36,6 +36,10 @@ extension ICEAgent {
     /// check, and (controlled side) honour USE-CANDIDATE. Unauthenticated requests never change state.
     mutating func handleRequest(_ decoded: DecodedSTUN, from: TransportAddress, to: TransportAddress, now: Timestamp) {
         let request = decoded.message
+        guard responseLimiter.allow(from.ip, now: now) else {
+            droppedRequests += 1
+            return
+        }
         if !decoded.unknownRequired.isEmpty {
             return reject(
                 request,

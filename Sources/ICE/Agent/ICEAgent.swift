@@ -20,6 +20,9 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
     public internal(set) var selected: PairKey?
 
     var random: Random
+    var responseLimiter: SourceRateLimiter
+    /// Requests dropped by the per-source limit.
+    public internal(set) var droppedRequests = 0
     var remoteEndOfCandidates = false
     var triggered: [PairKey] = []
     var transactions: [Transaction] = []
@@ -44,6 +47,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
         self.localCredentials = credentials ?? ICECredentials.random(using: &random)
         self.tieBreaker = random.next()
         self.random = random
+        self.responseLimiter = SourceRateLimiter(config: config.responseLimit)
     }
 
     /// Our credentials and candidates, for the offer or answer.

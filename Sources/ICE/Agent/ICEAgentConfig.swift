@@ -23,6 +23,16 @@ public struct ICEAgentConfig: Sendable {
     public var maximumLocalCandidates = 16
     public var maximumQueuedTransmits = 256
     public var maximumQueuedEvents = 64
+    /// Answers to incoming checks per source IP: generous for a real peer (a few pairs paced at Ta), tight enough
+    /// that a spoofed flood gets little reflected.
+    public var responseLimit: SourceRateLimiter.Config = {
+        var limit = SourceRateLimiter.Config()
+        limit.perSourceRate = 100
+        limit.perSourceBurst = 200
+        limit.globalRate = 5_000
+        limit.maximumSources = 1_024
+        return limit
+    }()
     /// SOFTWARE in our messages; nil sends none (smaller responses).
     public var software: String? = nil
 

@@ -15,7 +15,11 @@ struct ICEScenario: ParsableCommand {
     func run() throws {
         let now = Timestamp(secondsSinceEpoch: 1_000)
         let local = TransportAddress("192.0.2.1:4000")!
-        var agent = ICEAgent(role: .controlled, random: SeededRandom(seed: 1))
+        var agentConfig = ICEAgentConfig()
+        agentConfig.responseLimit.perSourceRate = 1e12
+        agentConfig.responseLimit.perSourceBurst = 1e12
+        agentConfig.responseLimit.globalRate = 1e12
+        var agent = ICEAgent(role: .controlled, config: agentConfig, random: SeededRandom(seed: 1))
         agent.addLocalCandidate(Candidate(kind: .host, address: local), now: now)
         let attributes: [STUNAttribute] = [
             .username("\(agent.localCredentials.ufrag):PEER"), .priority(1_862_270_975), .iceControlling(tieBreaker: 7),
