@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "DirectPath", targets: ["DirectPath"]),
         .library(name: "Ratchet", targets: ["Ratchet"]),
         .library(name: "Kademlia", targets: ["Kademlia"]),
+        .library(name: "ICE", targets: ["ICE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,7 +78,17 @@ let package = Package(
         ),
         .target(
             name: "ICE",
-            dependencies: ["MeshCore", "CMiniUPnPc"],
+            dependencies: ["MeshCore"],
+            swiftSettings: strict
+        ),
+        // The ICE core's IO: UDP sockets (SwiftNIO), interface enumeration, STUN client, port mapping (miniupnpc).
+        .target(
+            name: "ICEDriver",
+            dependencies: [
+                "ICE", "MeshCore", "CMiniUPnPc",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -116,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
-                "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore",
+                "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE", "ICEDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "MeshBench",
             dependencies: [
-                "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator",
+                "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -160,6 +171,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ICETests",
+            dependencies: ["ICE", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ICEDriverTests",
+            dependencies: ["ICE", "ICEDriver", "MeshCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -22,5 +22,6 @@ let package = Package(
         harness("FuzzDirectPacket", ["DirectPath", "MeshCore"]),
         harness("FuzzRatchetEnvelope", ["Ratchet", "MeshCore"]),
         harness("FuzzKademliaMessage", ["Kademlia", "MeshCore"]),
+        harness("FuzzSTUN", ["ICE", "MeshCore"]),
     ]
 )

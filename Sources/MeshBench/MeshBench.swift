@@ -9,6 +9,9 @@ struct MeshBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshbench",
         abstract: "MeshPeer scenario benchmarks (JSON on the last line of stdout).",
-        subcommands: [CodecScenario.self, CryptoScenario.self, DirectScenario.self, RatchetScenario.self, DHTScenario.self]
+        subcommands: [
+            CodecScenario.self, CryptoScenario.self, DirectScenario.self, RatchetScenario.self, DHTScenario.self,
+            ICEScenario.self,
+        ]
     )
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import MeshPeer
 
 @main
-struct MeshPeerCommand: ParsableCommand {
+struct MeshPeerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshpeer",
         abstract: "A peer node for the agent mesh: identity, discovery, private messaging.",
@@ -11,6 +11,9 @@ struct MeshPeerCommand: ParsableCommand {
             MESHPEER_HOME) and never leave the machine.
             """,
         version: "meshpeer \(MeshPeerVersion.string) (protocol v\(MeshPeerVersion.protocolVersion))",
-        subcommands: [InitCommand.self, IdCommand.self, DIDCommand.self, DHTCommand.self]
+        subcommands: [
+            InitCommand.self, IdCommand.self, DIDCommand.self, DHTCommand.self, NATCheckCommand.self,
+            STUNServerCommand.self, ICEConnectCommand.self,
+        ]
     )
 }

@@ -1,0 +1,86 @@
+/// NAT behaviour in RFC 4787 terms, and the classic names `nat-check` prints.
+public enum NATFiltering: String, Sendable, Codable {
+    case endpointIndependent = "endpoint-independent"
+    case addressDependent = "address-dependent"
+    case addressAndPortDependent = "address-and-port-dependent"
+    /// The server could not run the RFC 5780 tests (no alternate address).
+    case unknown
+}
+
+public enum NATClass: String, Sendable, Codable {
+    /// No NAT: the mapped address is one of ours.
+    case open
+    case fullCone = "full-cone"
+    case restrictedCone = "restricted-cone"
+    case portRestricted = "port-restricted"
+    case symmetric
+    /// No STUN answer at all: UDP is filtered; only the relay path works.
+    case udpBlocked = "udp-blocked"
+    /// NAT with endpoint-independent mapping, filtering not measurable.
+    case cone
+    /// More than one NAT between us and the public address (double NAT, or carrier-grade NAT); the mapping and
+    /// filtering fields still say how the whole chain behaves.
+    case doubleNAT = "double-nat"
+
+    /// Pure classification (RFC 4787 vocabulary to classic names).
+    public static func classify(
+        localAddresses: [TransportAddress],
+        mapped: [TransportAddress],
+        filtering: NATFiltering
+    ) -> NATClass {
+        guard let first = mapped.first else { return .udpBlocked }
+        if localAddresses.contains(first) || localAddresses.contains(where: { $0.ip == first.ip && $0.port == 0 }) {
+            return .open
+        }
+        if mapped.contains(where: { $0 != first }) { return .symmetric }
+        switch filtering {
+        case .endpointIndependent: return .fullCone
+        case .addressDependent: return .restrictedCone
+        case .addressAndPortDependent: return .portRestricted
+        case .unknown: return .cone
+        }
+    }
+}
+
+/// What `nat-check` reports (Tailscale netcheck's shape): per-server mappings, the behaviours, port mapping.
+public struct NATReport: Sendable, Codable, Equatable {
+    public struct ServerResult: Sendable, Codable, Equatable {
+        public var server: String
+        public var mapped: String?
+        public var rttMilliseconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case server, mapped
+            case rttMilliseconds = "rtt_ms"
+        }
+    }
+
+    public var udp: Bool
+    public var natClass: NATClass
+    public var publicAddress: String?
+    public var mappingVariesByDestination: Bool?
+    public var filtering: NATFiltering
+    public var servers: [ServerResult]
+    /// Filled by the driver: "upnp-igd", "nat-pmp", "pcp" or nil, and the mapping it obtained.
+    public var portMapping: String?
+    public var portMappedAddress: String?
+    /// Why no mapping was obtained, when one was asked for.
+    public var portMappingError: String?
+    /// True when the public address is more than one router hop away; nil when not measured or not measurable.
+    public var doubleNAT: Bool?
+    /// True when a datagram to our own public address came back to us (the NAT hairpins); nil when not tested.
+    public var hairpinning: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case udp
+        case natClass = "class"
+        case publicAddress = "public_address"
+        case mappingVariesByDestination = "mapping_varies_by_destination"
+        case filtering, servers
+        case portMapping = "port_mapping"
+        case portMappedAddress = "port_mapped_address"
+        case portMappingError = "port_mapping_error"
+        case doubleNAT = "double_nat"
+        case hairpinning
+    }
+}

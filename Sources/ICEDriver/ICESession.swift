@@ -1,0 +1,93 @@
+import ICE
+import MeshCore
+import NIOCore
+import NIOPosix
+
+/// An ICE agent on real UDP sockets: one socket per host address, server-reflexive gathering through STUN on
+/// those sockets, timers on the sockets' event loop. Application datagrams (non-STUN) arrive on `incoming`;
+/// `send` uses the selected pair. See docs/ice.md.
+public final class ICESession: Sendable {
+    public let events: AsyncStream<ICEEvent>
+    public let incoming: AsyncStream<[UInt8]>
+    let core: SessionCore
+    let loop: EventLoop
+
+    /// Binds, gathers host and server-reflexive candidates (bounded: STUN gives up after 2.5 s), and returns a
+    /// session whose `localDescription` is complete.
+    public static func start(
+        role: ICERole,
+        hostAddresses: [IPAddress],
+        port: UInt16 = 0,
+        stunServers: [TransportAddress] = [],
+        config: ICEAgentConfig = ICEAgentConfig(),
+        group: EventLoopGroup
+    ) async throws -> ICESession {
+        guard !hostAddresses.isEmpty else {
+            throw ICEDriverError(code: .noAddresses, reason: "no host address to bind")
+        }
+        let loop = group.next()
+        let (events, eventSink) = AsyncStream.makeStream(of: ICEEvent.self, bufferingPolicy: .bufferingNewest(64))
+        let (incoming, dataSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingNewest(256))
+        let core = SessionCore(
+            agent: ICEAgent(role: role, config: config, random: SystemRandom()),
+            loop: loop,
+            events: eventSink,
+            data: dataSink
+        )
+        var sockets: [UDPSocket] = []
+        for ip in hostAddresses.prefix(config.maximumLocalCandidates) {
+            let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: port), group: loop) {
+                bytes,
+                from,
+                to in
+                core.receive(bytes, from: from, to: to)
+            }
+            sockets.append(socket)
+        }
+        let bound = sockets
+        try await loop.flatSubmit { core.gather(sockets: bound, stunServers: stunServers) }.get()
+        return ICESession(core: core, loop: loop, events: events, incoming: incoming)
+    }
+
+    init(core: SessionCore, loop: EventLoop, events: AsyncStream<ICEEvent>, incoming: AsyncStream<[UInt8]>) {
+        self.core = core
+        self.loop = loop
+        self.events = events
+        self.incoming = incoming
+    }
+
+    public func localDescription() async throws -> ICEDescription {
+        try await loop.submit { self.core.agent.localDescription(endOfCandidates: true) }.get()
+    }
+
+    public func setRemote(_ description: ICEDescription) async throws {
+        try await loop.submit {
+            self.core.agent.setRemote(description, now: self.core.clock.now())
+            self.core.pump()
+        }.get()
+    }
+
+    /// Adds a candidate found outside the session: a port mapping, or later the relay path (the gathering hook).
+    /// Its base must be one of the session's sockets.
+    public func addLocalCandidate(_ candidate: Candidate) async throws {
+        try await loop.submit {
+            self.core.agent.addLocalCandidate(candidate, now: self.core.clock.now())
+            self.core.pump()
+        }.get()
+    }
+
+    /// The sockets' bound addresses (the bases of the host candidates).
+    public func bases() async throws -> [TransportAddress] {
+        try await loop.submit { Array(self.core.sockets.keys).sorted() }.get()
+    }
+
+    /// Sends application data on the selected pair; false when none is selected.
+    public func send(_ bytes: [UInt8]) async throws -> Bool {
+        try await loop.submit { self.core.sendData(bytes) }.get()
+    }
+
+    public func close() async {
+        let sockets = (try? await loop.submit { self.core.shutdown() }.get()) ?? []
+        for socket in sockets { await socket.close() }
+    }
+}

@@ -1,0 +1,110 @@
+import ICE
+import MeshCore
+import NIOCore
+
+/// How a mapping is asked for. `all` is the order tried: PCP, then NAT-PMP (both one UDP round trip to the
+/// gateway), then UPnP IGD (SSDP discovery, seconds).
+public enum PortMapMethod: String, Sendable, CaseIterable {
+    case pcp
+    case natPMP = "nat-pmp"
+    case upnpIGD = "upnp-igd"
+}
+
+/// Obtains, renews and removes a port mapping on the gateway (issue: mappings have a lifetime, are renewed before
+/// it ends, and are removed on shutdown).
+public final class PortMapper: Sendable {
+    let group: EventLoopGroup
+    let upnp = UPnPMapper()
+    let renewal = LockedValue<Task<Void, Never>?>(nil)
+
+    public init(group: EventLoopGroup) { self.group = group }
+
+    /// Tries each method in order; the error lists why each one failed.
+    public func map(
+        _ internalAddress: TransportAddress,
+        lease: Duration = .seconds(600),
+        methods: [PortMapMethod] = PortMapMethod.allCases
+    ) async throws -> PortMapping {
+        var reasons: [String] = []
+        let client = Self.clientAddress(internalAddress.ip)
+        let seconds = UInt32(clamping: lease.components.seconds)
+        for method in methods {
+            do {
+                switch method {
+                case .upnpIGD:
+                    return try await upnp.map(internalPort: internalAddress.port, lease: lease)
+                case .pcp, .natPMP:
+                    guard let gateway = GatewayProtocols.defaultGateway(), let client else {
+                        throw GatewayProtocols.failure(method.rawValue, "no default gateway or LAN address")
+                    }
+                    return try await GatewayProtocols.map(
+                        method: method.rawValue,
+                        gateway: gateway,
+                        client: client,
+                        internalPort: internalAddress.port,
+                        lifetime: seconds,
+                        group: group
+                    )
+                }
+            } catch {
+                reasons.append("\(error)")
+            }
+        }
+        throw ICEDriverError(code: .portMappingFailed, reason: reasons.joined(separator: "; "))
+    }
+
+    /// Renews `mapping` at half its lease until `stop()` (bounded: one request per half-lease).
+    public func keepRenewed(_ mapping: PortMapping) {
+        let method = PortMapMethod(rawValue: mapping.method) ?? .upnpIGD
+        let task = Task { [self] in
+            var current = mapping
+            while !Task.isCancelled {
+                try? await Task.sleep(for: max(current.lease / 2, .seconds(1)))
+                if Task.isCancelled { break }
+                if let renewed = try? await map(current.internalAddress, lease: current.lease, methods: [method]) {
+                    current = renewed
+                }
+            }
+        }
+        renewal.withLock {
+            $0?.cancel()
+            $0 = task
+        }
+    }
+
+    /// Stops renewal and deletes the mapping.
+    public func unmap(_ mapping: PortMapping) async {
+        renewal.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
+        switch PortMapMethod(rawValue: mapping.method) {
+        case .pcp, .natPMP:
+            guard let gateway = GatewayProtocols.defaultGateway() else { return }
+            _ = try? await GatewayProtocols.map(
+                method: mapping.method,
+                gateway: gateway,
+                client: mapping.internalAddress.ip,
+                internalPort: mapping.internalAddress.port,
+                lifetime: 0,
+                group: group
+            )
+        case .upnpIGD, nil:
+            await upnp.unmap(mapping)
+        }
+    }
+
+    public func shutdown() async {
+        renewal.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
+        await upnp.shutdown()
+    }
+
+    /// The LAN address the mapping is for: the bound address, or the first IPv4 interface address for a wildcard.
+    static func clientAddress(_ ip: IPAddress) -> IPAddress? {
+        guard ip.bytes.allSatisfy({ $0 == 0 }) else { return ip }
+        return HostInterfaces.addresses(includeIPv6: false).first
+    }
+}

@@ -1,0 +1,122 @@
+import ICE
+import MeshCore
+import NIOCore
+
+/// Loop-confined state of an `ICESession`: the agent, the sockets and the gathering probes.
+///
+/// `@unchecked Sendable` is sound because every `var` is touched only on `loop`: the session calls in through
+/// `loop.submit`/`flatSubmit`, the sockets' handlers run on `loop` (they were bound on it), and timers are
+/// scheduled on it. `receive` asserts this.
+final class SessionCore: @unchecked Sendable {
+    var agent: ICEAgent<SystemRandom>
+    let loop: EventLoop
+    let events: AsyncStream<ICEEvent>.Continuation
+    let data: AsyncStream<[UInt8]>.Continuation
+    let clock = SystemClock()
+    var sockets: [TransportAddress: UDPSocket] = [:]
+    var probes: [TransportAddress: NATProbe<SystemRandom>] = [:]
+    var gathered: EventLoopPromise<Void>?
+    var timer: Scheduled<Void>?
+    var probeTimer: Scheduled<Void>?
+
+    init(
+        agent: ICEAgent<SystemRandom>,
+        loop: EventLoop,
+        events: AsyncStream<ICEEvent>.Continuation,
+        data: AsyncStream<[UInt8]>.Continuation
+    ) {
+        self.agent = agent
+        self.loop = loop
+        self.events = events
+        self.data = data
+    }
+
+    /// Host candidates at once; server-reflexive ones when every STUN probe has finished.
+    func gather(sockets list: [UDPSocket], stunServers: [TransportAddress]) -> EventLoopFuture<Void> {
+        let now = clock.now()
+        for (index, socket) in list.enumerated() {
+            sockets[socket.localAddress] = socket
+            let preference = UInt16(65_535 - index)
+            agent.addLocalCandidate(
+                Candidate(kind: .host, address: socket.localAddress, localPreference: preference),
+                now: now
+            )
+            let servers = stunServers.filter { $0.ip.isIPv4 == socket.localAddress.ip.isIPv4 }
+            guard !servers.isEmpty else { continue }
+            var probe = NATProbe(servers: servers, random: SystemRandom(), measureFiltering: false)
+            probe.start(now: now)
+            probes[socket.localAddress] = probe
+        }
+        let promise = loop.makePromise(of: Void.self)
+        gathered = promise
+        pumpProbes()
+        return promise.futureResult
+    }
+
+    func pumpProbes() {
+        let now = clock.now()
+        for (base, var probe) in probes {
+            while let (to, bytes) = probe.pollTransmit() { sockets[base]?.send(bytes, to: to) }
+            probes[base] = probe
+        }
+        probeTimer?.cancel()
+        if let deadline = probes.values.compactMap({ $0.pollTimeout() }).min() {
+            probeTimer = loop.scheduleTask(in: .nanoseconds(max(0, (deadline - now).nanoseconds))) { [self] in
+                for base in probes.keys { probes[base]?.handleTimeout(now: clock.now()) }
+                pumpProbes()
+            }
+        } else if let promise = gathered {
+            for (base, probe) in probes {
+                for mapped in probe.mappedAddresses where mapped != base {
+                    let srflx = Candidate(kind: .serverReflexive, address: mapped, base: base, relatedAddress: base)
+                    agent.addLocalCandidate(srflx, now: now)
+                }
+            }
+            probes = [:]
+            gathered = nil
+            promise.succeed(())
+        }
+    }
+
+    func receive(_ bytes: [UInt8], from: TransportAddress, to: TransportAddress) {
+        loop.preconditionInEventLoop()
+        if var probe = probes[to], probe.handleInput(bytes, from: from, now: clock.now()) {
+            probes[to] = probe
+            pumpProbes()
+            return
+        }
+        if agent.handleInput(bytes, from: from, to: to, now: clock.now()) == .notSTUN, agent.selected?.remote == from {
+            data.yield(bytes)
+        }
+        pump()
+    }
+
+    func sendData(_ bytes: [UInt8]) -> Bool {
+        guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
+        socket.send(bytes, to: pair.remote)
+        return true
+    }
+
+    /// Drains the agent's outputs and re-arms its single timer (design rule 4: timers are data).
+    func pump() {
+        while let transmit = agent.pollTransmit() { sockets[transmit.from]?.send(transmit.bytes, to: transmit.to) }
+        while let event = agent.pollEvent() { events.yield(event) }
+        timer?.cancel()
+        timer = nil
+        guard let deadline = agent.pollTimeout() else { return }
+        timer = loop.scheduleTask(in: .nanoseconds(max(0, (deadline - clock.now()).nanoseconds))) { [self] in
+            agent.handleTimeout(now: clock.now())
+            pump()
+        }
+    }
+
+    func shutdown() -> [UDPSocket] {
+        timer?.cancel()
+        probeTimer?.cancel()
+        events.finish()
+        data.finish()
+        let all = Array(sockets.values)
+        sockets = [:]
+        return all
+    }
+}

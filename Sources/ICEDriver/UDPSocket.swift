@@ -1,0 +1,98 @@
+import ICE
+import MeshCore
+import NIOCore
+import NIOPosix
+
+/// One bound UDP socket. Received datagrams go to `onDatagram` on the channel's event loop; nothing else happens
+/// here (design rule 2: adapters only translate).
+public final class UDPSocket: Sendable {
+    public typealias Handler = @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void
+
+    public let channel: Channel
+    /// The bound address (the port resolved when 0 was asked).
+    public let localAddress: TransportAddress
+
+    /// Largest datagram read; anything longer is truncated by the kernel and then rejected by the decoders.
+    static let maximumDatagram = 2_048
+
+    public static func bind(
+        _ address: TransportAddress,
+        group: EventLoopGroup,
+        onDatagram: @escaping Handler
+    ) async throws -> UDPSocket {
+        let box = LockedValue<TransportAddress?>(nil)
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Inbound(local: box, onDatagram: onDatagram))
+                }
+            }
+            .bind(to: try address.socketAddress())
+            .get()
+        guard let bound = channel.localAddress.flatMap(TransportAddress.init) else {
+            try? await channel.close()
+            throw ICEDriverError(code: .bindFailed, reason: "could not read the bound address of \(address)")
+        }
+        box.withLock { $0 = bound }
+        return UDPSocket(channel: channel, localAddress: bound)
+    }
+
+    init(channel: Channel, localAddress: TransportAddress) {
+        self.channel = channel
+        self.localAddress = localAddress
+    }
+
+    /// Fire and forget: UDP has no delivery guarantee anyway; send errors (unreachable) are ignored.
+    public func send(_ bytes: [UInt8], to: TransportAddress) {
+        guard let destination = try? to.socketAddress() else { return }
+        let buffer = channel.allocator.buffer(bytes: bytes)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+
+    private final class Inbound: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let local: LockedValue<TransportAddress?>
+        let onDatagram: Handler
+
+        init(local: LockedValue<TransportAddress?>, onDatagram: @escaping Handler) {
+            self.local = local
+            self.onDatagram = onDatagram
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            guard let from = TransportAddress(envelope.remoteAddress), let to = local.withLock({ $0 }) else { return }
+            onDatagram(Array(envelope.data.readableBytesView), from, to)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            // ICMP errors (port unreachable) surface here on Linux; they change nothing for ICE.
+        }
+    }
+}
+
+/// Errors that cross the driver's boundary (design rule 8).
+public struct ICEDriverError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case bindFailed = "bind-failed"
+        case noAddresses = "no-addresses"
+        case portMappingFailed = "port-mapping-failed"
+        case timeout
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(code: Code, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}

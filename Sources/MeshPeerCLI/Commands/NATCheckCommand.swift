@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import ICE
+import ICEDriver
+import MeshCore
+import NIOPosix
+
+/// `meshpeer nat-check`: what kind of NAT is this machine behind (Tailscale netcheck's idea).
+struct NATCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nat-check",
+        abstract: "Classify the NAT in front of this machine: mapping, filtering, UDP reachability, port mapping.",
+        discussion: """
+            Sends STUN Binding requests to each --stun server from one UDP socket. Two servers that see different \
+            public ports mean a symmetric NAT; a server with an alternate address (RFC 5780, e.g. \
+            `meshpeer stun-server --alternate`) lets it measure filtering. With --port-mapping it also asks the \
+            gateway for a mapping (PCP, NAT-PMP, then UPnP IGD) and keeps it (and a STUN responder on the socket) for --hold seconds.
+            """
+    )
+
+    @Option(name: .customLong("stun"), help: "A STUN server as ip:port (repeat for several).")
+    var stunServers: [String] = []
+
+    @Option(help: "Local address to bind, ip:port (port 0 picks one).")
+    var bind = "0.0.0.0:0"
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    @Flag(name: .customLong("port-mapping"), help: "Also ask the gateway for a port mapping (PCP, NAT-PMP, UPnP IGD).")
+    var portMapping = false
+
+    @Option(name: .customLong("port-mapping-method"), help: "Only this method: pcp, nat-pmp or upnp-igd.")
+    var portMappingMethod: String?
+
+    @Option(help: "Seconds to keep the socket (answering STUN) and any mapping alive after the report.")
+    var hold: Int = 0
+
+    func run() async throws {
+        let servers = try stunServers.map { try Self.address($0) }
+        guard !servers.isEmpty else { throw ValidationError("give at least one --stun ip:port") }
+        guard (0...600).contains(hold) else { throw ValidationError("--hold must be 0-600 seconds") }
+        let bindAddress = try Self.address(bind)
+        var methods: [PortMapMethod] = portMapping ? PortMapMethod.allCases : []
+        if let name = portMappingMethod {
+            guard let method = PortMapMethod(rawValue: name) else { throw ValidationError("unknown method \(name)") }
+            methods = [method]
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let json = json
+        let outcome = try await NATCheck.run(
+            servers: servers,
+            bind: bindAddress,
+            group: group,
+            portMapping: methods,
+            hold: .seconds(hold)
+        ) { report in
+            if json {
+                print(NATReportText.json(report))
+            } else {
+                print(NATReportText.human(report))
+            }
+            fflush(nil)
+        }
+        try await group.shutdownGracefully()
+        if !outcome.udp { throw ExitCode(2) }
+    }
+
+    static func address(_ text: String) throws -> TransportAddress {
+        guard let address = TransportAddress(text) else { throw ValidationError("not an ip:port address: \(text)") }
+        return address
+    }
+}
+
+/// Renders a `NATReport` for people and for scripts.
+enum NATReportText {
+    static func json(_ report: NATReport) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func human(_ report: NATReport) -> String {
+        var lines = ["NAT check:"]
+        lines.append("  UDP:                \(report.udp ? "yes" : "no (blocked)")")
+        lines.append("  class:              \(report.natClass.rawValue)")
+        lines.append("  public address:     \(report.publicAddress ?? "unknown")")
+        let varies = report.mappingVariesByDestination.map { $0 ? "yes (symmetric)" : "no" } ?? "unknown (one server)"
+        lines.append("  mapping varies:     \(varies)")
+        lines.append("  filtering:          \(report.filtering.rawValue)")
+        lines.append("  double NAT:         \(report.doubleNAT.map { $0 ? "yes" : "no" } ?? "unknown")")
+        lines.append("  hairpinning:        \(report.hairpinning.map { $0 ? "yes" : "no" } ?? "unknown")")
+        lines.append(
+            "  port mapping:       \(report.portMapping.map { "\($0) \(report.portMappedAddress ?? "")" } ?? "none")"
+        )
+        for server in report.servers {
+            let rtt = server.rttMilliseconds.map { String(format: "%.1f ms", $0) } ?? "no answer"
+            lines.append("  server \(server.server): \(server.mapped ?? "-") (\(rtt))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

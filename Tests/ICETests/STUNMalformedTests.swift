@@ -1,0 +1,79 @@
+import MeshCore
+import Testing
+
+@testable import ICE
+
+@Suite("STUN decoder rejects malformed input")
+struct STUNMalformedTests {
+    @Test("a flipped bit breaks FINGERPRINT")
+    func badFingerprint() {
+        var bytes = RFC5769.ipv4Response
+        bytes[30] ^= 1
+        #expect(throws: WireError.self) { try STUNMessage.decode(bytes) }
+    }
+
+    @Test("a flipped bit in a covered attribute fails MESSAGE-INTEGRITY but not decoding")
+    func badIntegrity() throws {
+        let message = STUNMessage(.request, transactionID: RFC5769.transactionID, attributes: [.username("x:y")])
+        var bytes = message.encoded(integrityKey: [1, 2, 3], fingerprint: false)
+        bytes[24] ^= 1
+        let decoded = try STUNMessage.decode(bytes)
+        #expect(!decoded.verifyIntegrity(key: [1, 2, 3]))
+    }
+
+    @Test("lengths that disagree with the datagram, bad cookie, top bits set, truncation")
+    func badHeaders() {
+        var wrongLength = RFC5769.request
+        wrongLength[3] = 0x54
+        var cookie = RFC5769.request
+        cookie[5] = 0
+        var topBits = RFC5769.request
+        topBits[0] = 0x80
+        let truncated = Array(RFC5769.request.prefix(30))
+        for bytes in [wrongLength, cookie, topBits, truncated, [], [UInt8](repeating: 0, count: 19)] {
+            #expect(throws: WireError.self) { try STUNMessage.decode(bytes) }
+        }
+        #expect(!STUNMessage.looksLikeSTUN(topBits))
+        #expect(STUNMessage.looksLikeSTUN(RFC5769.request))
+    }
+
+    @Test("an attribute whose length runs past the end is rejected")
+    func attributeOverrun() {
+        var bytes = STUNMessage(.request, transactionID: RFC5769.transactionID, attributes: [.priority(1)])
+            .encoded(fingerprint: false)
+        bytes[23] = 0x40
+        #expect(throws: WireError.self) { try STUNMessage.decode(bytes) }
+    }
+
+    @Test("unknown comprehension-required attributes are reported, optional ones are not")
+    func unknownAttributes() throws {
+        let message = STUNMessage(
+            .request,
+            transactionID: RFC5769.transactionID,
+            attributes: [.other(type: 0x0003, value: [0, 0, 0, 0]), .other(type: 0xC001, value: [])]
+        )
+        let decoded = try STUNMessage.decode(message.encoded())
+        #expect(decoded.unknownRequired == [0x0003])
+    }
+
+    @Test("too many attributes and oversize datagrams are rejected")
+    func limits() {
+        let many = STUNMessage(
+            .request,
+            transactionID: RFC5769.transactionID,
+            attributes: Array(repeating: .useCandidate, count: STUNLimits.maximumAttributes + 1)
+        )
+        #expect(throws: WireError.self) { try STUNMessage.decode(many.encoded(fingerprint: false)) }
+        #expect(throws: WireError.self) { try STUNMessage.decode([UInt8](repeating: 0, count: 2_000)) }
+    }
+
+    @Test("fixed-size attributes with the wrong size are rejected")
+    func wrongSizes() {
+        let message = STUNMessage(
+            .request,
+            transactionID: RFC5769.transactionID,
+            attributes: [.other(type: STUNAttribute.Kind.priority, value: [1, 2, 3, 4, 5, 6, 7, 8])]
+        )
+        #expect(throws: WireError.self) { try STUNMessage.decode(message.encoded()) }
+    }
+}
