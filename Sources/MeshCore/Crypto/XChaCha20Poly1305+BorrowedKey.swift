@@ -1,10 +1,10 @@
 import CSodium
 
 extension XChaCha20Poly1305 {
-    /// `seal` with the key lent by any contiguous storage instead of a `SecureBytes`.
+    /// `seal` with the key lent by any contiguous storage, not only a `SecureBytes`.
     ///
-    /// For keys that live for one message (the Ratchet's message keys): allocating guarded memory costs several
-    /// system calls per key, many times the cost of the AEAD itself. The caller is responsible for zeroing the key.
+    /// For keys that live for one message (the Ratchet's message keys, decision 0014) and so never need a
+    /// `SecureBytes` of their own; the caller zeroes the key. The `SecureBytes` overloads delegate here.
     public static func seal<K: ContiguousByteStorage>(
         _ plaintext: [UInt8],
         borrowedKey key: K,
