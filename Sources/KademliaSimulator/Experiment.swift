@@ -14,6 +14,9 @@ public struct Experiment {
         public var publishers = 50
         /// Lookups in flight at once.
         public var concurrency = 64
+        /// Continuous churn: after each finished lookup, this many online honest nodes leave and as many offline
+        /// ones come back (with whatever table they had), keeping the offline fraction at `churn`.
+        public var flapsPerLookup = 0
         public var config = KademliaConfig()
         public var latency = LatencyModel()
 
@@ -73,7 +76,8 @@ public struct Experiment {
         // 2. Churn: a fraction of honest nodes leaves without a word.
         let leaving = honest.shuffled(using: &random).prefix(Int(Double(parameters.nodes) * parameters.churn))
         for index in leaving { simulator.setOnline(index, false) }
-        let live = honest.filter { simulator.nodes[$0].online }
+        var online = honest.filter { simulator.nodes[$0].online }
+        var offline = Array(leaving)
 
         // 3. Look up, `concurrency` at a time.
         var started = 0
@@ -81,7 +85,7 @@ public struct Experiment {
         while state.outcome.lookups < parameters.lookups {
             while started < parameters.lookups && state.active.count < parameters.concurrency, !keys.isEmpty {
                 let key = keys[Int.random(in: 0..<keys.count, using: &random)]
-                let origin = live[Int.random(in: 0..<live.count, using: &random)]
+                let origin = online[Int.random(in: 0..<online.count, using: &random)]
                 let query = simulator.interact(origin) { core, now in core.getRecord(key, now: now) }
                 let pair = Pair(node: origin, query: query)
                 state.active[pair] = key
@@ -91,6 +95,18 @@ public struct Experiment {
             let before = state.outcome.lookups
             simulator.run(while: { state.outcome.lookups == before }, until: simulator.now + .seconds(60))
             if state.outcome.lookups == before { break }  // nothing more can finish
+            let busy = Set(state.active.keys.map(\.node))
+            for _ in 0..<(parameters.flapsPerLookup * (state.outcome.lookups - before)) where !offline.isEmpty {
+                // A node with a lookup in flight stays, so every started lookup can report.
+                let leaving = Int.random(in: 0..<online.count, using: &random)
+                guard !busy.contains(online[leaving]) else { continue }
+                let leaver = online.remove(at: leaving)
+                let returner = offline.remove(at: Int.random(in: 0..<offline.count, using: &random))
+                simulator.setOnline(leaver, false)
+                simulator.setOnline(returner, true)
+                online.append(returner)
+                offline.append(leaver)
+            }
         }
         state.outcome.recordsRejected = simulator.nodes.reduce(0) {
             $0 + $1.core.counters.recordsRejected.values.reduce(0, +)

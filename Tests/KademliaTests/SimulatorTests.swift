@@ -38,6 +38,15 @@ import Testing
         #expect(outcome.forgedAccepted == 0)
     }
 
+    @Test func lookupsSurviveContinuousChurn() {
+        var parameters = Experiment.Parameters(nodes: 1_000, churn: 0.2, malicious: 0, lookups: 200, seed: 15)
+        parameters.publishers = 10
+        parameters.flapsPerLookup = 2
+        let outcome = Experiment.run(parameters)
+        #expect(outcome.lookups == 200)
+        #expect(outcome.successRate >= 0.99)
+    }
+
     @Test func lookupsSurvivePacketLoss() {
         var parameters = Experiment.Parameters(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
         parameters.publishers = 10

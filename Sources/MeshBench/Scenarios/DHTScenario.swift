@@ -19,6 +19,8 @@ struct DHTScenario: ParsableCommand {
     @Option(help: "Lookups to run.") var lookups = 1_000
     @Option(help: "Seed for every random choice.") var seed: UInt64 = 1
     @Option(help: "S/Kademlia disjoint lookup paths (1 = plain Kademlia).") var disjointPaths = 1
+    @Option(help: "Continuous churn: nodes that leave (and as many that return) per finished lookup.")
+    var flapsPerLookup = 0
 
     func run() throws {
         var outcome = Experiment.Outcome()
@@ -31,6 +33,7 @@ struct DHTScenario: ParsableCommand {
                 seed: seed
             )
             parameters.config.disjointPaths = disjointPaths
+            parameters.flapsPerLookup = flapsPerLookup
             outcome = Experiment.run(parameters)
         }
         var report = BenchReport(scenario: "dht")
