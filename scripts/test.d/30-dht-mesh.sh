@@ -46,6 +46,11 @@ for i in $(seq 1 $((NODES - 2))); do
     ports+=("$PORT")
 done
 
+log "every DHT node answers STUN Binding requests on its DHT port"
+check="$("$BIN" nat-check --stun "127.0.0.1:${ports[1]}" --stun "127.0.0.1:${ports[2]}" --json)"
+[ "$(printf '%s' "$check" | grep -o '"mapped":"127\.0\.0\.1:[0-9]*"' | wc -l)" -eq 2 ] \
+    || die "DHT ports did not answer STUN with a mapped address: $check"
+
 log "starting the publisher (record TTL ${TTL} s)"
 export MESHPEER_HOME="$WORK/publisher-home"
 "$BIN" init --json >/dev/null

@@ -1,4 +1,6 @@
 import Foundation
+import ICE
+import ICEDriver
 import Kademlia
 import KademliaDriver
 import KademliaStore
@@ -58,6 +60,7 @@ final class DHTSession: Sendable {
         let driver = try await KademliaUDPDriver.start(
             listen: listen,
             group: group,
+            stunHandler: DHTSession.stunResponder(),
             eventSink: events ? sink : nil,
             makeCore: { now in
                 KademliaNode(
@@ -72,6 +75,20 @@ final class DHTSession: Sendable {
         if let store { DHTSession.keepSnapshot(of: driver, in: store) }
         try await driver.perform { core, now in core.bootstrap(from: initialSeeds, now: now) }
         return DHTSession(driver: driver, group: group, key: key, json: json)
+    }
+
+    /// Every node answers STUN Binding requests on its DHT port (rate-limited per source inside the responder), so
+    /// agents learn their server-reflexive address from the peers they already talk to.
+    static func stunResponder() -> STUNHandler {
+        let responder = LockedValue(STUNResponder())
+        let clock = SystemClock()
+        return { datagram, source, replier in
+            guard let from = TransportAddress(source) else { return }
+            let now = clock.now()
+            guard let reply = responder.withLock({ $0.respond(to: datagram, from: from, now: now) }) else { return }
+            // Without alternate sockets every answer leaves from the socket the request reached.
+            if reply.origin == .same { replier.send(reply.bytes, to: source) }
+        }
     }
 
     /// Saves the table's verified contacts every 30 s, so a restart rejoins through them.
