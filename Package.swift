@@ -107,6 +107,12 @@ let package = Package(
             dependencies: ["MeshCore"],
             swiftSettings: strict
         ),
+        // The direct channel's IO: it runs over the pair an ICE session selected.
+        .target(
+            name: "DirectPathDriver",
+            dependencies: ["DirectPath", "ICEDriver", "MeshCore"],
+            swiftSettings: strict
+        ),
         .target(
             name: "RelayFallback",
             dependencies: ["MeshCore"],
@@ -128,6 +134,7 @@ let package = Package(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE", "ICEDriver",
+                "DirectPath", "DirectPathDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -39,6 +39,9 @@ struct ICEConnectCommand: AsyncParsableCommand {
     @Option(help: "Give up after this many seconds in total.")
     var timeout: Int = 30
 
+    @Option(help: "After a direct pair is selected, move this many bytes over an encrypted direct channel.")
+    var transferBytes: Int = 0
+
     func run() async throws {
         guard let role = ICERole(rawValue: role) else { throw ValidationError("--role controlling|controlled") }
         let hosts = host.isEmpty ? HostInterfaces.addresses(includeIPv6: false) : host.compactMap(IPAddress.init)
@@ -90,6 +93,21 @@ struct ICEConnectCommand: AsyncParsableCommand {
             try await session.setRemote(remote)
             let outcome = await Self.outcome(session.events, until: deadline)
             result.merge(outcome) { $1 }
+            if transferBytes > 0, outcome["path"] == "direct" {
+                let isSender = role == .controlling
+                let keys = try LabTransfer.keys(
+                    controlling: isSender ? mine : remote,
+                    controlled: isSender ? remote : mine
+                )
+                let transfer = await LabTransfer.run(
+                    session: session,
+                    isSender: isSender,
+                    keys: keys,
+                    bytes: transferBytes,
+                    until: deadline
+                )
+                result.merge(transfer) { $1 }
+            }
         } else {
             result["path"] = "needs-relay"
             result["error"] = "no peer description"

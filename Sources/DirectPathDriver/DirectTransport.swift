@@ -1,0 +1,137 @@
+import DirectPath
+import ICEDriver
+import MeshCore
+
+/// Runs a `DirectChannel` over the pair an `ICESession` selected: the thin adapter of design rule 2. Datagrams from
+/// the session go into the channel, whatever the channel wants to send goes out through the session, and one timer
+/// task sleeps until the channel's next deadline. No protocol decision is made here.
+public actor DirectTransport {
+    private var channel: DirectChannel
+    private let session: ICESession
+    private let clock: any MeshClock
+    private let messageSink: AsyncStream<[UInt8]>.Continuation
+    /// Messages the peer sent, in order, exactly once.
+    public nonisolated let messages: AsyncStream<[UInt8]>
+    private var tasks: [Task<Void, Never>] = []
+    private var capacityWaiters: [CheckedContinuation<Void, Never>] = []
+    private var closedReason: CloseReason?
+
+    public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
+        self.session = session
+        self.channel = channel
+        self.clock = clock
+        (messages, messageSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+    }
+
+    /// Starts reading the session and running the channel's timers.
+    public func start() {
+        let incoming = session.incoming
+        tasks.append(
+            Task { [weak self] in
+                for await datagram in incoming {
+                    await self?.receive(datagram)
+                }
+            }
+        )
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    guard let wait = await self?.untilNextDeadline() else { return }
+                    try? await Task.sleep(for: wait)
+                    await self?.timerFired()
+                }
+            }
+        )
+    }
+
+    /// Sends one message reliably, waiting while the send buffer is full.
+    public func send(_ message: [UInt8]) async throws {
+        while true {
+            do {
+                try channel.send(message)
+                await flush()
+                return
+            } catch .backpressure {
+                await withCheckedContinuation { capacityWaiters.append($0) }
+                if let closedReason { throw DirectTransportError.closed(closedReason) }
+            } catch {
+                throw DirectTransportError.send(error)
+            }
+        }
+    }
+
+    /// Returns once the peer has acknowledged everything sent so far (or the channel closed).
+    public func waitUntilAcknowledged() async throws {
+        while channel.pathQuality.unacknowledgedBytes > 0 {
+            if let closedReason { throw DirectTransportError.closed(closedReason) }
+            await withCheckedContinuation { capacityWaiters.append($0) }
+        }
+    }
+
+    public var pathQuality: PathQuality { channel.pathQuality }
+    public var statistics: ChannelStatistics { channel.statistics }
+
+    public func close() async {
+        channel.close(now: clock.now())
+        await flush()
+        for task in tasks { task.cancel() }
+        messageSink.finish()
+        wakeWaiters()
+    }
+
+    private func receive(_ datagram: [UInt8]) async {
+        _ = channel.handleDatagram(datagram, now: clock.now())
+        drainEvents()
+        wakeWaiters()
+        await flush()
+    }
+
+    private func timerFired() async {
+        if let deadline = channel.pollTimeout(), deadline <= clock.now() {
+            channel.handleTimeout(now: clock.now())
+        }
+        drainEvents()
+        await flush()
+    }
+
+    /// How long the timer task sleeps: until the channel's next deadline, at most 50 ms (a deadline can move
+    /// earlier while it sleeps, e.g. when a send arms the pacer).
+    private func untilNextDeadline() -> Duration? {
+        guard closedReason == nil else { return nil }
+        let now = clock.now()
+        guard let deadline = channel.pollTimeout() else { return .milliseconds(50) }
+        return max(min(deadline - now, .milliseconds(50)), .microseconds(100))
+    }
+
+    private func flush() async {
+        var datagrams: [[UInt8]] = []
+        let now = clock.now()
+        while let datagram = channel.pollTransmit(now: now) { datagrams.append(datagram) }
+        drainEvents()
+        for datagram in datagrams { _ = try? await session.send(datagram) }
+    }
+
+    private func drainEvents() {
+        while let event = channel.pollEvent() {
+            switch event {
+            case .message(let bytes): messageSink.yield(bytes)
+            case .closed(let reason):
+                closedReason = reason
+                messageSink.finish()
+                wakeWaiters()
+            case .datagramSizeIncreased: break
+            }
+        }
+    }
+
+    private func wakeWaiters() {
+        let waiters = capacityWaiters
+        capacityWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+public enum DirectTransportError: Error, Sendable {
+    case closed(CloseReason)
+    case send(ChannelSendError)
+}

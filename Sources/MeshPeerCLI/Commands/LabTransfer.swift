@@ -1,0 +1,103 @@
+import DirectPath
+import DirectPathDriver
+import Foundation
+import ICE
+import ICEDriver
+import MeshCore
+
+/// The lab's direct-path check: after ICE selects a pair, move N bytes over a `DirectChannel` on it and report the
+/// SHA-256 of what was sent or received, so the lab compares both ends.
+///
+/// Lab only: the channel's session secret is derived from the two ICE descriptions the processes exchanged through
+/// files, and the identities are fixed lab keys. In the node the secret comes from the end-to-end session that
+/// carried the descriptions, and the keys are the agents' own (docs/direct-path.md).
+enum LabTransfer {
+    static let messageSize = 65_536
+
+    static func keys(controlling: ICEDescription, controlled: ICEDescription) throws -> ChannelKeys {
+        let material =
+            Array("meshpeer/v1/lab-direct".utf8)
+            + Array((controlling.credentials.ufrag + ":" + controlling.credentials.pwd).utf8) + [0]
+            + Array((controlled.credentials.ufrag + ":" + controlled.credentials.pwd).utf8)
+        let secret = SecureBytes(SHA256.hash(material))
+        let initiator = try Ed25519.PrivateKey(seed: SecureBytes(SHA256.hash(Array("lab initiator".utf8))))
+        let responder = try Ed25519.PrivateKey(seed: SecureBytes(SHA256.hash(Array("lab responder".utf8))))
+        return try ChannelKeys(
+            sessionSecret: secret,
+            initiator: initiator.publicKey,
+            responder: responder.publicKey,
+            context: Array((controlling.credentials.ufrag + controlled.credentials.ufrag).utf8)
+        )
+    }
+
+    /// The controlling side sends `bytes` of seeded pseudo-random data; the controlled side receives them.
+    static func run(
+        session: ICESession,
+        isSender: Bool,
+        keys: ChannelKeys,
+        bytes: Int,
+        until deadline: ContinuousClock.Instant
+    ) async -> [String: String] {
+        let clock = SystemClock()
+        let channel = DirectChannel(
+            keys: keys,
+            isInitiator: isSender,
+            localChannelID: isSender ? 1 : 2,
+            remoteChannelID: isSender ? 2 : 1,
+            now: clock.now()
+        )
+        let transport = DirectTransport(session: session, channel: channel, clock: clock)
+        await transport.start()
+        let started = ContinuousClock.now
+        var result: [String: String] = [:]
+        let work: @Sendable () async throws -> [UInt8] = {
+            var digest: [UInt8] = []
+            if isSender {
+                var random = SeededRandom(seed: 0x4D50)
+                var sent = 0
+                while sent < bytes {
+                    let chunk = random.bytes(count: min(messageSize, bytes - sent))
+                    digest = SHA256.hash(digest + SHA256.hash(chunk))
+                    try await transport.send(chunk)
+                    sent += chunk.count
+                }
+                try await transport.waitUntilAcknowledged()
+            } else {
+                var received = 0
+                for await chunk in transport.messages {
+                    digest = SHA256.hash(digest + SHA256.hash(chunk))
+                    received += chunk.count
+                    if received >= bytes { break }
+                }
+                guard received == bytes else { throw DirectTransportError.closed(.idleTimeout) }
+            }
+            return digest
+        }
+        let outcome = await withTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try? await work() }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        let elapsed = ContinuousClock.now - started
+        let quality = await transport.pathQuality
+        let statistics = await transport.statistics
+        if let digest = outcome {
+            result["transfer_sha256"] = Hex.encode(digest)
+            result["transfer_bytes"] = String(bytes)
+            result["transfer_ms"] = String(format: "%.0f", elapsed.milliseconds)
+            result["transfer_mbps"] = String(format: "%.1f", Double(bytes) * 8 / max(elapsed.milliseconds, 1) / 1e3)
+        } else {
+            result["transfer_error"] = "did not complete before the deadline"
+        }
+        result["transfer_rtt_ms"] = String(format: "%.2f", quality.smoothedRTT.milliseconds)
+        result["transfer_datagram_size"] = String(quality.datagramSize)
+        result["transfer_packets_lost"] = String(statistics.packetsLost)
+        await transport.close()
+        return result
+    }
+}
