@@ -11,6 +11,6 @@ struct MeshPeerCommand: ParsableCommand {
             MESHPEER_HOME) and never leave the machine.
             """,
         version: "meshpeer \(MeshPeerVersion.string) (protocol v\(MeshPeerVersion.protocolVersion))",
-        subcommands: [InitCommand.self, IdCommand.self, DIDCommand.self]
+        subcommands: [InitCommand.self, IdCommand.self, DIDCommand.self, RelayCommand.self]
     )
 }
