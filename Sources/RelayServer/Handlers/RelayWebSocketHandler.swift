@@ -32,6 +32,11 @@ final class RelayWebSocketHandler: ChannelInboundHandler {
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
+            // Our own close already went out when the relay ended the session: just finish the handshake.
+            guard service.isOpen(id) else {
+                context.close(promise: nil)
+                return
+            }
             var data = context.channel.allocator.buffer(capacity: 2)
             data.write(webSocketErrorCode: .normalClosure)
             let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)

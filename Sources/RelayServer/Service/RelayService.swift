@@ -82,6 +82,8 @@ final class RelayService: @unchecked Sendable {
 
     var openChannelCount: Int { channels.count }
 
+    func isOpen(_ id: ConnectionID) -> Bool { channels[id] != nil }
+
     func perform(_ actions: [RelayHubAction]) {
         var failed: Set<EnvelopeID> = []
         for action in actions {
@@ -156,14 +158,18 @@ final class RelayService: @unchecked Sendable {
         unflushed.removeAll(keepingCapacity: true)
     }
 
-    /// A WebSocket close frame (1008 policy violation, 1001 going away when shutting down), then TCP close.
+    /// A WebSocket close frame (1008 policy violation, 1001 going away when shutting down), then TCP close
+    /// once the client has answered or a second has passed.
     private func close(_ id: ConnectionID) {
         guard let channel = channels.removeValue(forKey: id) else { return }
         unflushed.remove(id)
         var data = channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: isShuttingDown ? .goingAway : .policyViolation)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        channel.writeAndFlush(frame, promise: nil)
+        // RFC 6455 closing handshake: the client answers and closes; if it does not, cut it after a second.
+        // Closing at once could discard the refusal on a client still finishing its upgrade.
+        channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
         metrics.connections.record(channels.count)
     }
 
