@@ -19,5 +19,6 @@ let package = Package(
         harness("FuzzFrame", ["MeshCore"]),
         harness("FuzzKeyFile", ["MeshCore"]),
         harness("FuzzDID", ["MeshCore"]),
+        harness("FuzzRelayFrame", ["RelayFallback", "MeshCore"]),
     ]
 )

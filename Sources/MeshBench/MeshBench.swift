@@ -9,6 +9,9 @@ struct MeshBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshbench",
         abstract: "MeshPeer scenario benchmarks (JSON on the last line of stdout).",
-        subcommands: [CodecScenario.self, CryptoScenario.self]
+        subcommands: [
+            CodecScenario.self, CryptoScenario.self, RelayScenario.self, RelayStoreScenario.self,
+            BaselineForwarderCommand.self,
+        ]
     )
 }
