@@ -96,6 +96,46 @@ import Testing
         await bob.stop()
     }
 
+    @Test func sigtermWritesUnacknowledgedLiveDeliveriesToDiskAndExitsCleanly() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = try RelayProcess.freePort()
+        var relay = try RelayProcess(dataDirectory: data, port: port)
+        let bobIdentity = identity(62)
+        let bob = try await RawClient(port: port)
+        try await bob.logIn(bobIdentity)
+        let alice = try await RawClient(port: port)
+        try await alice.logIn(identity(61))
+        let envelope = OutboundEnvelope.numbered(7, to: bobIdentity, run: 12)
+        try await alice.send(RelayMessage.send(envelope).encoded())
+        #expect(try await alice.next() == .accepted(envelope.id, .forwarded))
+        guard case .deliver(let live) = try await bob.next() else { throw TestFailure("no live delivery") }
+        #expect(live.id == envelope.id)
+        // Bob never acknowledges. A graceful stop must keep the envelope.
+        let (status, output) = try relay.terminate()
+        #expect(status == 0)
+        #expect(output.contains("\"event\":\"stopped\""))
+        #expect(try await bob.closedByRelay())
+        #expect(bob.closeCode == 1001)
+        await alice.close()
+        await bob.close()
+
+        relay = try RelayProcess(dataDirectory: data, port: port)
+        defer { relay.cleanUp() }
+        let again = try await RawClient(port: port)
+        let login = try RelayAuth.answer(
+            try await again.challenge(),
+            identity: bobIdentity,
+            expectedRelay: relay.publicKey
+        )
+        try await again.send(RelayMessage.authenticate(login).encoded())
+        guard case .welcome(let welcome) = try await again.next() else { throw TestFailure("no welcome") }
+        #expect(welcome.pendingCount == 1)
+        guard case .deliver(let stored) = try await again.next() else { throw TestFailure("no stored delivery") }
+        #expect(stored.id == envelope.id && stored.payload == envelope.payload)
+        await again.close()
+    }
+
     @Test func healthzAndMetricsAnswerOverHTTP() throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
