@@ -56,9 +56,11 @@ extension RelayHub {
         if held.contains(envelope.id) || recent.contains(envelope.id) {
             return [.send(id, .accepted(envelope.id, .duplicate))]
         }
-        var mailbox = mailboxes[envelope.recipient] ?? Mailbox()
-        guard mailbox.heldCount < limits.mailboxMaximumCount, mailbox.heldBytes + size <= limits.mailboxMaximumBytes
-        else { return refuse(.recipientQuotaExceeded, "the recipient's mailbox is full") }
+        let recipientCount = mailboxes[envelope.recipient]?.heldCount ?? 0
+        let recipientBytes = mailboxes[envelope.recipient]?.heldBytes ?? 0
+        guard recipientCount < limits.mailboxMaximumCount, recipientBytes + size <= limits.mailboxMaximumBytes else {
+            return refuse(.recipientQuotaExceeded, "the recipient's mailbox is full")
+        }
         guard heldCount < limits.storageMaximumCount, heldBytes + size <= limits.storageMaximumBytes else {
             return refuse(.storageFull, "the relay's storage is full")
         }
@@ -76,6 +78,9 @@ extension RelayHub {
         held.insert(envelope.id)
         heldCount += 1
         heldBytes += size
+        // Taken out of the dictionary while it changes, so its arrays are uniquely referenced and are
+        // mutated in place instead of copied on every envelope.
+        var mailbox = mailboxes.removeValue(forKey: envelope.recipient) ?? Mailbox()
         var actions: [RelayHubAction]
         if let target = online[envelope.recipient], mailbox.waitingCount == 0,
             mailbox.inFlight.count < limits.deliveryWindow, mailbox.liveBytes + size <= limits.liveWindowBytes
@@ -100,7 +105,7 @@ extension RelayHub {
     }
 
     mutating func acknowledge(_ ids: [EnvelopeID], by recipient: NodeID) -> [RelayHubAction] {
-        guard var mailbox = mailboxes[recipient] else { return [] }
+        guard var mailbox = mailboxes.removeValue(forKey: recipient) else { return [] }
         var deleted: [EnvelopeID] = []
         for id in ids {
             guard let entry = mailbox.acknowledge(id) else { continue }
@@ -118,11 +123,10 @@ extension RelayHub {
 
     /// Sends waiting envelopes to the recipient's connection until its delivery window is full.
     mutating func fillWindow(of recipient: NodeID) -> [RelayHubAction] {
-        guard let target = online[recipient], var mailbox = mailboxes[recipient] else { return [] }
+        guard let target = online[recipient], var mailbox = mailboxes.removeValue(forKey: recipient) else { return [] }
+        defer { mailboxes[recipient] = mailbox }
         let room = limits.deliveryWindow - mailbox.inFlight.count
         guard room > 0, mailbox.waitingCount > 0 else { return [] }
-        let batch = mailbox.takeWaiting(upTo: room)
-        mailboxes[recipient] = mailbox
-        return [.deliverStored(target, batch)]
+        return [.deliverStored(target, mailbox.takeWaiting(upTo: room))]
     }
 }
