@@ -22,12 +22,15 @@ let package = Package(
         .library(name: "Ratchet", targets: ["Ratchet"]),
         .library(name: "Kademlia", targets: ["Kademlia"]),
         .library(name: "ICE", targets: ["ICE"]),
+        .library(name: "RelayFallback", targets: ["RelayFallback"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: System libraries
@@ -118,6 +121,33 @@ let package = Package(
             dependencies: ["MeshCore"],
             swiftSettings: strict
         ),
+        // The relay's IO drivers: kept out of RelayFallback so its logic stays sans-IO (design rule 1).
+        .target(
+            name: "RelayServer",
+            dependencies: [
+                "RelayFallback", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelayClient",
+            dependencies: [
+                "RelayFallback", "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
 
         // MARK: The node
         .target(
@@ -134,8 +164,11 @@ let package = Package(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE", "ICEDriver",
-                "DirectPath", "DirectPathDriver",
+                "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -145,6 +178,11 @@ let package = Package(
             name: "MeshBench",
             dependencies: [
                 "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
+                "RelayFallback", "RelayServer", "RelayClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -188,6 +226,20 @@ let package = Package(
         .testTarget(
             name: "ICEDriverTests",
             dependencies: ["ICE", "ICEDriver", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayFallbackTests",
+            dependencies: ["RelayFallback", "MeshCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayServerTests",
+            dependencies: [
+                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

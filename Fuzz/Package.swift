@@ -23,5 +23,6 @@ let package = Package(
         harness("FuzzRatchetEnvelope", ["Ratchet", "MeshCore"]),
         harness("FuzzKademliaMessage", ["Kademlia", "MeshCore"]),
         harness("FuzzSTUN", ["ICE", "MeshCore"]),
+        harness("FuzzRelayFrame", ["RelayFallback", "MeshCore"]),
     ]
 )

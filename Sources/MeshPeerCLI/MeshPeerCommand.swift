@@ -13,7 +13,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
         version: "meshpeer \(MeshPeerVersion.string) (protocol v\(MeshPeerVersion.protocolVersion))",
         subcommands: [
             InitCommand.self, IdCommand.self, DIDCommand.self, DHTCommand.self, NATCheckCommand.self,
-            STUNServerCommand.self, ICEConnectCommand.self,
+            STUNServerCommand.self, ICEConnectCommand.self, RelayCommand.self,
         ]
     )
 }

@@ -72,8 +72,3 @@ final class UDPSocket {
         _ = poll(&fds, nfds_t(fds.count), milliseconds)
     }
 }
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

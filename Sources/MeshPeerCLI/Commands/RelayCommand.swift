@@ -1,0 +1,118 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import MeshCore
+import Metrics
+import Prometheus
+import RelayFallback
+import RelayServer
+
+/// `meshpeer relay`: runs a volunteer relay until SIGTERM or SIGINT, then shuts down gracefully.
+struct RelayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Run a relay: WebSocket forwarding and store-and-forward for offline agents.",
+        discussion: """
+            Settings come from --config (JSON, see docs/operators.md); --listen and --data override it. The \
+            relay's own key is created in the data directory on first start. When it is listening it prints one \
+            JSON line on stdout: {"event":"listening","port":…,"node_id":…,"public_key":…}.
+            """
+    )
+
+    @Option(help: "JSON config file (see docs/operators.md).") var config: String?
+    @Option(help: "Address to listen on, host:port (default 127.0.0.1:7400; port 0 picks one).") var listen: String?
+    @Option(help: "Data directory for the relay's key and envelope store.") var data: String?
+
+    func run() throws {
+        try CLIRunner.run {
+            var configuration = try loadConfiguration()
+            if let listen { configuration.listen = listen }
+            if let data { configuration.dataDirectory = data }
+            let identity = try Self.identity(in: configuration.dataDirectory)
+            let failure = LockedValue<String?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            let settings = configuration
+            Task {
+                do {
+                    try await Self.serve(settings, identity: identity)
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+                done.signal()
+            }
+            done.wait()
+            if let message = failure.withLock({ $0 }) { throw CLIError(message) }
+        }
+    }
+
+    private func loadConfiguration() throws -> RelayServerConfiguration {
+        guard let config else { return RelayServerConfiguration(dataDirectory: "relay-data") }
+        guard let bytes = FileManager.default.contents(atPath: config), bytes.count <= 1_048_576 else {
+            throw CLIError("cannot read the config file \(config)")
+        }
+        do {
+            return try JSONDecoder().decode(RelayServerConfiguration.self, from: bytes)
+        } catch {
+            throw CLIError("the config file \(config) is not valid: \(error)")
+        }
+    }
+
+    /// The relay's key lives in its data directory (plain: a relay restarts unattended).
+    static func identity(in directory: String) throws -> AgentIdentity {
+        let keystore = Keystore(home: directory)
+        if keystore.hasIdentity { return try keystore.loadIdentity(passphrase: nil) }
+        var random = SystemRandom()
+        return try keystore.createIdentity(passphrase: nil, random: &random)
+    }
+
+    static func serve(_ configuration: RelayServerConfiguration, identity: AgentIdentity) async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let signals = SignalWaiter([SIGTERM, SIGINT])
+        let server = try await RelayServer.start(identity: identity, configuration: configuration, registry: registry)
+        let ready: [String: Any] = [
+            "event": "listening", "port": server.localPort, "node_id": identity.nodeID.hex,
+            "public_key": Hex.encode(identity.publicKey.rawRepresentation),
+        ]
+        printJSONLine(ready)
+        let signal = await signals.next()
+        Logger(label: "meshpeer.relay").info("shutting down", metadata: ["signal": "\(signal)"])
+        try await server.shutdown()
+        printJSONLine(["event": "stopped"])
+    }
+
+    static func printJSONLine(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// Turns SIGTERM/SIGINT into an awaitable event (the default handlers are replaced, so the process does not
+/// die before it has flushed).
+final class SignalWaiter {
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ signals: [Int32]) {
+        let (stream, sink) = AsyncStream.makeStream(of: Int32.self)
+        self.stream = stream
+        sources = signals.map { number in
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { sink.yield(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func next() async -> Int32 {
+        for await number in stream { return number }
+        return 0
+    }
+}

@@ -1,0 +1,59 @@
+import MeshCore
+
+extension RelayClientMachine {
+    /// One binary WebSocket message from the relay. A message the relay should never send ends the connection.
+    public mutating func received(_ bytes: [UInt8]) {
+        guard let message = try? RelayMessage.decode(bytes) else {
+            return abandon(RelayRefusal(.malformedFrame, "the relay sent an undecodable frame"))
+        }
+        switch (state, message) {
+        case (.awaitingChallenge, .challenge(let challenge)):
+            do {
+                let login = try RelayAuth.answer(challenge, identity: identity, expectedRelay: expectedRelay)
+                state = .awaitingWelcome
+                actions.append(.transmit(RelayMessage.authenticate(login).encoded()))
+            } catch let refusal as RelayRefusal {
+                abandon(refusal)
+            } catch {
+                abandon(RelayRefusal(.badSignature, "could not answer the challenge"))
+            }
+        case (.awaitingWelcome, .welcome(let welcome)):
+            guard welcome.clientID == identity.nodeID else {
+                return abandon(RelayRefusal(.unexpectedMessage, "the relay welcomed another node ID"))
+            }
+            state = .ready
+            attempts = 0
+            events.append(.ready(welcome))
+            for id in outboxOrder {
+                if let envelope = outbox[id] { actions.append(.transmit(RelayMessage.send(envelope).encoded())) }
+            }
+        case (.ready, .deliver(let envelope)):
+            if !seen.contains(envelope.id) {
+                seen.insert(envelope.id)
+                events.append(.delivered(envelope))
+            }
+            // A resend of something already delivered is acknowledged again so the relay can let it go.
+            pendingAcks.append(envelope.id)
+            if pendingAcks.count >= Self.ackBatch { flushAcks() }
+        case (.ready, .accepted(let id, let disposition)):
+            settle(id)
+            events.append(.accepted(id, disposition))
+        case (_, .refused(let refusal)):
+            if let id = refusal.envelopeID { settle(id) }
+            events.append(.refused(refusal))
+        default:
+            abandon(RelayRefusal(.unexpectedMessage, "the relay sent \(message.frameType) out of turn"))
+        }
+    }
+
+    /// Forgets a send the relay has answered.
+    mutating func settle(_ id: EnvelopeID) {
+        guard outbox.removeValue(forKey: id) != nil else { return }
+        if let index = outboxOrder.firstIndex(of: id) { outboxOrder.remove(at: index) }
+    }
+
+    mutating func abandon(_ refusal: RelayRefusal) {
+        events.append(.refused(refusal))
+        actions.append(.disconnect)
+    }
+}

@@ -1,0 +1,63 @@
+/// Every limit a relay enforces, with generous documented defaults (docs/operators.md). Operators override
+/// them in the config file.
+public struct RelayLimits: Hashable, Sendable, Codable {
+    /// Largest envelope accepted (bytes). The protocol ceiling is 1 MiB.
+    public var maximumEnvelopeBytes = RelayFallbackModule.maximumEnvelopeByteCount
+    /// Storage lifetime when the sender asks for none; also the longest lifetime granted.
+    public var defaultTTLSeconds: UInt32 = 7 * 24 * 3600
+    public var maximumTTLSeconds: UInt32 = 7 * 24 * 3600
+    /// Per-recipient mailbox quotas.
+    public var mailboxMaximumCount = 10_000
+    public var mailboxMaximumBytes = 256 * 1_048_576
+    /// The global storage cap across all mailboxes (the "disk cap").
+    public var storageMaximumBytes = 4 * 1_073_741_824
+    public var storageMaximumCount = 1_000_000
+    /// Per-sender token buckets: a sustained rate and a burst. 64 KiB/s sustained is 225 MiB per hour, far
+    /// above the ≥ 10 MiB per conversation per hour the project promises.
+    public var senderEnvelopesPerSecond = 50.0
+    public var senderEnvelopeBurst = 2_000.0
+    public var senderBytesPerSecond = 65_536.0
+    public var senderByteBurst = 32.0 * 1_048_576
+    /// Connections: from one source address, and in total.
+    public var connectionsPerSource = 64
+    public var maximumConnections = 4_096
+    /// Login must finish this soon after the WebSocket opens (defeats slowloris).
+    public var authenticationTimeoutSeconds = 10.0
+    /// Unacknowledged deliveries per connection; more wait in the mailbox until acks arrive.
+    public var deliveryWindow = 128
+    /// Live (not yet durable) forwarded bytes per connection before further envelopes go to storage.
+    public var liveWindowBytes = 8 * 1_048_576
+    /// How many delivered envelope IDs are remembered to suppress late duplicates.
+    public var recentlyDeliveredMemory = 65_536
+
+    public init() {}
+
+    /// A config file names only the limits it changes; every other one keeps its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        let defaults = RelayLimits()
+        maximumEnvelopeBytes = min(
+            try value(.maximumEnvelopeBytes, defaults.maximumEnvelopeBytes),
+            RelayFallbackModule.maximumEnvelopeByteCount
+        )
+        defaultTTLSeconds = try value(.defaultTTLSeconds, defaults.defaultTTLSeconds)
+        maximumTTLSeconds = try value(.maximumTTLSeconds, defaults.maximumTTLSeconds)
+        mailboxMaximumCount = try value(.mailboxMaximumCount, defaults.mailboxMaximumCount)
+        mailboxMaximumBytes = try value(.mailboxMaximumBytes, defaults.mailboxMaximumBytes)
+        storageMaximumBytes = try value(.storageMaximumBytes, defaults.storageMaximumBytes)
+        storageMaximumCount = try value(.storageMaximumCount, defaults.storageMaximumCount)
+        senderEnvelopesPerSecond = try value(.senderEnvelopesPerSecond, defaults.senderEnvelopesPerSecond)
+        senderEnvelopeBurst = try value(.senderEnvelopeBurst, defaults.senderEnvelopeBurst)
+        senderBytesPerSecond = try value(.senderBytesPerSecond, defaults.senderBytesPerSecond)
+        senderByteBurst = try value(.senderByteBurst, defaults.senderByteBurst)
+        connectionsPerSource = try value(.connectionsPerSource, defaults.connectionsPerSource)
+        maximumConnections = try value(.maximumConnections, defaults.maximumConnections)
+        authenticationTimeoutSeconds = try value(.authenticationTimeoutSeconds, defaults.authenticationTimeoutSeconds)
+        deliveryWindow = max(try value(.deliveryWindow, defaults.deliveryWindow), 1)
+        liveWindowBytes = try value(.liveWindowBytes, defaults.liveWindowBytes)
+        recentlyDeliveredMemory = try value(.recentlyDeliveredMemory, defaults.recentlyDeliveredMemory)
+    }
+}

@@ -1,0 +1,65 @@
+import NIOCore
+import NIOHTTP1
+import Prometheus
+
+/// Plain HTTP on the relay's port: `/healthz` for probes and `/metrics` in the Prometheus text format.
+/// Every response closes the connection (these are rare, small requests).
+final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let service: RelayService
+    private let registry: PrometheusCollectorRegistry?
+    private var uri: String?
+
+    init(service: RelayService, registry: PrometheusCollectorRegistry?) {
+        self.service = service
+        self.registry = registry
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            uri = head.uri
+        case .body:
+            break
+        case .end:
+            respond(context: context)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext) {
+        var status = HTTPResponseStatus.ok
+        var body: [UInt8]
+        var type = "text/plain; charset=utf-8"
+        switch uri {
+        case "/healthz":
+            if service.isShuttingDown {
+                status = .serviceUnavailable
+                body = Array("shutting down\n".utf8)
+            } else {
+                body = Array("ok\n".utf8)
+            }
+        case "/metrics":
+            body = []
+            registry?.emit(into: &body)
+            type = "text/plain; version=0.0.4; charset=utf-8"
+        default:
+            status = .notFound
+            body = Array("not found; the relay's WebSocket is at /relay\n".utf8)
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: type)
+        headers.add(name: "Content-Length", value: "\(body.count)")
+        headers.add(name: "Connection", value: "close")
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,149 @@
+import Logging
+import MeshCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Prometheus
+import RelayFallback
+
+/// A running relay: one event loop, a WebSocket endpoint at `/relay`, `/healthz` and `/metrics` over HTTP,
+/// and the envelope store in the data directory.
+public final class RelayServer: Sendable {
+    public let identity: AgentIdentity
+    public let localPort: Int
+    let group: MultiThreadedEventLoopGroup
+    let channel: any Channel
+    let service: RelayService
+    let graceSeconds: Double
+
+    /// The WebSocket path clients connect to.
+    public static let path = "/relay"
+
+    public static func start(
+        identity: AgentIdentity,
+        configuration: RelayServerConfiguration,
+        registry: PrometheusCollectorRegistry? = nil,
+        clock: any MeshClock = SystemClock(),
+        logger: Logger = Logger(label: "meshpeer.relay")
+    ) async throws -> RelayServer {
+        let (host, port) = try configuration.hostAndPort()
+        try SecureFile.makeDirectory(configuration.dataDirectory)
+        let store = try EnvelopeStore(path: configuration.dataDirectory + "/relay.sqlite")
+        // One loop: the hub is single-threaded by design, and the relay is IO- and SQLite-bound.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let limits = configuration.limits
+        do {
+            let service = try await loop.submit {
+                try RelayService(
+                    identity: identity,
+                    limits: limits,
+                    store: store,
+                    eventLoop: loop,
+                    clock: clock,
+                    logger: logger
+                )
+            }.get()
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1_024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(
+                    .recvAllocator,
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
+                )
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try Self.configure(channel, service: service, registry: registry, limits: limits)
+                    }
+                }
+                .bind(host: host, port: port)
+                .get()
+            try await loop.submit { service.startTimer() }.get()
+            return RelayServer(
+                identity: identity,
+                localPort: channel.localAddress?.port ?? port,
+                group: group,
+                channel: channel,
+                service: service,
+                graceSeconds: configuration.shutdownGraceSeconds
+            )
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    init(
+        identity: AgentIdentity,
+        localPort: Int,
+        group: MultiThreadedEventLoopGroup,
+        channel: any Channel,
+        service: RelayService,
+        graceSeconds: Double
+    ) {
+        self.identity = identity
+        self.localPort = localPort
+        self.group = group
+        self.channel = channel
+        self.service = service
+        self.graceSeconds = graceSeconds
+    }
+
+    /// Graceful shutdown: stop accepting, tell every client (`shuttingDown`), write live deliveries to disk,
+    /// wait for connections to close (up to the grace period), checkpoint the WAL and close the store.
+    public func shutdown() async throws {
+        try? await channel.close()
+        let service = self.service
+        try await service.eventLoop.submit { service.beginShutdown() }.get()
+        let deadline = ContinuousClock.now + .milliseconds(Int64(graceSeconds * 1_000))
+        while ContinuousClock.now < deadline {
+            let open = try await service.eventLoop.submit { service.openChannelCount }.get()
+            if open == 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await service.eventLoop.submit {
+            try service.store.checkpoint()
+            try service.store.close()
+        }.get()
+        try await group.shutdownGracefully()
+    }
+
+    static func configure(
+        _ channel: any Channel,
+        service: RelayService,
+        registry: PrometheusCollectorRegistry?,
+        limits: RelayLimits
+    ) throws {
+        // Slowloris before the upgrade: the whole HTTP exchange and login share the login deadline; the hub
+        // enforces it again after the upgrade.
+        let deadline = channel.eventLoop.scheduleTask(
+            in: .milliseconds(Int64(limits.authenticationTimeoutSeconds * 1_000) + 500)
+        ) {
+            channel.close(promise: nil)
+        }
+        let http = RelayHTTPHandler(service: service, registry: registry)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: RelayFallbackModule.maximumWebSocketMessage,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(head.uri == RelayServer.path ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, _ in
+                deadline.cancel()
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RelayWebSocketHandler(service: service))
+                }
+            }
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    context.pipeline.removeHandler(name: "relay-http", promise: nil)
+                }
+            )
+        )
+        try channel.pipeline.syncOperations.addHandler(http, name: "relay-http")
+    }
+}

@@ -1,0 +1,31 @@
+import Metrics
+import RelayFallback
+
+/// The relay's Prometheus series (through swift-metrics; the CLI bootstraps the Prometheus backend).
+struct RelayMetrics: Sendable {
+    let connections = Gauge(label: "meshpeer_relay_connections")
+    let authenticated = Gauge(label: "meshpeer_relay_authenticated_clients")
+    let heldEnvelopes = Gauge(label: "meshpeer_relay_held_envelopes")
+    let heldBytes = Gauge(label: "meshpeer_relay_held_bytes")
+    let forwarded = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "forwarded")])
+    let stored = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "stored")])
+    let duplicates = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "duplicate")])
+    let delivered = Counter(label: "meshpeer_relay_deliveries_total")
+    let storeErrors = Counter(label: "meshpeer_relay_store_errors_total")
+    let refusals: [RelayRefusal.Code: Counter] = Dictionary(
+        uniqueKeysWithValues: RelayRefusal.Code.allCases.map { code in
+            (code, Counter(label: "meshpeer_relay_refusals_total", dimensions: [("code", "\(code)")]))
+        }
+    )
+
+    func count(_ message: RelayMessage) {
+        switch message {
+        case .accepted(_, .forwarded): forwarded.increment()
+        case .accepted(_, .stored): stored.increment()
+        case .accepted(_, .duplicate): duplicates.increment()
+        case .refused(let refusal): refusals[refusal.code]?.increment()
+        case .deliver: delivered.increment()
+        default: break
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Logging
+import MeshCore
+import NIOCore
+import NIOWebSocket
+import RelayFallback
+
+/// The adapter between the hub and the world: a `switch` over `RelayHubAction`s (design rule 2).
+///
+/// Thread safety: every mutable property is touched only on `eventLoop` (the relay runs one event loop for
+/// all its channels, so the WebSocket handlers call in on that loop); each entry point asserts it. That
+/// confinement is what makes the `@unchecked Sendable` sound.
+final class RelayService: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let store: EnvelopeStore
+    let clock: any MeshClock
+    let logger: Logger
+    let metrics = RelayMetrics()
+    private var hub: RelayHub<SystemRandom>
+    private var channels: [ConnectionID: any Channel] = [:]
+    private var unflushed: Set<ConnectionID> = []
+    private var nextConnection: UInt64 = 1
+    private var timer: RepeatedTask?
+    private(set) var isShuttingDown = false
+
+    init(
+        identity: AgentIdentity,
+        limits: RelayLimits,
+        store: EnvelopeStore,
+        eventLoop: any EventLoop,
+        clock: any MeshClock,
+        logger: Logger
+    ) throws {
+        self.eventLoop = eventLoop
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        hub = RelayHub(relayKey: identity.publicKey, limits: limits, random: SystemRandom(), now: clock.now())
+        let metas = try store.loadMetadata()
+        let expired = hub.restore(metas, now: clock.now())
+        logger.info("relay store loaded", metadata: ["envelopes": "\(metas.count)"])
+        perform(expired)
+        updateGauges()
+    }
+
+    func startTimer() {
+        timer = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
+            [self] _ in
+            self.perform(self.hub.tick(now: self.clock.now()))
+        }
+    }
+
+    /// A WebSocket finished its upgrade.
+    func open(_ channel: any Channel, source: String) -> ConnectionID {
+        eventLoop.preconditionInEventLoop()
+        let id = ConnectionID(nextConnection)
+        nextConnection += 1
+        channels[id] = channel
+        perform(hub.connect(id, source: source, now: clock.now()))
+        metrics.connections.record(channels.count)
+        return id
+    }
+
+    func receive(_ id: ConnectionID, bytes: [UInt8]) {
+        eventLoop.preconditionInEventLoop()
+        perform(hub.receive(id, bytes: bytes, now: clock.now()))
+    }
+
+    func closed(_ id: ConnectionID) {
+        eventLoop.preconditionInEventLoop()
+        guard channels.removeValue(forKey: id) != nil else { return }
+        perform(hub.disconnect(id, now: clock.now()))
+        metrics.connections.record(channels.count)
+    }
+
+    /// Tells every client the relay is going away, writes live deliveries to disk, closes every connection.
+    func beginShutdown() {
+        eventLoop.preconditionInEventLoop()
+        isShuttingDown = true
+        timer?.cancel()
+        perform(hub.shutdown(now: clock.now()))
+    }
+
+    var openChannelCount: Int { channels.count }
+
+    func isOpen(_ id: ConnectionID) -> Bool { channels[id] != nil }
+
+    func perform(_ actions: [RelayHubAction]) {
+        var failed: Set<EnvelopeID> = []
+        for action in actions {
+            switch action {
+            case .send(let id, let message):
+                if case .accepted(let envelopeID, .stored) = message, failed.contains(envelopeID) {
+                    write(
+                        .refused(RelayRefusal(.storageFull, envelopeID: envelopeID, "the relay could not store it")),
+                        to: id
+                    )
+                } else {
+                    write(message, to: id)
+                }
+            case .close(let id):
+                close(id)
+            case .persist(let envelopes):
+                do {
+                    try store.persist(envelopes)
+                } catch {
+                    metrics.storeErrors.increment()
+                    logger.error(
+                        "store write failed",
+                        metadata: ["error": "\(error)", "envelopes": "\(envelopes.count)"]
+                    )
+                    hub.persistFailed(envelopes)
+                    failed.formUnion(envelopes.map(\.meta.id))
+                }
+            case .delete(let ids):
+                do { try store.delete(ids) } catch {
+                    metrics.storeErrors.increment()
+                    logger.error("store delete failed", metadata: ["error": "\(error)"])
+                }
+            case .deliverStored(let id, let metas):
+                deliverStored(metas, to: id)
+            }
+        }
+        flush()
+        updateGauges()
+    }
+
+    private func deliverStored(_ metas: [StoredEnvelopeMeta], to id: ConnectionID) {
+        do {
+            let payloads = try store.payloads(metas.map(\.sequence))
+            for meta in metas {
+                guard let payload = payloads[meta.sequence] else { continue }
+                let delivery = DeliveredEnvelope(
+                    id: meta.id,
+                    sender: meta.sender,
+                    sequence: meta.sequence,
+                    payload: payload
+                )
+                write(.deliver(delivery), to: id)
+            }
+        } catch {
+            metrics.storeErrors.increment()
+            logger.error("store read failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func write(_ message: RelayMessage, to id: ConnectionID) {
+        metrics.count(message)
+        guard let channel = channels[id] else { return }
+        let bytes = message.encoded()
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.write(WebSocketFrame(fin: true, opcode: .binary, data: buffer), promise: nil)
+        unflushed.insert(id)
+    }
+
+    private func flush() {
+        for id in unflushed { channels[id]?.flush() }
+        unflushed.removeAll(keepingCapacity: true)
+    }
+
+    /// A WebSocket close frame (1008 policy violation, 1001 going away when shutting down), then TCP close
+    /// once the client has answered or a second has passed.
+    private func close(_ id: ConnectionID) {
+        guard let channel = channels.removeValue(forKey: id) else { return }
+        unflushed.remove(id)
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: isShuttingDown ? .goingAway : .policyViolation)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        channel.writeAndFlush(frame, promise: nil)
+        // RFC 6455 closing handshake: the client answers and closes; if it does not, cut it after a second.
+        // Closing at once could discard the refusal on a client still finishing its upgrade.
+        channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        metrics.connections.record(channels.count)
+    }
+
+    private func updateGauges() {
+        metrics.heldEnvelopes.record(hub.heldCount)
+        metrics.heldBytes.record(hub.heldBytes)
+        metrics.authenticated.record(hub.authenticatedCount)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import MeshCore
+import RelayFallback
+
+/// Durable envelope storage: one SQLite database in WAL mode through GRDB.
+///
+/// WAL with `synchronous = NORMAL` survives a crash of the relay process (kill -9) without losing a committed
+/// transaction; only a power loss can lose the last transactions (decision 0042). Every write the hub asks for
+/// is one transaction, committed before the sender is told "stored".
+public final class EnvelopeStore: Sendable {
+    let database: DatabaseQueue
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-envelopes") { db in
+            try db.create(table: "envelope") { table in
+                table.column("sequence", .integer).primaryKey()
+                table.column("id", .blob).notNull().unique()
+                table.column("sender", .blob).notNull()
+                table.column("recipient", .blob).notNull()
+                table.column("expiresAtMs", .integer).notNull()
+                table.column("payload", .blob).notNull()
+            }
+            try db.create(index: "envelope_by_recipient", on: "envelope", columns: ["recipient", "sequence"])
+        }
+        return migrator
+    }
+
+    /// Every held envelope's metadata (not its payload), for the hub to rebuild its index at startup.
+    public func loadMetadata() throws -> [StoredEnvelopeMeta] {
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql:
+                    "SELECT sequence, id, sender, recipient, expiresAtMs, length(payload) AS size FROM envelope ORDER BY sequence"
+            )
+            var metas: [StoredEnvelopeMeta] = []
+            while let row = try rows.next() {
+                let id: [UInt8] = Array(row["id"] as Data)
+                let sender: [UInt8] = Array(row["sender"] as Data)
+                let recipient: [UInt8] = Array(row["recipient"] as Data)
+                guard let envelopeID = try? EnvelopeID(bytes: id), let from = try? NodeID(bytes: sender),
+                    let to = try? NodeID(bytes: recipient)
+                else { continue }
+                let expires: Int64 = row["expiresAtMs"]
+                metas.append(
+                    StoredEnvelopeMeta(
+                        sequence: UInt64(row["sequence"] as Int64),
+                        id: envelopeID,
+                        sender: from,
+                        recipient: to,
+                        byteCount: row["size"],
+                        expiresAt: Timestamp(nanosecondsSinceEpoch: expires * 1_000_000)
+                    )
+                )
+            }
+            return metas
+        }
+    }
+
+    public func persist(_ envelopes: [StoredEnvelope]) throws {
+        try database.write { db in
+            let statement = try db.cachedStatement(
+                sql:
+                    "INSERT OR IGNORE INTO envelope (sequence, id, sender, recipient, expiresAtMs, payload) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            for envelope in envelopes {
+                let meta = envelope.meta
+                try statement.execute(arguments: [
+                    Int64(meta.sequence), Data(meta.id.bytes), Data(meta.sender.bytes), Data(meta.recipient.bytes),
+                    meta.expiresAt.millisecondsSinceEpoch, Data(envelope.payload),
+                ])
+            }
+        }
+    }
+
+    public func delete(_ ids: [EnvelopeID]) throws {
+        try database.write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM envelope WHERE id = ?")
+            for id in ids { try statement.execute(arguments: [Data(id.bytes)]) }
+        }
+    }
+
+    /// Payloads by sequence number; a missing row (deleted meanwhile) is simply absent.
+    public func payloads(_ sequences: [UInt64]) throws -> [UInt64: [UInt8]] {
+        try database.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT payload FROM envelope WHERE sequence = ?")
+            var result: [UInt64: [UInt8]] = [:]
+            for sequence in sequences {
+                if let data = try Data.fetchOne(statement, arguments: [Int64(sequence)]) {
+                    result[sequence] = Array(data)
+                }
+            }
+            return result
+        }
+    }
+
+    public func count() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM envelope") ?? 0 }
+    }
+
+    /// Folds the WAL into the main file so a clean shutdown leaves one self-contained database.
+    public func checkpoint() throws {
+        try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    public func close() throws {
+        try database.close()
+    }
+}

@@ -1,0 +1,86 @@
+import MeshCore
+import RelayClient
+import RelayFallback
+
+/// Collects a RelayClient's events so a test can wait on them with a deadline.
+actor Collector {
+    let client: RelayClient
+    let identity: AgentIdentity
+    private(set) var delivered: [DeliveredEnvelope] = []
+    private(set) var accepted: [EnvelopeID: Disposition] = [:]
+    private(set) var refused: [RelayRefusal] = []
+    private(set) var readyCount = 0
+    private(set) var disconnects = 0
+    private var task: Task<Void, Never>?
+
+    init(_ identity: AgentIdentity, port: Int, relay: Ed25519.PublicKey?) {
+        self.identity = identity
+        client = RelayClient(identity: identity, host: "127.0.0.1", port: port, expectedRelay: relay)
+    }
+
+    func start() async {
+        let events = client.events
+        task = Task { [weak self] in
+            for await event in events { await self?.record(event) }
+        }
+        await client.start()
+    }
+
+    func stop() async {
+        await client.stop()
+        task?.cancel()
+    }
+
+    private func record(_ event: RelayClientEvent) {
+        switch event {
+        case .ready: readyCount += 1
+        case .delivered(let envelope): delivered.append(envelope)
+        case .accepted(let id, let disposition): accepted[id] = disposition
+        case .refused(let refusal): refused.append(refusal)
+        case .disconnected: disconnects += 1
+        }
+    }
+
+    var isReady: Bool { get async { await client.isReady } }
+
+    /// Sends every envelope, waiting for answers whenever the client's outbox is full.
+    nonisolated func send(_ envelopes: [OutboundEnvelope]) async throws {
+        for envelope in envelopes {
+            try await eventually("room in the outbox") { await client.send(envelope) }
+        }
+    }
+
+    func answeredCount() -> Int { accepted.count + refused.filter { $0.envelopeID != nil }.count }
+}
+
+extension OutboundEnvelope {
+    /// Envelope `index` of a test run: its payload names the index, so order can be checked on arrival.
+    static func numbered(_ index: Int, to recipient: AgentIdentity, run: UInt8, size: Int = 32) -> OutboundEnvelope {
+        var id = [UInt8](repeating: run, count: 16)
+        withUnsafeBytes(of: UInt64(index).bigEndian) { raw in
+            for (offset, byte) in raw.enumerated() { id[8 + offset] = byte }
+        }
+        var payload = [UInt8](repeating: 0x5A, count: max(size, 8))
+        withUnsafeBytes(of: UInt64(index).bigEndian) { raw in
+            for (offset, byte) in raw.enumerated() { payload[offset] = byte }
+        }
+        return OutboundEnvelope(id: try! EnvelopeID(bytes: id), recipient: recipient.nodeID, payload: payload)
+    }
+}
+
+extension DeliveredEnvelope {
+    var index: Int {
+        payload.prefix(8).reduce(0) { $0 << 8 | Int($1) }
+    }
+}
+
+func identity(_ seed: UInt64) -> AgentIdentity {
+    var random = SeededRandom(seed: seed)
+    return AgentIdentity.generate(using: &random)
+}
+
+/// Limits high enough that bulk tests are not rate limited.
+let bulkLimits: [String: Double] = [
+    "senderEnvelopesPerSecond": 1_000_000.0, "senderEnvelopeBurst": 1_000_000.0,
+    "senderBytesPerSecond": 1e12, "senderByteBurst": 1e12, "mailboxMaximumCount": 100_000,
+]

@@ -1,0 +1,169 @@
+import Foundation
+import MeshCore
+
+/// A real `meshpeer relay` process on 127.0.0.1, with its data directory; stopped and removed by the test.
+final class RelayProcess: @unchecked Sendable {
+    // Thread safety: `process` is only touched by the test that owns this object; `lines` is a lock.
+    let process = Process()
+    let dataDirectory: String
+    let port: Int
+    let nodeID: String
+    let publicKey: Ed25519.PublicKey
+    private let stdout = Pipe()
+
+    /// The built executable beside the test bundle.
+    static let binary: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("meshpeer").path)
+        {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("meshpeer")
+    }()
+
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("meshpeer-relay-\(UUID().uuidString)").path
+    }
+
+    /// A port that was free a moment ago (so a restarted relay can reuse it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else { throw TestFailure("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts the relay with `limits` (JSON keys of RelayLimits) and waits for its "listening" line.
+    init(dataDirectory: String, port: Int = 0, limits: [String: Double] = [:], deadline: Duration = .seconds(30)) throws
+    {
+        self.dataDirectory = dataDirectory
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let configPath = dataDirectory + "/relay.json"
+        let config: [String: Any] = ["listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits]
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        process.executableURL = RelayProcess.binary
+        process.arguments = ["relay", "--config", configPath]
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // The first stdout line says where it listens; read it with a bounded deadline.
+        let line = try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
+        guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            json["event"] as? String == "listening", let port = json["port"] as? Int,
+            let node = json["node_id"] as? String, let key = json["public_key"] as? String,
+            let keyBytes = Hex.decode(key)
+        else {
+            process.terminate()
+            throw TestFailure("unexpected first line from the relay: \(line)")
+        }
+        self.port = port
+        self.nodeID = node
+        self.publicKey = try Ed25519.PublicKey(rawRepresentation: keyBytes)
+    }
+
+    static func readLine(_ handle: FileHandle, deadline: Duration) throws -> String {
+        var buffer: [UInt8] = []
+        let end = ContinuousClock.now + deadline
+        var poll = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while ContinuousClock.now < end {
+            guard Glibc.poll(&poll, 1, 100) > 0 else { continue }
+            var byte: UInt8 = 0
+            guard read(handle.fileDescriptor, &byte, 1) == 1 else { break }
+            if byte == UInt8(ascii: "\n") { return String(decoding: buffer, as: UTF8.self) }
+            buffer.append(byte)
+        }
+        throw TestFailure("no line from the relay in time (got \(String(decoding: buffer, as: UTF8.self)))")
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits for a clean exit (bounded) and returns the rest of stdout.
+    func terminate(deadline: Duration = .seconds(20)) throws -> (status: Int32, output: String) {
+        kill(process.processIdentifier, SIGTERM)
+        let end = ContinuousClock.now + deadline
+        var rest: [String] = []
+        while process.isRunning && ContinuousClock.now < end {
+            if let line = try? RelayProcess.readLine(stdout.fileHandleForReading, deadline: .milliseconds(200)) {
+                rest.append(line)
+            }
+        }
+        guard !process.isRunning else {
+            kill9()
+            throw TestFailure("the relay did not exit within \(deadline) of SIGTERM")
+        }
+        while let line = try? RelayProcess.readLine(stdout.fileHandleForReading, deadline: .milliseconds(100)) {
+            rest.append(line)
+        }
+        return (process.terminationStatus, rest.joined(separator: "\n"))
+    }
+
+    /// Ends the process if a test left it running; the test removes the directory.
+    func cleanUp() {
+        if process.isRunning { kill9() }
+    }
+
+    /// `GET path` over plain HTTP; returns the status code and body.
+    func http(_ path: String) throws -> (status: Int, body: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { throw TestFailure("cannot connect to the relay") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count <= 0 { break }
+            response += chunk[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or the deadline passes (never a fixed sleep).
+func eventually(
+    _ what: String,
+    within deadline: Duration = .seconds(30),
+    _ condition: () async throws -> Bool
+) async throws {
+    let end = ContinuousClock.now + deadline
+    while ContinuousClock.now < end {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw TestFailure("timed out waiting for: \(what)")
+}
