@@ -74,7 +74,8 @@ final class RawClient: @unchecked Sendable {
     func logIn(_ identity: AgentIdentity) async throws {
         let login = try RelayAuth.answer(try await challenge(), identity: identity, expectedRelay: nil)
         try await send(RelayMessage.authenticate(login).encoded())
-        guard case .welcome = try await next() else { throw TestFailure("no welcome") }
+        let answer = try await next()
+        guard case .welcome = answer else { throw TestFailure("no welcome: got \(String(describing: answer))") }
     }
 
     func close() async {

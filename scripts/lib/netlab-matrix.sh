@@ -21,11 +21,19 @@ expect_direct() {
     return 0
 }
 
+# Every direct cell then moves this much over an encrypted direct channel (DirectPath), checked by SHA-256 at
+# both ends (the direct-path issue's "10 MiB across each direct cell").
+transfer_bytes="${NETLAB_TRANSFER_BYTES:-10485760}"
 cells=()
 pairs=()
 for ((i = 0; i < ${#topologies[@]}; i++)); do
     for ((j = i + 1; j < ${#topologies[@]}; j++)); do pairs+=("${topologies[$i]} ${topologies[$j]}"); done
 done
+# NETLAB_PAIRS="a:b c:d" runs only those cells (for debugging one cell; CI runs all 21).
+if [ -n "${NETLAB_PAIRS:-}" ]; then
+    pairs=()
+    for pair in $NETLAB_PAIRS; do pairs+=("${pair%%:*} ${pair##*:}"); done
+fi
 
 run_cell() { # INDEX A B
     local n="$1" a="$2" b="$3" dir="$work/cell-$1"
@@ -36,13 +44,13 @@ run_cell() { # INDEX A B
     local extra_a=() extra_b=()
     [ "$a" = upnp ] && extra_a=(--port-mapping)
     [ "$b" = upnp ] && extra_b=(--port-mapping)
-    ip netns exec "$P-${hostns[$a]}" timeout 40 "$meshpeer" ice-connect --role controlling --host "${hostip[$a]}" \
-        --port "$pa" --stun 203.0.113.1:3478 --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 25 \
-        "${extra_a[@]}" >"$dir/a.out" 2>"$dir/a.err" &
+    ip netns exec "$P-${hostns[$a]}" timeout 100 "$meshpeer" ice-connect --role controlling --host "${hostip[$a]}" \
+        --port "$pa" --stun 203.0.113.1:3478 --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 80 \
+        --transfer-bytes "$transfer_bytes" "${extra_a[@]}" >"$dir/a.out" 2>"$dir/a.err" &
     local pid_a=$!
-    ip netns exec "$P-${hostns[$b]}" timeout 40 "$meshpeer" ice-connect --role controlled --host "${hostip[$b]}" \
-        --port "$pb" --stun 203.0.113.1:3478 --local-out "$dir/b.json" --remote-in "$dir/a.json" --timeout 25 \
-        "${extra_b[@]}" >"$dir/b.out" 2>"$dir/b.err" &
+    ip netns exec "$P-${hostns[$b]}" timeout 100 "$meshpeer" ice-connect --role controlled --host "${hostip[$b]}" \
+        --port "$pb" --stun 203.0.113.1:3478 --local-out "$dir/b.json" --remote-in "$dir/a.json" --timeout 80 \
+        --transfer-bytes "$transfer_bytes" "${extra_b[@]}" >"$dir/b.out" 2>"$dir/b.err" &
     local pid_b=$!
     wait "$pid_a" "$pid_b" || true
 }
@@ -72,7 +80,21 @@ for ((m = 0; m < ${#pairs[@]}; m++)); do
         log "cell $a <-> $b: expected direct, got $path: $(cat "$work/cell-$m/a.out" "$work/cell-$m/a.err" | head -5)"
         bad=$((bad + 1))
     fi
-    cells+=("{\"a\":\"$a\",\"b\":\"$b\",\"path\":\"$path\",\"connect_ms\":$ms}")
+    transfer="null"
+    if [ "$path" = direct ]; then
+        sent="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
+        got="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$work/cell-$m/b.out" 2>/dev/null | cut -d'"' -f4 || true)"
+        mbps="$(grep -o '"transfer_mbps":"[^"]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
+        if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+            transfer="{\"bytes\":$transfer_bytes,\"sha256_match\":true,\"mbps\":${mbps:-null}}"
+        else
+            log "cell $a <-> $b: direct, but the $transfer_bytes-byte transfer failed: $(cat "$out" "$work/cell-$m/b.out" | head -4)"
+            transfer="{\"bytes\":$transfer_bytes,\"sha256_match\":false}"
+            [ -n "${NETLAB_KEEP_FAILED:-}" ] && cp -r "$work/cell-$m" "$NETLAB_KEEP_FAILED/cell-$a-$b" 2>/dev/null
+            bad=$((bad + 1))
+        fi
+    fi
+    cells+=("{\"a\":\"$a\",\"b\":\"$b\",\"path\":\"$path\",\"connect_ms\":$ms,\"transfer\":$transfer}")
 done
 rate="$(awk -v d="$direct" -v n="${#pairs[@]}" 'BEGIN { printf "%.3f", d / n }')"
 joined="$(IFS=,; echo "${cells[*]}")"
