@@ -11,30 +11,52 @@ import Testing
         _ seed: UInt64,
         group: any EventLoopGroup,
         host: String = "127.0.0.1",
-        stun: STUNHandler? = nil
+        stun: STUNHandler? = nil,
+        events: AsyncStream<KademliaEvent>.Continuation? = nil
     ) async throws -> KademliaUDPDriver {
         let key = Fixture.identity(seed).signingKey
+        var sink: (@Sendable (KademliaEvent) -> Void)?
+        if let events {
+            sink = { event in events.yield(event) }
+        }
         return try await KademliaUDPDriver.start(
             listen: [try SocketAddress(ipAddress: host, port: 0)],
             group: group,
-            stunHandler: stun
+            stunHandler: stun,
+            eventSink: sink
         ) { now in KademliaNode(signingKey: key, random: SeededRandom(seed: seed), now: now) }
+    }
+
+    /// Awaits the driver's first verified contact (the `contactAdded` event), failing after `seconds`.
+    func firstContact(_ events: AsyncStream<KademliaEvent>, within seconds: Int = 10) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await event in events {
+                    if case .contactAdded = event { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     @Test func twoDriversPublishAndFindOverLoopback() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let a = try await start(1, group: group)
+        let (events, continuation) = AsyncStream.makeStream(of: KademliaEvent.self)
+        let a = try await start(1, group: group, events: continuation)
         let b = try await start(2, group: group)
         let socketB = try #require(b.localAddresses.first)
         let addressB = try #require(PeerAddress(socketB))
         try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
-        // Bounded wait for the verified round trip.
-        var known = 0
-        for _ in 0..<250 where known == 0 {
-            known = try await a.perform { core, _ in core.routingTable.count }
-            if known == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(known == 1)
+        // The verified round trip is an event: await it (bounded), then check the table.
+        #expect(await firstContact(events))
+        #expect(try await a.perform { core, _ in core.routingTable.count } == 1)
         let published = await a.query { core, now in core.publishAgentRecord(agentCard: Array("{}".utf8), now: now) }
         guard case .publishFinished(let result) = published else {
             Issue.record("expected a publish result, got \(published)")
@@ -55,18 +77,15 @@ import Testing
 
     @Test func ipv6SocketsCarryTheProtocolToo() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let a = try await start(4, group: group, host: "::1")
+        let (events, continuation) = AsyncStream.makeStream(of: KademliaEvent.self)
+        let a = try await start(4, group: group, host: "::1", events: continuation)
         let b = try await start(5, group: group, host: "::1")
         let socketB = try #require(b.localAddresses.first)
         let addressB = try #require(PeerAddress(socketB))
         #expect(!addressB.isIPv4)
         try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
-        var known = 0
-        for _ in 0..<250 where known == 0 {
-            known = try await a.perform { core, _ in core.routingTable.count }
-            if known == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(known == 1)
+        #expect(await firstContact(events))
+        #expect(try await a.perform { core, _ in core.routingTable.count } == 1)
         await a.shutdown()
         await b.shutdown()
         try await group.shutdownGracefully()

@@ -23,7 +23,7 @@ expect_direct() {
 
 # Every direct cell then moves this much over an encrypted direct channel (DirectPath), checked by SHA-256 at
 # both ends (the direct-path issue's "10 MiB across each direct cell").
-transfer_bytes="${NETLAB_TRANSFER_BYTES:-10485760}"
+transfer_bytes="${NETLAB_TRANSFER_BYTES:-10485760}"  # 0: ICE only
 cells=()
 pairs=()
 for ((i = 0; i < ${#topologies[@]}; i++)); do
@@ -81,7 +81,7 @@ for ((m = 0; m < ${#pairs[@]}; m++)); do
         bad=$((bad + 1))
     fi
     transfer="null"
-    if [ "$path" = direct ]; then
+    if [ "$path" = direct ] && [ "$transfer_bytes" -gt 0 ]; then
         sent="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
         got="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$work/cell-$m/b.out" 2>/dev/null | cut -d'"' -f4 || true)"
         mbps="$(grep -o '"transfer_mbps":"[^"]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
