@@ -12,9 +12,13 @@ if [ ! -x "$rootdir/usr/sbin/miniupnpd" ]; then
     log "fetching miniupnpd from Debian 13 (once; cached in $cache)"
     apt_dir="$cache/apt"
     mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/debs"
+    # The same Debian mirror this machine's apt already uses, asked for the next release's suite.
+    mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+    [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)"
+    [ -n "$mirror" ] || die "no Debian mirror in this machine's apt sources to fetch miniupnpd from"
     cat >"$apt_dir/sources/trixie.sources" <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
