@@ -235,20 +235,8 @@ final class RawClient: @unchecked Sendable {
 
     /// Sends half an HTTP request and waits (bounded by SO_RCVTIMEO) for the relay to close the socket.
     func slowHTTPIsClosed(port: Int) throws -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connectTCP(port: port, receiveTimeoutSeconds: 8)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        var timeout = timeval(tv_sec: 8, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { throw TestFailure("cannot connect") }
         let partial = Array("GET /relay HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
         _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var byte: UInt8 = 0
