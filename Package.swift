@@ -5,6 +5,17 @@
 // which owns every call into libsodium. CSodium and CMiniUPnPc are system-library shims and nothing else.
 import PackageDescription
 
+/// SwiftNIO's socket layer, and with it the HTTP/WebSocket layer, for the IO targets that need them.
+let nioSockets: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let nioWebSocket: [Target.Dependency] =
+    nioSockets + [
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+    ]
+
 /// Our own targets treat every warning as an error; dependencies are compiled as their authors ship them.
 let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error)
@@ -63,9 +74,7 @@ let package = Package(
             name: "KademliaDriver",
             dependencies: [
                 "Kademlia", "MeshCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .target(
@@ -89,9 +98,7 @@ let package = Package(
             name: "ICEDriver",
             dependencies: [
                 "ICE", "MeshCore", "CMiniUPnPc",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .target(
@@ -126,26 +133,18 @@ let package = Package(
             name: "RelayServer",
             dependencies: [
                 "RelayFallback", "MeshCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
+            ] + nioWebSocket,
             swiftSettings: strict
         ),
         .target(
             name: "RelayClient",
             dependencies: [
                 "RelayFallback", "MeshCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
+            ] + nioWebSocket,
             swiftSettings: strict
         ),
 
@@ -169,9 +168,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .executableTarget(
@@ -179,12 +176,8 @@ let package = Package(
             dependencies: [
                 "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
                 "RelayFallback", "RelayServer", "RelayClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + nioWebSocket,
             swiftSettings: strict
         ),
 
@@ -213,9 +206,7 @@ let package = Package(
             name: "KademliaTests",
             dependencies: [
                 "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .testTarget(
@@ -237,9 +228,7 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .testTarget(
