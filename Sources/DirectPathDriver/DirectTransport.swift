@@ -9,18 +9,15 @@ public actor DirectTransport {
     private var channel: DirectChannel
     private let session: ICESession
     private let clock: any MeshClock
-    private let messageSink: AsyncStream<[UInt8]>.Continuation
-    /// Messages the peer sent, in order, exactly once.
-    public nonisolated let messages: AsyncStream<[UInt8]>
     private var tasks: [Task<Void, Never>] = []
-    private var capacityWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Senders waiting for buffer space and receivers waiting for a message; woken on every input.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closedReason: CloseReason?
 
     public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
         self.session = session
         self.channel = channel
         self.clock = clock
-        (messages, messageSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
     }
 
     /// Starts reading the session and running the channel's timers.
@@ -47,12 +44,13 @@ public actor DirectTransport {
     /// Sends one message reliably, waiting while the send buffer is full.
     public func send(_ message: [UInt8]) async throws {
         while true {
+            try Task.checkCancellation()
             do {
                 try channel.send(message)
                 await flush()
                 return
             } catch .backpressure {
-                await withCheckedContinuation { capacityWaiters.append($0) }
+                await withCheckedContinuation { waiters.append($0) }
                 if let closedReason { throw DirectTransportError.closed(closedReason) }
             } catch {
                 throw DirectTransportError.send(error)
@@ -63,8 +61,31 @@ public actor DirectTransport {
     /// Returns once the peer has acknowledged everything sent so far (or the channel closed).
     public func waitUntilAcknowledged() async throws {
         while channel.pathQuality.unacknowledgedBytes > 0 {
+            try Task.checkCancellation()
             if let closedReason { throw DirectTransportError.closed(closedReason) }
-            await withCheckedContinuation { capacityWaiters.append($0) }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+    }
+
+    /// The next message the peer sent (in order, exactly once), waiting for it; nil once the channel closed and
+    /// every message before the close was taken. Messages are pulled from the channel only here, so a reader that
+    /// stops reading holds the peer back through flow control instead of growing a queue.
+    /// A cancelled caller is noticed at the next wake-up (the timer task wakes waiters at least every 50 ms).
+    public func receive() async throws -> [UInt8]? {
+        while true {
+            try Task.checkCancellation()
+            switch channel.pollEvent() {
+            case .message(let message):
+                await flush()
+                return message
+            case .closed(let reason):
+                closedReason = reason
+            case .datagramSizeIncreased:
+                continue
+            case nil:
+                if closedReason != nil || channel.isClosed { return nil }
+                await withCheckedContinuation { waiters.append($0) }
+            }
         }
     }
 
@@ -75,13 +96,13 @@ public actor DirectTransport {
         channel.close(now: clock.now())
         await flush()
         for task in tasks { task.cancel() }
-        messageSink.finish()
+        closedReason = closedReason ?? channel.closeReason
         wakeWaiters()
     }
 
     private func receive(_ datagram: [UInt8]) async {
         _ = channel.handleDatagram(datagram, now: clock.now())
-        drainEvents()
+        noteClose()
         wakeWaiters()
         await flush()
     }
@@ -90,7 +111,8 @@ public actor DirectTransport {
         if let deadline = channel.pollTimeout(), deadline <= clock.now() {
             channel.handleTimeout(now: clock.now())
         }
-        drainEvents()
+        noteClose()
+        wakeWaiters()
         await flush()
     }
 
@@ -107,27 +129,20 @@ public actor DirectTransport {
         var datagrams: [[UInt8]] = []
         let now = clock.now()
         while let datagram = channel.pollTransmit(now: now) { datagrams.append(datagram) }
-        drainEvents()
+        noteClose()
         for datagram in datagrams { _ = try? await session.send(datagram) }
     }
 
-    private func drainEvents() {
-        while let event = channel.pollEvent() {
-            switch event {
-            case .message(let bytes): messageSink.yield(bytes)
-            case .closed(let reason):
-                closedReason = reason
-                messageSink.finish()
-                wakeWaiters()
-            case .datagramSizeIncreased: break
-            }
-        }
+    /// Control events stay in the channel for `receive` (messages before a close come first); senders only need to
+    /// know that the channel is gone.
+    private func noteClose() {
+        if closedReason == nil, channel.isClosed { closedReason = channel.closeReason }
     }
 
     private func wakeWaiters() {
-        let waiters = capacityWaiters
-        capacityWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+        let woken = waiters
+        waiters.removeAll()
+        for waiter in woken { waiter.resume() }
     }
 }
 

@@ -107,4 +107,29 @@ func digest(_ messages: [[UInt8]]) -> String {
         // 80 ms of propagation plus at most the 25 ms ack delay.
         #expect(rtt >= .milliseconds(79) && rtt <= .milliseconds(110), "\(rtt)")
     }
+
+    /// A reader that stops reading holds the sender back through flow control: nothing queues up beyond the
+    /// receive window, and everything flows again, in order, once it reads.
+    @Test func aStalledReaderStopsTheSender() throws {
+        var configuration = ChannelConfiguration()
+        configuration.receiveWindow = 256 * 1_024
+        configuration.maximumMessage = 64 * 1_024
+        configuration.sendBufferLimit = 4 * 1_048_576
+        var link = try SimulatedLink(conditions: .init(jitter: .zero), seed: 11, configuration: configuration)
+        link.bReads = false
+        let messages = ReliabilityTests.messages(count: 200, seed: 110).map { Array($0.prefix(16_000)) + [1] }
+        for message in messages { try link.a.send(message) }
+        let total = messages.reduce(0) { $0 + $1.count + 4 }
+        link.run(for: .seconds(5)) { _ in false }
+        // The peer took (acknowledged) at most one window plus what was in flight when it closed.
+        let taken = total - link.a.pathQuality.unacknowledgedBytes
+        #expect(
+            taken <= configuration.receiveWindow + 64 * 1_024,
+            "\(taken) bytes taken by a reader that reads nothing"
+        )
+        #expect(link.receivedByB.isEmpty)
+        link.bReads = true
+        #expect(link.run { $0.receivedByB.count == messages.count })
+        #expect(digest(link.receivedByB) == digest(messages))
+    }
 }

@@ -30,6 +30,8 @@ struct SimulatedLink {
     var eventsA: [ChannelEvent] = []
     var eventsB: [ChannelEvent] = []
     var datagramsOnWire = 0
+    /// False models an application on B that stops reading: its messages stay in the channel.
+    var bReads = true
     var stepsUsed = 0
     /// Optional tap to tamper with datagrams in transit (return nil to drop).
     var tap: ((inout SeededRandom, [UInt8]) -> [UInt8]?)?
@@ -97,7 +99,7 @@ struct SimulatedLink {
             eventsA.append(event)
             if case .message(let bytes) = event { receivedByA.append(bytes) }
         }
-        while let event = b.pollEvent() {
+        while bReads, let event = b.pollEvent() {
             eventsB.append(event)
             if case .message(let bytes) = event { receivedByB.append(bytes) }
         }

@@ -54,18 +54,19 @@ extension DirectChannel {
             processAck(ack, now: now)
         case .stream(let offset, let data):
             do {
-                for message in try receiveStream.receive(offset: offset, data: data) {
-                    statistics.messagesDelivered += 1
-                    emit(.message(message))
-                }
+                try receiveStream.receive(offset: offset, data: data)
                 statistics.bytesDroppedBeyondWindow = receiveStream.droppedBeyondWindow
             } catch {
-                close(code: 2, reason: "message over the size limit", now: now)
-                finish(.protocolViolation("peer sent a message over \(configuration.maximumMessage) bytes"))
+                messageTooLarge(now: now)
             }
         case .close(let code, let reason):
             finish(.peer(code: code, reason: reason))
         }
+    }
+
+    mutating func messageTooLarge(now: Timestamp) {
+        close(code: 2, reason: "message over the size limit", now: now)
+        finish(.protocolViolation("peer sent a message over \(configuration.maximumMessage) bytes"))
     }
 
     private mutating func processAck(_ ack: AckFrame, now: Timestamp) {

@@ -20,7 +20,7 @@ extension DirectChannel {
         }
         if let loss = sent.lossTime(lossDelay: rtt.lossDelay) { deadline = min(deadline, loss) }
         if let probe = probeTimeoutDeadline { deadline = min(deadline, probe) }
-        let wantsToSend = pendingPing || sendStream.hasDataToSend
+        let wantsToSend = pendingPing || sendStream.hasDataToSend(peerLimit: peerStreamLimit)
         // Only the pacer can be what holds a packet back when the window is open (ACKs and PTO cover a full window).
         if wantsToSend, congestion.canSend(bytes: datagramSize), let pace = congestion.nextPacingTime {
             deadline = min(deadline, pace)
@@ -44,7 +44,7 @@ extension DirectChannel {
             ptoCount += 1
             probeBudget = 2
             for range in sent.outstandingStreamRanges { sendStream.onLost(range) }
-            if !sendStream.hasDataToSend { pendingPing = true }
+            if !sendStream.hasDataToSend(peerLimit: peerStreamLimit) { pendingPing = true }
         }
         if now >= lastSentAt + configuration.keepaliveInterval {
             pendingPing = true

@@ -36,7 +36,7 @@ extension DirectChannel {
                 let padding = configuration.probeDatagramSize - PacketProtection.overhead - used - 1
                 if padding > 0 { frames.append(.padding(padding)) }
                 isMTUProbe = true
-            } else if sendStream.hasDataToSend {
+            } else if sendStream.hasDataToSend(peerLimit: peerStreamLimit) {
                 let room = datagramSize - PacketProtection.overhead - used - 11
                 if let chunk = sendStream.nextChunk(maximumLength: room, peerLimit: peerStreamLimit) {
                     frames.append(.stream(offset: chunk.offset, data: chunk.data))

@@ -99,7 +99,18 @@ public struct DirectChannel: Sendable {
         pendingClose = (code, reason)
     }
 
+    /// The next event: received messages first (in order, cut from the stream only now, so an application that
+    /// stops polling stops the peer through flow control), then closes and path changes. Poll `pollTransmit`
+    /// afterwards: taking messages can open the window and owe the peer an update.
     public mutating func pollEvent() -> ChannelEvent? {
+        do {
+            if let message = try receiveStream.nextMessage() {
+                statistics.messagesDelivered += 1
+                return .message(message)
+            }
+        } catch {
+            messageTooLarge(now: lastReceivedAt)
+        }
         guard eventHead < events.count else { return nil }
         defer {
             eventHead += 1

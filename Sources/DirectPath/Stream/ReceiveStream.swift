@@ -34,14 +34,15 @@ struct ReceiveStream: Sendable {
 
     var bufferedBytes: Int { pendingBytes + assembled.count - assembledHead }
 
-    /// Takes a chunk and returns the messages it completed, in order.
-    mutating func receive(offset: UInt64, data: [UInt8]) throws -> [[UInt8]] {
+    /// Takes a chunk. Messages are cut only when the application asks (`nextMessage`), so bytes it has not taken
+    /// still count against the window and a slow reader slows the sender instead of growing a queue.
+    mutating func receive(offset: UInt64, data: [UInt8]) throws {
         let end = offset + UInt64(data.count)
         let usableEnd = min(end, limit)
         if usableEnd < end { droppedBeyondWindow += Int(end - usableEnd) }
         let usableStart = max(offset, contiguousOffset)
         // Entirely old (a retransmission of delivered bytes) or entirely beyond the window: nothing to keep.
-        guard usableEnd > usableStart else { return [] }
+        guard usableEnd > usableStart else { return }
         for gap in received.gaps(in: usableStart..<usableEnd) {
             let slice = Array(data[Int(gap.lowerBound - offset)..<Int(gap.upperBound - offset)])
             pending[gap.lowerBound] = slice
@@ -54,25 +55,32 @@ struct ReceiveStream: Sendable {
             contiguousOffset += UInt64(chunk.count)
         }
         received.removeAll(below: contiguousOffset)
-        return try cutMessages()
+        _ = try headLength()
     }
 
-    private mutating func cutMessages() throws -> [[UInt8]] {
-        var messages: [[UInt8]] = []
-        while assembled.count - assembledHead >= 4 {
-            let h = assembledHead
-            let length =
-                Int(assembled[h]) << 24 | Int(assembled[h + 1]) << 16 | Int(assembled[h + 2]) << 8
-                | Int(assembled[h + 3])
-            guard length <= maximumMessage else { throw Failure.messageTooLarge(length) }
-            guard assembled.count - h - 4 >= length else { break }
-            messages.append(Array(assembled[(h + 4)..<(h + 4 + length)]))
-            assembledHead += 4 + length
-        }
-        if assembledHead > 0 && (assembledHead > 65_536 || assembledHead == assembled.count) {
+    /// The next complete message, in order, or nil while it is still arriving.
+    mutating func nextMessage() throws -> [UInt8]? {
+        guard let length = try headLength(), assembled.count - assembledHead - 4 >= length else { return nil }
+        let start = assembledHead + 4
+        let message = Array(assembled[start..<(start + length)])
+        assembledHead += 4 + length
+        if assembledHead > 65_536 || assembledHead == assembled.count {
             assembled.removeFirst(assembledHead)
             assembledHead = 0
         }
-        return messages
+        _ = try headLength()
+        return message
+    }
+
+    /// The length prefix of the next message once its four bytes are here; over the limit is a protocol error,
+    /// reported as soon as the prefix arrives.
+    private func headLength() throws -> Int? {
+        guard assembled.count - assembledHead >= 4 else { return nil }
+        let h = assembledHead
+        let length =
+            Int(assembled[h]) << 24 | Int(assembled[h + 1]) << 16 | Int(assembled[h + 2]) << 8
+            | Int(assembled[h + 3])
+        guard length <= maximumMessage else { throw Failure.messageTooLarge(length) }
+        return length
     }
 }

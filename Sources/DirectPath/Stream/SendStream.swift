@@ -23,7 +23,10 @@ struct SendStream: Sendable {
 
     /// Bytes written but not yet acknowledged in order.
     var unacknowledgedBytes: Int { Int(writeOffset - bufferStart) }
-    var hasDataToSend: Bool { !retransmit.isEmpty || nextNewOffset < writeOffset }
+    /// Lost bytes to resend, or new bytes the peer's flow-control limit lets us send.
+    func hasDataToSend(peerLimit: UInt64) -> Bool {
+        !retransmit.isEmpty || nextNewOffset < min(writeOffset, peerLimit)
+    }
     var isFullyAcknowledged: Bool { bufferStart == writeOffset }
 
     /// Appends a framed message, or refuses it when the buffer would exceed its limit (the caller backs off).

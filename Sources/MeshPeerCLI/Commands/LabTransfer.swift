@@ -64,10 +64,9 @@ enum LabTransfer {
                 try await transport.waitUntilAcknowledged()
             } else {
                 var received = 0
-                for await chunk in transport.messages {
+                while received < bytes, let chunk = try await transport.receive() {
                     digest = SHA256.hash(digest + SHA256.hash(chunk))
                     received += chunk.count
-                    if received >= bytes { break }
                 }
                 guard received == bytes else { throw DirectTransportError.closed(.idleTimeout) }
             }
