@@ -34,4 +34,43 @@ import Testing
         #expect(later == [true, false, true, true])
         #expect(limiter.trackedSources == 2)
     }
+
+    @Test func rateLimitsCountByIPOnTheInternetAndByPortOnLoopback() {
+        let public1 = PeerAddress(ip: [198, 51, 100, 7], port: 1_000)!
+        let public2 = PeerAddress(ip: [198, 51, 100, 7], port: 2_000)!
+        #expect(public1.rateLimitKey == public2.rateLimitKey)
+        #expect(!public1.isLoopback)
+        let local1 = Fixture.address(1, port: 1_000)
+        let local2 = Fixture.address(1, port: 2_000)
+        #expect(local1.isLoopback)
+        #expect(local1.rateLimitKey != local2.rateLimitKey)
+        let v6Loopback = PeerAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 1)!
+        #expect(v6Loopback.isLoopback)
+    }
+
+    @Test func manyLoopbackClientsDoNotShareOneBucket() {
+        var config = KademliaConfig()
+        config.rateLimitBurst = 2
+        config.rateLimitPerSecond = 1
+        let server = Fixture.node(1, config: config)
+        // Twenty clients on one host, each within its own burst: none is throttled.
+        for port in UInt16(5_000)..<5_020 {
+            let client = Fixture.node(UInt64(port), config: config)
+            client.bootstrap(from: [Fixture.address(2)], now: Fixture.start)
+            for transmit in client.drainTransmits() {
+                server.handleDatagram(transmit.bytes, from: Fixture.address(1, port: port), now: Fixture.start)
+            }
+        }
+        #expect(server.counters.dropped[.rateLimited, default: 0] == 0)
+        // One public address behind many ports shares a bucket.
+        for port in UInt16(5_000)..<5_004 {
+            let client = Fixture.node(UInt64(port), config: config)
+            client.bootstrap(from: [Fixture.address(2)], now: Fixture.start)
+            for transmit in client.drainTransmits() {
+                let source = PeerAddress(ip: [198, 51, 100, 7], port: port)!
+                server.handleDatagram(transmit.bytes, from: source, now: Fixture.start)
+            }
+        }
+        #expect(server.counters.dropped[.rateLimited, default: 0] == 2)
+    }
 }

@@ -38,6 +38,36 @@ import Testing
         #expect(added == [Contact(id: b.localID, address: addressB)])
     }
 
+    @Test func aLoneNodeAsksASilentSeedAgainAndJoinsWhenItAnswers() throws {
+        let a = Fixture.node(1)
+        let b = Fixture.node(2)
+        a.bootstrap(from: [addressB], now: now)
+        #expect(try kinds(a.drainTransmits()) == [.ping])  // lost on the way
+        // Each timeout brings one more ping, up to the configured attempts, then silence.
+        var t = now
+        var retries: [Transmit] = []
+        for _ in 0..<4 {
+            t = t + a.config.requestTimeout
+            a.handleTimeout(now: t)
+            retries += a.drainTransmits()
+        }
+        #expect(retries.map(\.destination) == Array(repeating: addressB, count: a.config.bootstrapAttempts - 1))
+        #expect(a.counters.bootstrapRetries == a.config.bootstrapAttempts - 1)
+        // The last retry answered: the node joins.
+        b.handleDatagram(try #require(retries.last).bytes, from: addressA, now: t)
+        Fixture.exchange(a, at: addressA, b, at: addressB, now: t)
+        #expect(a.routingTable.contains(b.localID))
+    }
+
+    @Test func aNodeWithContactsDoesNotRetryItsSeeds() throws {
+        let (a, _) = pair()
+        a.bootstrap(from: [Fixture.address(9)], now: now)
+        _ = a.drainTransmits()
+        a.handleTimeout(now: now + a.config.requestTimeout)
+        #expect(a.drainTransmits().allSatisfy { $0.destination != Fixture.address(9) })
+        #expect(a.counters.bootstrapRetries == 0)
+    }
+
     func pair() -> (KademliaNode, KademliaNode) {
         let a = Fixture.node(1)
         let b = Fixture.node(2)

@@ -13,6 +13,8 @@ public struct KademliaConfig: Sendable {
     public var requestTimeout: Duration = .seconds(2)
     /// A request unanswered this long stops occupying one of the α slots (its late answer is still used).
     public var slowRequestAfter: Duration = .milliseconds(400)
+    /// Pings sent to one bootstrap seed (the first and its retries) while the table is still empty.
+    public var bootstrapAttempts = 3
     /// The bound on any single lookup.
     public var lookupTimeout: Duration = .seconds(10)
     /// How long a record we publish lives, and how often we re-sign and re-publish it.
@@ -30,7 +32,8 @@ public struct KademliaConfig: Sendable {
     public var maximumClockSkew: Duration = .seconds(120)
     /// The largest datagram we send or accept.
     public var maximumDatagram = 4_096
-    /// Per-source token bucket: burst and sustained messages per second; sources tracked at once.
+    /// Per-source token bucket: burst and sustained messages per second; sources tracked at once. A source is an IP
+    /// address, except on loopback, where every port is a separate process on this host (see `PeerAddress.rateLimitKey`).
     public var rateLimitBurst = 200
     public var rateLimitPerSecond = 100
     public var rateLimitSources = 4_096

@@ -19,6 +19,20 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
     /// The network that IP-diversity limits count per: an IPv4 /24 or an IPv6 /48.
     public var diversityPrefix: [UInt8] { Array(ip.prefix(isIPv4 ? 3 : 6)) }
 
+    /// 127.0.0.0/8 or ::1.
+    public var isLoopback: Bool {
+        if isIPv4 { return ip[0] == 127 }
+        return ip.dropLast().allSatisfy { $0 == 0 } && ip[15] == 1
+    }
+
+    /// What the per-source rate limit counts by. On the internet that is the IP, because one host can use any number
+    /// of ports. On loopback every port is a separate process on this very host (a local mesh, a test), and a flood
+    /// from the host itself needs no limit to be possible; keying by IP there made twenty local clients share one
+    /// bucket and starve each other.
+    public var rateLimitKey: [UInt8] {
+        isLoopback ? ip + [UInt8(port >> 8), UInt8(port & 0xFF)] : ip
+    }
+
     /// Loopback, private, link-local, CGNAT and documentation/benchmark ranges: where local meshes, tests and
     /// the network lab live. IP-diversity limits do not apply to these unless the configuration says so.
     public var isLocalOrLab: Bool {

@@ -70,6 +70,7 @@ public struct KademliaCounters: Sendable, Equatable {
     public var recordsAccepted = 0
     public var eventsDropped = 0
     public var requestsTimedOut = 0
+    public var bootstrapRetries = 0
 
     public init() {}
 }

@@ -5,7 +5,7 @@ extension KademliaNode {
     /// dropped and counted; nothing from it reaches the routing table.
     public func handleDatagram(_ bytes: [UInt8], from source: PeerAddress, now: Timestamp) {
         counters.received += 1
-        guard limiter.allow(source.ip, now: now) else { return drop(.rateLimited) }
+        guard limiter.allow(source.rateLimitKey, now: now) else { return drop(.rateLimited) }
         guard bytes.count <= config.maximumDatagram,
             let message = try? SignedMessage.decode(datagram: bytes, maximumSize: config.maximumDatagram)
         else { return drop(.malformed) }

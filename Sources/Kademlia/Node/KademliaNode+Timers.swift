@@ -39,7 +39,7 @@ extension KademliaNode {
             if request.deadline <= now {
                 pending[transactionID] = nil
                 counters.requestsTimedOut += 1
-                fail(request, transactionID: transactionID, touched: &touched)
+                fail(request, transactionID: transactionID, touched: &touched, now: now)
             } else if let slowAt = request.slowAt, slowAt <= now {
                 pending[transactionID]?.slowAt = nil
                 if case .lookup(let query) = request.purpose, let id = request.expectedID,
@@ -54,7 +54,7 @@ extension KademliaNode {
         for query in publishes.keys.sorted() { finishPublishIfSettled(query, now: now) }
     }
 
-    func fail(_ request: PendingRequest, transactionID: UInt64, touched: inout Set<QueryID>) {
+    func fail(_ request: PendingRequest, transactionID: UInt64, touched: inout Set<QueryID>, now: Timestamp) {
         if let id = request.expectedID, routingTable.recordFailure(id) {
             emit(.contactEvicted(id))
         }
@@ -69,8 +69,22 @@ extension KademliaNode {
         case .verify:
             if let id = request.expectedID { verifying.remove(id) }
         case .bootstrap:
-            break
+            retryBootstrap(request.destination, now: now)
         }
+    }
+
+    /// A lone node asks a silent seed again (a lost datagram or a seed busy at that moment must not leave it alone
+    /// for good), at most `bootstrapAttempts` times per seed. Once any contact answers, retries stop.
+    func retryBootstrap(_ seed: PeerAddress, now: Timestamp) {
+        guard routingTable.count == 0 else {
+            bootstrapAttempts.removeAll()
+            return
+        }
+        let attempts = bootstrapAttempts[seed, default: 1]
+        guard attempts < config.bootstrapAttempts, bootstrapAttempts.count < config.maximumPendingRequests else { return }
+        bootstrapAttempts[seed] = attempts + 1
+        counters.bootstrapRetries += 1
+        sendRequest(.ping, to: seed, expectedID: nil, purpose: .bootstrap, now: now)
     }
 
     /// Looks up a random ID in each stale bucket (a few per round, so a long-idle node does not burst).

@@ -30,6 +30,7 @@ public final class KademliaNode {
     var internalQueries: Set<QueryID> = []
     var verifying: Set<NodeID> = []
     var bootstrapQuery: QueryID?
+    var bootstrapAttempts: [PeerAddress: Int] = [:]
     var transmits: [Transmit] = []
     var events: [KademliaEvent] = []
     var nextQuery: UInt64 = 1
