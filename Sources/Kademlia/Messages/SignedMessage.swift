@@ -14,8 +14,6 @@ public struct SignedMessage: Hashable, Sendable {
     public static let frameType: UInt16 = 0x0300
     public static let readOnlyFlag: UInt8 = 0x01
     static let fixedOverhead = 32 + 8 + 8 + 1 + 64
-    /// The frame header on the wire: magic 2, version 1, type 2, length 4 (`Frame.headerByteCount` says 8).
-    static let frameHeaderByteCount = 9
 
     public var sender: Ed25519.PublicKey
     public var timestamp: Timestamp
@@ -83,7 +81,7 @@ public struct SignedMessage: Hashable, Sendable {
             throw WireError(.unknownType, at: 3, "frame type \(frame.type) is not a DHT message")
         }
         guard frame.payload.count >= fixedOverhead else {
-            throw WireError(.truncated, at: frameHeaderByteCount, "a DHT message is at least \(fixedOverhead) bytes")
+            throw WireError(.truncated, at: Frame.headerByteCount, "a DHT message is at least \(fixedOverhead) bytes")
         }
         var reader = WireReader(Array(frame.payload.dropLast(Ed25519.signatureByteCount)))
         let sender = try Ed25519.PublicKey(rawRepresentation: try reader.readBytes(Ed25519.publicKeyByteCount))

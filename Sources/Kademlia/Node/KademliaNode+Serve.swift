@@ -63,7 +63,7 @@ extension KademliaNode {
     /// Trims contacts, then records, until the reply fits in one datagram.
     func fitted(_ reply: KademliaMessage) -> KademliaMessage {
         var reply = reply
-        let budget = config.maximumDatagram - SignedMessage.frameHeaderByteCount - SignedMessage.fixedOverhead
+        let budget = config.maximumDatagram - Frame.headerByteCount - SignedMessage.fixedOverhead
         while reply.wireBytes.count > budget {
             switch reply {
             case .value(let record, let contacts, let token) where !contacts.isEmpty:
