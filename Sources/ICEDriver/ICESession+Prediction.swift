@@ -5,4 +5,9 @@ extension ICESession {
     public func portPredictionStatus() async throws -> PortPredictionStatus {
         try await loop.submit { self.core.agent.portPredictionStatus }.get()
     }
+
+    /// Prediction sockets still open: after selection at most the selected pair's, after failure none.
+    public func openPredictionSockets() async throws -> Int {
+        try await loop.submit { self.core.predictionSockets.open.count }.get()
+    }
 }

@@ -107,6 +107,9 @@ struct ICEConnectCommand: AsyncParsableCommand {
                 result["prediction_packets"] = String(prediction.packetsSent)
                 result["prediction_sockets"] = String(prediction.socketsOpened)
                 if let hit = prediction.hit { result["prediction_hit"] = hit.description }
+                if let open = try? await session.openPredictionSockets() {
+                    result["prediction_sockets_open"] = String(open)
+                }
             }
             if transferBytes > 0, outcome["path"] == "direct" {
                 let isSender = role == .controlling
