@@ -27,6 +27,7 @@ extension SessionCore {
                         let socket = try? await UDPSocket.bind(
                             TransportAddress(ip: ip, port: 0),
                             group: loop,
+                            reuseAddress: false,
                             onDatagram: { [self] bytes, from, to in receive(bytes, from: from, to: to) }
                         )
                     else { break }
@@ -45,9 +46,9 @@ extension SessionCore {
     }
 
     func adoptPredictionSocket(_ socket: UDPSocket) -> Bool {
-        guard !predictionSockets.closed, agent.addPredictionSocket(socket.localAddress, now: clock.now()) else {
-            return false
-        }
+        guard !predictionSockets.closed, sockets[socket.localAddress] == nil,
+            agent.addPredictionSocket(socket.localAddress, now: clock.now())
+        else { return false }
         sockets[socket.localAddress] = socket
         predictionSockets.open.insert(socket.localAddress)
         pump()
