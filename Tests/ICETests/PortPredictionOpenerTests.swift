@@ -81,6 +81,31 @@ struct PortPredictionOpenerTests {
         )
     }
 
+    @Test("the prober probes only a public IP the peer also signals as its server-reflexive address")
+    func proberTarget() {
+        var agent = ICEAgent(role: .controlled, random: SeededRandom(seed: 8))
+        let start = Timestamp(secondsSinceEpoch: 90)
+        agent.setLocalNAT(PortPredictionAgentTests.coneHint)
+        agent.addLocalCandidate(Candidate(kind: .host, address: TransportAddress("192.0.2.18:5000")!), now: start)
+        let elsewhere = Candidate(kind: .serverReflexive, address: TransportAddress("203.0.113.99:41000")!)
+        agent.setRemote(
+            ICEDescription(
+                credentials: Self.remote,
+                candidates: [elsewhere],
+                endOfCandidates: true,
+                nat: PortPredictionAgentTests.symmetricHint  // claims 203.0.113.20
+            ),
+            now: start
+        )
+        var now = start
+        while let next = agent.pollTimeout(), next < start + .seconds(3) {
+            now = max(now, next)
+            agent.handleTimeout(now: now)
+            while let transmit = agent.pollTransmit() { #expect(transmit.to == elsewhere.address) }
+        }
+        #expect(agent.portPredictionStatus.role == .none && agent.portPredictionStatus.packetsSent == 0)
+    }
+
     @Test("the hint follows the gathering probe: agreeing, disagreeing, no NAT, one answer")
     func hintFromReport() {
         func report(_ natClass: NATClass, varies: Bool?) -> NATReport {

@@ -118,7 +118,10 @@ extension ICEAgent {
             prediction.requests.append(.openSockets(count: sockets, ip: host.ip))
             prediction.status.role = .opener
         case .prober:
-            guard let ip = prediction.remoteNAT?.parsedPublicIP else { return }
+            // The peer can aim our probes only at an address it also signals as its own server-reflexive one.
+            guard let ip = prediction.remoteNAT?.parsedPublicIP,
+                remoteCandidates.contains(where: { $0.kind == .serverReflexive && $0.address.ip == ip })
+            else { return }
             let anchors = remoteCandidates.filter { $0.address.ip == ip }.map(\.address.port)
             let total = min(max(0, settings.maximumProbes), 16_384)
             let pacer = PredictionPacer(start: now + offset, total: total, config: settings)
