@@ -22,7 +22,8 @@ extension ICEAgent {
     /// A socket the driver bound for `.openSockets`. False when it is not wanted (any more): the driver closes it.
     public mutating func addPredictionSocket(_ base: TransportAddress, now: Timestamp) -> Bool {
         guard case .opening(var opener) = prediction.phase, opener.lingering, opener.adopted.isEmpty,
-            opener.bases.count < opener.pacer.total, selected == nil, state == .checking
+            opener.bases.count < opener.pacer.total, !opener.bases.contains(base), selected == nil,
+            state == .checking
         else { return false }
         opener.bases.insert(base)
         opener.unopened.append(base)
