@@ -102,7 +102,10 @@ if [ "$prediction" != 0 ]; then
 fi
 
 # NETLAB_KEEP_CELLS=DIR keeps every cell's outputs (JSON lines, descriptions, logs) for a closer look.
-[ -n "${NETLAB_KEEP_CELLS:-}" ] && mkdir -p "$NETLAB_KEEP_CELLS" && cp -r "$work"/cell-* "$work"/off-* "$NETLAB_KEEP_CELLS/" 2>/dev/null
+if [ -n "${NETLAB_KEEP_CELLS:-}" ]; then
+    mkdir -p "$NETLAB_KEEP_CELLS"
+    cp -r "$work"/cell-* "$work"/off-* "$NETLAB_KEEP_CELLS/" 2>/dev/null || true
+fi
 
 direct=0
 direct_off=0
@@ -115,7 +118,8 @@ for ((m = 0; m < ${#pairs[@]}; m++)); do
     [ -n "$path" ] || path="needs-relay"
     [ -n "$ms" ] || ms="null"
     [ "$path" = direct ] && direct=$((direct + 1))
-    predicted_by="$(field "$out" prediction)/$(field "$work/cell-$m/b.out" prediction)"
+    role_a="$(field "$out" prediction)" role_b="$(field "$work/cell-$m/b.out" prediction)"
+    predicted_by="${role_a:-none}/${role_b:-none}"
     path_off="$path"
     if [ -f "$work/off-$m/a.out" ]; then
         path_off="$(field "$work/off-$m/a.out" path)"
