@@ -43,6 +43,23 @@ struct PortPredictionAgentTests {
         #expect(Set(sim.closedSockets[0]) == Set(sim.predictionSockets[0]).subtracting([hit]))
     }
 
+    @Test("a sequential allocator is found by the ±48 window with its first probe")
+    func sequential() throws {
+        var sim = NATPairSimulation(
+            .symmetric,
+            .portRestricted,
+            loss: 0,
+            seed: 13,
+            hints: [Self.symmetricHint, Self.coneHint]
+        )
+        let result = sim.run(limit: .seconds(15))
+        #expect(result != nil)
+        let prober = sim.agents[1].portPredictionStatus
+        #expect(prober.role == .prober && prober.hit != nil)
+        // The first window probe (+1) already hits; the others left during its 30 ms round trip, one per 2 ms.
+        #expect(prober.packetsSent <= 1 + 15 + 1, "probes before the hit: \(prober.packetsSent)")
+    }
+
     @Test("the same cell with prediction off finds no direct pair, and nothing extra is sent")
     func offMeansRelay() {
         var sim = Self.symmetricAgainstCone(seed: 11, enabled: false)
