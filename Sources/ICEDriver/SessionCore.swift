@@ -18,6 +18,7 @@ final class SessionCore: @unchecked Sendable {
     var gathered: EventLoopPromise<Void>?
     var timer: Scheduled<Void>?
     var probeTimer: Scheduled<Void>?
+    let predictionSockets = PredictionSockets()
 
     init(
         agent: ICEAgent<SystemRandom>,
@@ -72,6 +73,7 @@ final class SessionCore: @unchecked Sendable {
                     agent.addLocalCandidate(srflx, now: now)
                 }
             }
+            agent.setLocalNAT(Self.natHint(from: probes))
             probes = [:]
             gathered = nil
             promise.succeed(())
@@ -99,6 +101,7 @@ final class SessionCore: @unchecked Sendable {
 
     /// Drains the agent's outputs and re-arms its single timer (design rule 4: timers are data).
     func pump() {
+        while let request = agent.pollPortPrediction() { handlePrediction(request) }
         while let transmit = agent.pollTransmit() { sockets[transmit.from]?.send(transmit.bytes, to: transmit.to) }
         while let event = agent.pollEvent() { events.yield(event) }
         timer?.cancel()
@@ -113,6 +116,7 @@ final class SessionCore: @unchecked Sendable {
     func shutdown() -> [UDPSocket] {
         timer?.cancel()
         probeTimer?.cancel()
+        stopPrediction()
         events.finish()
         data.finish()
         let all = Array(sockets.values)

@@ -15,14 +15,17 @@ public final class UDPSocket: Sendable {
     /// Largest datagram read; anything longer is truncated by the kernel and then rejected by the decoders.
     static let maximumDatagram = 2_048
 
+    /// `reuseAddress: false` for sockets bound to port 0 in numbers (port prediction): with SO_REUSEADDR on both,
+    /// Linux may hand out an ephemeral port another such socket already holds, and the two then share its traffic.
     public static func bind(
         _ address: TransportAddress,
         group: EventLoopGroup,
+        reuseAddress: Bool = true,
         onDatagram: @escaping Handler
     ) async throws -> UDPSocket {
         let box = LockedValue<TransportAddress?>(nil)
         let channel = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

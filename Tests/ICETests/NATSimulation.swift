@@ -21,6 +21,9 @@ struct SimNAT {
     var reverse: [UInt16: TransportAddress] = [:]
     /// Remote endpoints each external port has sent to (for filtering).
     var contacted: [UInt16: Set<TransportAddress>] = [:]
+    /// When set, new mappings get uniformly random ports of 1024-65535 (Linux `masquerade fully-random`, as in
+    /// the lab) instead of sequential ones.
+    var portRandom: SeededRandom?
 
     init(kind: Kind, publicIP: IPAddress) {
         self.kind = kind
@@ -57,6 +60,12 @@ struct SimNAT {
     }
 
     private mutating func allocate(_ key: String, for source: TransportAddress) -> UInt16 {
+        if var random = portRandom {
+            var port = UInt16.random(in: 1_024...65_535, using: &random)
+            while reverse[port] != nil { port = UInt16.random(in: 1_024...65_535, using: &random) }
+            portRandom = random
+            nextPort = port - 1
+        }
         nextPort += 1
         mappings[key] = nextPort
         reverse[nextPort] = source
@@ -77,17 +86,31 @@ struct NATPairSimulation {
     var random: SeededRandom
     var inFlight: [(at: Timestamp, from: TransportAddress, to: TransportAddress, bytes: [UInt8])] = []
 
-    init(_ a: SimNAT.Kind, _ b: SimNAT.Kind, loss: Double, seed: UInt64) {
+    /// Prediction sockets each side's driver opened and later closed (for the port-prediction tests).
+    var predictionSockets: [[TransportAddress]] = [[], []]
+    var closedSockets: [[TransportAddress]] = [[], []]
+
+    init(
+        _ a: SimNAT.Kind,
+        _ b: SimNAT.Kind,
+        loss: Double,
+        seed: UInt64,
+        hints: [ICENATHint?] = [nil, nil],
+        config: ICEAgentConfig = ICEAgentConfig(),
+        randomPortsForA: Bool = false
+    ) {
         agents = [
-            Agent(role: .controlling, random: SeededRandom(seed: seed)),
-            Agent(role: .controlled, random: SeededRandom(seed: seed + 1)),
+            Agent(role: .controlling, config: config, random: SeededRandom(seed: seed)),
+            Agent(role: .controlled, config: config, random: SeededRandom(seed: seed + 1)),
         ]
+        for side in 0..<2 { agents[side].setLocalNAT(hints[side]) }
         let publics = [IPAddress("203.0.113.20")!, IPAddress("203.0.113.30")!]
         hosts = [
             TransportAddress(ip: a == .open ? publics[0] : IPAddress("192.0.2.2")!, port: 5000),
             TransportAddress(ip: b == .open ? publics[1] : IPAddress("198.51.100.2")!, port: 5000),
         ]
         nats = [SimNAT(kind: a, publicIP: publics[0]), SimNAT(kind: b, publicIP: publics[1])]
+        if randomPortsForA { nats[0].portRandom = SeededRandom(seed: seed + 3) }
         self.loss = loss
         random = SeededRandom(seed: seed + 2)
         let stun = TransportAddress("203.0.113.1:3478")!
@@ -133,6 +156,18 @@ struct NATPairSimulation {
 
     mutating func drain() {
         for side in 0..<2 {
+            // The driver's part of port prediction: "bind" sockets on the host address, close them when told.
+            while let request = agents[side].pollPortPrediction() {
+                switch request {
+                case .openSockets(let count, let ip):
+                    for k in 0..<count {
+                        let socket = TransportAddress(ip: ip, port: UInt16(20_000 + k))
+                        if agents[side].addPredictionSocket(socket, now: now) { predictionSockets[side].append(socket) }
+                    }
+                case .closeSockets(let list):
+                    closedSockets[side] += list
+                }
+            }
             while let t = agents[side].pollTransmit() {
                 guard Double(random.next() % 10_000) / 10_000 >= loss,
                     let source = nats[side].outbound(from: t.from, to: t.to)

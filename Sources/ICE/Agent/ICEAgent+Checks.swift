@@ -7,6 +7,7 @@ extension ICEAgent {
         if let pacing = nextPacing, pacing <= now { pace(now: now) }
         nominateIfReady(now: now)
         refreshConsent(now: now)
+        advancePrediction(now: now)
         checkForFailure(now: now)
     }
 
@@ -38,19 +39,11 @@ extension ICEAgent {
 
     /// Sends a Binding request on a pair (RFC 8445 §7.2.2) and records its transaction.
     mutating func startCheck(_ index: Int, useCandidate: Bool, consent: Bool, now: Timestamp) {
-        guard let remote = remoteCredentials else { return }
         let pair = pairs[index]
-        transactions.removeAll { $0.pair == pair.key && $0.consent == consent }
         let id = random.bytes(count: 12)
-        var attributes: [STUNAttribute] = [
-            .username("\(remote.ufrag):\(localCredentials.ufrag)"),
-            .priority(Candidate.Kind.peerReflexive.typePreference << 24 | (pair.local.priority & 0x00FF_FFFF)),
-            role == .controlling ? .iceControlling(tieBreaker: tieBreaker) : .iceControlled(tieBreaker: tieBreaker),
-        ]
-        if useCandidate { attributes.append(.useCandidate) }
-        if let software = config.software { attributes.insert(.software(software), at: 0) }
-        let bytes = STUNMessage(.request, transactionID: id, attributes: attributes)
-            .encoded(integrityKey: Array(remote.pwd.utf8), fingerprint: true)
+        guard let bytes = bindingRequest(id: id, localPriority: pair.local.priority, useCandidate: useCandidate)
+        else { return }
+        transactions.removeAll { $0.pair == pair.key && $0.consent == consent }
         if !consent { pairs[index].state = .inProgress }
         pairs[index].requestsSent += 1
         transactions.append(
@@ -68,6 +61,20 @@ extension ICEAgent {
             )
         )
         send(bytes, from: pair.key.base, to: pair.key.remote)
+    }
+
+    /// An authenticated Binding request as a check sends it (§7.2.2), or nil before the peer's credentials.
+    func bindingRequest(id: [UInt8], localPriority: UInt32, useCandidate: Bool) -> [UInt8]? {
+        guard let remote = remoteCredentials else { return nil }
+        var attributes: [STUNAttribute] = [
+            .username("\(remote.ufrag):\(localCredentials.ufrag)"),
+            .priority(Candidate.Kind.peerReflexive.typePreference << 24 | (localPriority & 0x00FF_FFFF)),
+            role == .controlling ? .iceControlling(tieBreaker: tieBreaker) : .iceControlled(tieBreaker: tieBreaker),
+        ]
+        if useCandidate { attributes.append(.useCandidate) }
+        if let software = config.software { attributes.insert(.software(software), at: 0) }
+        return STUNMessage(.request, transactionID: id, attributes: attributes)
+            .encoded(integrityKey: Array(remote.pwd.utf8), fingerprint: true)
     }
 
     /// Retransmits due requests with exponential backoff; after the last one the pair fails (RFC 8489 §6.2.1).
@@ -111,7 +118,9 @@ extension ICEAgent {
         guard state == .checking, selected == nil else { return }
         if let start = startedAt, now >= start + config.checkingTimeout {
             fail(.timeout, "no pair was nominated within \(config.checkingTimeout)", now: now)
-        } else if remoteEndOfCandidates, !pairs.isEmpty, pairs.allSatisfy({ $0.state == .failed }), triggered.isEmpty {
+        } else if remoteEndOfCandidates, !pairs.isEmpty, pairs.allSatisfy({ $0.state == .failed }), triggered.isEmpty,
+            !predictionPending
+        {
             fail(.allPairsFailed, "every candidate pair failed its connectivity checks", now: now)
         }
     }
@@ -121,6 +130,7 @@ extension ICEAgent {
         transactions.removeAll()
         triggered.removeAll()
         nextPacing = nil
+        finishPrediction(keeping: nil)
         emit(.failed(report(code: code, reason: reason)))
     }
 
@@ -134,6 +144,7 @@ extension ICEAgent {
         transactions.removeAll { !$0.consent && $0.pair != pairs[index].key }
         lastConsent = now
         nextConsent = now + jitteredConsentInterval()
+        finishPrediction(keeping: pairs[index].key.base)
         emit(
             .selected(local: pairs[index].key.base, remote: pairs[index].key.remote, elapsed: now - (startedAt ?? now))
         )

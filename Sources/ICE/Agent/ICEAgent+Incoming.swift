@@ -71,6 +71,7 @@ extension ICEAgent {
             addRemoteCandidate(candidate, now: now)
             emit(.peerReflexive(candidate))
         }
+        adoptPredictionSocket(to)
         guard let local = localCandidates.first(where: { $0.base == to && $0.kind == .host }) else { return }
         if pairIndex(PairKey(base: to, remote: from)) == nil,
             let remote = remoteCandidates.first(where: { $0.address == from })

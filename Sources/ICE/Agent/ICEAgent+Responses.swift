@@ -12,7 +12,9 @@ extension ICEAgent {
         -> ICEInputResult
     {
         let response = decoded.message
-        guard let t = transactions.first(where: { $0.id == response.transactionID }) else { return .notOurs }
+        guard let t = transactions.first(where: { $0.id == response.transactionID }) else {
+            return handlePredictionResponse(decoded, from: from, to: to, now: now)
+        }
         guard let remote = remoteCredentials, decoded.verifyIntegrity(key: Array(remote.pwd.utf8)) else {
             return .handled  // forged or corrupted: ignore, the retransmission timer keeps running
         }

@@ -34,6 +34,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
     var nominating: PairKey?
     var nextConsent: Timestamp?
     var lastConsent: Timestamp?
+    var prediction = PredictionState()
 
     public init(
         role: ICERole,
@@ -52,11 +53,17 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
 
     /// Our credentials and candidates, for the offer or answer.
     public func localDescription(endOfCandidates: Bool) -> ICEDescription {
-        ICEDescription(credentials: localCredentials, candidates: localCandidates, endOfCandidates: endOfCandidates)
+        ICEDescription(
+            credentials: localCredentials,
+            candidates: localCandidates,
+            endOfCandidates: endOfCandidates,
+            nat: prediction.localNAT
+        )
     }
 
     /// Applies the peer's offer or answer.
     public mutating func setRemote(_ description: ICEDescription, now: Timestamp) {
+        if prediction.remoteNAT == nil { prediction.remoteNAT = description.nat }
         setRemoteCredentials(description.credentials, now: now)
         for candidate in description.parsedCandidates { addRemoteCandidate(candidate, now: now) }
         if description.endOfCandidates { setRemoteEndOfCandidates(now: now) }
@@ -105,7 +112,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
 
     /// The earliest instant at which `handleTimeout` has work; nil when idle. A spurious call is a no-op.
     public func pollTimeout() -> Timestamp? {
-        var deadlines: [Timestamp?] = [nextPacing, nextConsent]
+        var deadlines: [Timestamp?] = [nextPacing, nextConsent, predictionDeadline]
         deadlines += transactions.map { Optional($0.nextRetransmit) }
         if let start = startedAt, selected == nil, state == .checking {
             deadlines.append(start + config.checkingTimeout)

@@ -33,6 +33,8 @@ public struct ICEAgentConfig: Sendable {
         limit.maximumSources = 1_024
         return limit
     }()
+    /// Port prediction for a symmetric NAT facing an endpoint-independent one (docs/ice.md).
+    public var portPrediction = PortPredictionConfig()
     /// SOFTWARE in our messages; nil sends none (smaller responses).
     public var software: String? = nil
 

@@ -36,11 +36,15 @@ public struct ICEDescription: Hashable, Sendable, Codable {
     public var candidates: [String]
     /// True once the sender has gathered everything (RFC 8838 end-of-candidates).
     public var endOfCandidates: Bool
+    /// The sender's NAT mapping behaviour and public address, for port prediction (decision 0051). Optional:
+    /// descriptions without it decode as before, and peers that ignore it simply never predict.
+    public var nat: ICENATHint?
 
-    public init(credentials: ICECredentials, candidates: [Candidate], endOfCandidates: Bool) {
+    public init(credentials: ICECredentials, candidates: [Candidate], endOfCandidates: Bool, nat: ICENATHint? = nil) {
         self.credentials = credentials
         self.candidates = candidates.map(\.sdp)
         self.endOfCandidates = endOfCandidates
+        self.nat = nat
     }
 
     /// The candidates that parse; invalid lines are dropped, and at most `maximumCandidates` are kept.

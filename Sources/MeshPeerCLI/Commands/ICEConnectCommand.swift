@@ -36,6 +36,12 @@ struct ICEConnectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("port-mapping"), help: "Add a UPnP IGD port-mapped candidate.")
     var portMapping = false
 
+    @Flag(
+        name: .customLong("no-port-prediction"),
+        help: "Never open prediction sockets or probe ports, even against a symmetric NAT (docs/ice.md)."
+    )
+    var noPortPrediction = false
+
     @Option(help: "Give up after this many seconds in total.")
     var timeout: Int = 30
 
@@ -48,11 +54,14 @@ struct ICEConnectCommand: AsyncParsableCommand {
         let servers = stunServers.compactMap(TransportAddress.init)
         let deadline = ContinuousClock.now + .seconds(timeout)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = ICEAgentConfig()
+        config.portPrediction.enabled = !noPortPrediction
         let session = try await ICESession.start(
             role: role,
             hostAddresses: hosts,
             port: port,
             stunServers: servers,
+            config: config,
             group: group
         )
         let encoder = JSONEncoder()
@@ -93,6 +102,15 @@ struct ICEConnectCommand: AsyncParsableCommand {
             try await session.setRemote(remote)
             let outcome = await Self.outcome(session.events, until: deadline)
             result.merge(outcome) { $1 }
+            if let prediction = try? await session.portPredictionStatus() {
+                result["prediction"] = prediction.role.rawValue
+                result["prediction_packets"] = String(prediction.packetsSent)
+                result["prediction_sockets"] = String(prediction.socketsOpened)
+                if let hit = prediction.hit { result["prediction_hit"] = hit.description }
+                if let open = try? await session.openPredictionSockets() {
+                    result["prediction_sockets_open"] = String(open)
+                }
+            }
             if transferBytes > 0, outcome["path"] == "direct" {
                 let isSender = role == .controlling
                 let keys = try LabTransfer.keys(
