@@ -21,6 +21,10 @@ stream="$(ip netns exec "$router" cat /proc/sys/net/netfilter/nf_conntrack_udp_t
 log "rebind: lab NAT UDP timeouts: ${unreplied} s unreplied, ${stream} s once both directions were seen; keepalive ${keepalive} s"
 [ "$keepalive" -lt "$unreplied" ] && [ "$keepalive" -lt "$stream" ] || die "keepalive ${keepalive} s does not fit the NAT's UDP timeouts"
 
+# A clean table first: the matrix left ASSURED entries from h-prc to h-open (120 s), which the wait below would
+# otherwise take for this transfer's flow.
+ip netns exec "$router" conntrack -D -p udp >/dev/null 2>&1 || true
+
 ip netns exec "$P-h-prc" timeout 100 "$meshpeer" ice-connect --role controlling --host 192.0.2.18 \
     --stun 203.0.113.1:3478 --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 80 \
     --transfer-bytes "$bytes" >"$dir/a.out" 2>"$dir/a.err" &
