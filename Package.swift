@@ -120,7 +120,7 @@ let package = Package(
         // The direct channel's IO: it runs over the pair an ICE session selected.
         .target(
             name: "DirectPathDriver",
-            dependencies: ["DirectPath", "ICEDriver", "MeshCore"],
+            dependencies: ["DirectPath", "ICE", "ICEDriver", "MeshCore"],
             swiftSettings: strict
         ),
         .target(

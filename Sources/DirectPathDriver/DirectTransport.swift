@@ -1,4 +1,5 @@
 import DirectPath
+import ICE
 import ICEDriver
 import MeshCore
 
@@ -13,6 +14,10 @@ public actor DirectTransport {
     /// Senders waiting for buffer space and receivers waiting for a message; woken on every input.
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closedReason: CloseReason?
+    /// Where the peer's newest authenticated datagram came from; data goes there.
+    private var peerAddress: TransportAddress?
+    /// How often the peer's address moved (a NAT rebinding followed).
+    public private(set) var rebinds = 0
 
     public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
         self.session = session
@@ -26,7 +31,7 @@ public actor DirectTransport {
         tasks.append(
             Task { [weak self] in
                 for await datagram in incoming {
-                    await self?.receive(datagram)
+                    await self?.receive(datagram.bytes, from: datagram.from)
                 }
             }
         )
@@ -47,7 +52,7 @@ public actor DirectTransport {
             try Task.checkCancellation()
             do {
                 try channel.send(message)
-                await flush()
+                flush()
                 return
             } catch .backpressure {
                 await withCheckedContinuation { waiters.append($0) }
@@ -76,7 +81,7 @@ public actor DirectTransport {
             try Task.checkCancellation()
             switch channel.pollEvent() {
             case .message(let message):
-                await flush()
+                flush()
                 return message
             case .closed(let reason):
                 closedReason = reason
@@ -94,26 +99,33 @@ public actor DirectTransport {
 
     public func close() async {
         channel.close(now: clock.now())
-        await flush()
+        flush()
         for task in tasks { task.cancel() }
         closedReason = closedReason ?? channel.closeReason
         wakeWaiters()
     }
 
-    private func receive(_ datagram: [UInt8]) async {
-        _ = channel.handleDatagram(datagram, now: clock.now())
+    private func receive(_ datagram: [UInt8], from: TransportAddress) {
+        let verdict = channel.handleDatagram(datagram, now: clock.now())
+        // Follow the peer only on an authenticated datagram newer than any before: a replayed or forged one from
+        // elsewhere cannot move the path, and a NAT rebinding is followed within one packet.
+        if case .accepted(_, isNewest: true) = verdict, peerAddress != from {
+            if peerAddress != nil { rebinds += 1 }
+            peerAddress = from
+            session.redirect(to: from)
+        }
         noteClose()
         wakeWaiters()
-        await flush()
+        flush()
     }
 
-    private func timerFired() async {
+    private func timerFired() {
         if let deadline = channel.pollTimeout(), deadline <= clock.now() {
             channel.handleTimeout(now: clock.now())
         }
         noteClose()
         wakeWaiters()
-        await flush()
+        flush()
     }
 
     /// How long the timer task sleeps: until the channel's next deadline, at most 50 ms (a deadline can move
@@ -125,12 +137,12 @@ public actor DirectTransport {
         return max(min(deadline - now, .milliseconds(50)), .microseconds(100))
     }
 
-    private func flush() async {
+    private func flush() {
         var datagrams: [[UInt8]] = []
         let now = clock.now()
         while let datagram = channel.pollTransmit(now: now) { datagrams.append(datagram) }
         noteClose()
-        for datagram in datagrams { _ = try? await session.send(datagram) }
+        session.send(batch: datagrams)
     }
 
     /// Control events stay in the channel for `receive` (messages before a close come first); senders only need to

@@ -8,7 +8,7 @@ import NIOPosix
 /// `send` uses the selected pair. See docs/ice.md.
 public final class ICESession: Sendable {
     public let events: AsyncStream<ICEEvent>
-    public let incoming: AsyncStream<[UInt8]>
+    public let incoming: AsyncStream<IncomingDatagram>
     let core: SessionCore
     let loop: EventLoop
 
@@ -27,7 +27,10 @@ public final class ICESession: Sendable {
         }
         let loop = group.next()
         let (events, eventSink) = AsyncStream.makeStream(of: ICEEvent.self, bufferingPolicy: .bufferingNewest(64))
-        let (incoming, dataSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingNewest(256))
+        let (incoming, dataSink) = AsyncStream.makeStream(
+            of: IncomingDatagram.self,
+            bufferingPolicy: .bufferingOldest(incomingBufferLimit)
+        )
         let core = SessionCore(
             agent: ICEAgent(role: role, config: config, random: SystemRandom()),
             loop: loop,
@@ -49,7 +52,17 @@ public final class ICESession: Sendable {
         return ICESession(core: core, loop: loop, events: events, incoming: incoming)
     }
 
-    init(core: SessionCore, loop: EventLoop, events: AsyncStream<ICEEvent>, incoming: AsyncStream<[UInt8]>) {
+    /// Application datagrams held for a consumer that lags: about 6 MiB of 1,500-byte datagrams, more than a
+    /// direct channel's receive window, so a consumer that keeps up with its own flow control never loses one.
+    /// Beyond it new datagrams are dropped (a full queue, as in a router) and counted (`droppedIncoming`).
+    public static let incomingBufferLimit = 4_096
+
+    init(
+        core: SessionCore,
+        loop: EventLoop,
+        events: AsyncStream<ICEEvent>,
+        incoming: AsyncStream<IncomingDatagram>
+    ) {
         self.core = core
         self.loop = loop
         self.events = events
@@ -84,6 +97,24 @@ public final class ICESession: Sendable {
     /// Sends application data on the selected pair; false when none is selected.
     public func send(_ bytes: [UInt8]) async throws -> Bool {
         try await loop.submit { self.core.sendData(bytes) }.get()
+    }
+
+    /// Sends several datagrams on the selected pair without waiting: one hop to the event loop and one vector
+    /// write for the lot. Datagrams are dropped when no pair is selected (UDP promises nothing anyway).
+    public func send(batch: [[UInt8]]) {
+        guard !batch.isEmpty else { return }
+        loop.execute { _ = self.core.sendData(batch: batch) }
+    }
+
+    /// Sends application data to `remote` from now on, on the selected pair's socket: the consumer authenticated a
+    /// datagram from there that is newer than any before (the peer's NAT rebound). ICE's own checks are untouched.
+    public func redirect(to remote: TransportAddress) {
+        loop.execute { self.core.dataRemote = remote }
+    }
+
+    /// Application datagrams dropped because the consumer lagged more than `incomingBufferLimit` behind.
+    public func droppedIncoming() async -> Int {
+        (try? await loop.submit { self.core.droppedIncoming }.get()) ?? 0
     }
 
     public func close() async {

@@ -11,7 +11,11 @@ final class SessionCore: @unchecked Sendable {
     var agent: ICEAgent<SystemRandom>
     let loop: EventLoop
     let events: AsyncStream<ICEEvent>.Continuation
-    let data: AsyncStream<[UInt8]>.Continuation
+    let data: AsyncStream<IncomingDatagram>.Continuation
+    /// Application datagrams the consumer had no room for (see `ICESession.incomingBufferLimit`).
+    var droppedIncoming = 0
+    /// Where application data goes when the consumer has followed a NAT rebinding (`ICESession.redirect`).
+    var dataRemote: TransportAddress?
     let clock = SystemClock()
     var sockets: [TransportAddress: UDPSocket] = [:]
     var probes: [TransportAddress: NATProbe<SystemRandom>] = [:]
@@ -24,7 +28,7 @@ final class SessionCore: @unchecked Sendable {
         agent: ICEAgent<SystemRandom>,
         loop: EventLoop,
         events: AsyncStream<ICEEvent>.Continuation,
-        data: AsyncStream<[UInt8]>.Continuation
+        data: AsyncStream<IncomingDatagram>.Continuation
     ) {
         self.agent = agent
         self.loop = loop
@@ -87,15 +91,24 @@ final class SessionCore: @unchecked Sendable {
             pumpProbes()
             return
         }
-        if agent.handleInput(bytes, from: from, to: to, now: clock.now()) == .notSTUN, agent.selected?.remote == from {
-            data.yield(bytes)
+        // Application data on the selected socket from any address: a NAT that rebinds the peer mid-session sends
+        // from a new one. The consumer authenticates every datagram and decides whether to follow (`redirect`).
+        if agent.handleInput(bytes, from: from, to: to, now: clock.now()) == .notSTUN, agent.selected?.base == to {
+            if case .dropped = data.yield(IncomingDatagram(bytes: bytes, from: from)) { droppedIncoming += 1 }
         }
         pump()
     }
 
     func sendData(_ bytes: [UInt8]) -> Bool {
         guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
-        socket.send(bytes, to: pair.remote)
+        socket.send(bytes, to: dataRemote ?? pair.remote)
+        return true
+    }
+
+    /// Several datagrams with one flush, so NIO hands them to the kernel in one vector write (sendmmsg).
+    func sendData(batch: [[UInt8]]) -> Bool {
+        guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
+        socket.send(batch: batch, to: dataRemote ?? pair.remote)
         return true
     }
 

@@ -55,6 +55,16 @@ public final class UDPSocket: Sendable {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
     }
 
+    /// Several datagrams to one destination, written together and flushed once (one vector write).
+    public func send(batch: [[UInt8]], to: TransportAddress) {
+        guard let destination = try? to.socketAddress() else { return }
+        for bytes in batch {
+            let envelope = AddressedEnvelope(remoteAddress: destination, data: channel.allocator.buffer(bytes: bytes))
+            channel.write(envelope, promise: nil)
+        }
+        channel.flush()
+    }
+
     public func close() async {
         try? await channel.close()
     }

@@ -86,7 +86,39 @@ import Testing
     @Test func probeTimeoutHasNoTCPFloor() {
         var estimator = RTTEstimator()
         estimator.addSample(.microseconds(100), ackDelay: .zero)
-        // 100 µs + max(4 × 50 µs, 1 ms timer granularity) + 2 ms of allowed ack delay (RFC 9002 §6.2.1).
-        #expect(estimator.probeTimeout(maxAckDelay: .milliseconds(2)) == .microseconds(3_100))
+        // 100 µs + max(4 × 50 µs, 250 µs timer granularity) + 2 ms of allowed ack delay (RFC 9002 §6.2.1).
+        #expect(estimator.probeTimeout(maxAckDelay: .milliseconds(2)) == .microseconds(2_350))
+    }
+
+    /// A late ACK for bytes already released (original and retransmission both acknowledged) once wedged the send
+    /// buffer for good: a range below the released prefix blocked every later release (decision 0055).
+    @Test func lateAcknowledgementsBelowTheReleasedPrefixAreIgnored() {
+        var stream = SendStream(bufferLimit: 1_000)
+        let queued = stream.enqueue([UInt8](repeating: 1, count: 96))
+        #expect(queued)
+        let chunk = stream.nextChunk(maximumLength: 100, peerLimit: 1_000)
+        #expect(chunk?.data.count == 100)
+        stream.onAcknowledged(0..<50)
+        stream.onAcknowledged(20..<40)
+        stream.onAcknowledged(45..<60)
+        stream.onAcknowledged(60..<100)
+        #expect(stream.isFullyAcknowledged)
+        #expect(stream.unacknowledgedBytes == 0)
+    }
+
+    /// The window grows only while the sender uses it (RFC 9002 §7.8), so flow control cannot inflate it.
+    @Test func windowDoesNotGrowWhenNotUsed() {
+        var controller = CongestionController(maxDatagramSize: 1_000)
+        let start = Timestamp(secondsSinceEpoch: 10)
+        for _ in 0..<100 {
+            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
+            controller.onPacketAcked(bytes: 1_000, sentAt: start, countsInFlight: true)
+        }
+        #expect(controller.window == 10_000)
+        for _ in 0..<10 {
+            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
+        }
+        for _ in 0..<10 { controller.onPacketAcked(bytes: 1_000, sentAt: start, countsInFlight: true) }
+        #expect(controller.window > 10_000)
     }
 }

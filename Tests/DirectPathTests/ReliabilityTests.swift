@@ -132,4 +132,31 @@ func digest(_ messages: [[UInt8]]) -> String {
         #expect(link.run { $0.receivedByB.count == messages.count })
         #expect(digest(link.receivedByB) == digest(messages))
     }
+
+    /// A lost window update must not leave a sender that is blocked on flow control (nothing in flight, so nothing
+    /// to reveal the loss) waiting for the next keepalive, 15 s later: the update is ack-eliciting and resent.
+    @Test func aLostWindowUpdateIsResent() throws {
+        var configuration = ChannelConfiguration()
+        configuration.receiveWindow = 256 * 1_024
+        configuration.maximumMessage = 64 * 1_024
+        var link = try SimulatedLink(conditions: .init(jitter: .zero), seed: 12, configuration: configuration)
+        link.bReads = false
+        var random = SeededRandom(seed: 120)
+        let messages = (0..<40).map { _ in random.bytes(count: 16_000) }
+        for message in messages { try link.a.send(message) }
+        link.run(for: .seconds(2)) { _ in false }
+        #expect(link.a.pathQuality.unacknowledgedBytes > 0, "the sender must be blocked before the reader resumes")
+        // Drop the next datagram from B to A (receiver's channel ID 1 at bytes 9..<17): the first window update.
+        let dropped = LockedValue(0)
+        link.tap = { _, datagram in
+            let toA = datagram.count > 17 && datagram[9..<17].elementsEqual([0, 0, 0, 0, 0, 0, 0, 1])
+            guard toA, dropped.withLock({ $0 }) == 0 else { return datagram }
+            dropped.withLock { $0 += 1 }
+            return nil
+        }
+        link.bReads = true
+        #expect(link.run(for: .seconds(3)) { $0.receivedByB.count == messages.count })
+        #expect(dropped.withLock { $0 } == 1)
+        #expect(digest(link.receivedByB) == digest(messages))
+    }
 }

@@ -120,6 +120,9 @@ struct SimulatedLink {
             transmit(fromA: true)
             transmit(fromA: false)
             drainEvents()
+            // Taking messages can open the receive window and owe the peer an update (see `pollEvent`).
+            transmit(fromA: true)
+            transmit(fromA: false)
             if done(self) { return true }
             var next = end
             if let earliest = inFlight.map(\.deliverAt).min() { next = min(next, earliest) }

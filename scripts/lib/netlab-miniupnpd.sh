@@ -83,8 +83,10 @@ deny 0-65535 0.0.0.0/0 0-65535
 CONF
 
 lib="$rootdir/usr/lib/x86_64-linux-gnu"
+# -P: a pid file of this run's own. The default, /var/run/miniupnpd.pid, is shared by every namespace, so a second
+# lab running at the same time (another worktree, another CI job) made miniupnpd exit with "already running".
 ip netns exec "$router" "$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$binary" -f "$work/miniupnpd.conf" -d \
-    >"$work/miniupnpd.log" 2>&1 &
+    -P "$work/miniupnpd.own.pid" >"$work/miniupnpd.log" 2>&1 &
 echo $! >"$work/miniupnpd.pid"
 # Bounded wait until it listens for SSDP/HTTP (5 s).
 for _ in $(seq 1 50); do

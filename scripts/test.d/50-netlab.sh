@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The network lab (needs root; CI runs as root): nat-check in every NAT topology, a reachable UPnP mapping behind a
-# real miniupnpd, and the ICE matrix between every pair of topologies (the port-prediction cells once more
-# without prediction). About 2 minutes.
+# real miniupnpd, the ICE matrix between every pair of topologies with a 2 MiB direct-channel transfer in every
+# direct cell (the port-prediction cells once more without prediction), and NAT rebinding mid-transfer. About 3
+# minutes.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 if [ "$(id -u)" -ne 0 ]; then
@@ -11,10 +12,11 @@ fi
 swift build --product meshpeer >&2
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-# CI checks ICE only. The direct-channel transfer over each direct cell (`scripts/netlab --json`, 10 MiB) passed
-# 13/13 on a quiet machine but stalled in cells with the UPnP gateway in one CI run (docs/direct-path.md), so it
-# is not a CI gate until that is understood.
-NETLAB_TRANSFER_BYTES="${NETLAB_TRANSFER_BYTES:-0}" "$ROOT/scripts/netlab" --json | tee "$out"
+# Every direct cell also moves 2 MiB over the encrypted direct channel, checked by SHA-256 at both ends, and the
+# NAT-rebinding scenario moves 8 MiB across a mid-transfer conntrack flush (docs/direct-path.md). Debug builds,
+# four cells at a time: sized to stay within a few minutes on a loaded 2-core machine.
+NETLAB_TRANSFER_BYTES="${NETLAB_TRANSFER_BYTES:-2097152}" NETLAB_REBIND_BYTES="${NETLAB_REBIND_BYTES:-8388608}" \
+    "$ROOT/scripts/netlab" --json | tee "$out"
 # Symmetric <-> port-restricted is direct only by port prediction (docs/ice.md); the matrix script fails on it too,
 # and this says so by name. Both direct rates are printed: with prediction, and with it off in the same run.
 tail -1 "$out" | python3 -c '
@@ -23,4 +25,7 @@ m = json.load(sys.stdin)
 assert len(m["cells"]) == 21, m
 cell = [c for c in m["cells"] if {c["a"], c["b"]} == {"symmetric", "port-restricted"}][0]
 assert cell["path"] == "direct" and cell["path_without_prediction"] == "needs-relay", cell
-print("direct_rate", m["direct_rate"], "direct_rate_without_prediction", m["direct_rate_without_prediction"])'
+direct = [c for c in m["cells"] if c["path"] == "direct"]
+assert all(c["transfer"] and c["transfer"]["sha256_match"] for c in direct), m
+print("direct_rate", m["direct_rate"], "direct_rate_without_prediction", m["direct_rate_without_prediction"],
+      "transfers verified", len(direct))'

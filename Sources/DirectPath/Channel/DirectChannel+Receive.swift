@@ -99,12 +99,15 @@ extension DirectChannel {
     mutating func handleLost(_ packets: [SentPacketTracker.SentPacket], now: Timestamp) {
         for packet in packets {
             if packet.isMTUProbe {
-                // Too big for the path: stay at the current size. Not a congestion signal.
-                mtuProbe = .done
+                // Too big for the path, or lost at random: try again, up to three probes in all, then stay at the
+                // current size. Not a congestion signal either way.
+                mtuProbeAttempts += 1
+                mtuProbe = mtuProbeAttempts < DirectChannel.maximumMTUProbes ? .pending : .done
                 congestion.onPacketDiscarded(bytes: packet.size, countsInFlight: packet.isAckEliciting)
                 continue
             }
             statistics.packetsLost += 1
+            if packet.carriesWindowUpdate { windowUpdatePending = true }
             congestion.onPacketLost(
                 bytes: packet.size,
                 sentAt: packet.sentAt,

@@ -43,7 +43,10 @@ extension DirectChannel {
             // two probes outside the congestion window, carrying the oldest unacknowledged data (or a PING).
             ptoCount += 1
             probeBudget = 2
-            for range in sent.outstandingStreamRanges { sendStream.onLost(range) }
+            // Only the oldest outstanding data: marking the whole flight for retransmission resent a full window
+            // (megabytes on a fast path) after every tail loss and collapsed goodput under random loss.
+            for range in sent.oldestStreamRanges(packets: 2) { sendStream.onLost(range) }
+            if sent.hasWindowUpdateInFlight { windowUpdatePending = true }
             if !sendStream.hasDataToSend(peerLimit: peerStreamLimit) { pendingPing = true }
         }
         if now >= lastSentAt + configuration.keepaliveInterval {

@@ -13,7 +13,9 @@ extension DirectChannel {
 
         var frames: [PacketFrame] = []
         var used = 0
-        let windowUpdateDue = receiveStream.limit >= advertisedLimit + UInt64(configuration.receiveWindow / 4)
+        var carriesWindowUpdate = false
+        let windowUpdateDue =
+            windowUpdatePending || receiveStream.limit >= advertisedLimit + UInt64(configuration.receiveWindow / 4)
         let ackDue =
             received.needsAck
             && (received.wantsImmediateAck
@@ -22,6 +24,15 @@ extension DirectChannel {
             frames.append(.ack(ack))
             used += 22 + 16 * ack.ranges.count
             advertisedLimit = receiveStream.limit
+            if windowUpdateDue {
+                // A window update must arrive: a sender blocked on flow control has nothing in flight, so nothing
+                // would reveal the loss of an ACK-only update and it would wait for the next keepalive (15 s). A PING
+                // makes the packet ack-eliciting, and its loss re-arms the update (QUIC resends MAX_DATA the same way).
+                frames.append(.ping)
+                used += 1
+                carriesWindowUpdate = true
+                windowUpdatePending = false
+            }
         }
 
         let mayProbe = probeBudget > 0
@@ -51,7 +62,13 @@ extension DirectChannel {
         // A probe with nothing to carry is not owed: the budget only lifts the window for real data or a PING.
         if !frames.contains(where: \.isAckEliciting) { probeBudget = 0 }
         guard !frames.isEmpty else { return nil }
-        let datagram = seal(frames, streamRanges: streamRanges, isMTUProbe: isMTUProbe, now: now)
+        let datagram = seal(
+            frames,
+            streamRanges: streamRanges,
+            isMTUProbe: isMTUProbe,
+            carriesWindowUpdate: carriesWindowUpdate,
+            now: now
+        )
         if isMTUProbe, nextPacketNumber > 0 { mtuProbe = .inFlight(packetNumber: nextPacketNumber - 1) }
         if mayProbe && frames.contains(where: \.isAckEliciting) { probeBudget -= 1 }
         return datagram
@@ -61,6 +78,7 @@ extension DirectChannel {
         _ frames: [PacketFrame],
         streamRanges: [Range<UInt64>],
         isMTUProbe: Bool = false,
+        carriesWindowUpdate: Bool = false,
         now: Timestamp
     ) -> [UInt8] {
         var writer = WireWriter(capacity: datagramSize)
@@ -81,7 +99,8 @@ extension DirectChannel {
                 size: datagram.count,
                 isAckEliciting: ackEliciting,
                 streamRanges: streamRanges,
-                isMTUProbe: isMTUProbe
+                isMTUProbe: isMTUProbe,
+                carriesWindowUpdate: carriesWindowUpdate
             )
         )
         congestion.onPacketSent(

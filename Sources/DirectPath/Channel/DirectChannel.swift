@@ -33,6 +33,10 @@ public struct DirectChannel: Sendable {
     var datagramSize: Int
     var mtuProbe: MTUProbeState
     var pendingPing = false
+    var mtuProbeAttempts = 0
+    static let maximumMTUProbes = 3
+    /// The last window update may have been lost: advertise the limit again in an ack-eliciting packet.
+    var windowUpdatePending = false
     var probeBudget = 0
     var ptoCount = 0
     var lastSentAt: Timestamp

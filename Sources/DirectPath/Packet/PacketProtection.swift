@@ -16,33 +16,45 @@ struct PacketProtection: Sendable {
     let sendKey: SecureBytes
     let receiveKey: SecureBytes
 
+    /// One allocation for the datagram: header, then the plaintext, then room for the tag, sealed in place.
     func seal(channelID: UInt64, packetNumber: UInt64, plaintext: [UInt8]) throws -> [UInt8] {
-        var payloadHeader = WireWriter(capacity: 16)
-        payloadHeader.write(channelID)
-        payloadHeader.write(packetNumber)
         let sealedLength = 16 + plaintext.count + XChaCha20Poly1305.tagByteCount
-        var header = WireWriter(capacity: PacketProtection.headerByteCount)
-        header.write(raw: Frame.magic)
-        header.write(Frame.currentVersion)
-        header.write(PacketProtection.frameType)
-        header.write(UInt32(sealedLength))
-        header.write(raw: payloadHeader.bytes)
-        let ciphertext = try XChaCha20Poly1305.seal(
-            plaintext,
+        var datagram = [UInt8]()
+        datagram.reserveCapacity(PacketProtection.headerByteCount + plaintext.count + XChaCha20Poly1305.tagByteCount)
+        datagram.append(contentsOf: Frame.magic)
+        datagram.append(Frame.currentVersion)
+        PacketProtection.append(UInt64(PacketProtection.frameType), bytes: 2, to: &datagram)
+        PacketProtection.append(UInt64(sealedLength), bytes: 4, to: &datagram)
+        PacketProtection.append(channelID, bytes: 8, to: &datagram)
+        PacketProtection.append(packetNumber, bytes: 8, to: &datagram)
+        datagram.append(contentsOf: plaintext)
+        datagram.append(contentsOf: repeatElement(0, count: XChaCha20Poly1305.tagByteCount))
+        try XChaCha20Poly1305.sealInPlace(
+            &datagram,
+            additionalDataCount: PacketProtection.headerByteCount,
             key: sendKey,
-            nonce: PacketProtection.nonce(packetNumber),
-            authenticating: header.bytes
+            nonce: PacketProtection.nonce(packetNumber)
         )
-        return header.bytes + ciphertext
+        return datagram
     }
 
-    /// The channel ID and packet number of a datagram, read without decrypting (to route and to reject replays early).
-    static func peek(_ datagram: [UInt8], maximumDatagram: Int) throws -> (channelID: UInt64, packetNumber: UInt64) {
-        let frame = try Frame.decode(datagram, maximumPayload: maximumDatagram)
-        guard frame.type == frameType else {
-            throw WireError(.unknownType, at: 3, "not a direct-path packet (type \(frame.type))")
+    private static func append(_ value: UInt64, bytes: Int, to buffer: inout [UInt8]) {
+        for index in stride(from: bytes - 1, through: 0, by: -1) {
+            buffer.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))))
         }
-        var reader = WireReader(frame.payload)
+    }
+
+    /// The channel ID and packet number of a datagram, read without decrypting (to route and to reject replays early)
+    /// and without copying it.
+    static func peek(_ datagram: [UInt8], maximumDatagram: Int) throws -> (channelID: UInt64, packetNumber: UInt64) {
+        var reader = WireReader(datagram)
+        let header = try FrameHeader(from: &reader, maximumPayload: maximumDatagram)
+        guard header.type == frameType else {
+            throw WireError(.unknownType, at: 3, "not a direct-path packet (type \(header.type))")
+        }
+        guard reader.remaining == header.payloadLength else {
+            throw WireError(.truncated, at: Frame.headerByteCount, "datagram length does not match its header")
+        }
         let channelID = try reader.readUInt64()
         let packetNumber = try reader.readUInt64()
         guard reader.remaining >= XChaCha20Poly1305.tagByteCount else {
@@ -51,15 +63,18 @@ struct PacketProtection: Sendable {
         return (channelID, packetNumber)
     }
 
+    /// The plaintext of a datagram `peek` accepted. One copy of the datagram, decrypted in place.
     func open(_ datagram: [UInt8], packetNumber: UInt64) throws -> [UInt8] {
-        let header = Array(datagram.prefix(PacketProtection.headerByteCount))
-        let ciphertext = Array(datagram.dropFirst(PacketProtection.headerByteCount))
-        return try XChaCha20Poly1305.open(
-            ciphertext,
+        var buffer = datagram
+        let plaintext = try XChaCha20Poly1305.openInPlace(
+            &buffer,
+            additionalDataCount: PacketProtection.headerByteCount,
             key: receiveKey,
-            nonce: PacketProtection.nonce(packetNumber),
-            authenticating: header
+            nonce: PacketProtection.nonce(packetNumber)
         )
+        buffer.removeLast(buffer.count - plaintext.upperBound)
+        buffer.removeFirst(plaintext.lowerBound)
+        return buffer
     }
 
     private static func nonce(_ packetNumber: UInt64) -> [UInt8] {

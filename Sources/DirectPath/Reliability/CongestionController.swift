@@ -60,6 +60,10 @@ struct CongestionController: Sendable {
         guard countsInFlight else { return }
         bytesInFlight = max(bytesInFlight - bytes, 0)
         if let recoveryStart, sentAt <= recoveryStart { return }
+        // Grow only while the window is what limits the sender (RFC 9002 §7.8). A sender held back by flow control
+        // or by its application otherwise inflates the window without bound, and the first loss then halves a
+        // window that was never used.
+        guard bytesInFlight + bytes >= window / 2 else { return }
         if window < slowStartThreshold {
             window += bytes
         } else {

@@ -7,6 +7,9 @@ struct RTTEstimator: Sendable {
     /// RFC 9002's timer granularity. Unlike TCP's 200 ms floor (RFC 6298 asks for 1 s), QUIC relies on its RTT
     /// variance and the peer's ack delay for slack; a fixed floor would stall every tail loss on a fast path.
     static let minimumRTO: Duration = .milliseconds(1)
+    /// Timer granularity (RFC 9002's kGranularity, 1 ms there). Our drivers wake within 100 µs, and on a
+    /// sub-millisecond path a 1 ms floor on the loss delay made every random loss cost several round trips.
+    static let granularity: Duration = .microseconds(250)
     static let maximumRTO: Duration = .seconds(10)
 
     private(set) var smoothed: Duration = RTTEstimator.initialRTT
@@ -34,12 +37,12 @@ struct RTTEstimator: Sendable {
 
     /// The probe timeout: when to suspect the tail of the flight was lost.
     func probeTimeout(maxAckDelay: Duration) -> Duration {
-        let value = smoothed + max(variance * 4, .milliseconds(1)) + maxAckDelay
+        let value = smoothed + max(variance * 4, RTTEstimator.granularity) + maxAckDelay
         return min(max(value, RTTEstimator.minimumRTO), RTTEstimator.maximumRTO)
     }
 
     /// How long after a later packet was acknowledged an earlier one counts as lost (RFC 9002 §6.1.2).
     var lossDelay: Duration {
-        max(max(smoothed, latest) * 9 / 8, .milliseconds(1))
+        max(max(smoothed, latest) * 9 / 8, RTTEstimator.granularity)
     }
 }

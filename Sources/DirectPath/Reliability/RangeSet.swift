@@ -26,6 +26,19 @@ struct RangeSet: Equatable, Sendable {
 
     mutating func insert(_ range: Range<UInt64>) {
         guard !range.isEmpty else { return }
+        // Fast paths for the common case, values arriving in order: extend or append the last range.
+        if let last = ranges.last, range.lowerBound >= last.lowerBound {
+            if range.lowerBound > last.upperBound {
+                ranges.append(range)
+                return
+            }
+            if range.upperBound > last.upperBound { ranges[ranges.count - 1] = last.lowerBound..<range.upperBound }
+            return
+        }
+        if ranges.isEmpty {
+            ranges.append(range)
+            return
+        }
         var lower = range.lowerBound
         var upper = range.upperBound
         // Find the first range that could touch the new one.

@@ -43,6 +43,13 @@ struct ReceiveStream: Sendable {
         let usableStart = max(offset, contiguousOffset)
         // Entirely old (a retransmission of delivered bytes) or entirely beyond the window: nothing to keep.
         guard usableEnd > usableStart else { return }
+        if pending.isEmpty && offset <= contiguousOffset {
+            // The common case, in order with nothing held: straight onto the assembled bytes, no bookkeeping.
+            assembled.append(contentsOf: data[Int(usableStart - offset)..<Int(usableEnd - offset)])
+            contiguousOffset = usableEnd
+            _ = try headLength()
+            return
+        }
         for gap in received.gaps(in: usableStart..<usableEnd) {
             let slice = Array(data[Int(gap.lowerBound - offset)..<Int(gap.upperBound - offset)])
             pending[gap.lowerBound] = slice

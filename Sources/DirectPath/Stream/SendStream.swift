@@ -64,7 +64,11 @@ struct SendStream: Sendable {
     }
 
     mutating func onAcknowledged(_ range: Range<UInt64>) {
-        acked.insert(range)
+        // A late ACK for bytes already released (the original and its retransmission both acknowledged) must not
+        // enter the set: a range below `bufferStart` at its head would block every later release, and with it the
+        // send buffer, for good (seen under 5 % loss as a sender stuck with 8 MiB "unacknowledged").
+        guard range.upperBound > bufferStart else { return }
+        acked.insert(max(range.lowerBound, bufferStart)..<range.upperBound)
         guard let first = acked.first, first.lowerBound <= bufferStart, first.upperBound > bufferStart else { return }
         let released = Int(first.upperBound - bufferStart)
         bufferStart = first.upperBound

@@ -60,7 +60,12 @@ struct DirectRun {
 
         while delivered < count {
             var now = clock.now()
-            guard now < deadline else { throw BenchError("direct run did not finish in 120 s") }
+            guard now < deadline else {
+                throw BenchError(
+                    "direct run did not finish in 120 s: delivered \(delivered) of \(count); sender \(a.pathQuality), "
+                        + "\(a.statistics); receiver \(b.statistics)"
+                )
+            }
             while nextIndex < count && nextIndex - delivered < outstanding {
                 withUnsafeBytes(of: UInt64(nextIndex).bigEndian) { payload.replaceSubrange(0..<8, with: $0) }
                 do { try a.send(payload) } catch { break }

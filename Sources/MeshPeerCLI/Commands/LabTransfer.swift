@@ -96,6 +96,8 @@ enum LabTransfer {
         result["transfer_rtt_ms"] = String(format: "%.2f", quality.smoothedRTT.milliseconds)
         result["transfer_datagram_size"] = String(quality.datagramSize)
         result["transfer_packets_lost"] = String(statistics.packetsLost)
+        result["transfer_rebinds"] = String(await transport.rebinds)
+        result["transfer_dropped_incoming"] = String(await session.droppedIncoming())
         await transport.close()
         return result
     }
