@@ -81,7 +81,9 @@ extension KademliaNode {
             return
         }
         let attempts = bootstrapAttempts[seed, default: 1]
-        guard attempts < config.bootstrapAttempts, bootstrapAttempts.count < config.maximumPendingRequests else { return }
+        guard attempts < config.bootstrapAttempts, bootstrapAttempts.count < config.maximumPendingRequests else {
+            return
+        }
         bootstrapAttempts[seed] = attempts + 1
         counters.bootstrapRetries += 1
         sendRequest(.ping, to: seed, expectedID: nil, purpose: .bootstrap, now: now)
