@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI", "Kademlia", "KademliaDriver",
             ] + nioSockets,
             swiftSettings: strict
         ),
