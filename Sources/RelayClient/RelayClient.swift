@@ -61,6 +61,17 @@ public actor RelayClient {
         return queued
     }
 
+    /// Pings the relay (when logged in and no ping is outstanding); the answer arrives as `.pong(sentAt:)`.
+    @discardableResult
+    public func ping() -> Bool {
+        let sent = machine.ping(now: clock.now())
+        drive()
+        return sent
+    }
+
+    /// Now on the client's clock (to turn a `.pong(sentAt:)` into a round trip).
+    public nonisolated func now() -> Timestamp { clock.now() }
+
     /// Performs the machine's actions and forwards its events.
     private func drive() {
         while let action = machine.pollAction() {

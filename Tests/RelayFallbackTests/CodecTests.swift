@@ -22,6 +22,11 @@ import Testing
         #expect(Hex.encode(accepted) == "4d5001020500000011" + String(repeating: "01", count: 16) + "02")
     }
 
+    @Test func pingAndPongHaveTheExactDocumentedLayout() {
+        #expect(Hex.encode(RelayMessage.ping(1).encoded()) == "4d500102090000000800000000000000" + "01")
+        #expect(Hex.encode(RelayMessage.pong(2).encoded()) == "4d5001020a0000000800000000000000" + "02")
+    }
+
     @Test func everyMessageRoundTrips() throws {
         let login = try RelayAuth.answer(
             RelayChallenge(relayKey: Fixture.relay.publicKey, nonce: [UInt8](repeating: 9, count: 32)),
@@ -40,6 +45,8 @@ import Testing
                 DeliveredEnvelope(id: Fixture.id(6), sender: Fixture.alice.nodeID, sequence: 42, payload: [1, 2, 3])
             ),
             .ack((0..<256).map { Fixture.id(UInt8($0)) }),
+            .ping(0x0102_0304_0506_0708),
+            .pong(UInt64.max),
         ]
         for message in messages {
             #expect(try RelayMessage.decode(message.encoded()) == message)

@@ -60,6 +60,7 @@ import Testing
         let aliceIdentity = identity(91)
         let alice = Collector(aliceIdentity, port: relayA.port, relay: relayA.publicKey)
         await alice.start()
+        try await eventually("alice is homed on A") { await alice.isReady }
         let aliceNode = try await TestDHTNode(identity: aliceIdentity, bootstrap: dhtA, readOnly: true)
         var record: AgentRecord?
         try await eventually("bob's record is found") {

@@ -37,6 +37,8 @@ extension RelayMessage {
             precondition(ids.count <= RelayMessage.maximumAckCount, "too many IDs for one ack")
             writer.writeCount(ids.count, .uint16)
             for id in ids { writer.write(raw: id.bytes) }
+        case .ping(let token), .pong(let token):
+            writer.write(token)
         }
         return Frame(type: frameType.rawValue, payload: writer.bytes).encoded()
     }
@@ -114,6 +116,10 @@ extension RelayMessage {
             ids.reserveCapacity(count)
             for _ in 0..<count { ids.append(try EnvelopeID(from: &reader)) }
             return .ack(ids)
+        case .ping:
+            return .ping(try reader.readUInt64())
+        case .pong:
+            return .pong(try reader.readUInt64())
         }
     }
 

@@ -93,6 +93,8 @@ public enum RelayMessage: Hashable, Sendable {
     case refused(RelayRefusal)
     case deliver(DeliveredEnvelope)
     case ack([EnvelopeID])
+    case ping(UInt64)
+    case pong(UInt64)
 
     /// At most this many IDs in one ack frame.
     public static let maximumAckCount = 256
@@ -107,6 +109,8 @@ public enum RelayMessage: Hashable, Sendable {
         case .refused: .refused
         case .deliver: .deliver
         case .ack: .ack
+        case .ping: .ping
+        case .pong: .pong
         }
     }
 }

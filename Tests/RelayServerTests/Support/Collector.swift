@@ -38,6 +38,7 @@ actor Collector {
         case .accepted(let id, let disposition): accepted[id] = disposition
         case .refused(let refusal): refused.append(refusal)
         case .disconnected: disconnects += 1
+        case .pong: break
         }
     }
 
