@@ -38,6 +38,11 @@ extension RelayClientMachine {
         case (.ready, .accepted(let id, let disposition)):
             settle(id)
             events.append(.accepted(id, disposition))
+        case (.ready, .acceptedBatch(let entries)):
+            for entry in entries {
+                settle(entry.id)
+                events.append(.accepted(entry.id, entry.disposition))
+            }
         case (.ready, .pong(let token)):
             // A pong for an older (timed out or pre-reconnect) ping is ignored.
             guard let ping = outstandingPing, ping.token == token else { return }

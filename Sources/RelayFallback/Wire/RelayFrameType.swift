@@ -22,4 +22,6 @@ public enum RelayFrameType: UInt16, Sendable, CaseIterable {
     case ping = 0x0209
     /// Relay → client: the token of a ping.
     case pong = 0x020A
+    /// Relay → client: several `accepted` answers in one frame (the relay coalesces a read burst's answers).
+    case acceptedBatch = 0x020B
 }

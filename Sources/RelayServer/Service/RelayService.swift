@@ -21,6 +21,9 @@ final class RelayService: @unchecked Sendable {
     /// The hub's answers to one read burst (every frame NIO read from one connection before
     /// `channelReadComplete`), performed together: one SQLite transaction, one flush per connection.
     private var burst: [RelayHubAction] = []
+    /// `accepted` answers held back so consecutive ones leave as one `acceptedBatch` frame; released before
+    /// anything else is written to (or closes) the connection, so the order on the wire is unchanged.
+    private var heldAnswers: [ConnectionID: [AcceptedEntry]] = [:]
     private var nextConnection: UInt64 = 1
     private var timer: RepeatedTask?
     private(set) var isShuttingDown = false
@@ -174,6 +177,23 @@ final class RelayService: @unchecked Sendable {
 
     private func write(_ message: RelayMessage, to id: ConnectionID) {
         metrics.count(message)
+        guard channels[id] != nil else { return }
+        if case .accepted(let envelopeID, let disposition) = message {
+            heldAnswers[id, default: []].append(AcceptedEntry(envelopeID, disposition))
+            if heldAnswers[id]?.count == RelayMessage.maximumAcceptedBatch { releaseAnswers(id) }
+            return
+        }
+        releaseAnswers(id)
+        writeFrame(message, to: id)
+    }
+
+    /// Writes the held `accepted` answers: one alone as `accepted`, several as one `acceptedBatch`.
+    private func releaseAnswers(_ id: ConnectionID) {
+        guard let entries = heldAnswers.removeValue(forKey: id), let first = entries.first else { return }
+        writeFrame(entries.count == 1 ? .accepted(first.id, first.disposition) : .acceptedBatch(entries), to: id)
+    }
+
+    private func writeFrame(_ message: RelayMessage, to id: ConnectionID) {
         guard let channel = channels[id] else { return }
         let bytes = message.encoded()
         var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -183,6 +203,7 @@ final class RelayService: @unchecked Sendable {
     }
 
     private func flush() {
+        for id in Array(heldAnswers.keys) { releaseAnswers(id) }
         for id in unflushed { channels[id]?.flush() }
         unflushed.removeAll(keepingCapacity: true)
     }
@@ -190,6 +211,7 @@ final class RelayService: @unchecked Sendable {
     /// A WebSocket close frame (1008 policy violation, 1001 going away when shutting down), then TCP close
     /// once the client has answered or a second has passed.
     private func close(_ id: ConnectionID) {
+        releaseAnswers(id)
         guard let channel = channels.removeValue(forKey: id) else { return }
         unflushed.remove(id)
         var data = channel.allocator.buffer(capacity: 2)
