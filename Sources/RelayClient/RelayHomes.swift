@@ -18,14 +18,18 @@ public actor RelayHomes {
     private var loop: Task<Void, Never>?
     private let pingInterval: Duration
     private let clock: any MeshClock
+    private let tls: RelayClientTLS?
 
+    /// `tls` is used for `wss://` candidates (nil: the system's trust roots).
     public init(
         identity: AgentIdentity,
         candidates: [HomeRelaySelector.Candidate],
         policy: HomeRelaySelector.Policy = .init(),
         pingInterval: Duration = .seconds(15),
+        tls: RelayClientTLS? = nil,
         clock: any MeshClock = SystemClock()
     ) {
+        self.tls = tls
         (events, sink) = AsyncStream.makeStream(of: (RelayAddress, RelayClientEvent).self)
         self.identity = identity
         selector = HomeRelaySelector(candidates: candidates, policy: policy)
@@ -92,6 +96,7 @@ public actor RelayHomes {
             host: candidate.address.host,
             port: candidate.address.port,
             expectedRelay: candidate.key,
+            tls: candidate.address.secure ? tls ?? (try? RelayClientTLS()) : nil,
             clock: clock
         )
         clients[index] = client

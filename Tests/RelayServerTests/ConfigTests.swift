@@ -32,6 +32,7 @@ import Testing
         for json in [
             #"{"shutdown_grace_seconds": 5}"#, #"{"limits": {"mailbox_maximum_count": 5}}"#,
             #"{"dht": {"record_ttl_seconds": 60}}"#, #"{"lisen": "127.0.0.1:1"}"#,
+            #"{"tls": {"certificateChain": "a.pem", "key": "b.pem"}}"#,
         ] {
             #expect(throws: (any Error).self, "\(json)") { try decode(json) }
         }

@@ -72,7 +72,7 @@ final class RelayDHTNode: Sendable {
         guard !["", "0.0.0.0", "::"].contains(host) else {
             throw CLIError("the relay listens on \(host); set dht.advertise to the ws:// URL clients should use")
         }
-        return [RelayAddress(host: host, port: relayPort).description]
+        return [RelayAddress(secure: relay.tls != nil, host: host, port: relayPort).description]
     }
 
     static func advert(

@@ -11,6 +11,8 @@ public struct RelayServerConfiguration: Codable, Sendable {
     public var shutdownGraceSeconds: Double
     /// The DHT bootstrap node run beside the relay; nil (no `dht` key) runs none.
     public var dht: RelayDHTConfiguration?
+    /// Built-in TLS; nil serves plain WebSocket (put a TLS proxy in front, or set this).
+    public var tls: RelayTLSConfiguration?
 
     public init(
         listen: String = "127.0.0.1:7400",
@@ -32,6 +34,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         case limits
         case shutdownGraceSeconds
         case dht
+        case tls
     }
 
     /// Missing keys take their defaults, so a config file names only what it changes; unknown keys are refused.
@@ -43,6 +46,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         limits = try container.decodeIfPresent(RelayLimits.self, forKey: .limits) ?? RelayLimits()
         shutdownGraceSeconds = try container.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? 5
         dht = try container.decodeIfPresent(RelayDHTConfiguration.self, forKey: .dht)
+        tls = try container.decodeIfPresent(RelayTLSConfiguration.self, forKey: .tls)
     }
 
     /// Splits `listen` into host and port.

@@ -52,6 +52,7 @@ final class RelayProcess: @unchecked Sendable {
         port: Int = 0,
         limits: [String: Double] = [:],
         dht: [String: Any]? = nil,
+        tls: [String: String]? = nil,
         deadline: Duration = .seconds(30)
     ) throws {
         self.dataDirectory = dataDirectory
@@ -59,6 +60,7 @@ final class RelayProcess: @unchecked Sendable {
         let configPath = dataDirectory + "/relay.json"
         var config: [String: Any] = ["listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits]
         if let dht { config["dht"] = dht }
+        if let tls { config["tls"] = tls }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         process.executableURL = RelayProcess.binary
         process.arguments = ["relay", "--config", configPath]
