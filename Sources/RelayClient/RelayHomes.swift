@@ -56,9 +56,9 @@ public actor RelayHomes {
         for index in selector.candidates.indices where selector.roundTrip(index) == nil {
             selector.recordFailure(index, now: clock.now())
         }
-        let change = selector.reselect(now: clock.now())
+        selector.reselect(now: clock.now())
+        // Every candidate was connected to be measured; only the homes stay.
         for index in clients.keys where !selector.homes.contains(index) { await disconnect(index) }
-        _ = change
         loop = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: self?.pingInterval ?? .seconds(1))
