@@ -33,6 +33,19 @@ import Testing
         #expect(output.contains("\"event\":\"advert-published\""))
     }
 
+    @Test func aRelayWhoseAdvertCannotFitInTheDHTRefusesToStart() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let tooMany = (1...4).map { "wss://relay-\($0).a-rather-long-host-name.example.org:443/relay" }
+        do {
+            let relay = try RelayProcess(dataDirectory: data, dht: ["listen": ["127.0.0.1:0"], "advertise": tooMany])
+            relay.cleanUp()
+            Issue.record("a relay with an advert too large for the DHT started")
+        } catch is TestFailure {
+            // It exited before saying it listens: the advert is checked before anything is announced.
+        }
+    }
+
     @Test func aSenderOnRelayAReachesARecipientHomedOnlyOnRelayBThroughItsDHTRecord() async throws {
         let dataA = RelayProcess.temporaryDirectory()
         let dataB = RelayProcess.temporaryDirectory()
