@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: System libraries
@@ -137,6 +138,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nioWebSocket,
             swiftSettings: strict
         ),
@@ -144,6 +146,7 @@ let package = Package(
             name: "RelayClient",
             dependencies: [
                 "RelayFallback", "MeshCore",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nioWebSocket,
             swiftSettings: strict
         ),
@@ -227,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI", "Kademlia", "KademliaDriver",
             ] + nioSockets,
             swiftSettings: strict
         ),

@@ -12,6 +12,7 @@ public actor RelayClient {
     private var machine: RelayClientMachine<SystemRandom>
     private let host: String
     private let port: Int
+    private let tls: RelayClientTLS?
     private let clock: any MeshClock
     private var outgoing: AsyncStream<[UInt8]>.Continuation?
     private var connectionTask: Task<Void, Never>?
@@ -23,6 +24,7 @@ public actor RelayClient {
         host: String,
         port: Int,
         expectedRelay: Ed25519.PublicKey? = nil,
+        tls: RelayClientTLS? = nil,
         backoff: BackoffPolicy = BackoffPolicy(initial: .milliseconds(200), maximum: .seconds(10)),
         clock: any MeshClock = SystemClock()
     ) {
@@ -35,6 +37,7 @@ public actor RelayClient {
         )
         self.host = host
         self.port = port
+        self.tls = tls
         self.clock = clock
     }
 
@@ -60,6 +63,17 @@ public actor RelayClient {
         drive()
         return queued
     }
+
+    /// Pings the relay (when logged in and no ping is outstanding); the answer arrives as `.pong(sentAt:)`.
+    @discardableResult
+    public func ping() -> Bool {
+        let sent = machine.ping(now: clock.now())
+        drive()
+        return sent
+    }
+
+    /// Now on the client's clock (to turn a `.pong(sentAt:)` into a round trip).
+    public nonisolated func now() -> Timestamp { clock.now() }
 
     /// Performs the machine's actions and forwards its events.
     private func drive() {
@@ -99,9 +113,10 @@ public actor RelayClient {
         outgoing = sink
         let host = self.host
         let port = self.port
+        let tls = self.tls
         connectionTask = Task { [weak self] in
             do {
-                let connection = try await RelayWebSocket.connect(host: host, port: port)
+                let connection = try await RelayWebSocket.connect(host: host, port: port, tls: tls)
                 await self?.opened(current)
                 try await connection.executeThenClose { inbound, outbound in
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import RelayFallback
 
@@ -17,6 +18,7 @@ public enum RelayWebSocket {
         host: String,
         port: Int,
         path: String = "/relay",
+        tls: RelayClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Connection {
         let negotiation: EventLoopFuture<UpgradeResult> = try await ClientBootstrap(group: group)
@@ -24,6 +26,11 @@ public enum RelayWebSocket {
             .connectTimeout(.seconds(5))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname(connectingTo: host))
+                        )
+                    }
                     let upgrader = NIOTypedWebSocketClientUpgrader<UpgradeResult>(
                         maxFrameSize: RelayFallbackModule.maximumWebSocketMessage,
                         upgradePipelineHandler: { channel, _ in

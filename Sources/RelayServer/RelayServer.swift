@@ -3,6 +3,7 @@ import MeshCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Prometheus
 import RelayFallback
@@ -34,6 +35,7 @@ public final class RelayServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let limits = configuration.limits
+        let tls = try configuration.tls?.makeContext()
         do {
             let service = try await loop.submit {
                 try RelayService(
@@ -55,6 +57,7 @@ public final class RelayServer: Sendable {
                 )
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                         try Self.configure(channel, service: service, registry: registry, limits: limits)
                     }
                 }

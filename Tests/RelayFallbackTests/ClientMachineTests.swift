@@ -105,6 +105,39 @@ struct Loopback {
         #expect(net.hub.heldCount == 0)
     }
 
+    @Test func aPingIsAnsweredWithItsTokenAndReportsWhenItWasSent() {
+        var net = Loopback()
+        net.add(Fixture.alice, as: a)
+        let sentAt = net.now + .milliseconds(5)
+        let first = net.clients[a]!.ping(now: sentAt)
+        let second = net.clients[a]!.ping(now: sentAt)
+        #expect(first && !second, "one ping outstanding at a time")
+        net.pump()
+        #expect(net.events[a]?.last == .pong(sentAt: sentAt))
+        #expect(net.clients[a]!.pollTimeout() == nil)
+    }
+
+    @Test func anUnansweredPingEndsTheConnectionAndAPingBeforeLoginIsRefused() {
+        var machine = RelayClientMachine(identity: Fixture.alice, random: SeededRandom(seed: 1))
+        let early = machine.ping(now: Fixture.start)
+        #expect(!early, "no ping before login")
+        var net = Loopback()
+        net.add(Fixture.alice, as: a)
+        let sent = net.clients[a]!.ping(now: net.now)
+        #expect(sent)
+        // The pong never comes back: the adapter lost it.
+        _ = net.clients[a]!.pollAction()
+        let deadline = net.now + RelayClientMachine<SeededRandom>.pingTimeout
+        #expect(net.clients[a]!.pollTimeout() == deadline)
+        net.clients[a]!.handleTimeout(now: deadline)
+        let action = net.clients[a]!.pollAction()
+        #expect(action == .disconnect)
+        var hub = Fixture.hub()
+        _ = hub.connect(b, source: "127.0.0.1", now: Fixture.start)
+        let refused = hub.receive(b, bytes: RelayMessage.ping(1).encoded(), now: Fixture.start)
+        #expect(refused.contains { if case .close = $0 { true } else { false } })
+    }
+
     @Test func anOfflineRecipientGetsEverythingInOrderOnceOnReconnect() {
         var net = Loopback()
         net.add(Fixture.alice, as: a)

@@ -22,6 +22,41 @@ import Testing
         #expect(Hex.encode(accepted) == "4d5001020500000011" + String(repeating: "01", count: 16) + "02")
     }
 
+    @Test func pingAndPongHaveTheExactDocumentedLayout() {
+        #expect(Hex.encode(RelayMessage.ping(1).encoded()) == "4d500102090000000800000000000000" + "01")
+        #expect(Hex.encode(RelayMessage.pong(2).encoded()) == "4d5001020a0000000800000000000000" + "02")
+    }
+
+    @Test func acceptedBatchHasTheDocumentedLayoutAndABoundedCount() throws {
+        let batch = RelayMessage.acceptedBatch([AcceptedEntry(Fixture.id(3), .duplicate)]).encoded()
+        #expect(Hex.encode(batch) == "4d5001020b000000130001" + String(repeating: "03", count: 16) + "03")
+        var writer = WireWriter()
+        writer.write(UInt16(RelayMessage.maximumAcceptedBatch + 1))
+        for index in 0...RelayMessage.maximumAcceptedBatch {
+            writer.write(raw: Fixture.id(UInt8(index % 256)).bytes)
+            writer.write(UInt8(1))
+        }
+        let tooMany = Frame(type: RelayFrameType.acceptedBatch.rawValue, payload: writer.bytes).encoded()
+        #expect(throws: WireError.self) { try RelayMessage.decode(tooMany) }
+    }
+
+    @Test func aClientSettlesEveryEnvelopeOfABatchedAnswer() {
+        var net = Loopback()
+        net.add(Fixture.alice, as: ConnectionID(1))
+        _ = net.clients[ConnectionID(1)]!.send(Fixture.envelope(1, to: Fixture.bob))
+        _ = net.clients[ConnectionID(1)]!.send(Fixture.envelope(2, to: Fixture.bob))
+        _ = net.clients[ConnectionID(1)]!.pollAction()
+        _ = net.clients[ConnectionID(1)]!.pollAction()
+        let answer = RelayMessage.acceptedBatch([
+            AcceptedEntry(Fixture.id(1), .stored), AcceptedEntry(Fixture.id(2), .stored),
+        ])
+        net.clients[ConnectionID(1)]!.received(answer.encoded())
+        #expect(net.clients[ConnectionID(1)]!.unacknowledgedSendCount == 0)
+        var events: [RelayClientEvent] = []
+        while let event = net.clients[ConnectionID(1)]!.pollEvent() { events.append(event) }
+        #expect(events.suffix(2) == [.accepted(Fixture.id(1), .stored), .accepted(Fixture.id(2), .stored)])
+    }
+
     @Test func everyMessageRoundTrips() throws {
         let login = try RelayAuth.answer(
             RelayChallenge(relayKey: Fixture.relay.publicKey, nonce: [UInt8](repeating: 9, count: 32)),
@@ -40,6 +75,10 @@ import Testing
                 DeliveredEnvelope(id: Fixture.id(6), sender: Fixture.alice.nodeID, sequence: 42, payload: [1, 2, 3])
             ),
             .ack((0..<256).map { Fixture.id(UInt8($0)) }),
+            .ping(0x0102_0304_0506_0708),
+            .pong(UInt64.max),
+            .acceptedBatch([AcceptedEntry(Fixture.id(1), .forwarded), AcceptedEntry(Fixture.id(2), .stored)]),
+            .acceptedBatch([]),
         ]
         for message in messages {
             #expect(try RelayMessage.decode(message.encoded()) == message)

@@ -5,9 +5,10 @@ import RelayFallback
 import RelayServer
 
 /// `meshbench relay-store`: the store-and-forward path without sockets. The hub accepts `envelopes` for an
-/// offline recipient and each is committed to the GRDB WAL store in its own transaction, as the relay does;
-/// then the recipient logs in and drains: the hub hands out windows, payloads are read from the store, acks
-/// of 64 delete them. The baseline is SQLite itself: the same rows inserted in one transaction.
+/// offline recipient, committed to the GRDB WAL store one transaction per read burst of `--burst` frames, as
+/// the relay does (`store_per_s`), and, in the same run, one transaction per envelope as the relay did before
+/// (`store_unbatched_per_s`); then the recipient logs in and drains: the hub hands out windows, payloads are
+/// read from the store, acks of 64 delete them. The baseline is SQLite itself: the same rows in one transaction.
 struct RelayStoreScenario: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay-store",
@@ -16,6 +17,7 @@ struct RelayStoreScenario: ParsableCommand {
 
     @Option(help: "Envelopes to store and drain.") var envelopes = 20_000
     @Option(help: "Payload bytes per envelope.") var size = 256
+    @Option(help: "Frames per read burst (one transaction each).") var burst = 64
 
     func run() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshbench-store-\(UUID())").path
@@ -38,11 +40,24 @@ struct RelayStoreScenario: ParsableCommand {
             let id = Self.envelopeID(index)
             return RelayMessage.send(OutboundEnvelope(id: id, recipient: recipient.nodeID, payload: payload)).encoded()
         }
+        let unbatchedSeconds = try unbatchedStore(
+            frames,
+            path: directory + "/unbatched.sqlite",
+            limits: limits,
+            relay: relay,
+            sender: sender,
+            now: now
+        )
+        let burstSize = max(1, burst)
         let storeSeconds = try Stopwatch.measure {
-            for frame in frames {
-                for case .persist(let batch) in hub.receive(ConnectionID(1), bytes: frame, now: now) {
-                    try store.persist(batch)
+            for start in stride(from: 0, to: frames.count, by: burstSize) {
+                var batch: [StoredEnvelope] = []
+                for frame in frames[start..<min(start + burstSize, frames.count)] {
+                    for case .persist(let envelopes) in hub.receive(ConnectionID(1), bytes: frame, now: now) {
+                        batch += envelopes
+                    }
                 }
+                try store.persist(batch)
             }
         }
         guard try store.count() == envelopes else { throw BenchError("not every envelope was stored") }
@@ -99,9 +114,35 @@ struct RelayStoreScenario: ParsableCommand {
         report["envelopes"] = envelopes
         report["size"] = size
         report.set("store_per_s", Double(envelopes) / storeSeconds)
+        report.set("store_unbatched_per_s", Double(envelopes) / unbatchedSeconds)
+        report.set("burst", Double(burst))
         report.set("drain_per_s", Double(envelopes) / drainSeconds)
         report.set("baseline_bulk_insert_per_s", Double(envelopes) / baselineSeconds)
         report.printJSON()
+    }
+
+    /// The relay before read-burst batching: one transaction per stored envelope, on a store of its own.
+    private func unbatchedStore(
+        _ frames: [[UInt8]],
+        path: String,
+        limits: RelayLimits,
+        relay: AgentIdentity,
+        sender: AgentIdentity,
+        now: Timestamp
+    ) throws -> Double {
+        let store = try EnvelopeStore(path: path)
+        defer { try? store.close() }
+        var hub = RelayHub(relayKey: relay.publicKey, limits: limits, random: SeededRandom(seed: 6), now: now)
+        try logIn(&hub, sender, ConnectionID(1), now)
+        let seconds = try Stopwatch.measure {
+            for frame in frames {
+                for case .persist(let batch) in hub.receive(ConnectionID(1), bytes: frame, now: now) {
+                    try store.persist(batch)
+                }
+            }
+        }
+        guard try store.count() == frames.count else { throw BenchError("not every envelope was stored") }
+        return seconds
     }
 
     /// A distinct ID per index: the index in the last eight bytes.

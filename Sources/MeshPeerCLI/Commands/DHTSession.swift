@@ -42,17 +42,35 @@ final class DHTSession: Sendable {
             key = try file.unlock(passphrase: passphrase)
         }
         let listen = try dht.listenAddresses(default: defaultListen).map { try PeerAddress.resolve($0).socketAddress }
-        var seeds = try dht.bootstrapAddresses(home: home.keystore.home)
-        let store: SQLiteRecordStore? =
+        let seeds = try dht.bootstrapAddresses(home: home.keystore.home)
+        let storePath: String? =
             persistent && (dht.store != nil || !dht.ephemeral)
-            ? try SQLiteRecordStore(
-                path: dht.store ?? (home.keystore.home as NSString).appendingPathComponent("dht.sqlite")
-            ) : nil
+            ? dht.store ?? (home.keystore.home as NSString).appendingPathComponent("dht.sqlite") : nil
+        return try await start(
+            key: key,
+            listen: listen,
+            seeds: seeds,
+            storePath: storePath,
+            config: dht.config,
+            json: dht.json,
+            events: events
+        )
+    }
+
+    /// Starts a node with an explicit key and settings (`meshpeer relay` runs its bootstrap node through this):
+    /// UDP sockets that also answer STUN, records in SQLite at `storePath` if given, then a bootstrap.
+    static func start(
+        key: Ed25519.PrivateKey,
+        listen: [SocketAddress],
+        seeds: [PeerAddress],
+        storePath: String?,
+        config: KademliaConfig,
+        json: Bool,
+        events: Bool
+    ) async throws -> DHTSession {
+        let store = try storePath.map { try SQLiteRecordStore(path: $0) }
         // Contacts from the last run come first: rejoining through them needs no bootstrap list.
-        seeds = (try store?.loadContacts().map(\.address) ?? []) + seeds
-        let initialSeeds = seeds
-        let config = dht.config
-        let json = dht.json
+        let initialSeeds = (try store?.loadContacts().map(\.address) ?? []) + seeds
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let sink: @Sendable (KademliaEvent) -> Void = { event in
             DHTSupport.print(DHTSupport.describe(event), json: json)

@@ -15,8 +15,10 @@ struct RelayCommand: ParsableCommand {
         abstract: "Run a relay: WebSocket forwarding and store-and-forward for offline agents.",
         discussion: """
             Settings come from --config (JSON, see docs/operators.md); --listen and --data override it. The \
-            relay's own key is created in the data directory on first start. When it is listening it prints one \
-            JSON line on stdout: {"event":"listening","port":…,"node_id":…,"public_key":…}.
+            relay's own key is created in the data directory on first start. With a "dht" object in the config \
+            it also runs a DHT bootstrap node (Kademlia and STUN on UDP) and publishes its signed advert there. \
+            When it is listening it prints one JSON line on stdout: \
+            {"event":"listening","port":…,"node_id":…,"public_key":…[,"dht_port":…]}.
             """
     )
 
@@ -76,13 +78,32 @@ struct RelayCommand: ParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let signals = SignalWaiter([SIGTERM, SIGINT])
         let server = try await RelayServer.start(identity: identity, configuration: configuration, registry: registry)
-        let ready: [String: Any] = [
+        var dht: RelayDHTNode?
+        do {
+            if let settings = configuration.dht {
+                dht = try await RelayDHTNode.start(
+                    settings,
+                    identity: identity,
+                    relay: configuration,
+                    relayPort: server.localPort
+                )
+            }
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        var ready: [String: Any] = [
             "event": "listening", "port": server.localPort, "node_id": identity.nodeID.hex,
             "public_key": Hex.encode(identity.publicKey.rawRepresentation),
         ]
+        if let dht {
+            ready["dht_port"] = dht.port
+            ready["dht_addresses"] = dht.session.addresses
+        }
         printJSONLine(ready)
         let signal = await signals.next()
         Logger(label: "meshpeer.relay").info("shutting down", metadata: ["signal": "\(signal)"])
+        await dht?.close()
         try await server.shutdown()
         printJSONLine(["event": "stopped"])
     }

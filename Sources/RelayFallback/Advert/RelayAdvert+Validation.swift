@@ -9,6 +9,8 @@ public struct RelayAdvertError: Error, Hashable, Sendable, CustomStringConvertib
         case lifetimeTooLong = "lifetime-too-long"
         case noAddresses = "no-addresses"
         case badAddress = "bad-address"
+        case wrongProvider = "wrong-provider"
+        case tooLargeForDHT = "too-large-for-dht"
     }
 
     public let code: Code
@@ -65,8 +67,8 @@ extension RelayAdvert {
             throw RelayAdvertError(.lifetimeTooLong, "an advert lives at most \(Self.maximumLifetimeSeconds) s")
         }
         guard !addresses.isEmpty else { throw RelayAdvertError(.noAddresses, "an advert names at least one address") }
-        for address in addresses where !(address.hasPrefix("ws://") || address.hasPrefix("wss://")) {
-            throw RelayAdvertError(.badAddress, "\(address) is not a ws:// or wss:// URL")
+        for address in addresses where RelayAddress(address) == nil {
+            throw RelayAdvertError(.badAddress, "\(address) is not a ws://host:port/path or wss:// URL")
         }
     }
 }

@@ -3,15 +3,22 @@ import MeshCore
 /// A relay's signed advert for the DHT: where it listens, how much it offers, and its policy.
 ///
 /// Signed under `.relayAdvert`; clients check the signature, the lifetime and the addresses before they
-/// consider a relay as a home. The DHT provider key is `RelayAdvert.providerKey`.
+/// consider a relay as a home. In the DHT it travels as the hints of an ordinary provider record under
+/// `RelayAdvert.providerKey` (docs/decisions/0046-relay-advert-as-provider-hints.md).
 public struct RelayAdvert: Hashable, Sendable {
     public static let maximumAddresses = 8
     public static let maximumAddressBytes = 255
     /// Adverts live at most a day, so the network reflects which relays are up now.
     public static let maximumLifetimeSeconds: Int64 = 24 * 3600
     public static let maximumEncodedBytes = 4_096
-    /// Where relays announce themselves (a provider record under this key).
-    public static let providerKey = NodeID.hashing(Array("relay".utf8), label: "meshpeer/v1/provider-key")
+    /// An advert published in the DHT rides in a provider record's hints, which Kademlia bounds to 256 bytes
+    /// (`ProviderRecord.maximumHintBytes`): room for one or two addresses besides the fixed 145 bytes.
+    public static let maximumDHTBytes = 256
+    /// The capability name relays provide: clients find relays with an ordinary GET_PROVIDERS for it.
+    public static let capability = "meshpeer/relay"
+    /// Where relays announce themselves. The same derivation as Kademlia's `ProviderRecord.key(forCapability:)`
+    /// (a test pins the two together); RelayFallback does not depend on Kademlia.
+    public static let providerKey = NodeID.hashing(Array(capability.utf8), label: "meshpeer/v1/capability")
 
     public var relayKey: Ed25519.PublicKey
     /// WebSocket URLs (`ws://host:port/` or `wss://…`).

@@ -38,6 +38,16 @@ extension RelayClientMachine {
         case (.ready, .accepted(let id, let disposition)):
             settle(id)
             events.append(.accepted(id, disposition))
+        case (.ready, .acceptedBatch(let entries)):
+            for entry in entries {
+                settle(entry.id)
+                events.append(.accepted(entry.id, entry.disposition))
+            }
+        case (.ready, .pong(let token)):
+            // A pong for an older (timed out or pre-reconnect) ping is ignored.
+            guard let ping = outstandingPing, ping.token == token else { return }
+            outstandingPing = nil
+            events.append(.pong(sentAt: ping.sentAt))
         case (_, .refused(let refusal)):
             if let id = refusal.envelopeID { settle(id) }
             events.append(.refused(refusal))

@@ -14,6 +14,9 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
     var outbox: [EnvelopeID: OutboundEnvelope] = [:]
     var pendingAcks: [EnvelopeID] = []
     var seen: RecentIDs
+    /// The one outstanding ping: its token and when it was sent.
+    var outstandingPing: (token: UInt64, sentAt: Timestamp)?
+    var nextPingToken: UInt64 = 1
     var actions: [RelayClientAction] = []
     var events: [RelayClientEvent] = []
 
@@ -21,6 +24,9 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
     public static var outboxCapacity: Int { 4_096 }
     /// Acks are sent once this many are pending, or when the adapter calls `flushAcks` after a read burst.
     public static var ackBatch: Int { 64 }
+    /// A ping unanswered this long means the relay (or the path to it) is failing: the machine disconnects
+    /// and reconnects with backoff, and a home-relay selector counts a failure.
+    public static var pingTimeout: Duration { .seconds(10) }
 
     public init(
         identity: AgentIdentity,
@@ -44,6 +50,7 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
 
     public func pollTimeout() -> Timestamp? {
         if case .waitingToReconnect(let at) = state { return at }
+        if state == .ready, let ping = outstandingPing { return ping.sentAt + Self.pingTimeout }
         return nil
     }
 
@@ -60,6 +67,10 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
     }
 
     public mutating func handleTimeout(now: Timestamp) {
+        if state == .ready, let ping = outstandingPing, now >= ping.sentAt + Self.pingTimeout {
+            outstandingPing = nil
+            return abandon(RelayRefusal(.protocolLimit, "the relay did not answer a ping within \(Self.pingTimeout)"))
+        }
         guard case .waitingToReconnect(let at) = state, now >= at else { return }
         state = .connecting
         actions.append(.connect)
@@ -72,6 +83,7 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
 
     public mutating func connectionClosed(now: Timestamp) {
         pendingAcks = []
+        outstandingPing = nil
         guard state != .stopped else {
             events.append(.disconnected(reconnectAt: nil))
             return
@@ -89,6 +101,17 @@ public struct RelayClientMachine<Random: RandomSource>: Sendable {
         outbox[envelope.id] = envelope
         outboxOrder.append(envelope.id)
         if state == .ready { actions.append(.transmit(RelayMessage.send(envelope).encoded())) }
+        return true
+    }
+
+    /// Sends a ping when logged in and none is outstanding; the pong is reported as `.pong(sentAt:)` so the
+    /// adapter computes the round trip with its own clock. False when no ping was sent.
+    @discardableResult
+    public mutating func ping(now: Timestamp) -> Bool {
+        guard state == .ready, outstandingPing == nil else { return false }
+        outstandingPing = (nextPingToken, now)
+        actions.append(.transmit(RelayMessage.ping(nextPingToken).encoded()))
+        nextPingToken &+= 1
         return true
     }
 

@@ -20,6 +20,8 @@ public enum RelayClientEvent: Hashable, Sendable {
     case refused(RelayRefusal)
     /// The connection ended; the machine will reconnect at `reconnectAt` (nil when stopped).
     case disconnected(reconnectAt: Timestamp?)
+    /// The relay answered the ping sent at `sentAt`: the round trip is now minus that.
+    case pong(sentAt: Timestamp)
 }
 
 /// The client's connection phase.

@@ -34,6 +34,16 @@ public struct RelayLimits: Hashable, Sendable, Codable {
 
     /// A config file names only the limits it changes; every other one keeps its default.
     public init(from decoder: any Decoder) throws {
+        let unknown = try decoder.container(keyedBy: AnyLimitKey.self).allKeys.map(\.stringValue)
+            .filter { CodingKeys(stringValue: $0) == nil }
+        guard unknown.isEmpty else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown limit(s) \(unknown.sorted().joined(separator: ", "))"
+                )
+            )
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
             try container.decodeIfPresent(T.self, forKey: key) ?? fallback
@@ -60,4 +70,12 @@ public struct RelayLimits: Hashable, Sendable, Codable {
         liveWindowBytes = try value(.liveWindowBytes, defaults.liveWindowBytes)
         recentlyDeliveredMemory = try value(.recentlyDeliveredMemory, defaults.recentlyDeliveredMemory)
     }
+}
+
+/// Any key of the `limits` object, to find misspelt ones (a typo must not silently keep a default).
+struct AnyLimitKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

@@ -107,6 +107,9 @@ public struct RelayHub<Random: RandomSource>: Sendable {
             return accept(envelope, from: sender, on: id, now: now)
         case (.authenticated(let recipient), .ack(let ids)):
             return acknowledge(ids, by: recipient)
+        case (.authenticated, .ping(let token)):
+            // Costs the relay one small frame; the WebSocket read rate bounds it like any other frame.
+            return [.send(id, .pong(token))]
         case (.authenticated, _):
             return refuseAndClose(id, .unexpectedMessage, "\(message.frameType) is not expected from a client now")
         }

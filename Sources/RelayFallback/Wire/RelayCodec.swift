@@ -37,6 +37,15 @@ extension RelayMessage {
             precondition(ids.count <= RelayMessage.maximumAckCount, "too many IDs for one ack")
             writer.writeCount(ids.count, .uint16)
             for id in ids { writer.write(raw: id.bytes) }
+        case .ping(let token), .pong(let token):
+            writer.write(token)
+        case .acceptedBatch(let entries):
+            precondition(entries.count <= RelayMessage.maximumAcceptedBatch, "too many answers for one frame")
+            writer.writeCount(entries.count, .uint16)
+            for entry in entries {
+                writer.write(raw: entry.id.bytes)
+                writer.write(entry.disposition.rawValue)
+            }
         }
         return Frame(type: frameType.rawValue, payload: writer.bytes).encoded()
     }
@@ -88,12 +97,14 @@ extension RelayMessage {
                 )
             )
         case .accepted:
-            let id = try EnvelopeID(from: &reader)
-            let start = reader.position
-            guard let disposition = Disposition(rawValue: try reader.readUInt8()) else {
-                throw WireError(.invalidValue, at: start, "unknown disposition")
-            }
-            return .accepted(id, disposition)
+            let entry = try readAccepted(&reader)
+            return .accepted(entry.id, entry.disposition)
+        case .acceptedBatch:
+            let count = try reader.readCount(.uint16, maximum: maximumAcceptedBatch)
+            var entries: [AcceptedEntry] = []
+            entries.reserveCapacity(count)
+            for _ in 0..<count { entries.append(try readAccepted(&reader)) }
+            return .acceptedBatch(entries)
         case .refused:
             return .refused(try decodeRefusal(&reader))
         case .deliver:
@@ -114,7 +125,20 @@ extension RelayMessage {
             ids.reserveCapacity(count)
             for _ in 0..<count { ids.append(try EnvelopeID(from: &reader)) }
             return .ack(ids)
+        case .ping:
+            return .ping(try reader.readUInt64())
+        case .pong:
+            return .pong(try reader.readUInt64())
         }
+    }
+
+    private static func readAccepted(_ reader: inout WireReader) throws -> AcceptedEntry {
+        let id = try EnvelopeID(from: &reader)
+        let start = reader.position
+        guard let disposition = Disposition(rawValue: try reader.readUInt8()) else {
+            throw WireError(.invalidValue, at: start, "unknown disposition")
+        }
+        return AcceptedEntry(id, disposition)
     }
 
     private static func decodeRefusal(_ reader: inout WireReader) throws -> RelayRefusal {

@@ -18,4 +18,10 @@ public enum RelayFrameType: UInt16, Sendable, CaseIterable {
     case deliver = 0x0207
     /// Client → relay: these envelopes arrived; the relay may delete them.
     case ack = 0x0208
+    /// Client → relay: an 8-byte token to echo; the client measures round trip and liveness with it.
+    case ping = 0x0209
+    /// Relay → client: the token of a ping.
+    case pong = 0x020A
+    /// Relay → client: several `accepted` answers in one frame (the relay coalesces a read burst's answers).
+    case acceptedBatch = 0x020B
 }

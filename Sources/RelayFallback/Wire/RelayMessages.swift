@@ -83,6 +83,16 @@ public enum Disposition: UInt8, Sendable, CaseIterable {
     case duplicate = 3
 }
 
+/// One answer inside an `acceptedBatch` frame: the same content as one `accepted` frame.
+public struct AcceptedEntry: Hashable, Sendable {
+    public let id: EnvelopeID
+    public let disposition: Disposition
+    public init(_ id: EnvelopeID, _ disposition: Disposition) {
+        self.id = id
+        self.disposition = disposition
+    }
+}
+
 /// One relay protocol message; the WebSocket carries one per binary message, inside a MeshCore `Frame`.
 public enum RelayMessage: Hashable, Sendable {
     case challenge(RelayChallenge)
@@ -93,7 +103,12 @@ public enum RelayMessage: Hashable, Sendable {
     case refused(RelayRefusal)
     case deliver(DeliveredEnvelope)
     case ack([EnvelopeID])
+    case ping(UInt64)
+    case pong(UInt64)
+    case acceptedBatch([AcceptedEntry])
 
+    /// At most this many answers in one `acceptedBatch` frame.
+    public static let maximumAcceptedBatch = 256
     /// At most this many IDs in one ack frame.
     public static let maximumAckCount = 256
 
@@ -107,6 +122,9 @@ public enum RelayMessage: Hashable, Sendable {
         case .refused: .refused
         case .deliver: .deliver
         case .ack: .ack
+        case .ping: .ping
+        case .pong: .pong
+        case .acceptedBatch: .acceptedBatch
         }
     }
 }

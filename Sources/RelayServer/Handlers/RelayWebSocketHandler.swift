@@ -47,6 +47,11 @@ final class RelayWebSocketHandler: ChannelInboundHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        service.endOfBurst()
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let id { service.closed(id) }
         id = nil

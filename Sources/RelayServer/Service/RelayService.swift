@@ -18,6 +18,12 @@ final class RelayService: @unchecked Sendable {
     private var hub: RelayHub<SystemRandom>
     private var channels: [ConnectionID: any Channel] = [:]
     private var unflushed: Set<ConnectionID> = []
+    /// The hub's answers to one read burst (every frame NIO read from one connection before
+    /// `channelReadComplete`), performed together: one SQLite transaction, one flush per connection.
+    private var burst: [RelayHubAction] = []
+    /// `accepted` answers held back so consecutive ones leave as one `acceptedBatch` frame; released before
+    /// anything else is written to (or closes) the connection, so the order on the wire is unchanged.
+    private var heldAnswers: [ConnectionID: [AcceptedEntry]] = [:]
     private var nextConnection: UInt64 = 1
     private var timer: RepeatedTask?
     private(set) var isShuttingDown = false
@@ -45,6 +51,7 @@ final class RelayService: @unchecked Sendable {
     func startTimer() {
         timer = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
             [self] _ in
+            self.endOfBurst()
             self.perform(self.hub.tick(now: self.clock.now()))
         }
     }
@@ -55,6 +62,7 @@ final class RelayService: @unchecked Sendable {
         let id = ConnectionID(nextConnection)
         nextConnection += 1
         channels[id] = channel
+        endOfBurst()
         perform(hub.connect(id, source: source, now: clock.now()))
         metrics.connections.record(channels.count)
         return id
@@ -62,11 +70,26 @@ final class RelayService: @unchecked Sendable {
 
     func receive(_ id: ConnectionID, bytes: [UInt8]) {
         eventLoop.preconditionInEventLoop()
-        perform(hub.receive(id, bytes: bytes, now: clock.now()))
+        burst += hub.receive(id, bytes: bytes, now: clock.now())
+        // Bounded: a connection that keeps the socket full still gets answers and durability in steps.
+        if burst.count >= Self.maximumBurstActions { endOfBurst() }
+    }
+
+    /// At most this many hub actions wait for the end of a read burst.
+    static let maximumBurstActions = 1_024
+
+    /// NIO has delivered everything it read from a connection for now: perform the burst's actions.
+    func endOfBurst() {
+        eventLoop.preconditionInEventLoop()
+        guard !burst.isEmpty else { return }
+        let actions = burst
+        burst.removeAll(keepingCapacity: true)
+        perform(actions)
     }
 
     func closed(_ id: ConnectionID) {
         eventLoop.preconditionInEventLoop()
+        endOfBurst()
         guard channels.removeValue(forKey: id) != nil else { return }
         perform(hub.disconnect(id, now: clock.now()))
         metrics.connections.record(channels.count)
@@ -75,6 +98,7 @@ final class RelayService: @unchecked Sendable {
     /// Tells every client the relay is going away, writes live deliveries to disk, closes every connection.
     func beginShutdown() {
         eventLoop.preconditionInEventLoop()
+        endOfBurst()
         isShuttingDown = true
         timer?.cancel()
         perform(hub.shutdown(now: clock.now()))
@@ -84,8 +108,26 @@ final class RelayService: @unchecked Sendable {
 
     func isOpen(_ id: ConnectionID) -> Bool { channels[id] != nil }
 
+    /// Performs the hub's actions in order, except that every `persist` among them is written first, in one
+    /// transaction: each `persist` precedes the `accepted(.stored)` it makes true, so writing them all before
+    /// any answer keeps that promise while a burst of stored envelopes costs one commit instead of one each.
     func perform(_ actions: [RelayHubAction]) {
         var failed: Set<EnvelopeID> = []
+        var toPersist: [StoredEnvelope] = []
+        for case .persist(let envelopes) in actions { toPersist += envelopes }
+        if !toPersist.isEmpty {
+            do {
+                try store.persist(toPersist)
+            } catch {
+                metrics.storeErrors.increment()
+                logger.error(
+                    "store write failed",
+                    metadata: ["error": "\(error)", "envelopes": "\(toPersist.count)"]
+                )
+                hub.persistFailed(toPersist)
+                failed.formUnion(toPersist.map(\.meta.id))
+            }
+        }
         for action in actions {
             switch action {
             case .send(let id, let message):
@@ -99,18 +141,8 @@ final class RelayService: @unchecked Sendable {
                 }
             case .close(let id):
                 close(id)
-            case .persist(let envelopes):
-                do {
-                    try store.persist(envelopes)
-                } catch {
-                    metrics.storeErrors.increment()
-                    logger.error(
-                        "store write failed",
-                        metadata: ["error": "\(error)", "envelopes": "\(envelopes.count)"]
-                    )
-                    hub.persistFailed(envelopes)
-                    failed.formUnion(envelopes.map(\.meta.id))
-                }
+            case .persist:
+                continue
             case .delete(let ids):
                 do { try store.delete(ids) } catch {
                     metrics.storeErrors.increment()
@@ -145,6 +177,23 @@ final class RelayService: @unchecked Sendable {
 
     private func write(_ message: RelayMessage, to id: ConnectionID) {
         metrics.count(message)
+        guard channels[id] != nil else { return }
+        if case .accepted(let envelopeID, let disposition) = message {
+            heldAnswers[id, default: []].append(AcceptedEntry(envelopeID, disposition))
+            if heldAnswers[id]?.count == RelayMessage.maximumAcceptedBatch { releaseAnswers(id) }
+            return
+        }
+        releaseAnswers(id)
+        writeFrame(message, to: id)
+    }
+
+    /// Writes the held `accepted` answers: one alone as `accepted`, several as one `acceptedBatch`.
+    private func releaseAnswers(_ id: ConnectionID) {
+        guard let entries = heldAnswers.removeValue(forKey: id), let first = entries.first else { return }
+        writeFrame(entries.count == 1 ? .accepted(first.id, first.disposition) : .acceptedBatch(entries), to: id)
+    }
+
+    private func writeFrame(_ message: RelayMessage, to id: ConnectionID) {
         guard let channel = channels[id] else { return }
         let bytes = message.encoded()
         var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -154,6 +203,7 @@ final class RelayService: @unchecked Sendable {
     }
 
     private func flush() {
+        for id in Array(heldAnswers.keys) { releaseAnswers(id) }
         for id in unflushed { channels[id]?.flush() }
         unflushed.removeAll(keepingCapacity: true)
     }
@@ -161,6 +211,7 @@ final class RelayService: @unchecked Sendable {
     /// A WebSocket close frame (1008 policy violation, 1001 going away when shutting down), then TCP close
     /// once the client has answered or a second has passed.
     private func close(_ id: ConnectionID) {
+        releaseAnswers(id)
         guard let channel = channels.removeValue(forKey: id) else { return }
         unflushed.remove(id)
         var data = channel.allocator.buffer(capacity: 2)

@@ -13,9 +13,9 @@ actor Collector {
     private(set) var disconnects = 0
     private var task: Task<Void, Never>?
 
-    init(_ identity: AgentIdentity, port: Int, relay: Ed25519.PublicKey?) {
+    init(_ identity: AgentIdentity, port: Int, relay: Ed25519.PublicKey?, tls: RelayClientTLS? = nil) {
         self.identity = identity
-        client = RelayClient(identity: identity, host: "127.0.0.1", port: port, expectedRelay: relay)
+        client = RelayClient(identity: identity, host: "127.0.0.1", port: port, expectedRelay: relay, tls: tls)
     }
 
     func start() async {
@@ -38,6 +38,7 @@ actor Collector {
         case .accepted(let id, let disposition): accepted[id] = disposition
         case .refused(let refusal): refused.append(refusal)
         case .disconnected: disconnects += 1
+        case .pong: break
         }
     }
 

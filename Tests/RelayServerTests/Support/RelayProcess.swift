@@ -9,6 +9,8 @@ final class RelayProcess: @unchecked Sendable {
     let port: Int
     let nodeID: String
     let publicKey: Ed25519.PublicKey
+    /// The UDP port of the relay's DHT bootstrap node, when the config has a `dht` object.
+    let dhtPort: Int?
     private let stdout = Pipe()
 
     /// The built executable beside the test bundle.
@@ -43,13 +45,22 @@ final class RelayProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Starts the relay with `limits` (JSON keys of RelayLimits) and waits for its "listening" line.
-    init(dataDirectory: String, port: Int = 0, limits: [String: Double] = [:], deadline: Duration = .seconds(30)) throws
-    {
+    /// Starts the relay with `limits` (JSON keys of RelayLimits) and `dht` (the config's `dht` object, if any)
+    /// and waits for its "listening" line.
+    init(
+        dataDirectory: String,
+        port: Int = 0,
+        limits: [String: Double] = [:],
+        dht: [String: Any]? = nil,
+        tls: [String: String]? = nil,
+        deadline: Duration = .seconds(30)
+    ) throws {
         self.dataDirectory = dataDirectory
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let configPath = dataDirectory + "/relay.json"
-        let config: [String: Any] = ["listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits]
+        var config: [String: Any] = ["listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits]
+        if let dht { config["dht"] = dht }
+        if let tls { config["tls"] = tls }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         process.executableURL = RelayProcess.binary
         process.arguments = ["relay", "--config", configPath]
@@ -70,7 +81,11 @@ final class RelayProcess: @unchecked Sendable {
         self.port = port
         self.nodeID = node
         self.publicKey = try Ed25519.PublicKey(rawRepresentation: keyBytes)
+        self.dhtPort = json["dht_port"] as? Int
     }
+
+    /// The WebSocket URL clients use.
+    var address: String { "ws://127.0.0.1:\(port)/relay" }
 
     static func readLine(_ handle: FileHandle, deadline: Duration) throws -> String {
         var buffer: [UInt8] = []

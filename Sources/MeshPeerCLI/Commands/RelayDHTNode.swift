@@ -1,0 +1,137 @@
+import Foundation
+import Kademlia
+import KademliaDriver
+import MeshCore
+import RelayFallback
+import RelayServer
+
+/// The DHT bootstrap node inside `meshpeer relay`: a `DHTSession` (Kademlia and STUN on UDP, as
+/// `meshpeer dht serve` runs it) keyed by the relay's own identity, which publishes the relay's signed
+/// advert as a provider record under `RelayAdvert.providerKey` and keeps it fresh.
+final class RelayDHTNode: Sendable {
+    let session: DHTSession
+    private let keeper: Task<Void, Never>
+
+    /// Retry spacing while no other node has accepted the advert yet (a network's first node has no peers).
+    static let retryInterval: Duration = .seconds(3)
+
+    static func start(
+        _ settings: RelayDHTConfiguration,
+        identity: AgentIdentity,
+        relay: RelayServerConfiguration,
+        relayPort: Int
+    ) async throws -> RelayDHTNode {
+        let addresses = try advertisedAddresses(settings, relay: relay, relayPort: relayPort)
+        var seeds = try settings.bootstrap.map { try PeerAddress.resolve($0) }
+        if let file = settings.bootstrapFile {
+            let (resolved, failures) = try BootstrapList.load(path: file).resolved()
+            for failure in failures { FileHandle.standardError.write(Data("meshpeer: warning: \(failure)\n".utf8)) }
+            seeds += resolved
+        }
+        var config = KademliaConfig()
+        config.recordTTL = .seconds(settings.recordTTLSeconds)
+        config.republishInterval = .seconds(max(1, settings.recordTTLSeconds / 3))
+        config.expirySweepInterval = .seconds(max(1, min(30, settings.recordTTLSeconds / 4)))
+        let session = try await DHTSession.start(
+            key: identity.signingKey,
+            listen: try settings.listen.map { try PeerAddress.resolve($0).socketAddress },
+            seeds: seeds,
+            storePath: (relay.dataDirectory as NSString).appendingPathComponent("dht.sqlite"),
+            config: config,
+            json: true,
+            events: false
+        )
+        // Sign once now, so a bad address list fails the start rather than the background task.
+        _ = try advert(identity: identity, addresses: addresses, limits: relay.limits, lifetime: 60)
+        let keeper = Task {
+            await keepPublished(session: session, identity: identity, addresses: addresses, relay: relay, settings)
+        }
+        return RelayDHTNode(session: session, keeper: keeper)
+    }
+
+    private init(session: DHTSession, keeper: Task<Void, Never>) {
+        self.session = session
+        self.keeper = keeper
+    }
+
+    var port: Int? { session.driver.localAddresses.first?.port }
+
+    func close() async {
+        keeper.cancel()
+        await session.close()
+    }
+
+    /// `dht.advertise`, or `ws://HOST:PORT/relay` from the relay's own listen address when it names a host.
+    static func advertisedAddresses(
+        _ settings: RelayDHTConfiguration,
+        relay: RelayServerConfiguration,
+        relayPort: Int
+    ) throws -> [String] {
+        if !settings.advertise.isEmpty { return settings.advertise }
+        let host = try relay.hostAndPort().host
+        guard !["", "0.0.0.0", "::"].contains(host) else {
+            throw CLIError("the relay listens on \(host); set dht.advertise to the ws:// URL clients should use")
+        }
+        return [RelayAddress(secure: relay.tls != nil, host: host, port: relayPort).description]
+    }
+
+    static func advert(
+        identity: AgentIdentity,
+        addresses: [String],
+        limits: RelayLimits,
+        lifetime: Int
+    ) throws -> [UInt8] {
+        var advert = RelayAdvert(
+            relayKey: identity.publicKey,
+            addresses: addresses,
+            limits: limits,
+            issuedAt: SystemClock().now().secondsSinceEpoch,
+            lifetimeSeconds: Int64(lifetime)
+        )
+        advert.sign(with: identity)
+        try advert.validate(now: SystemClock().now())
+        return try advert.encodedForDHT()
+    }
+
+    /// Publishes at once, again as soon as the node has peers if nobody took it yet, and re-signs every
+    /// quarter of the advert's lifetime (Kademlia republishes the same bytes in between).
+    static func keepPublished(
+        session: DHTSession,
+        identity: AgentIdentity,
+        addresses: [String],
+        relay: RelayServerConfiguration,
+        _ settings: RelayDHTConfiguration
+    ) async {
+        let refresh = Duration.seconds(settings.advertLifetimeSeconds / 4)
+        var lastPublished: ContinuousClock.Instant?
+        var reachedPeers = false
+        while !Task.isCancelled {
+            let peers = (try? await session.driver.perform { core, _ in core.routingTable.count }) ?? 0
+            var due = true
+            if let lastPublished {
+                let since = ContinuousClock.now - lastPublished
+                due = since >= refresh || (!reachedPeers && peers > 0 && since >= retryInterval)
+            }
+            if due,
+                let hints = try? advert(
+                    identity: identity,
+                    addresses: addresses,
+                    limits: relay.limits,
+                    lifetime: settings.advertLifetimeSeconds
+                )
+            {
+                lastPublished = .now
+                let event = await session.driver.query { core, now in
+                    core.provide(capability: RelayAdvert.capability, hints: hints, now: now)
+                }
+                if case .publishFinished(let result) = event {
+                    reachedPeers = result.accepted > 0
+                    RelayCommand.printJSONLine([
+                        "event": "advert-published", "accepted": result.accepted, "addresses": addresses,
+                    ])
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}

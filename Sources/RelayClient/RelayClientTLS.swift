@@ -1,0 +1,29 @@
+import NIOSSL
+
+/// TLS for a client's connection to a `wss://` relay: the system's trust roots, or the certificates of a PEM
+/// file (a private deployment, tests with a certificate made on the spot), and the name the certificate must carry.
+public struct RelayClientTLS: Sendable {
+    let context: NIOSSLContext
+    /// The name checked against the certificate and sent as SNI; nil uses the connection's host when it is a name.
+    public let serverHostname: String?
+
+    /// - Parameters:
+    ///   - trustedCertificates: a PEM file of roots to trust instead of the system's; nil trusts the system's.
+    ///   - serverHostname: the name to verify (when connecting by IP address to a certificate issued for a name).
+    public init(trustedCertificates: String? = nil, serverHostname: String? = nil) throws {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        if let trustedCertificates {
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(trustedCertificates))
+        }
+        context = try NIOSSLContext(configuration: configuration)
+        self.serverHostname = serverHostname
+    }
+
+    /// SNI must be a name, never an IP literal.
+    func hostname(connectingTo host: String) -> String? {
+        if let serverHostname { return serverHostname }
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        return isAddress ? nil : host
+    }
+}

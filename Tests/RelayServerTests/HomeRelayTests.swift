@@ -1,0 +1,49 @@
+import Foundation
+import MeshCore
+import RelayClient
+import RelayFallback
+import Testing
+
+/// Home relay selection with real relay processes: measured round trips, two homes, and moving away from a
+/// relay that dies.
+@Suite(.serialized) struct HomeRelayTests {
+    @Test func aClientKeepsTwoHomesAndMovesAwayFromOneThatDies() async throws {
+        let directories = (0..<3).map { _ in RelayProcess.temporaryDirectory() }
+        defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
+        let relays = try directories.map { try RelayProcess(dataDirectory: $0) }
+        defer { for relay in relays { relay.cleanUp() } }
+        let addresses = try relays.map { try #require(RelayAddress($0.address)) }
+
+        // Bob listens on all three, so whichever home alice ends up using reaches him.
+        let bobIdentity = identity(102)
+        let bobs = relays.map { Collector(bobIdentity, port: $0.port, relay: $0.publicKey) }
+        for bob in bobs { await bob.start() }
+
+        let alice = RelayHomes(
+            identity: identity(101),
+            candidates: zip(addresses, relays).map { .init(address: $0, key: $1.publicKey) },
+            pingInterval: .milliseconds(200)
+        )
+        await alice.start()
+        let first = await alice.homes
+        #expect(first.count == 2)
+        for home in first { #expect(await alice.roundTrip(home) != nil, "every home was measured") }
+        let spare = try #require(addresses.first { !first.contains($0) })
+
+        let victim = first[0]
+        relays[addresses.firstIndex(of: victim)!].kill9()
+        try await eventually("alice moved away from the dead relay", within: .seconds(20)) {
+            let homes = await alice.homes
+            return !homes.contains(victim) && homes.contains(spare) && homes.count == 2
+        }
+        let envelope = OutboundEnvelope.numbered(1, to: bobIdentity, run: 50)
+        try await eventually("a home takes the envelope") { await alice.send(envelope) }
+        try await eventually("bob has it") {
+            var total = 0
+            for bob in bobs { total += await bob.delivered.count }
+            return total == 1
+        }
+        await alice.stop()
+        for bob in bobs { await bob.stop() }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import MeshCore
+import RelayClient
+import RelayFallback
+import Testing
+
+/// Built-in TLS (swift-nio-ssl) with a self-signed certificate made by openssl for this test.
+@Suite(.serialized) struct TLSTests {
+    /// A self-signed P-256 certificate for `localhost` and 127.0.0.1, valid for a day.
+    static func makeCertificate(in directory: String, name: String) throws -> (certificate: String, key: String) {
+        let certificate = directory + "/\(name).pem"
+        let key = directory + "/\(name)-key.pem"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", key, "-out", certificate,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("openssl could not make a certificate") }
+        return (certificate, key)
+    }
+
+    @Test func clientsExchangeEnvelopesOverTLSAndAClientThatDoesNotTrustTheCertificateNeverLogsIn() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let (certificate, key) = try Self.makeCertificate(in: data, name: "relay")
+        let (stranger, _) = try Self.makeCertificate(in: data, name: "stranger")
+        let relay = try RelayProcess(
+            dataDirectory: data + "/relay",
+            tls: ["certificateChain": certificate, "privateKey": key]
+        )
+        defer { relay.cleanUp() }
+        let trusting = try RelayClientTLS(trustedCertificates: certificate, serverHostname: "localhost")
+        let alice = Collector(identity(111), port: relay.port, relay: relay.publicKey, tls: trusting)
+        let bob = Collector(identity(112), port: relay.port, relay: relay.publicKey, tls: trusting)
+        let wary = try RelayClientTLS(trustedCertificates: stranger, serverHostname: "localhost")
+        let mallory = Collector(identity(113), port: relay.port, relay: relay.publicKey, tls: wary)
+        for collector in [alice, bob, mallory] { await collector.start() }
+        try await eventually("both logged in over TLS") {
+            let first = await alice.isReady
+            let second = await bob.isReady
+            return first && second
+        }
+        try await alice.send((0..<10).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 60) })
+        try await eventually("bob has 10") { await bob.delivered.count == 10 }
+        #expect(await bob.delivered.map(\.index) == Array(0..<10))
+        try await eventually("the untrusting client's handshake failed") { await mallory.disconnects >= 1 }
+        #expect(await mallory.readyCount == 0)
+        #expect((try? relay.http("/healthz"))?.status != 200, "plain HTTP gets nothing from a TLS port")
+        for collector in [alice, bob, mallory] { await collector.stop() }
+        let (status, _) = try relay.terminate()
+        #expect(status == 0)
+    }
+}
