@@ -34,21 +34,25 @@ ip netns exec "$P-h-open" timeout 100 "$meshpeer" ice-connect --role controlled 
     --transfer-bytes "$bytes" >"$dir/b.out" 2>"$dir/b.err" &
 pid_b=$!
 
-# The transfer starts once ICE selects a pair (under a second after both descriptions exist): wait for the
-# descriptions (bounded), then for the flow to be established in the router's conntrack table (bounded).
+# Flush once the transfer is really under way: conntrack's byte counters (accounting on, in the router only) say
+# when the flow has carried 256 KiB of data. A fixed delay raced a fast machine, where the whole transfer
+# ended before the flush. Bounded: descriptions within 30 s, the flow's progress within 60 s.
+ip netns exec "$router" sysctl -qw net.netfilter.nf_conntrack_acct=1
 for _ in $(seq 1 300); do [ -f "$dir/a.json" ] && [ -f "$dir/b.json" ] && break; sleep 0.1; done
+threshold=262144  # 256 KiB: well past the ICE checks, early in any transfer worth the name
 entry=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1200); do
     entry="$(ip netns exec "$router" conntrack -L -p udp --orig-dst 203.0.113.10 2>/dev/null | grep ASSURED || true)"
-    [ -n "$entry" ] && break
-    sleep 0.1
+    carried="$(echo "$entry" | grep -o 'bytes=[0-9]*' | head -1 | cut -d= -f2 || true)"
+    [ "${carried:-0}" -ge "$threshold" ] && break
+    kill -0 "$pid_a" 2>/dev/null || break
+    sleep 0.05
 done
-# The transfer starts as soon as ICE selects the pair, right after the checks that made the entry ASSURED.
-sleep 0.5
 log "rebind: before: $(echo "$entry" | head -1)"
 ip netns exec "$router" nft flush chain ip nat nat_post
 ip netns exec "$router" nft add rule ip nat nat_post oifname "wan0" meta l4proto udp masquerade to :20000-29999
 ip netns exec "$router" conntrack -D -p udp >/dev/null 2>&1 || true
+# The flow's next datagram makes the new entry; this only reports it, it decides nothing.
 sleep 0.5
 log "rebind: after:  $(ip netns exec "$router" conntrack -L -p udp --orig-dst 203.0.113.10 2>/dev/null | head -1)"
 wait "$pid_a" "$pid_b" || true

@@ -13,9 +13,9 @@ swift build --product meshpeer >&2
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 # Every direct cell also moves 2 MiB over the encrypted direct channel, checked by SHA-256 at both ends, and the
-# NAT-rebinding scenario moves 8 MiB across a mid-transfer conntrack flush (docs/direct-path.md). Debug builds,
+# NAT-rebinding scenario moves 16 MiB across a mid-transfer conntrack flush (docs/direct-path.md). Debug builds,
 # four cells at a time: sized to stay within a few minutes on a loaded 2-core machine.
-NETLAB_TRANSFER_BYTES="${NETLAB_TRANSFER_BYTES:-2097152}" NETLAB_REBIND_BYTES="${NETLAB_REBIND_BYTES:-8388608}" \
+NETLAB_TRANSFER_BYTES="${NETLAB_TRANSFER_BYTES:-2097152}" NETLAB_REBIND_BYTES="${NETLAB_REBIND_BYTES:-16777216}" \
     "$ROOT/scripts/netlab" --json | tee "$out"
 # Symmetric <-> port-restricted is direct only by port prediction (docs/ice.md); the matrix script fails on it too,
 # and this says so by name. Both direct rates are printed: with prediction, and with it off in the same run.
