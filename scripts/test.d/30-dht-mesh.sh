@@ -58,7 +58,7 @@ DID="$("$BIN" id --json | grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' | head -1)"
 unset MESHPEER_HOME
 printf '{"name":"mesh-test-agent","skills":[{"id":"translate"}]}\n' >"$WORK/card.json"
 serve publisher --home "$WORK/publisher-home" --bootstrap "127.0.0.1:${ports[0]}" \
-    --publish-card "$WORK/card.json" --provide translate --provide summarise \
+    --publish-card "$WORK/card.json" --provide translate --provide summarise --provide meshpeer/relay \
     --record-ttl "$TTL" --republish 2
 publisher_pid="${pids[-1]}"
 wait_for "$WORK/publisher.log" '"capability":"summarise".*"event":"published"' 30
@@ -94,6 +94,17 @@ for port in "${ports[@]}"; do
             || die "node at $port did not find $capability: $(cat "$WORK/out-providers-$capability-$port")"
     done
 done
+
+log "an agent that claims to be a relay without a signed advert is refused by 'dht relays', not listed"
+wait_for "$WORK/publisher.log" '"capability":"meshpeer.\{0,2\}relay".*"event":"published"' 30  # JSON writes / as \/
+relays="$("$BIN" dht relays --bootstrap "127.0.0.1:${ports[4]}" --listen 127.0.0.1:0 --json --timeout 5)"
+printf '%s' "$relays" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read().strip().splitlines()[-1])
+assert r["found"] is False and r["relays"] == [], r
+assert [x["provider"] for x in r["refused"]] == [sys.argv[1]], r
+assert r["refused"][0]["reason"].startswith("no valid relay advert"), r' "$DID" \
+    || die "dht relays listed or missed a provider without an advert: $relays"
 
 log "killing the publisher; its records must expire within the TTL"
 kill "$publisher_pid"

@@ -11,7 +11,7 @@ struct DHTCommand: ParsableCommand {
         abstract: "Kademlia DHT: run a node, publish and look up agent records and capability providers.",
         subcommands: [
             DHTServeCommand.self, DHTGetCommand.self, DHTPutCommand.self, DHTProvidersCommand.self,
-            DHTFindNodeCommand.self,
+            DHTFindNodeCommand.self, DHTRelaysCommand.self,
         ]
     )
 }
