@@ -19,6 +19,12 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         bytes = uncheckedBytes
     }
 
+    /// One call over all the bytes. The synthesized version feeds the array element by element, and the relay's
+    /// and the DHT's dictionaries keyed by node IDs spent a tenth of their time there.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     public init(publicKey: Ed25519.PublicKey) {
         self.init(uncheckedBytes: SHA256.hash(NodeID.derivationLabel + publicKey.rawRepresentation))
     }

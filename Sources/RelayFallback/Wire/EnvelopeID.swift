@@ -14,6 +14,12 @@ public struct EnvelopeID: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.bytes = bytes
     }
 
+    /// One call over all the bytes. The synthesized version feeds the array element by element, and the relay's
+    /// and the DHT's dictionaries keyed by envelope IDs spent a tenth of their time there.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     public static func random<R: RandomSource>(using random: inout R) -> EnvelopeID {
         EnvelopeID(unchecked: random.bytes(count: byteCount))
     }
