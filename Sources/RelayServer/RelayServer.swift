@@ -47,6 +47,9 @@ public final class RelayServer: Sendable {
                     logger: logger
                 )
             }.get()
+            let gate = try await loop.submit {
+                NIOLoopBound(ConnectionGate(limit: 2 * limits.connectionsPerSource), eventLoop: loop)
+            }.get()
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 1_024)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,6 +60,10 @@ public final class RelayServer: Sendable {
                 )
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        guard gate.value.admit(channel) else {
+                            channel.close(promise: nil)
+                            return
+                        }
                         if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                         try Self.configure(channel, service: service, registry: registry, limits: limits)
                     }

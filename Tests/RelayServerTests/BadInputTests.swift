@@ -229,6 +229,29 @@ final class RawClient: @unchecked Sendable {
         #expect(try relay.http("/healthz").status == 200)
     }
 
+    @Test func aFloodOfBareTCPConnectionsFromOneAddressIsClosedAtAccept() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(dataDirectory: data, limits: BadInputTests.limits)
+        defer { relay.cleanUp() }
+
+        // Twice the per-source limit (6) of connections that never send a byte: the gate lets them wait for the
+        // login deadline like any slow client...
+        var held: [Int32] = []
+        for _ in 0..<12 { held.append(try connectTCP(port: relay.port, receiveTimeoutSeconds: 8)) }
+        // ...and closes the next one at accept, while the others are still open.
+        let extra = try connectTCP(port: relay.port, receiveTimeoutSeconds: 8)
+        defer { close(extra) }
+        var byte: UInt8 = 0
+        #expect(recv(extra, &byte, 1, 0) == 0, "the connection over the limit was closed")
+        let stillOpen = recv(held[0], &byte, 1, Int32(MSG_DONTWAIT)) == -1 && errno == EAGAIN
+        #expect(stillOpen, "the connections within the limit were not cut with it")
+
+        // Closing them gives the slots back.
+        for fd in held { close(fd) }
+        try await eventually("a new connection is served") { (try? relay.http("/healthz").status) == 200 }
+    }
+
     /// A send frame whose envelope claims `payloadBytes` (beyond what an honest client may send).
     func oversizeSend(payloadBytes: Int, to recipient: AgentIdentity) -> [UInt8] {
         var writer = WireWriter()
