@@ -13,13 +13,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-wait_for() { # wait_for FILE PATTERN SECONDS
-    local deadline=$((SECONDS + $3))
-    until grep -q -- "$2" "$1" 2>/dev/null; do
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; die "timed out waiting for '$2' in $1"; }
-        sleep 0.05
-    done
-}
 serve() { # serve NAME ARGS...: starts a node and sets PORT once it listens
     local name="$1"; shift
     "$MESHPEER" dht serve --listen 127.0.0.1:0 --json "$@" >"$WORK/$name.log" 2>&1 &

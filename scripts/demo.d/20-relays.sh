@@ -14,13 +14,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-wait_for() { # wait_for FILE PATTERN SECONDS
-    local deadline=$((SECONDS + $3))
-    until grep -q -- "$2" "$1" 2>/dev/null; do
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; die "timed out waiting for '$2' in $1"; }
-        sleep 0.05
-    done
-}
 relay() { # relay NAME DHT-JSON: starts a relay and sets DHT_PORT once it listens and has published its advert
     local name="$1" dht="$2"
     printf '{"listen":"127.0.0.1:0","data":"%s","dht":%s}\n' "$WORK/$name" "$dht" >"$WORK/$name.json"

@@ -7,6 +7,16 @@ export ROOT
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# wait_for FILE PATTERN SECONDS: polls FILE (a process's log) until a line matches PATTERN, or fails after SECONDS
+# showing the log. For processes whose only event is a line they print; bounded by SECONDS.
+wait_for() {
+    local deadline=$((SECONDS + $3))
+    until grep -q -- "$2" "$1" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; die "timed out waiting for '$2' in $1"; }
+        sleep 0.05
+    done
+}
+
 # Debian packages every build needs, and the extra ones tests need.
 BUILD_PACKAGES=(libsodium-dev libsqlite3-dev libminiupnpc-dev pkg-config)
 TEST_PACKAGES=(python3 python3-venv openssl)  # openssl: the relay TLS test makes its certificate

@@ -20,14 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# wait_for FILE PATTERN SECONDS: polls FILE until a line matches PATTERN, or fails after SECONDS.
-wait_for() {
-    local deadline=$((SECONDS + $3))
-    until grep -q -- "$2" "$1" 2>/dev/null; do
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$1" >&2; die "timed out waiting for '$2' in $1"; }
-        sleep 0.05
-    done
-}
 port_of() { grep -m1 '"event":"listening"' "$1" | grep -o '127\.0\.0\.1:[0-9]*' | head -1 | cut -d: -f2; }
 
 serve() { # serve NAME ARGS...: starts a node, waits for its listening line, sets PORT

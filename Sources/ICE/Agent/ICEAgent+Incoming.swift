@@ -86,7 +86,11 @@ extension ICEAgent {
                 pairs[index].nominateOnSuccess = true
             }
         }
-        // Triggered check (§7.3.1.4), unless one is under way or the pair already succeeded.
+        queueTriggeredCheck(index, now: now)
+    }
+
+    /// Triggered check (§7.3.1.4), unless one is under way or the pair already succeeded.
+    mutating func queueTriggeredCheck(_ index: Int, now: Timestamp) {
         switch pairs[index].state {
         case .frozen, .waiting, .failed:
             pairs[index].state = .waiting

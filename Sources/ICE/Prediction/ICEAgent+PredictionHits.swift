@@ -40,14 +40,7 @@ extension ICEAgent {
             emit(.peerReflexive(candidate))
         }
         guard let index = pairIndex(PairKey(base: to, remote: from)) else { return .handled }
-        switch pairs[index].state {
-        case .frozen, .waiting, .failed:
-            pairs[index].state = .waiting
-            if !triggered.contains(pairs[index].key) { triggered.append(pairs[index].key) }
-            scheduleWork(now: now)
-        case .inProgress, .succeeded:
-            break
-        }
+        queueTriggeredCheck(index, now: now)
         return .handled
     }
 
