@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// Paces the benchmark's senders and measures deliveries. Every client's handler runs on one client event
 /// loop, and so does every call here; that confinement is what makes `@unchecked Sendable` sound.
@@ -8,6 +9,8 @@ final class BenchCoordinator: @unchecked Sendable {
     let perClient: Int
     let window: Int
     let size: Int
+    /// The one loop every client channel and every call here runs on.
+    let loop: any EventLoop
     let done: EventLoopPromise<Void>
     let allReady: EventLoopPromise<Void>
     var senders: [(Int) -> Void] = []
@@ -24,6 +27,7 @@ final class BenchCoordinator: @unchecked Sendable {
         self.perClient = perClient
         self.window = window
         self.size = max(size, 8)
+        self.loop = loop
         done = loop.makePromise()
         allReady = loop.makePromise()
         sendTimes = Array(repeating: 0, count: clients * perClient)
@@ -31,6 +35,18 @@ final class BenchCoordinator: @unchecked Sendable {
         outstanding = Array(repeating: 0, count: clients)
         sent = Array(repeating: 0, count: clients)
         latenciesMs.reserveCapacity(clients * perClient)
+    }
+
+    /// A coordinator on one loop of the shared group; the relay run and the baseline run both start here, so
+    /// they pace and measure identically.
+    static func onSharedLoop(clients: Int, perClient: Int, window: Int, size: Int) -> BenchCoordinator {
+        BenchCoordinator(
+            clients: clients,
+            perClient: perClient,
+            window: window,
+            size: size,
+            loop: MultiThreadedEventLoopGroup.singleton.next()
+        )
     }
 
     var total: Int { clients * perClient }

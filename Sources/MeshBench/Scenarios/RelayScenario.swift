@@ -79,15 +79,14 @@ enum RelayRun {
         let relay = try ChildProcess(try ChildProcess.sibling("meshpeer"), ["relay", "--config", data + "/relay.json"])
         defer { relay.stop() }
         // Every client channel on one loop, so the coordinator is confined to it.
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let group = loop
-        let coordinator = BenchCoordinator(
+        let coordinator = BenchCoordinator.onSharedLoop(
             clients: clients,
             perClient: perClient,
             window: window,
-            size: size,
-            loop: loop
+            size: size
         )
+        let loop = coordinator.loop
+        let group = loop
         let identities = (0..<clients).map { index -> AgentIdentity in
             var random = SeededRandom(seed: UInt64(1_000 + index))
             return AgentIdentity.generate(using: &random)
@@ -162,15 +161,14 @@ enum BaselineRun {
         let server = try ChildProcess(try ChildProcess.sibling("meshbench"), ["relay-baseline-server"])
         defer { server.stop() }
         // Every client channel on one loop, so the coordinator is confined to it.
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let group = loop
-        let coordinator = BenchCoordinator(
+        let coordinator = BenchCoordinator.onSharedLoop(
             clients: clients,
             perClient: perClient,
             window: window,
-            size: size,
-            loop: loop
+            size: size
         )
+        let loop = coordinator.loop
+        let group = loop
         let addresses = (0..<clients).map { SHA256.hash(Array("client-\($0)".utf8)) }
         var channels: [any Channel] = []
         for index in 0..<clients {
