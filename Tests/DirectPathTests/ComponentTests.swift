@@ -21,35 +21,6 @@ import Testing
         #expect(set.ranges == [30..<40])
     }
 
-    @Test func pacerReleasesABurstThenSpacesPackets() {
-        var controller = CongestionController(maxDatagramSize: 1_000)
-        let start = Timestamp(secondsSinceEpoch: 10)
-        for _ in 0..<10 {
-            #expect(controller.pacingDelay(now: start) == nil)
-            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(100))
-        }
-        // Ten packets went at once; the eleventh waits for the bucket: rate = 1.25 × 10,000 B / 0.1 s = 125 kB/s,
-        // so 1,000 bytes take 8 ms.
-        #expect(controller.pacingDelay(now: start) == start + .milliseconds(8))
-        #expect(controller.pacingDelay(now: start + .milliseconds(8)) == nil)
-        #expect(controller.bytesInFlight == 10_000)
-        #expect(!controller.canSend(bytes: 1))
-    }
-
-    @Test func newRenoHalvesOncePerRecoveryPeriod() {
-        var controller = CongestionController(maxDatagramSize: 1_000)
-        let start = Timestamp(secondsSinceEpoch: 10)
-        for _ in 0..<4 {
-            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
-        }
-        controller.onPacketLost(bytes: 1_000, sentAt: start, countsInFlight: true, now: start + .milliseconds(20))
-        #expect(controller.window == 5_000)
-        // A second loss from the same flight does not halve again.
-        controller.onPacketLost(bytes: 1_000, sentAt: start, countsInFlight: true, now: start + .milliseconds(21))
-        #expect(controller.window == 5_000)
-        #expect(controller.bytesInFlight == 2_000)
-    }
-
     @Test func ackFramesRoundTripAndRejectNonsense() throws {
         let ack = AckFrame(largest: 9, delayMicroseconds: 5, ranges: [7..<10, 2..<5], maxStreamOffset: 4_096)
         var writer = WireWriter()
@@ -106,19 +77,4 @@ import Testing
         #expect(stream.unacknowledgedBytes == 0)
     }
 
-    /// The window grows only while the sender uses it (RFC 9002 §7.8), so flow control cannot inflate it.
-    @Test func windowDoesNotGrowWhenNotUsed() {
-        var controller = CongestionController(maxDatagramSize: 1_000)
-        let start = Timestamp(secondsSinceEpoch: 10)
-        for _ in 0..<100 {
-            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
-            controller.onPacketAcked(bytes: 1_000, sentAt: start, countsInFlight: true)
-        }
-        #expect(controller.window == 10_000)
-        for _ in 0..<10 {
-            controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: start, smoothedRTT: .milliseconds(10))
-        }
-        for _ in 0..<10 { controller.onPacketAcked(bytes: 1_000, sentAt: start, countsInFlight: true) }
-        #expect(controller.window > 10_000)
-    }
 }

@@ -11,6 +11,10 @@ struct SimulatedLink {
         var loss = 0.0
         var duplication = 0.0
         var mtu = 1_500
+        /// A bottleneck in each direction: datagrams queue behind it and leave at this rate (nil: unlimited).
+        var bottleneckBitsPerSecond: Double?
+        /// Drop-tail queue in front of the bottleneck, in bytes.
+        var queueBytes = 1_048_576
     }
 
     struct InFlight {
@@ -30,6 +34,11 @@ struct SimulatedLink {
     var eventsA: [ChannelEvent] = []
     var eventsB: [ChannelEvent] = []
     var datagramsOnWire = 0
+    /// When each direction's bottleneck finishes sending what it holds (index 0: A to B).
+    var bottleneckFreeAt: [Timestamp] = [.zero, .zero]
+    /// The longest any datagram waited in a bottleneck queue.
+    var maximumQueueDelay: Duration = .zero
+    var droppedAtQueue = 0
     /// False models an application on B that stops reading: its messages stay in the channel.
     var bReads = true
     var stepsUsed = 0
@@ -84,14 +93,30 @@ struct SimulatedLink {
                 guard let tapped = tap(&random, datagram) else { continue }
                 bytes = tapped
             }
+            guard let departure = bottleneckDeparture(bytes: bytes.count, fromA: fromA) else { continue }
             let copies = chance(conditions.duplication) ? 2 : 1
             for _ in 0..<copies {
                 let jitter = Int64.random(in: 0...max(conditions.jitter.nanoseconds, 0), using: &random)
                 inFlight.append(
-                    InFlight(deliverAt: now + conditions.latency + .nanoseconds(jitter), toB: fromA, bytes: bytes)
+                    InFlight(deliverAt: departure + conditions.latency + .nanoseconds(jitter), toB: fromA, bytes: bytes)
                 )
             }
         }
+    }
+
+    /// When a datagram leaves the bottleneck (now without one), or nil when the queue in front of it is full.
+    private mutating func bottleneckDeparture(bytes: Int, fromA: Bool) -> Timestamp? {
+        guard let rate = conditions.bottleneckBitsPerSecond else { return now }
+        let side = fromA ? 0 : 1
+        let start = max(now, bottleneckFreeAt[side])
+        let waiting = start - now
+        guard Double(waiting.nanoseconds) / 1e9 * rate / 8 + Double(bytes) <= Double(conditions.queueBytes) else {
+            droppedAtQueue += 1
+            return nil
+        }
+        maximumQueueDelay = max(maximumQueueDelay, waiting)
+        bottleneckFreeAt[side] = start + .nanoseconds(Int64(Double(bytes) * 8 / rate * 1e9))
+        return bottleneckFreeAt[side]
     }
 
     private mutating func drainEvents() {

@@ -80,6 +80,9 @@ public struct PathQuality: Equatable, Sendable {
     /// Lost packets over sent packets, smoothed over recent history.
     public var lossRate: Double
     public var congestionWindow: Int
+    /// The congestion controller's estimate of the path's bottleneck bandwidth in bytes per second (zero before
+    /// the first measurement): what the path delivered at best over the last ten round trips.
+    public var bandwidthEstimate: Double
     public var datagramSize: Int
     public var unacknowledgedBytes: Int
 }

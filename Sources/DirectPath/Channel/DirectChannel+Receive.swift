@@ -80,8 +80,13 @@ extension DirectChannel {
             let reportedDelay = Duration.microseconds(Int64(ack.delayMicroseconds))
             rtt.addSample(sample, ackDelay: min(reportedDelay, configuration.maxAckDelay))
         }
+        congestion.onAck(
+            outcome.acked.compactMap { packet in packet.delivery.map { (packet.size, $0) } },
+            rttSample: outcome.rttSample,
+            smoothedRTT: rtt.smoothed,
+            now: now
+        )
         for packet in outcome.acked {
-            congestion.onPacketAcked(bytes: packet.size, sentAt: packet.sentAt, countsInFlight: packet.isAckEliciting)
             for range in packet.streamRanges { sendStream.onAcknowledged(range) }
             if packet.isMTUProbe {
                 datagramSize = configuration.probeDatagramSize
@@ -108,12 +113,7 @@ extension DirectChannel {
             }
             statistics.packetsLost += 1
             if packet.carriesWindowUpdate { windowUpdatePending = true }
-            congestion.onPacketLost(
-                bytes: packet.size,
-                sentAt: packet.sentAt,
-                countsInFlight: packet.isAckEliciting,
-                now: now
-            )
+            congestion.onPacketLost(bytes: packet.size, countsInFlight: packet.isAckEliciting)
             for range in packet.streamRanges { sendStream.onLost(range) }
         }
     }

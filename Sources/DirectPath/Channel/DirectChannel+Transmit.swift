@@ -47,7 +47,10 @@ extension DirectChannel {
                 let padding = configuration.probeDatagramSize - PacketProtection.overhead - used - 1
                 if padding > 0 { frames.append(.padding(padding)) }
                 isMTUProbe = true
-            } else if sendStream.hasDataToSend(peerLimit: peerStreamLimit) {
+            } else if !sendStream.hasDataToSend(peerLimit: peerStreamLimit) {
+                // Window to spare and nothing to send: rate samples from now on measure us, not the path.
+                congestion.onApplicationLimited()
+            } else {
                 let room = datagramSize - PacketProtection.overhead - used - 11
                 if let chunk = sendStream.nextChunk(maximumLength: room, peerLimit: peerStreamLimit) {
                     frames.append(.stream(offset: chunk.offset, data: chunk.data))
@@ -92,6 +95,7 @@ extension DirectChannel {
             plaintext: writer.bytes
         )
         let ackEliciting = frames.contains(where: \.isAckEliciting)
+        let delivery = congestion.onPacketSent(bytes: datagram.count, countsInFlight: ackEliciting, now: now)
         sent.record(
             .init(
                 packetNumber: packetNumber,
@@ -100,14 +104,9 @@ extension DirectChannel {
                 isAckEliciting: ackEliciting,
                 streamRanges: streamRanges,
                 isMTUProbe: isMTUProbe,
-                carriesWindowUpdate: carriesWindowUpdate
+                carriesWindowUpdate: carriesWindowUpdate,
+                delivery: delivery
             )
-        )
-        congestion.onPacketSent(
-            bytes: datagram.count,
-            countsInFlight: ackEliciting,
-            now: now,
-            smoothedRTT: rtt.smoothed
         )
         statistics.datagramsSent += 1
         lastSentAt = now

@@ -8,7 +8,7 @@ import MeshCore
 ///
 /// Reliability follows QUIC (RFC 9000/9002) in miniature: one ordered byte stream carrying length-prefixed messages,
 /// packet numbers that never repeat, ACK ranges, loss detection by reordering threshold and time, probe timeouts,
-/// NewReno with pacing, and flow control that caps what the peer can make us buffer.
+/// BBR with pacing, and flow control that caps what the peer can make us buffer.
 public struct DirectChannel: Sendable {
     public let configuration: ChannelConfiguration
     let protection: PacketProtection
@@ -84,6 +84,7 @@ public struct DirectChannel: Sendable {
             rttVariance: rtt.variance,
             lossRate: lossRate,
             congestionWindow: congestion.window,
+            bandwidthEstimate: congestion.bandwidthEstimate,
             datagramSize: datagramSize,
             unacknowledgedBytes: sendStream.unacknowledgedBytes
         )

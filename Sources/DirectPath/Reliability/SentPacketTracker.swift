@@ -12,6 +12,8 @@ struct SentPacketTracker: Sendable {
         var isMTUProbe: Bool
         /// Its ACK frame raised the flow-control limit we advertise: if it is lost, the update must be resent.
         var carriesWindowUpdate = false
+        /// What delivery looked like when it left (in-flight packets only): its ACK becomes a rate sample.
+        var delivery: DeliverySnapshot?
     }
 
     struct AckOutcome: Sendable {
