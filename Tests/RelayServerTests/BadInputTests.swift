@@ -42,8 +42,18 @@ final class RawClient: @unchecked Sendable {
         outbound.yield(RelayWebSocket.binary(bytes))
     }
 
-    /// The next relay message, or nil when the relay closed the WebSocket.
-    func next() async throws -> RelayMessage? {
+    /// The next relay message, or nil when the relay closed the WebSocket. Throws when nothing arrives within
+    /// `timeout`: a relay that neither answers nor closes must fail the test, not hang the suite (the connection is
+    /// dropped, which ends the stream this waits on).
+    func next(timeout: Duration = .seconds(10)) async throws -> RelayMessage? {
+        let timedOut = LockedValue(false)
+        let watchdog = Task { [task] in
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            timedOut.withLock { $0 = true }
+            task.cancel()
+        }
+        defer { watchdog.cancel() }
         while let frame = await iterator.next() {
             switch frame.opcode {
             case .binary: return try RelayMessage.decode(Array(frame.unmaskedData.readableBytesView))
@@ -54,6 +64,7 @@ final class RawClient: @unchecked Sendable {
             default: continue
             }
         }
+        if timedOut.withLock({ $0 }) { throw TestFailure("the relay sent nothing and did not close within \(timeout)") }
         return nil
     }
 
