@@ -107,9 +107,13 @@ public final class ICESession: Sendable {
     }
 
     /// Sends application data to `remote` from now on, on the selected pair's socket: the consumer authenticated a
-    /// datagram from there that is newer than any before (the peer's NAT rebound). ICE's own checks are untouched.
+    /// datagram from there that is newer than any before (the peer's NAT rebound). ICE's own checks are untouched,
+    /// and the redirect lapses if ICE selects another pair.
     public func redirect(to remote: TransportAddress) {
-        loop.execute { self.core.dataRemote = remote }
+        loop.execute {
+            guard let pair = self.core.agent.selected else { return }
+            self.core.dataRedirect = DataRedirect(pair: pair, remote: remote)
+        }
     }
 
     /// Application datagrams dropped because the consumer lagged more than `incomingBufferLimit` behind.

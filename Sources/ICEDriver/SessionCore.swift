@@ -15,7 +15,7 @@ final class SessionCore: @unchecked Sendable {
     /// Application datagrams the consumer had no room for (see `ICESession.incomingBufferLimit`).
     var droppedIncoming = 0
     /// Where application data goes when the consumer has followed a NAT rebinding (`ICESession.redirect`).
-    var dataRemote: TransportAddress?
+    var dataRedirect: DataRedirect?
     let clock = SystemClock()
     var sockets: [TransportAddress: UDPSocket] = [:]
     var probes: [TransportAddress: NATProbe<SystemRandom>] = [:]
@@ -101,14 +101,14 @@ final class SessionCore: @unchecked Sendable {
 
     func sendData(_ bytes: [UInt8]) -> Bool {
         guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
-        socket.send(bytes, to: dataRemote ?? pair.remote)
+        socket.send(bytes, to: DataRedirect.destination(for: pair, redirect: dataRedirect))
         return true
     }
 
     /// Several datagrams with one flush, so NIO hands them to the kernel in one vector write (sendmmsg).
     func sendData(batch: [[UInt8]]) -> Bool {
         guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
-        socket.send(batch: batch, to: dataRemote ?? pair.remote)
+        socket.send(batch: batch, to: DataRedirect.destination(for: pair, redirect: dataRedirect))
         return true
     }
 
