@@ -91,7 +91,9 @@ public final class ICESession: Sendable {
 
     /// The sockets' bound addresses (the bases of the host candidates).
     public func bases() async throws -> [TransportAddress] {
-        try await loop.submit { Array(self.core.sockets.keys).sorted() }.get()
+        try await loop.submit {
+            self.core.sockets.keys.filter { !self.core.predictionSockets.open.contains($0) }.sorted()
+        }.get()
     }
 
     /// Sends application data on the selected pair; false when none is selected.
@@ -122,7 +124,8 @@ public final class ICESession: Sendable {
     }
 
     public func close() async {
-        let sockets = (try? await loop.submit { self.core.shutdown() }.get()) ?? []
+        let (sockets, binding) = (try? await loop.submit { self.core.shutdown() }.get()) ?? ([], nil)
         for socket in sockets { await socket.close() }
+        await binding?.value
     }
 }

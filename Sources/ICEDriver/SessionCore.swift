@@ -126,14 +126,17 @@ final class SessionCore: @unchecked Sendable {
         }
     }
 
-    func shutdown() -> [UDPSocket] {
+    /// Returns the sockets to close and the prediction binder still running, if any (the caller awaits it so no
+    /// socket it was binding outlives the session: a late one finds `closed` set and closes itself).
+    func shutdown() -> (sockets: [UDPSocket], binding: Task<Void, Never>?) {
         timer?.cancel()
         probeTimer?.cancel()
+        let binding = predictionSockets.binding
         stopPrediction()
         events.finish()
         data.finish()
         let all = Array(sockets.values)
         sockets = [:]
-        return all
+        return (all, binding)
     }
 }

@@ -50,6 +50,11 @@ struct PredictionSocketsTests {
             if sources.count == 32 { break }
         }
         #expect(sources.count == 32)
+        // The prediction sockets are open now (they linger until prediction ends at 1 s) yet are not bases: no host
+        // candidate may be gathered on them.
+        let openNow = try await session.openPredictionSockets()
+        #expect(openNow > 0)
+        #expect(try await session.bases() == [host])
         var failed = false
         for await event in session.events {
             if case .failed = event {
