@@ -12,9 +12,6 @@ final class RelayDHTNode: Sendable {
     let session: DHTSession
     private let keeper: Task<Void, Never>
 
-    /// Retry spacing while no other node has accepted the advert yet (a network's first node has no peers).
-    static let retryInterval: Duration = .seconds(3)
-
     static func start(
         _ settings: RelayDHTConfiguration,
         identity: AgentIdentity,
@@ -93,8 +90,8 @@ final class RelayDHTNode: Sendable {
         return try advert.encodedForDHT()
     }
 
-    /// Publishes at once, again as soon as the node has peers if nobody took it yet, and re-signs every
-    /// quarter of the advert's lifetime (Kademlia republishes the same bytes in between).
+    /// Carries out `RelayAdvertSchedule`: signs and publishes when it says so, and sleeps until it next wants a
+    /// look (no decision is made here).
     static func keepPublished(
         session: DHTSession,
         identity: AgentIdentity,
@@ -102,17 +99,11 @@ final class RelayDHTNode: Sendable {
         relay: RelayServerConfiguration,
         _ settings: RelayDHTConfiguration
     ) async {
-        let refresh = Duration.seconds(settings.advertLifetimeSeconds / 4)
-        var lastPublished: ContinuousClock.Instant?
-        var reachedPeers = false
+        let clock = SystemClock()
+        var schedule = RelayAdvertSchedule(advertLifetime: .seconds(settings.advertLifetimeSeconds))
         while !Task.isCancelled {
             let peers = (try? await session.driver.perform { core, _ in core.routingTable.count }) ?? 0
-            var due = true
-            if let lastPublished {
-                let since = ContinuousClock.now - lastPublished
-                due = since >= refresh || (!reachedPeers && peers > 0 && since >= retryInterval)
-            }
-            if due,
+            if schedule.isDue(now: clock.now(), peers: peers),
                 let hints = try? advert(
                     identity: identity,
                     addresses: addresses,
@@ -120,18 +111,19 @@ final class RelayDHTNode: Sendable {
                     lifetime: settings.advertLifetimeSeconds
                 )
             {
-                lastPublished = .now
+                schedule.published(at: clock.now())
                 let event = await session.driver.query { core, now in
                     core.provide(capability: RelayAdvert.capability, hints: hints, now: now)
                 }
                 if case .publishFinished(let result) = event {
-                    reachedPeers = result.accepted > 0
+                    schedule.publishFinished(accepted: result.accepted)
                     RelayCommand.printJSONLine([
                         "event": "advert-published", "accepted": result.accepted, "addresses": addresses,
                     ])
                 }
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            let now = clock.now()
+            try? await Task.sleep(for: max(schedule.nextCheck(now: now) - now, .milliseconds(250)))
         }
     }
 }
