@@ -30,8 +30,8 @@ public actor DirectTransport {
         let incoming = session.incoming
         tasks.append(
             Task { [weak self] in
-                for await datagram in incoming {
-                    await self?.receive(datagram.bytes, from: datagram.from)
+                for await batch in incoming {
+                    await self?.receive(batch)
                 }
             }
         )
@@ -105,14 +105,18 @@ public actor DirectTransport {
         wakeWaiters()
     }
 
-    private func receive(_ datagram: [UInt8], from: TransportAddress) {
-        let verdict = channel.handleDatagram(datagram, now: clock.now())
-        // Follow the peer only on an authenticated datagram newer than any before: a replayed or forged one from
-        // elsewhere cannot move the path, and a NAT rebinding is followed within one packet.
-        if case .accepted(_, isNewest: true) = verdict, peerAddress != from {
-            if peerAddress != nil { rebinds += 1 }
-            peerAddress = from
-            session.redirect(to: from)
+    /// One read burst: every datagram in, then one flush, so the burst is answered by one ACK.
+    private func receive(_ batch: [IncomingDatagram]) {
+        let now = clock.now()
+        for datagram in batch {
+            let verdict = channel.handleDatagram(datagram.bytes, now: now)
+            // Follow the peer only on an authenticated datagram newer than any before: a replayed or forged one
+            // from elsewhere cannot move the path, and a NAT rebinding is followed within one packet.
+            if case .accepted(_, isNewest: true) = verdict, peerAddress != datagram.from {
+                if peerAddress != nil { rebinds += 1 }
+                peerAddress = datagram.from
+                session.redirect(to: datagram.from)
+            }
         }
         noteClose()
         wakeWaiters()

@@ -8,7 +8,7 @@ import NIOPosix
 /// `send` uses the selected pair. See docs/ice.md.
 public final class ICESession: Sendable {
     public let events: AsyncStream<ICEEvent>
-    public let incoming: AsyncStream<IncomingDatagram>
+    public let incoming: IncomingBatches
     let core: SessionCore
     let loop: EventLoop
 
@@ -27,22 +27,23 @@ public final class ICESession: Sendable {
         }
         let loop = group.next()
         let (events, eventSink) = AsyncStream.makeStream(of: ICEEvent.self, bufferingPolicy: .bufferingNewest(64))
-        let (incoming, dataSink) = AsyncStream.makeStream(
-            of: IncomingDatagram.self,
-            bufferingPolicy: .bufferingOldest(incomingBufferLimit)
-        )
+        // The datagram limit is enforced by the batcher; the stream itself only ever holds that much.
+        let (stream, dataSink) = AsyncStream.makeStream(of: [IncomingDatagram].self)
+        let queued = LockedValue(0)
         let core = SessionCore(
             agent: ICEAgent(role: role, config: config, random: SystemRandom()),
             loop: loop,
             events: eventSink,
-            data: dataSink
+            incoming: IncomingBatcher(sink: dataSink, queued: queued, limit: incomingBufferLimit)
         )
+        let incoming = IncomingBatches(stream: stream, queued: queued)
         var sockets: [UDPSocket] = []
         for ip in hostAddresses.prefix(config.maximumLocalCandidates) {
-            let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: port), group: loop) {
-                bytes,
-                from,
-                to in
+            let socket = try await UDPSocket.bind(
+                TransportAddress(ip: ip, port: port),
+                group: loop,
+                onReadComplete: { core.readComplete() }
+            ) { bytes, from, to in
                 core.receive(bytes, from: from, to: to)
             }
             sockets.append(socket)
@@ -61,7 +62,7 @@ public final class ICESession: Sendable {
         core: SessionCore,
         loop: EventLoop,
         events: AsyncStream<ICEEvent>,
-        incoming: AsyncStream<IncomingDatagram>
+        incoming: IncomingBatches
     ) {
         self.core = core
         self.loop = loop

@@ -28,6 +28,7 @@ extension SessionCore {
                             TransportAddress(ip: ip, port: 0),
                             group: loop,
                             reuseAddress: false,
+                            onReadComplete: { [self] in readComplete() },
                             onDatagram: { [self] bytes, from, to in receive(bytes, from: from, to: to) }
                         )
                     else { break }

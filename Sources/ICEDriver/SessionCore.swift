@@ -11,9 +11,9 @@ final class SessionCore: @unchecked Sendable {
     var agent: ICEAgent<SystemRandom>
     let loop: EventLoop
     let events: AsyncStream<ICEEvent>.Continuation
-    let data: AsyncStream<IncomingDatagram>.Continuation
+    var incoming: IncomingBatcher
     /// Application datagrams the consumer had no room for (see `ICESession.incomingBufferLimit`).
-    var droppedIncoming = 0
+    var droppedIncoming: Int { incoming.dropped }
     /// Where application data goes when the consumer has followed a NAT rebinding (`ICESession.redirect`).
     var dataRedirect: DataRedirect?
     let clock = SystemClock()
@@ -28,12 +28,12 @@ final class SessionCore: @unchecked Sendable {
         agent: ICEAgent<SystemRandom>,
         loop: EventLoop,
         events: AsyncStream<ICEEvent>.Continuation,
-        data: AsyncStream<IncomingDatagram>.Continuation
+        incoming: IncomingBatcher
     ) {
         self.agent = agent
         self.loop = loop
         self.events = events
-        self.data = data
+        self.incoming = incoming
     }
 
     /// Host candidates at once; server-reflexive ones when every STUN probe has finished.
@@ -93,10 +93,18 @@ final class SessionCore: @unchecked Sendable {
         }
         // Application data on the selected socket from any address: a NAT that rebinds the peer mid-session sends
         // from a new one. The consumer authenticates every datagram and decides whether to follow (`redirect`).
-        if agent.handleInput(bytes, from: from, to: to, now: clock.now()) == .notSTUN, agent.selected?.base == to {
-            if case .dropped = data.yield(IncomingDatagram(bytes: bytes, from: from)) { droppedIncoming += 1 }
+        // Nothing but STUN changes the agent, so data skips `pump` (and its timer re-arm) on the hot path.
+        guard agent.handleInput(bytes, from: from, to: to, now: clock.now()) == .notSTUN else {
+            pump()
+            return
         }
-        pump()
+        if agent.selected?.base == to { incoming.append(IncomingDatagram(bytes: bytes, from: from)) }
+    }
+
+    /// A socket's read burst ended: hand what it brought to the consumer as one batch.
+    func readComplete() {
+        loop.preconditionInEventLoop()
+        incoming.flush()
     }
 
     func sendData(_ bytes: [UInt8]) -> Bool {
@@ -134,7 +142,8 @@ final class SessionCore: @unchecked Sendable {
         let binding = predictionSockets.binding
         stopPrediction()
         events.finish()
-        data.finish()
+        incoming.flush()
+        incoming.finish()
         let all = Array(sockets.values)
         sockets = [:]
         return (all, binding)

@@ -7,6 +7,8 @@ import NIOPosix
 /// here (design rule 2: adapters only translate).
 public final class UDPSocket: Sendable {
     public typealias Handler = @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void
+    /// Called on the channel's event loop when a read burst ends (after one or more `Handler` calls).
+    public typealias ReadComplete = @Sendable () -> Void
 
     public let channel: Channel
     /// The bound address (the port resolved when 0 was asked).
@@ -22,15 +24,24 @@ public final class UDPSocket: Sendable {
         _ address: TransportAddress,
         group: EventLoopGroup,
         reuseAddress: Bool = false,
+        onReadComplete: ReadComplete? = nil,
         onDatagram: @escaping Handler
     ) async throws -> UDPSocket {
         let box = LockedValue<TransportAddress?>(nil)
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
+            // A direct channel's burst (up to 64 KiB at once, more while the reader is busy) must not overflow the
+            // kernel's default ~208 KiB receive queue: those drops looked like congestion on loopback. The kernel
+            // caps the request at net.core.rmem_max.
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1_048_576)
+            // Up to 16 datagrams per read burst (NIO's default is 4), so a burst is handed on as one batch.
+            .channelOption(.maxMessagesPerRead, value: 16)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Inbound(local: box, onDatagram: onDatagram))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Inbound(local: box, onDatagram: onDatagram, onReadComplete: onReadComplete)
+                    )
                 }
             }
             .bind(to: try address.socketAddress())
@@ -73,16 +84,22 @@ public final class UDPSocket: Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let local: LockedValue<TransportAddress?>
         let onDatagram: Handler
+        let onReadComplete: ReadComplete?
 
-        init(local: LockedValue<TransportAddress?>, onDatagram: @escaping Handler) {
+        init(local: LockedValue<TransportAddress?>, onDatagram: @escaping Handler, onReadComplete: ReadComplete?) {
             self.local = local
             self.onDatagram = onDatagram
+            self.onReadComplete = onReadComplete
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             guard let from = TransportAddress(envelope.remoteAddress), let to = local.withLock({ $0 }) else { return }
             onDatagram(Array(envelope.data.readableBytesView), from, to)
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            onReadComplete?()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
