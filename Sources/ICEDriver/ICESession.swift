@@ -42,10 +42,9 @@ public final class ICESession: Sendable {
             let socket = try await UDPSocket.bind(
                 TransportAddress(ip: ip, port: port),
                 group: loop,
-                onReadComplete: { core.readComplete() }
-            ) { bytes, from, to in
-                core.receive(bytes, from: from, to: to)
-            }
+                onReadComplete: { core.readComplete() },
+                onDatagram: { bytes, from, to in core.receive(bytes, from: from, to: to) }
+            )
             sockets.append(socket)
         }
         let bound = sockets
