@@ -4,7 +4,8 @@ import RelayFallback
 /// A client's home relays over real WebSockets: `HomeRelaySelector` decides, this actor connects. It logs in
 /// to every candidate once to measure its round trip (ping/pong), keeps the best `homeCount` connected,
 /// pings them every `pingInterval`, counts disconnects and unanswered pings as failures, and replaces a
-/// failing home with the next healthy candidate.
+/// failing home with the next healthy candidate. Every `policy.probeInterval` it measures the other candidates
+/// again, so a relay that was down or slow at start can still become a home.
 ///
 /// Events of every home come out of `events`, tagged with the relay's address. A sender uses one home per
 /// envelope, so cross-relay duplicates only arise from resends; `HomeRelaySet` is where they are merged.
@@ -19,6 +20,12 @@ public actor RelayHomes {
     private let pingInterval: Duration
     private let clock: any MeshClock
     private let tls: RelayClientTLS?
+    private let probeTimeout: Duration
+    /// Candidates being measured, and those that answered since.
+    private var measuring: Set<Int> = []
+    private var answered: Set<Int> = []
+    /// Rounds that measured the non-home candidates again (after the one at start).
+    public private(set) var probeRounds = 0
 
     /// `tls` is used for `wss://` candidates (nil: the system's trust roots).
     public init(
@@ -27,9 +34,11 @@ public actor RelayHomes {
         policy: HomeRelaySelector.Policy = .init(),
         pingInterval: Duration = .seconds(15),
         tls: RelayClientTLS? = nil,
+        probeTimeout: Duration = .seconds(5),
         clock: any MeshClock = SystemClock()
     ) {
         self.tls = tls
+        self.probeTimeout = probeTimeout
         (events, sink) = AsyncStream.makeStream(of: (RelayAddress, RelayClientEvent).self)
         self.identity = identity
         selector = HomeRelaySelector(candidates: candidates, policy: policy)
@@ -43,28 +52,43 @@ public actor RelayHomes {
         selector.candidates.firstIndex { $0.address == address }.flatMap { selector.roundTrip($0) }
     }
 
-    /// Probes every candidate (bounded by `probeTimeout`), picks the homes and starts keeping them.
-    public func start(probeTimeout: Duration = .seconds(5)) async {
-        for index in selector.candidates.indices { connect(index) }
-        let deadline = ContinuousClock.now + probeTimeout
-        while ContinuousClock.now < deadline,
-            selector.candidates.indices.contains(where: { selector.roundTrip($0) == nil })
-        {
-            for client in clients.values { await client.ping() }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        for index in selector.candidates.indices where selector.roundTrip(index) == nil {
-            selector.recordFailure(index, now: clock.now())
-        }
-        selector.reselect(now: clock.now())
-        // Every candidate was connected to be measured; only the homes stay.
-        for index in clients.keys where !selector.homes.contains(index) { await disconnect(index) }
+    /// Measures every candidate (bounded by `probeTimeout`), picks the homes and starts keeping them.
+    public func start() async {
+        await measure(Array(selector.candidates.indices))
+        _ = selector.candidatesToProbe(now: clock.now())
         loop = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: self?.pingInterval ?? .seconds(1))
                 await self?.maintain()
+                await self?.probeIfDue()
             }
         }
+    }
+
+    /// Connects to `indices` (those not connected yet), pings until each answered or `probeTimeout` passed, counts
+    /// silence as a failure, reselects, and keeps only the homes connected.
+    private func measure(_ indices: [Int]) async {
+        measuring = Set(indices)
+        answered = []
+        for index in indices where clients[index] == nil { connect(index) }
+        let deadline = ContinuousClock.now + probeTimeout
+        while ContinuousClock.now < deadline, !measuring.isSubset(of: answered) {
+            for index in measuring.subtracting(answered) { await clients[index]?.ping() }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for index in measuring.subtracting(answered) { selector.recordFailure(index, now: clock.now()) }
+        measuring = []
+        let change = selector.reselect(now: clock.now())
+        for index in change.added where clients[index] == nil { connect(index) }
+        for index in Array(clients.keys) where !selector.homes.contains(index) { await disconnect(index) }
+    }
+
+    /// Every `probeInterval`: measure the healthy candidates that are not homes (the selector says which).
+    func probeIfDue() async {
+        let due = selector.candidatesToProbe(now: clock.now())
+        guard !due.isEmpty else { return }
+        probeRounds += 1
+        await measure(due)
     }
 
     /// Sends through the best logged-in home; false when none is ready or its outbox is full.
@@ -118,6 +142,7 @@ public actor RelayHomes {
         switch event {
         case .pong(let sentAt):
             selector.recordRoundTrip(index, client.now() - sentAt)
+            if measuring.contains(index) { answered.insert(index) }
         case .disconnected(let reconnectAt) where reconnectAt != nil:
             selector.recordFailure(index, now: clock.now())
             if selector.homes.contains(index) { await maintain() }

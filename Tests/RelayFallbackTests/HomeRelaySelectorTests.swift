@@ -91,4 +91,21 @@ import Testing
         }
         #expect(HomeRelaySelector(candidates: many).candidates.count == HomeRelaySelector.maximumCandidates)
     }
+
+    @Test func theCandidatesThatAreNotHomesAreMeasuredAgainEveryProbeInterval() {
+        var policy = HomeRelaySelector.Policy()
+        policy.probeInterval = .seconds(60)
+        var homes = selector(4, policy: policy)
+        for (index, ms) in [10, 20, 30, 40].enumerated() { homes.recordRoundTrip(index, .milliseconds(Int64(ms))) }
+        homes.reselect(now: now)
+        // Everything was measured at start: the first call only starts the clock.
+        #expect(homes.candidatesToProbe(now: now).isEmpty)
+        #expect(homes.candidatesToProbe(now: now + .seconds(59)).isEmpty)
+        // Unhealthy candidates wait for their cooldown instead.
+        homes.recordFailure(3, now: now)
+        homes.recordFailure(3, now: now)
+        #expect(homes.candidatesToProbe(now: now + .seconds(60)) == [2])
+        #expect(homes.candidatesToProbe(now: now + .seconds(61)).isEmpty)
+        #expect(homes.nextProbeAt == now + .seconds(120))
+    }
 }

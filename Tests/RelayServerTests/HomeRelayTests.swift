@@ -46,4 +46,42 @@ import Testing
         await alice.stop()
         for bob in bobs { await bob.stop() }
     }
+
+    /// A relay that was down when the client started is measured again at a probe round after its cooldown, so it
+    /// can still become a home without a restart.
+    @Test func aRelayThatWasDownAtStartIsMeasuredAtTheNextProbe() async throws {
+        let directories = (0..<3).map { _ in RelayProcess.temporaryDirectory() }
+        defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
+        let running = try directories.prefix(2).map { try RelayProcess(dataDirectory: $0) }
+        defer { for relay in running { relay.cleanUp() } }
+        let latePort = try RelayProcess.freePort()
+        let late = RelayAddress(host: "127.0.0.1", port: latePort)
+        var candidates: [HomeRelaySelector.Candidate] = try running.map {
+            .init(address: try #require(RelayAddress($0.address)), key: $0.publicKey)
+        }
+        candidates.append(.init(address: late, key: nil))
+        var policy = HomeRelaySelector.Policy()
+        policy.probeInterval = .seconds(1)
+        // Refused connections at start make the late relay unhealthy; it is probed again once its cooldown ends.
+        policy.cooldown = .seconds(2)
+        let alice = RelayHomes(
+            identity: identity(103),
+            candidates: candidates,
+            policy: policy,
+            pingInterval: .milliseconds(200),
+            probeTimeout: .seconds(1)
+        )
+        await alice.start()
+        #expect(await alice.roundTrip(late) == nil)
+        #expect(await alice.homes.count == 2)
+        #expect(!(await alice.homes.contains(late)))
+
+        let lateRelay = try RelayProcess(dataDirectory: directories[2], port: latePort)
+        defer { lateRelay.cleanUp() }
+        try await eventually("the late relay was measured by a probe round", within: .seconds(20)) {
+            await alice.roundTrip(late) != nil
+        }
+        #expect(await alice.probeRounds >= 1)
+        await alice.stop()
+    }
 }

@@ -24,6 +24,9 @@ public struct HomeRelaySelector: Sendable {
         /// at least `switchMargin` faster, so homes do not flap on noise.
         public var switchRatio = 2.0
         public var switchMargin: Duration = .milliseconds(20)
+        /// How often the candidates that are not homes are measured again: a relay that was down or slow at
+        /// start, or one that got faster, must be able to become a home without a restart.
+        public var probeInterval: Duration = .seconds(600)
         public init() {}
     }
 
@@ -39,6 +42,8 @@ public struct HomeRelaySelector: Sendable {
     var health: [Health]
     /// Indices into `candidates`, best first.
     public private(set) var homes: [Int] = []
+    /// When the non-home candidates are next measured; set by the first `candidatesToProbe` call.
+    public private(set) var nextProbeAt: Timestamp?
 
     /// At most this many candidates are considered.
     public static let maximumCandidates = 32
@@ -57,6 +62,19 @@ public struct HomeRelaySelector: Sendable {
     public func isHealthy(_ candidate: Int, now: Timestamp) -> Bool {
         guard let until = health[candidate].unhealthyUntil else { return true }
         return now >= until
+    }
+
+    /// The candidates the adapter should measure now (connect, ping, report, disconnect what is not a home):
+    /// the healthy ones that are not homes, every `probeInterval`. The first call only starts the clock, since
+    /// the adapter measured every candidate when it started.
+    public mutating func candidatesToProbe(now: Timestamp) -> [Int] {
+        guard let due = nextProbeAt else {
+            nextProbeAt = now + policy.probeInterval
+            return []
+        }
+        guard now >= due else { return [] }
+        nextProbeAt = now + policy.probeInterval
+        return candidates.indices.filter { !homes.contains($0) && isHealthy($0, now: now) }
     }
 
     public mutating func recordRoundTrip(_ candidate: Int, _ sample: Duration) {
