@@ -17,6 +17,10 @@ public final class RelayServer: Sendable {
     let channel: any Channel
     let service: RelayService
     let graceSeconds: Double
+    /// The TLS configuration and the context new connections use; `reloadTLS` swaps the context, connections
+    /// already open keep the one they started with.
+    let tlsConfiguration: RelayTLSConfiguration?
+    let tlsContext: LockedValue<NIOSSLContext?>
 
     /// The WebSocket path clients connect to.
     public static let path = "/relay"
@@ -35,7 +39,7 @@ public final class RelayServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let limits = configuration.limits
-        let tls = try configuration.tls?.makeContext()
+        let tls = LockedValue(try configuration.tls?.makeContext())
         do {
             let service = try await loop.submit {
                 try RelayService(
@@ -64,7 +68,9 @@ public final class RelayServer: Sendable {
                             channel.close(promise: nil)
                             return
                         }
-                        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                        if let context = tls.withLock({ $0 }) {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        }
                         try Self.configure(channel, service: service, registry: registry, limits: limits)
                     }
                 }
@@ -77,7 +83,9 @@ public final class RelayServer: Sendable {
                 group: group,
                 channel: channel,
                 service: service,
-                graceSeconds: configuration.shutdownGraceSeconds
+                graceSeconds: configuration.shutdownGraceSeconds,
+                tlsConfiguration: configuration.tls,
+                tlsContext: tls
             )
         } catch {
             try? await group.shutdownGracefully()
@@ -91,14 +99,29 @@ public final class RelayServer: Sendable {
         group: MultiThreadedEventLoopGroup,
         channel: any Channel,
         service: RelayService,
-        graceSeconds: Double
+        graceSeconds: Double,
+        tlsConfiguration: RelayTLSConfiguration?,
+        tlsContext: LockedValue<NIOSSLContext?>
     ) {
+        self.tlsConfiguration = tlsConfiguration
+        self.tlsContext = tlsContext
         self.identity = identity
         self.localPort = localPort
         self.group = group
         self.channel = channel
         self.service = service
         self.graceSeconds = graceSeconds
+    }
+
+    /// Loads the certificate chain and key again (a renewed certificate, SIGHUP in `meshpeer relay`) for the
+    /// connections accepted from now on. On any error the old context stays in use and the error is thrown.
+    /// Returns false when the relay has no TLS.
+    @discardableResult
+    public func reloadTLS() throws -> Bool {
+        guard let tlsConfiguration else { return false }
+        let context = try tlsConfiguration.makeContext()
+        tlsContext.withLock { $0 = context }
+        return true
     }
 
     /// Graceful shutdown: stop accepting, tell every client (`shuttingDown`), write live deliveries to disk,

@@ -57,4 +57,59 @@ import Testing
         let (status, _) = try relay.terminate()
         #expect(status == 0)
     }
+
+    /// SIGHUP loads a renewed certificate for new connections without dropping the open ones; an unreadable one
+    /// leaves the old certificate in use.
+    @Test func sighupLoadsARenewedCertificateAndABadFileKeepsTheOldOne() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let (old, oldKey) = try Self.makeCertificate(in: data, name: "old")
+        let (renewed, renewedKey) = try Self.makeCertificate(in: data, name: "renewed")
+        let live = (certificate: data + "/live.pem", key: data + "/live-key.pem")
+        func install(_ certificate: String, _ key: String) throws {
+            for (source, target) in [(certificate, live.certificate), (key, live.key)] {
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: source, toPath: target)
+            }
+        }
+        try install(old, oldKey)
+        let relay = try RelayProcess(
+            dataDirectory: data + "/relay",
+            tls: ["certificateChain": live.certificate, "privateKey": live.key]
+        )
+        defer { relay.cleanUp() }
+        let trustsOld = try RelayClientTLS(trustedCertificates: old, serverHostname: "localhost")
+        let trustsRenewed = try RelayClientTLS(trustedCertificates: renewed, serverHostname: "localhost")
+        func client(_ seed: UInt64, _ tls: RelayClientTLS) async -> Collector {
+            let collector = Collector(identity(seed), port: relay.port, relay: relay.publicKey, tls: tls)
+            await collector.start()
+            return collector
+        }
+
+        let early = await client(121, trustsOld)
+        try await eventually("a client that trusts the old certificate logs in") { await early.isReady }
+
+        // A broken file: the reload fails, says so, and the old certificate keeps serving new connections.
+        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: live.certificate))
+        #expect(try relay.signalAndReadLine(SIGHUP).contains("tls-reload-failed"))
+        let stillOld = await client(122, trustsOld)
+        try await eventually("the old certificate still serves new connections") { await stillOld.isReady }
+
+        // The renewed certificate: new connections get it, the open one is untouched.
+        try install(renewed, renewedKey)
+        #expect(try relay.signalAndReadLine(SIGHUP).contains("tls-reloaded"))
+        let fresh = await client(123, trustsRenewed)
+        try await eventually("a client that trusts the renewed certificate logs in") { await fresh.isReady }
+        let stale = await client(124, trustsOld)
+        try await eventually("a client that trusts only the old certificate is refused") {
+            await stale.disconnects >= 1
+        }
+        #expect(await stale.readyCount == 0)
+        #expect(await early.isReady, "the connection opened before the reload stays")
+        #expect(await early.disconnects == 0)
+        for collector in [early, stillOld, fresh, stale] { await collector.stop() }
+        let (status, _) = try relay.terminate()
+        #expect(status == 0)
+    }
 }

@@ -8,7 +8,8 @@ import Prometheus
 import RelayFallback
 import RelayServer
 
-/// `meshpeer relay`: runs a volunteer relay until SIGTERM or SIGINT, then shuts down gracefully.
+/// `meshpeer relay`: runs a volunteer relay until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads
+/// the TLS certificate and key.
 struct RelayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",
@@ -76,7 +77,7 @@ struct RelayCommand: ParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let signals = SignalWaiter([SIGTERM, SIGINT])
+        let signals = SignalWaiter([SIGTERM, SIGINT, SIGHUP])
         let server = try await RelayServer.start(identity: identity, configuration: configuration, registry: registry)
         var dht: RelayDHTNode?
         do {
@@ -101,11 +102,32 @@ struct RelayCommand: ParsableCommand {
             ready["dht_addresses"] = dht.session.addresses
         }
         printJSONLine(ready)
-        let signal = await signals.next()
+        var signal = await signals.next()
+        while signal == SIGHUP {
+            reloadTLS(server)
+            signal = await signals.next()
+        }
         Logger(label: "meshpeer.relay").info("shutting down", metadata: ["signal": "\(signal)"])
         await dht?.close()
         try await server.shutdown()
         printJSONLine(["event": "stopped"])
+    }
+
+    /// SIGHUP: load the TLS certificate and key again (after a renewal) without dropping a connection. A bad
+    /// file leaves the old certificate in use and says why.
+    static func reloadTLS(_ server: RelayServer) {
+        let logger = Logger(label: "meshpeer.relay")
+        do {
+            if try server.reloadTLS() {
+                logger.info("TLS certificate reloaded")
+                printJSONLine(["event": "tls-reloaded"])
+            } else {
+                printJSONLine(["event": "tls-reload-failed", "error": "this relay has no tls configuration"])
+            }
+        } catch {
+            logger.error("TLS reload failed; the old certificate stays in use", metadata: ["error": "\(error)"])
+            printJSONLine(["event": "tls-reload-failed", "error": "\(error)"])
+        }
     }
 
     static func printJSONLine(_ object: [String: Any]) {

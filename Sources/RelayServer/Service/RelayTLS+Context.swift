@@ -1,7 +1,8 @@
 import NIOSSL
 
 extension RelayTLSConfiguration {
-    /// The server context, built once at start so a bad file fails the start rather than each connection.
+    /// The server context, built at start (and at a reload) so a bad file fails there rather than in each
+    /// connection.
     func makeContext() throws -> NIOSSLContext {
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(certificateChain).map {

@@ -101,6 +101,12 @@ final class RelayProcess: @unchecked Sendable {
         throw TestFailure("no line from the relay in time (got \(String(decoding: buffer, as: UTF8.self)))")
     }
 
+    /// Sends `signal` and returns the next stdout line (the relay's answer, e.g. to SIGHUP).
+    func signalAndReadLine(_ signal: Int32, deadline: Duration = .seconds(10)) throws -> String {
+        kill(process.processIdentifier, signal)
+        return try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
+    }
+
     /// SIGKILL: no chance to flush anything.
     func kill9() {
         kill(process.processIdentifier, SIGKILL)
