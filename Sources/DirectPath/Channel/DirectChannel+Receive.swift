@@ -26,7 +26,8 @@ extension DirectChannel {
         }
         let frames: [PacketFrame]
         do {
-            frames = try PacketFrame.decodeAll(protection.open(datagram, packetNumber: packetNumber))
+            var reader = try protection.open(datagram, packetNumber: packetNumber)
+            frames = try PacketFrame.decodeAll(from: &reader)
         } catch is CryptoError {
             statistics.droppedForged += 1
             return .dropped(.forged)

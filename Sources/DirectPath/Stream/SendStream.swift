@@ -45,6 +45,20 @@ struct SendStream: Sendable {
 
     /// The next chunk to put in a packet: lost bytes first, then new bytes below the peer's flow-control limit.
     mutating func nextChunk(maximumLength: Int, peerLimit: UInt64) -> (offset: UInt64, data: [UInt8])? {
+        guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
+        return (range.lowerBound, Array(bytes(range)))
+    }
+
+    /// `nextChunk` written as a STREAM frame straight into a datagram under construction: the bytes go from the
+    /// send buffer to the datagram in one copy. Returns the stream range the frame carries.
+    mutating func writeChunk(maximumLength: Int, peerLimit: UInt64, into datagram: inout [UInt8]) -> Range<UInt64>? {
+        guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
+        PacketFrame.appendStreamHeader(offset: range.lowerBound, length: Int(range.count), to: &datagram)
+        datagram.append(contentsOf: bytes(range))
+        return range
+    }
+
+    private mutating func nextRange(maximumLength: Int, peerLimit: UInt64) -> Range<UInt64>? {
         guard maximumLength > 0 else { return nil }
         while let range = retransmit.first {
             // Skip whatever was acknowledged after it was queued for retransmission.
@@ -54,13 +68,13 @@ struct SendStream: Sendable {
             }
             let end = min(gap.upperBound, gap.lowerBound + UInt64(maximumLength))
             retransmit.remove(range.lowerBound..<end)
-            return (gap.lowerBound, bytes(gap.lowerBound..<end))
+            return gap.lowerBound..<end
         }
         let limit = min(writeOffset, peerLimit)
         guard nextNewOffset < limit else { return nil }
         let end = min(limit, nextNewOffset + UInt64(maximumLength))
         defer { nextNewOffset = end }
-        return (nextNewOffset, bytes(nextNewOffset..<end))
+        return nextNewOffset..<end
     }
 
     mutating func onAcknowledged(_ range: Range<UInt64>) {
@@ -88,8 +102,8 @@ struct SendStream: Sendable {
         }
     }
 
-    private func bytes(_ range: Range<UInt64>) -> [UInt8] {
+    private func bytes(_ range: Range<UInt64>) -> ArraySlice<UInt8> {
         let start = bufferHead + Int(range.lowerBound - bufferStart)
-        return Array(buffer[start..<start + Int(range.count)])
+        return buffer[start..<start + Int(range.count)]
     }
 }
