@@ -80,19 +80,19 @@ struct PacketProtection: Sendable {
         return (channelID, packetNumber)
     }
 
-    /// The frames of a datagram `peek` accepted: one copy of the datagram, decrypted in place, and a reader over the
-    /// plaintext (past the header, up to the tag), so STREAM data can be sliced out of it without another copy.
-    mutating func open(_ datagram: [UInt8], packetNumber: UInt64) throws -> WireReader {
-        var buffer = datagram
+    /// The frames of a datagram `peek` accepted, decrypted in place (copied first only if the caller still shares
+    /// it), and a reader over the plaintext (past the header, up to the tag), so STREAM data can be sliced out of it
+    /// without another copy.
+    mutating func open(_ datagram: consuming [UInt8], packetNumber: UInt64) throws -> WireReader {
         PacketProtection.store(packetNumber, bytes: 8, at: 16, in: &receiveNonce)
         let plaintext = try XChaCha20Poly1305.openInPlace(
-            &buffer,
+            &datagram,
             additionalDataCount: PacketProtection.headerByteCount,
             key: receiveKey,
             nonce: receiveNonce
         )
-        buffer.removeLast(buffer.count - plaintext.upperBound)
-        var reader = WireReader(buffer)
+        datagram.removeLast(datagram.count - plaintext.upperBound)
+        var reader = WireReader(datagram)
         _ = try reader.readSlice(plaintext.lowerBound)
         return reader
     }

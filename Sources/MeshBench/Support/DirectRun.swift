@@ -78,22 +78,20 @@ struct DirectRun {
                 nextIndex += 1
             }
             var activity = false
-            for (channel, from, to) in [(0, socketA, socketB), (1, socketB, socketA)] {
-                outgoing.removeAll(keepingCapacity: true)
-                while let datagram = channel == 0 ? a.pollTransmit(now: now) : b.pollTransmit(now: now) {
-                    activity = true
-                    if !drop(loss, &random) { outgoing.append(datagram) }
-                }
-                transmit(outgoing, from: from, to: to)
+            outgoing.removeAll(keepingCapacity: true)
+            while let datagram = a.pollTransmit(now: now) {
+                activity = true
+                if !drop(loss, &random) { outgoing.append(datagram) }
             }
-            for (channel, socket) in [(1, socketB), (0, socketA)] {
-                while case let incoming = receive(socket, slots, &buffer), !incoming.isEmpty {
-                    activity = true
-                    for datagram in incoming {
-                        _ = channel == 0 ? a.handleDatagram(datagram, now: now) : b.handleDatagram(datagram, now: now)
-                    }
-                }
+            transmit(outgoing, from: socketA, to: socketB)
+            outgoing.removeAll(keepingCapacity: true)
+            while let datagram = b.pollTransmit(now: now) {
+                activity = true
+                if !drop(loss, &random) { outgoing.append(datagram) }
             }
+            transmit(outgoing, from: socketB, to: socketA)
+            while receive(socketB, slots, &buffer, { _ = b.handleDatagram($0, now: now) }) > 0 { activity = true }
+            while receive(socketA, slots, &buffer, { _ = a.handleDatagram($0, now: now) }) > 0 { activity = true }
             now = clock.now()
             while let event = b.pollEvent() {
                 guard case .message(let message) = event else { continue }
@@ -137,9 +135,17 @@ extension DirectRun {
         }
     }
 
-    private func receive(_ socket: UDPSocket, _ slots: ReceiveSlots, _ buffer: inout [UInt8]) -> [[UInt8]] {
-        if batched { return socket.receiveBatch(into: slots) }
-        return socket.receive(into: &buffer).map { [$0] } ?? []
+    /// Hands each waiting datagram to `each` (a batch, or one); returns how many there were.
+    private func receive(
+        _ socket: UDPSocket,
+        _ slots: ReceiveSlots,
+        _ buffer: inout [UInt8],
+        _ each: (consuming [UInt8]) -> Void
+    ) -> Int {
+        if batched { return socket.receiveBatch(into: slots, each) }
+        guard let datagram = socket.receive(into: &buffer) else { return 0 }
+        each(datagram)
+        return 1
     }
 }
 
@@ -205,13 +211,9 @@ extension PlainUDPRun {
                 sent += 1
             }
             sender.send(batch: burst, toPort: receiver.port)
-            while case let received = receiver.receiveBatch(into: slots), !received.isEmpty {
-                for datagram in received { receivedBytes += datagram.count }
-            }
+            while receiver.receiveBatch(into: slots, { receivedBytes += $0.count }) > 0 {}
         }
-        while case let received = receiver.receiveBatch(into: slots), !received.isEmpty {
-            for datagram in received { receivedBytes += datagram.count }
-        }
+        while receiver.receiveBatch(into: slots, { receivedBytes += $0.count }) > 0 {}
         let seconds = (clock.now() - start).milliseconds / 1_000
         return Double(receivedBytes) * 8 / seconds / 1e6
     }

@@ -80,8 +80,9 @@ extension UDPSocket {
     }
 
     /// Up to `batchLimit` waiting datagrams in one call, each copied out as its own array (as the single-datagram
-    /// `receive` does); empty when none is waiting.
-    func receiveBatch(into slots: ReceiveSlots) -> [[UInt8]] {
+    /// `receive` does) and handed over, so the consumer owns it alone; returns the count, 0 when none is waiting.
+    @discardableResult
+    func receiveBatch(into slots: ReceiveSlots, _ each: (consuming [UInt8]) -> Void) -> Int {
         for index in 0..<UDPSocket.batchLimit {
             var message = MultiMessage()
             message.header.msg_iov = slots.vectors.baseAddress! + index
@@ -97,12 +98,12 @@ extension UDPSocket {
                 nil
             )
         )
-        guard count > 0 else { return [] }
-        return (0..<count).map { index in
-            Array(
-                UnsafeRawBufferPointer(start: slots.vectors[index].iov_base, count: Int(slots.messages[index].length))
-            )
+        guard count > 0 else { return 0 }
+        for index in 0..<count {
+            let length = Int(slots.messages[index].length)
+            each(Array(UnsafeRawBufferPointer(start: slots.vectors[index].iov_base, count: length)))
         }
+        return count
     }
 }
 
