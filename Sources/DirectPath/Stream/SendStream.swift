@@ -7,8 +7,7 @@ import MeshCore
 /// delivers bytes by offset, so duplicates and reordering cannot reach the application.
 struct SendStream: Sendable {
     /// Bytes from `bufferStart` up to `writeOffset` (everything not yet acknowledged in order).
-    private var buffer: [UInt8] = []
-    private var bufferHead = 0
+    private var storage = BlockBuffer()
     private(set) var bufferStart: UInt64 = 0
     private(set) var writeOffset: UInt64 = 0
     /// The first byte never sent.
@@ -33,12 +32,8 @@ struct SendStream: Sendable {
     mutating func enqueue(_ message: [UInt8]) -> Bool {
         let framedCount = 4 + message.count
         guard unacknowledgedBytes + framedCount <= bufferLimit else { return false }
-        let length = UInt32(message.count)
-        buffer.append(contentsOf: [
-            UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
-        ])
-        buffer.append(contentsOf: message)
+        withUnsafeBytes(of: UInt32(message.count).bigEndian) { storage.append($0) }
+        message.withUnsafeBytes { storage.append($0) }
         writeOffset += UInt64(framedCount)
         return true
     }
@@ -46,7 +41,9 @@ struct SendStream: Sendable {
     /// The next chunk to put in a packet: lost bytes first, then new bytes below the peer's flow-control limit.
     mutating func nextChunk(maximumLength: Int, peerLimit: UInt64) -> (offset: UInt64, data: [UInt8])? {
         guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
-        return (range.lowerBound, Array(bytes(range)))
+        var data: [UInt8] = []
+        storage.copy(range, into: &data)
+        return (range.lowerBound, data)
     }
 
     /// `nextChunk` written as a STREAM frame straight into a datagram under construction: the bytes go from the
@@ -54,7 +51,7 @@ struct SendStream: Sendable {
     mutating func writeChunk(maximumLength: Int, peerLimit: UInt64, into datagram: inout [UInt8]) -> Range<UInt64>? {
         guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
         PacketFrame.appendStreamHeader(offset: range.lowerBound, length: Int(range.count), to: &datagram)
-        datagram.append(contentsOf: bytes(range))
+        storage.copy(range, into: &datagram)
         return range
     }
 
@@ -84,26 +81,15 @@ struct SendStream: Sendable {
         guard range.upperBound > bufferStart else { return }
         acked.insert(max(range.lowerBound, bufferStart)..<range.upperBound)
         guard let first = acked.first, first.lowerBound <= bufferStart, first.upperBound > bufferStart else { return }
-        let released = Int(first.upperBound - bufferStart)
         bufferStart = first.upperBound
-        bufferHead += released
         acked.removeAll(below: bufferStart)
         retransmit.removeAll(below: bufferStart)
-        // Compact once the dead prefix dominates, so memory tracks what is unacknowledged.
-        if bufferHead > 65_536 && bufferHead * 2 > buffer.count {
-            buffer.removeFirst(bufferHead)
-            bufferHead = 0
-        }
+        storage.release(below: bufferStart)
     }
 
     mutating func onLost(_ range: Range<UInt64>) {
         for gap in acked.gaps(in: range) where gap.upperBound > bufferStart {
             retransmit.insert(max(gap.lowerBound, bufferStart)..<gap.upperBound)
         }
-    }
-
-    private func bytes(_ range: Range<UInt64>) -> ArraySlice<UInt8> {
-        let start = bufferHead + Int(range.lowerBound - bufferStart)
-        return buffer[start..<start + Int(range.count)]
     }
 }
