@@ -16,6 +16,10 @@ public final class UDPSocket: Sendable {
 
     /// Largest datagram read; anything longer is truncated by the kernel and then rejected by the decoders.
     static let maximumDatagram = 2_048
+    /// Datagrams read per system call (recvmmsg): the direct path receives bursts of up to ten paced packets, which
+    /// then cost one call instead of one each (sends are already batched by `send(batch:)`). NIO splits the receive
+    /// buffer into this many slots of `maximumDatagram` bytes.
+    static let vectorReadCount = 16
 
     /// SO_REUSEADDR stays off unless asked for: UDP has no TIME_WAIT for it to help with, and with it on, Linux may
     /// hand a port-0 bind an ephemeral port another such socket already holds (52 duplicates in 2,000 binds here),
@@ -30,13 +34,17 @@ public final class UDPSocket: Sendable {
         let box = LockedValue<TransportAddress?>(nil)
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
             // A direct channel's burst (up to 64 KiB at once, more while the reader is busy) must not overflow the
             // kernel's default ~208 KiB receive queue: those drops looked like congestion on loopback. The kernel
             // caps the request at net.core.rmem_max.
             .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1_048_576)
-            // Up to 16 datagrams per read burst (NIO's default is 4), so a burst is handed on as one batch.
-            .channelOption(.maxMessagesPerRead, value: 16)
+            // recvmmsg: up to 16 datagrams per read, and NIO's 4 reads per burst, so a burst of up to 64 datagrams
+            // is handed on as one batch (`onReadComplete`).
+            .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
+            .channelOption(
+                .recvAllocator,
+                value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram * vectorReadCount)
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

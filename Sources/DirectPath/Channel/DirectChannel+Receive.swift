@@ -5,8 +5,9 @@ extension DirectChannel {
     static let maximumDatagram = 65_507
 
     /// Authenticates and processes one received datagram. Forged, replayed and malformed datagrams are dropped and
-    /// counted; none of them changes any state the application can observe.
-    public mutating func handleDatagram(_ datagram: [UInt8], now: Timestamp) -> DatagramVerdict {
+    /// counted; none of them changes any state the application can observe. The datagram is decrypted in place: a
+    /// caller that hands over its only reference spares a copy.
+    public mutating func handleDatagram(_ datagram: consuming [UInt8], now: Timestamp) -> DatagramVerdict {
         guard !isClosed else { return .dropped(.closed) }
         let header: (channelID: UInt64, packetNumber: UInt64)
         do {
@@ -26,7 +27,8 @@ extension DirectChannel {
         }
         let frames: [PacketFrame]
         do {
-            frames = try PacketFrame.decodeAll(protection.open(datagram, packetNumber: packetNumber))
+            var reader = try protection.open(consume datagram, packetNumber: packetNumber)
+            frames = try PacketFrame.decodeAll(from: &reader)
         } catch is CryptoError {
             statistics.droppedForged += 1
             return .dropped(.forged)

@@ -2,17 +2,23 @@ import MeshCore
 
 extension DirectChannel {
     /// The next datagram to send now, or nil. Call until nil after every input.
+    ///
+    /// Each datagram is built in one buffer: header room, then the frames, the STREAM chunk copied straight from
+    /// the send buffer, then sealed in place (no frame list, no intermediate plaintext).
     public mutating func pollTransmit(now: Timestamp) -> [UInt8]? {
         if let close = pendingClose, !closeSent {
             closeSent = true
-            let datagram = seal([.close(code: close.code, reason: close.reason)], streamRanges: [], now: now)
+            var datagram = PacketProtection.startDatagram(maximumSize: datagramSize)
+            PacketFrame.close(code: close.code, reason: close.reason).encode(into: &datagram)
+            let sealed = seal(&datagram, ackEliciting: true, streamRanges: [], now: now)
             finish(.local(code: close.code, reason: close.reason))
-            return datagram
+            return sealed
         }
         guard !isClosed else { return nil }
 
-        var frames: [PacketFrame] = []
-        var used = 0
+        // Empty until the first frame: the final poll, with nothing to send, allocates nothing.
+        var datagram: [UInt8] = []
+        var ackEliciting = false
         var carriesWindowUpdate = false
         let windowUpdateDue =
             windowUpdatePending || receiveStream.limit >= advertisedLimit + UInt64(configuration.receiveWindow / 4)
@@ -21,15 +27,15 @@ extension DirectChannel {
             && (received.wantsImmediateAck
                 || (received.firstUnackedAt.map { now >= $0 + configuration.maxAckDelay } ?? false))
         if ackDue || windowUpdateDue, let ack = received.makeAck(now: now, maxStreamOffset: receiveStream.limit) {
-            frames.append(.ack(ack))
-            used += 22 + 16 * ack.ranges.count
+            start(&datagram)
+            PacketFrame.ack(ack).encode(into: &datagram)
             advertisedLimit = receiveStream.limit
             if windowUpdateDue {
                 // A window update must arrive: a sender blocked on flow control has nothing in flight, so nothing
                 // would reveal the loss of an ACK-only update and it would wait for the next keepalive (15 s). A PING
                 // makes the packet ack-eliciting, and its loss re-arms the update (QUIC resends MAX_DATA the same way).
-                frames.append(.ping)
-                used += 1
+                PacketFrame.ping.encode(into: &datagram)
+                ackEliciting = true
                 carriesWindowUpdate = true
                 windowUpdatePending = false
             }
@@ -43,58 +49,65 @@ extension DirectChannel {
         if !paced && windowOpen {
             if mtuProbe == .pending && lastReceivedAt > .zero && statistics.datagramsReceived > 0 {
                 // A padded PING in a packet of its own, once the peer has shown it is there.
-                frames.append(.ping)
-                let padding = configuration.probeDatagramSize - PacketProtection.overhead - used - 1
-                if padding > 0 { frames.append(.padding(padding)) }
+                start(&datagram)
+                PacketFrame.ping.encode(into: &datagram)
+                let padding = configuration.probeDatagramSize - XChaCha20Poly1305.tagByteCount - datagram.count
+                if padding > 0 { PacketFrame.padding(padding).encode(into: &datagram) }
+                ackEliciting = true
                 isMTUProbe = true
             } else if !sendStream.hasDataToSend(peerLimit: peerStreamLimit) {
                 // Window to spare and nothing to send: rate samples from now on measure us, not the path.
                 congestion.onApplicationLimited()
             } else {
-                let room = datagramSize - PacketProtection.overhead - used - 11
-                if let chunk = sendStream.nextChunk(maximumLength: room, peerLimit: peerStreamLimit) {
-                    frames.append(.stream(offset: chunk.offset, data: chunk.data))
-                    streamRanges.append(chunk.offset..<(chunk.offset + UInt64(chunk.data.count)))
+                start(&datagram)
+                let room =
+                    datagramSize - XChaCha20Poly1305.tagByteCount - datagram.count - PacketFrame.streamHeaderByteCount
+                if let range = sendStream.writeChunk(maximumLength: room, peerLimit: peerStreamLimit, into: &datagram) {
+                    streamRanges.append(range)
+                    ackEliciting = true
                 }
             }
-            if pendingPing && !frames.contains(where: \.isAckEliciting) {
-                frames.append(.ping)
+            if pendingPing && !ackEliciting {
+                start(&datagram)
+                PacketFrame.ping.encode(into: &datagram)
+                ackEliciting = true
             }
-            if frames.contains(where: \.isAckEliciting) { pendingPing = false }
+            if ackEliciting { pendingPing = false }
         }
         // A probe with nothing to carry is not owed: the budget only lifts the window for real data or a PING.
-        if !frames.contains(where: \.isAckEliciting) { probeBudget = 0 }
-        guard !frames.isEmpty else { return nil }
-        let datagram = seal(
-            frames,
+        if !ackEliciting { probeBudget = 0 }
+        guard datagram.count > PacketProtection.headerByteCount else { return nil }
+        let sealed = seal(
+            &datagram,
+            ackEliciting: ackEliciting,
             streamRanges: streamRanges,
             isMTUProbe: isMTUProbe,
             carriesWindowUpdate: carriesWindowUpdate,
             now: now
         )
         if isMTUProbe, nextPacketNumber > 0 { mtuProbe = .inFlight(packetNumber: nextPacketNumber - 1) }
-        if mayProbe && frames.contains(where: \.isAckEliciting) { probeBudget -= 1 }
-        return datagram
+        if mayProbe && ackEliciting { probeBudget -= 1 }
+        return sealed
+    }
+
+    /// Gives an empty datagram its header room, sized for the largest datagram this channel sends.
+    private func start(_ datagram: inout [UInt8]) {
+        guard datagram.isEmpty else { return }
+        datagram = PacketProtection.startDatagram(maximumSize: max(datagramSize, configuration.probeDatagramSize))
     }
 
     private mutating func seal(
-        _ frames: [PacketFrame],
+        _ datagram: inout [UInt8],
+        ackEliciting: Bool,
         streamRanges: [Range<UInt64>],
         isMTUProbe: Bool = false,
         carriesWindowUpdate: Bool = false,
         now: Timestamp
     ) -> [UInt8] {
-        var writer = WireWriter(capacity: datagramSize)
-        for frame in frames { frame.encode(to: &writer) }
         let packetNumber = nextPacketNumber
         nextPacketNumber += 1
         // Sealing cannot fail: the keys were checked when the channel was made.
-        let datagram = try! protection.seal(
-            channelID: remoteChannelID,
-            packetNumber: packetNumber,
-            plaintext: writer.bytes
-        )
-        let ackEliciting = frames.contains(where: \.isAckEliciting)
+        try! protection.seal(&datagram, channelID: remoteChannelID, packetNumber: packetNumber)
         let delivery = congestion.onPacketSent(bytes: datagram.count, countsInFlight: ackEliciting, now: now)
         sent.record(
             .init(

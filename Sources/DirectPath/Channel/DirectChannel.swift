@@ -11,7 +11,7 @@ import MeshCore
 /// BBR with pacing, and flow control that caps what the peer can make us buffer.
 public struct DirectChannel: Sendable {
     public let configuration: ChannelConfiguration
-    let protection: PacketProtection
+    var protection: PacketProtection
     let localChannelID: UInt64
     let remoteChannelID: UInt64
 

@@ -13,7 +13,8 @@ import MeshCore
 enum PacketFrame: Equatable, Sendable {
     case padding(Int)
     case ack(AckFrame)
-    case stream(offset: UInt64, data: [UInt8])
+    /// The data is a slice of the decrypted packet on receive (no copy until the stream reassembles it).
+    case stream(offset: UInt64, data: ArraySlice<UInt8>)
     case ping
     case close(code: UInt16, reason: String)
 
@@ -29,35 +30,59 @@ enum PacketFrame: Equatable, Sendable {
     }
 
     func encode(to writer: inout WireWriter) {
+        var bytes: [UInt8] = []
+        encode(into: &bytes)
+        writer.write(raw: bytes)
+    }
+
+    /// Appends the frame to a datagram under construction (the channel builds each datagram in one buffer).
+    func encode(into bytes: inout [UInt8]) {
         switch self {
         case .padding(let count):
-            writer.write(raw: [UInt8](repeating: 0, count: count))
+            bytes.append(contentsOf: repeatElement(0, count: count))
         case .ack(let ack):
-            writer.write(UInt8(0x01))
-            writer.write(ack.largest)
-            writer.write(ack.delayMicroseconds)
-            writer.writeCount(ack.ranges.count, .uint8)
+            bytes.append(0x01)
+            bytes.appendBigEndian(ack.largest)
+            bytes.appendBigEndian(ack.delayMicroseconds)
+            bytes.append(UInt8(ack.ranges.count))
             for range in ack.ranges {
-                writer.write(range.lowerBound)
-                writer.write(range.upperBound)
+                bytes.appendBigEndian(range.lowerBound)
+                bytes.appendBigEndian(range.upperBound)
             }
-            writer.write(ack.maxStreamOffset)
+            bytes.appendBigEndian(ack.maxStreamOffset)
         case .stream(let offset, let data):
-            writer.write(UInt8(0x02))
-            writer.write(offset)
-            writer.writeLengthPrefixed(data, .uint16)
+            PacketFrame.appendStreamHeader(offset: offset, length: data.count, to: &bytes)
+            bytes.append(contentsOf: data)
         case .ping:
-            writer.write(UInt8(0x03))
+            bytes.append(0x03)
         case .close(let code, let reason):
-            writer.write(UInt8(0x04))
-            writer.write(code)
-            writer.writeString(String(reason.utf8.prefix(200)) ?? "", .uint8)
+            bytes.append(0x04)
+            bytes.appendBigEndian(code)
+            let text = Array((String(reason.utf8.prefix(200)) ?? "").utf8)
+            bytes.append(UInt8(text.count))
+            bytes.append(contentsOf: text)
         }
     }
+
+    /// A STREAM frame's type, offset and length; the caller appends exactly `length` bytes of data after it.
+    static func appendStreamHeader(offset: UInt64, length: Int, to bytes: inout [UInt8]) {
+        precondition(length <= maximumStreamChunk, "a STREAM chunk is at most 65,535 bytes")
+        bytes.append(0x02)
+        bytes.appendBigEndian(offset)
+        bytes.appendBigEndian(UInt16(length))
+    }
+
+    /// Bytes of a STREAM frame before its data.
+    static let streamHeaderByteCount = 11
 
     /// Decodes every frame in a payload. Malformed payloads are errors; the packet is dropped whole.
     static func decodeAll(_ bytes: [UInt8]) throws -> [PacketFrame] {
         var reader = WireReader(bytes)
+        return try decodeAll(from: &reader)
+    }
+
+    /// Decodes every frame from the reader's position to its end (the channel starts it past the packet header).
+    static func decodeAll(from reader: inout WireReader) throws -> [PacketFrame] {
         var frames: [PacketFrame] = []
         while !reader.isAtEnd {
             let start = reader.position
@@ -71,7 +96,7 @@ enum PacketFrame: Equatable, Sendable {
                 frames.append(.ack(try AckFrame(from: &reader)))
             case 0x02:
                 let offset = try reader.readUInt64()
-                let data = try reader.readLengthPrefixed(.uint16, maximum: maximumStreamChunk)
+                let data = try reader.readSlice(Int(try reader.readUInt16()))
                 guard offset <= UInt64.max - UInt64(data.count) else {
                     throw WireError(.invalidValue, at: start, "stream offset overflows")
                 }
@@ -123,5 +148,12 @@ struct AckFrame: Equatable, Sendable {
             previousLower = lower
         }
         maxStreamOffset = try reader.readUInt64()
+    }
+}
+
+extension [UInt8] {
+    /// Network byte order, as WireWriter writes integers.
+    mutating func appendBigEndian<T: FixedWidthInteger & UnsignedInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 }

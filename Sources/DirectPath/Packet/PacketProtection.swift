@@ -15,32 +15,49 @@ struct PacketProtection: Sendable {
 
     let sendKey: SecureBytes
     let receiveKey: SecureBytes
+    /// Nonce buffers reused for every packet (rewritten in place, so no packet allocates one). Not secret.
+    private var sendNonce = [UInt8](repeating: 0, count: XChaCha20Poly1305.nonceByteCount)
+    private var receiveNonce = [UInt8](repeating: 0, count: XChaCha20Poly1305.nonceByteCount)
 
-    /// One allocation for the datagram: header, then the plaintext, then room for the tag, sealed in place.
-    func seal(channelID: UInt64, packetNumber: UInt64, plaintext: [UInt8]) throws -> [UInt8] {
-        let sealedLength = 16 + plaintext.count + XChaCha20Poly1305.tagByteCount
+    init(sendKey: SecureBytes, receiveKey: SecureBytes) {
+        self.sendKey = sendKey
+        self.receiveKey = receiveKey
+    }
+
+    /// A datagram under construction: room for the header, then the caller appends frames; `seal` finishes it.
+    /// One allocation per datagram, sized for the frames and the tag.
+    static func startDatagram(maximumSize: Int) -> [UInt8] {
         var datagram = [UInt8]()
-        datagram.reserveCapacity(PacketProtection.headerByteCount + plaintext.count + XChaCha20Poly1305.tagByteCount)
-        datagram.append(contentsOf: Frame.magic)
-        datagram.append(Frame.currentVersion)
-        PacketProtection.append(UInt64(PacketProtection.frameType), bytes: 2, to: &datagram)
-        PacketProtection.append(UInt64(sealedLength), bytes: 4, to: &datagram)
-        PacketProtection.append(channelID, bytes: 8, to: &datagram)
-        PacketProtection.append(packetNumber, bytes: 8, to: &datagram)
-        datagram.append(contentsOf: plaintext)
+        datagram.reserveCapacity(maximumSize)
+        datagram.append(contentsOf: repeatElement(0, count: headerByteCount))
+        return datagram
+    }
+
+    /// Writes the header of a datagram from `startDatagram`, appends room for the tag and seals the frames in place.
+    mutating func seal(_ datagram: inout [UInt8], channelID: UInt64, packetNumber: UInt64) throws {
+        precondition(datagram.count >= PacketProtection.headerByteCount, "not a datagram from startDatagram")
+        let sealedLength = 16 + datagram.count - PacketProtection.headerByteCount + XChaCha20Poly1305.tagByteCount
         datagram.append(contentsOf: repeatElement(0, count: XChaCha20Poly1305.tagByteCount))
+        datagram[0] = Frame.magic[0]
+        datagram[1] = Frame.magic[1]
+        datagram[2] = Frame.currentVersion
+        PacketProtection.store(UInt64(PacketProtection.frameType), bytes: 2, at: 3, in: &datagram)
+        PacketProtection.store(UInt64(sealedLength), bytes: 4, at: 5, in: &datagram)
+        PacketProtection.store(channelID, bytes: 8, at: 9, in: &datagram)
+        PacketProtection.store(packetNumber, bytes: 8, at: 17, in: &datagram)
+        PacketProtection.store(packetNumber, bytes: 8, at: 16, in: &sendNonce)
         try XChaCha20Poly1305.sealInPlace(
             &datagram,
             additionalDataCount: PacketProtection.headerByteCount,
             key: sendKey,
-            nonce: PacketProtection.nonce(packetNumber)
+            nonce: sendNonce
         )
-        return datagram
     }
 
-    private static func append(_ value: UInt64, bytes: Int, to buffer: inout [UInt8]) {
-        for index in stride(from: bytes - 1, through: 0, by: -1) {
-            buffer.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))))
+    /// Big-endian `value` in `bytes` bytes at `index` (the nonce's last 8 bytes are the packet number).
+    private static func store(_ value: UInt64, bytes: Int, at index: Int, in buffer: inout [UInt8]) {
+        for byte in 0..<bytes {
+            buffer[index + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(bytes - 1 - byte)))
         }
     }
 
@@ -63,25 +80,20 @@ struct PacketProtection: Sendable {
         return (channelID, packetNumber)
     }
 
-    /// The plaintext of a datagram `peek` accepted. One copy of the datagram, decrypted in place.
-    func open(_ datagram: [UInt8], packetNumber: UInt64) throws -> [UInt8] {
-        var buffer = datagram
+    /// The frames of a datagram `peek` accepted, decrypted in place (copied first only if the caller still shares
+    /// it), and a reader over the plaintext (past the header, up to the tag), so STREAM data can be sliced out of it
+    /// without another copy.
+    mutating func open(_ datagram: consuming [UInt8], packetNumber: UInt64) throws -> WireReader {
+        PacketProtection.store(packetNumber, bytes: 8, at: 16, in: &receiveNonce)
         let plaintext = try XChaCha20Poly1305.openInPlace(
-            &buffer,
+            &datagram,
             additionalDataCount: PacketProtection.headerByteCount,
             key: receiveKey,
-            nonce: PacketProtection.nonce(packetNumber)
+            nonce: receiveNonce
         )
-        buffer.removeLast(buffer.count - plaintext.upperBound)
-        buffer.removeFirst(plaintext.lowerBound)
-        return buffer
-    }
-
-    private static func nonce(_ packetNumber: UInt64) -> [UInt8] {
-        var nonce = [UInt8](repeating: 0, count: XChaCha20Poly1305.nonceByteCount)
-        for index in 0..<8 {
-            nonce[16 + index] = UInt8(truncatingIfNeeded: packetNumber >> (56 - 8 * UInt64(index)))
-        }
-        return nonce
+        datagram.removeLast(datagram.count - plaintext.upperBound)
+        var reader = WireReader(datagram)
+        _ = try reader.readSlice(plaintext.lowerBound)
+        return reader
     }
 }

@@ -37,6 +37,12 @@ struct ReceiveStream: Sendable {
     /// Takes a chunk. Messages are cut only when the application asks (`nextMessage`), so bytes it has not taken
     /// still count against the window and a slow reader slows the sender instead of growing a queue.
     mutating func receive(offset: UInt64, data: [UInt8]) throws {
+        try receive(offset: offset, data: data[...])
+    }
+
+    /// `data` may be a slice of a larger buffer (the decrypted packet): positions in it are relative to its start.
+    mutating func receive(offset: UInt64, data: ArraySlice<UInt8>) throws {
+        let base = data.startIndex
         let end = offset + UInt64(data.count)
         let usableEnd = min(end, limit)
         if usableEnd < end { droppedBeyondWindow += Int(end - usableEnd) }
@@ -45,13 +51,13 @@ struct ReceiveStream: Sendable {
         guard usableEnd > usableStart else { return }
         if pending.isEmpty && offset <= contiguousOffset {
             // The common case, in order with nothing held: straight onto the assembled bytes, no bookkeeping.
-            assembled.append(contentsOf: data[Int(usableStart - offset)..<Int(usableEnd - offset)])
+            assembled.append(contentsOf: data[base + Int(usableStart - offset)..<base + Int(usableEnd - offset)])
             contiguousOffset = usableEnd
             _ = try headLength()
             return
         }
         for gap in received.gaps(in: usableStart..<usableEnd) {
-            let slice = Array(data[Int(gap.lowerBound - offset)..<Int(gap.upperBound - offset)])
+            let slice = Array(data[base + Int(gap.lowerBound - offset)..<base + Int(gap.upperBound - offset)])
             pending[gap.lowerBound] = slice
             pendingBytes += slice.count
             received.insert(gap)

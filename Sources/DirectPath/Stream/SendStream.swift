@@ -7,8 +7,7 @@ import MeshCore
 /// delivers bytes by offset, so duplicates and reordering cannot reach the application.
 struct SendStream: Sendable {
     /// Bytes from `bufferStart` up to `writeOffset` (everything not yet acknowledged in order).
-    private var buffer: [UInt8] = []
-    private var bufferHead = 0
+    private var storage = BlockBuffer()
     private(set) var bufferStart: UInt64 = 0
     private(set) var writeOffset: UInt64 = 0
     /// The first byte never sent.
@@ -33,18 +32,30 @@ struct SendStream: Sendable {
     mutating func enqueue(_ message: [UInt8]) -> Bool {
         let framedCount = 4 + message.count
         guard unacknowledgedBytes + framedCount <= bufferLimit else { return false }
-        let length = UInt32(message.count)
-        buffer.append(contentsOf: [
-            UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
-        ])
-        buffer.append(contentsOf: message)
+        withUnsafeBytes(of: UInt32(message.count).bigEndian) { storage.append($0) }
+        message.withUnsafeBytes { storage.append($0) }
         writeOffset += UInt64(framedCount)
         return true
     }
 
     /// The next chunk to put in a packet: lost bytes first, then new bytes below the peer's flow-control limit.
     mutating func nextChunk(maximumLength: Int, peerLimit: UInt64) -> (offset: UInt64, data: [UInt8])? {
+        guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
+        var data: [UInt8] = []
+        storage.copy(range, into: &data)
+        return (range.lowerBound, data)
+    }
+
+    /// `nextChunk` written as a STREAM frame straight into a datagram under construction: the bytes go from the
+    /// send buffer to the datagram in one copy. Returns the stream range the frame carries.
+    mutating func writeChunk(maximumLength: Int, peerLimit: UInt64, into datagram: inout [UInt8]) -> Range<UInt64>? {
+        guard let range = nextRange(maximumLength: maximumLength, peerLimit: peerLimit) else { return nil }
+        PacketFrame.appendStreamHeader(offset: range.lowerBound, length: Int(range.count), to: &datagram)
+        storage.copy(range, into: &datagram)
+        return range
+    }
+
+    private mutating func nextRange(maximumLength: Int, peerLimit: UInt64) -> Range<UInt64>? {
         guard maximumLength > 0 else { return nil }
         while let range = retransmit.first {
             // Skip whatever was acknowledged after it was queued for retransmission.
@@ -54,13 +65,13 @@ struct SendStream: Sendable {
             }
             let end = min(gap.upperBound, gap.lowerBound + UInt64(maximumLength))
             retransmit.remove(range.lowerBound..<end)
-            return (gap.lowerBound, bytes(gap.lowerBound..<end))
+            return gap.lowerBound..<end
         }
         let limit = min(writeOffset, peerLimit)
         guard nextNewOffset < limit else { return nil }
         let end = min(limit, nextNewOffset + UInt64(maximumLength))
         defer { nextNewOffset = end }
-        return (nextNewOffset, bytes(nextNewOffset..<end))
+        return nextNewOffset..<end
     }
 
     mutating func onAcknowledged(_ range: Range<UInt64>) {
@@ -70,26 +81,15 @@ struct SendStream: Sendable {
         guard range.upperBound > bufferStart else { return }
         acked.insert(max(range.lowerBound, bufferStart)..<range.upperBound)
         guard let first = acked.first, first.lowerBound <= bufferStart, first.upperBound > bufferStart else { return }
-        let released = Int(first.upperBound - bufferStart)
         bufferStart = first.upperBound
-        bufferHead += released
         acked.removeAll(below: bufferStart)
         retransmit.removeAll(below: bufferStart)
-        // Compact once the dead prefix dominates, so memory tracks what is unacknowledged.
-        if bufferHead > 65_536 && bufferHead * 2 > buffer.count {
-            buffer.removeFirst(bufferHead)
-            bufferHead = 0
-        }
+        storage.release(below: bufferStart)
     }
 
     mutating func onLost(_ range: Range<UInt64>) {
         for gap in acked.gaps(in: range) where gap.upperBound > bufferStart {
             retransmit.insert(max(gap.lowerBound, bufferStart)..<gap.upperBound)
         }
-    }
-
-    private func bytes(_ range: Range<UInt64>) -> [UInt8] {
-        let start = bufferHead + Int(range.lowerBound - bufferStart)
-        return Array(buffer[start..<start + Int(range.count)])
     }
 }

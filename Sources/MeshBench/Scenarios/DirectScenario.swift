@@ -15,6 +15,11 @@ struct DirectScenario: ParsableCommand {
     @Option(help: "Bytes per message.") var messageSize = 16_384
     @Option(help: "Messages in flight at once (latency is measured from enqueue).") var outstanding = 64
     @Option(help: "Seed for the loss pattern.") var seed: UInt64 = 1
+    @Flag(
+        inversion: .prefixedNo,
+        help: "The channel's sockets move up to 64 datagrams per sendmmsg/recvmmsg, as the product's NIO adapter does."
+    )
+    var batchedSyscalls = true
 
     func validate() throws {
         guard (0...0.5).contains(loss) else { throw ValidationError("--loss must be between 0 and 0.5") }
@@ -24,9 +29,22 @@ struct DirectScenario: ParsableCommand {
     func run() throws {
         let clock = SystemClock()
         var random = SeededRandom(seed: seed)
-        let run = try DirectRun(messageSize: messageSize, count: max(bytes / messageSize, 1), outstanding: outstanding)
+        let run = try DirectRun(
+            messageSize: messageSize,
+            count: max(bytes / messageSize, 1),
+            outstanding: outstanding,
+            batched: batchedSyscalls
+        )
         let result = try run.execute(loss: loss, random: &random, clock: clock)
         let baseline = try PlainUDPRun.execute(
+            datagramSize: result.datagramSize,
+            bytes: result.deliveredBytes,
+            loss: loss,
+            random: &random,
+            clock: clock
+        )
+        // The baseline above stays one sendto/recv per datagram; this one batches like the channel's run.
+        let batchedBaseline = try PlainUDPRun.executeBatched(
             datagramSize: result.datagramSize,
             bytes: result.deliveredBytes,
             loss: loss,
@@ -44,6 +62,9 @@ struct DirectScenario: ParsableCommand {
         report.set("latency_ms_p99", result.latencyMilliseconds(percentile: 0.99))
         report.set("baseline_goodput_mbps", baseline)
         report.set("goodput_ratio", result.goodputMbps / max(baseline, 1e-9))
+        report.set("baseline_batched_goodput_mbps", batchedBaseline)
+        report.set("goodput_ratio_batched", result.goodputMbps / max(batchedBaseline, 1e-9))
+        report["batched_syscalls"] = batchedSyscalls
         report["packets_lost"] = result.packetsLost
         report["datagrams_sent"] = result.datagramsSent
         report.set("srtt_ms", result.smoothedRTTMilliseconds)

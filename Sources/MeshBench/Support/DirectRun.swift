@@ -27,11 +27,14 @@ struct DirectRun {
     let messageSize: Int
     let count: Int
     let outstanding: Int
+    /// sendmmsg/recvmmsg for each side's datagrams, as the product's NIO adapter does; false: one call per datagram.
+    let batched: Bool
 
-    init(messageSize: Int, count: Int, outstanding: Int) throws {
+    init(messageSize: Int, count: Int, outstanding: Int, batched: Bool = true) throws {
         self.messageSize = messageSize
         self.count = count
         self.outstanding = outstanding
+        self.batched = batched
     }
 
     func execute<R: RandomSource>(loss: Double, random: inout R, clock: SystemClock) throws -> Result {
@@ -55,6 +58,8 @@ struct DirectRun {
         var nextIndex = 0
         var delivered = 0
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        let slots = ReceiveSlots()
+        var outgoing: [[UInt8]] = []
         var payload = [UInt8](repeating: 0xAB, count: messageSize)
         let deadline = start + .seconds(120)
 
@@ -73,22 +78,20 @@ struct DirectRun {
                 nextIndex += 1
             }
             var activity = false
+            outgoing.removeAll(keepingCapacity: true)
             while let datagram = a.pollTransmit(now: now) {
                 activity = true
-                if !drop(loss, &random) { socketA.send(datagram, toPort: socketB.port) }
+                if !drop(loss, &random) { outgoing.append(datagram) }
             }
+            transmit(outgoing, from: socketA, to: socketB)
+            outgoing.removeAll(keepingCapacity: true)
             while let datagram = b.pollTransmit(now: now) {
                 activity = true
-                if !drop(loss, &random) { socketB.send(datagram, toPort: socketA.port) }
+                if !drop(loss, &random) { outgoing.append(datagram) }
             }
-            while let datagram = socketB.receive(into: &buffer) {
-                activity = true
-                _ = b.handleDatagram(datagram, now: now)
-            }
-            while let datagram = socketA.receive(into: &buffer) {
-                activity = true
-                _ = a.handleDatagram(datagram, now: now)
-            }
+            transmit(outgoing, from: socketB, to: socketA)
+            while receive(socketB, slots, &buffer, { _ = b.handleDatagram($0, now: now) }) > 0 { activity = true }
+            while receive(socketA, slots, &buffer, { _ = a.handleDatagram($0, now: now) }) > 0 { activity = true }
             now = clock.now()
             while let event = b.pollEvent() {
                 guard case .message(let message) = event else { continue }
@@ -123,6 +126,29 @@ struct DirectRun {
     }
 }
 
+extension DirectRun {
+    private func transmit(_ datagrams: [[UInt8]], from socket: UDPSocket, to peer: UDPSocket) {
+        if batched {
+            socket.send(batch: datagrams, toPort: peer.port)
+        } else {
+            for datagram in datagrams { socket.send(datagram, toPort: peer.port) }
+        }
+    }
+
+    /// Hands each waiting datagram to `each` (a batch, or one); returns how many there were.
+    private func receive(
+        _ socket: UDPSocket,
+        _ slots: ReceiveSlots,
+        _ buffer: inout [UInt8],
+        _ each: (consuming [UInt8]) -> Void
+    ) -> Int {
+        if batched { return socket.receiveBatch(into: slots, each) }
+        guard let datagram = socket.receive(into: &buffer) else { return 0 }
+        each(datagram)
+        return 1
+    }
+}
+
 func drop<R: RandomSource>(_ probability: Double, _ random: inout R) -> Bool {
     probability > 0 && Double.random(in: 0..<1, using: &random) < probability
 }
@@ -154,6 +180,40 @@ enum PlainUDPRun {
             while let received = receiver.receive(into: &buffer) { receivedBytes += received.count }
         }
         while let received = receiver.receive(into: &buffer) { receivedBytes += received.count }
+        let seconds = (clock.now() - start).milliseconds / 1_000
+        return Double(receivedBytes) * 8 / seconds / 1e6
+    }
+}
+
+extension PlainUDPRun {
+    /// The same plain datagrams through sendmmsg/recvmmsg, 64 per call: what batching the system calls alone is
+    /// worth, so the channel's batched run can be read against a baseline that batches too.
+    static func executeBatched<R: RandomSource>(
+        datagramSize: Int,
+        bytes: Int,
+        loss: Double,
+        random: inout R,
+        clock: SystemClock
+    ) throws -> Double {
+        let sender = try UDPSocket()
+        let receiver = try UDPSocket()
+        let datagram = [UInt8](repeating: 0x5A, count: datagramSize)
+        let total = max(bytes / datagramSize, 1)
+        let slots = ReceiveSlots()
+        var burst: [[UInt8]] = []
+        var sent = 0
+        var receivedBytes = 0
+        let start = clock.now()
+        while sent < total {
+            burst.removeAll(keepingCapacity: true)
+            for _ in 0..<min(UDPSocket.batchLimit, total - sent) {
+                if !drop(loss, &random) { burst.append(datagram) }
+                sent += 1
+            }
+            sender.send(batch: burst, toPort: receiver.port)
+            while receiver.receiveBatch(into: slots, { receivedBytes += $0.count }) > 0 {}
+        }
+        while receiver.receiveBatch(into: slots, { receivedBytes += $0.count }) > 0 {}
         let seconds = (clock.now() - start).milliseconds / 1_000
         return Double(receivedBytes) * 8 / seconds / 1e6
     }

@@ -44,6 +44,15 @@ public struct WireReader: Sendable {
         return Array(bytes[position..<position + count])
     }
 
+    /// Exactly `count` bytes as a slice of `bytes` (its indices are positions in `bytes`): no copy, for decoders on
+    /// a hot path that hand the bytes straight on.
+    public mutating func readSlice(_ count: Int) throws -> ArraySlice<UInt8> {
+        guard count >= 0 else { throw WireError(.invalidValue, at: position, "negative length") }
+        try need(count, "\(count) bytes")
+        defer { position += count }
+        return bytes[position..<position + count]
+    }
+
     /// A `UInt8`, `UInt16` or `UInt32` length followed by that many bytes, at most `maximum`.
     public mutating func readLengthPrefixed(_ width: LengthWidth, maximum: Int) throws -> [UInt8] {
         let start = position
