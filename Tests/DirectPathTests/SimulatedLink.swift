@@ -48,7 +48,8 @@ struct SimulatedLink {
     init(
         conditions: Conditions = Conditions(),
         seed: UInt64,
-        configuration: ChannelConfiguration = ChannelConfiguration()
+        configuration: ChannelConfiguration = ChannelConfiguration(),
+        cipher: ChannelCipher = .xchacha20Poly1305
     ) throws {
         var random = SeededRandom(seed: seed)
         let alice = AgentIdentity.generate(using: &random)
@@ -57,7 +58,8 @@ struct SimulatedLink {
             sessionSecret: random.secureBytes(count: 32),
             initiator: alice.publicKey,
             responder: bob.publicKey,
-            context: Array("ice:ufrag-a:ufrag-b".utf8)
+            context: Array("ice:ufrag-a:ufrag-b".utf8),
+            cipher: cipher
         )
         now = Timestamp(secondsSinceEpoch: 1_700_000_000)
         a = DirectChannel(

@@ -51,7 +51,7 @@ extension DirectChannel {
                 // A padded PING in a packet of its own, once the peer has shown it is there.
                 start(&datagram)
                 PacketFrame.ping.encode(into: &datagram)
-                let padding = configuration.probeDatagramSize - XChaCha20Poly1305.tagByteCount - datagram.count
+                let padding = configuration.probeDatagramSize - PacketProtection.tagByteCount - datagram.count
                 if padding > 0 { PacketFrame.padding(padding).encode(into: &datagram) }
                 ackEliciting = true
                 isMTUProbe = true
@@ -61,7 +61,7 @@ extension DirectChannel {
             } else {
                 start(&datagram)
                 let room =
-                    datagramSize - XChaCha20Poly1305.tagByteCount - datagram.count - PacketFrame.streamHeaderByteCount
+                    datagramSize - PacketProtection.tagByteCount - datagram.count - PacketFrame.streamHeaderByteCount
                 if let range = sendStream.writeChunk(maximumLength: room, peerLimit: peerStreamLimit, into: &datagram) {
                     streamRanges.append(range)
                     ackEliciting = true

@@ -60,8 +60,7 @@ public struct DirectChannel: Sendable {
         now: Timestamp
     ) {
         self.configuration = configuration
-        let (send, receive) = keys.protection(isInitiator: isInitiator)
-        protection = PacketProtection(sendKey: send, receiveKey: receive)
+        protection = PacketProtection(keys: keys.packetKeys(isInitiator: isInitiator))
         self.localChannelID = localChannelID
         self.remoteChannelID = remoteChannelID
         sendStream = SendStream(bufferLimit: configuration.sendBufferLimit)

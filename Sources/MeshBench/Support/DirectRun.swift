@@ -30,11 +30,14 @@ struct DirectRun {
     /// sendmmsg/recvmmsg for each side's datagrams, as the product's NIO adapter does; false: one call per datagram.
     let batched: Bool
 
-    init(messageSize: Int, count: Int, outstanding: Int, batched: Bool = true) throws {
+    let cipher: ChannelCipher
+
+    init(messageSize: Int, count: Int, outstanding: Int, batched: Bool = true, cipher: ChannelCipher) throws {
         self.messageSize = messageSize
         self.count = count
         self.outstanding = outstanding
         self.batched = batched
+        self.cipher = cipher
     }
 
     func execute<R: RandomSource>(loss: Double, random: inout R, clock: SystemClock) throws -> Result {
@@ -47,7 +50,8 @@ struct DirectRun {
             sessionSecret: keyRandom.secureBytes(count: 32),
             initiator: alice.publicKey,
             responder: bob.publicKey,
-            context: []
+            context: [],
+            cipher: cipher
         )
         let start = clock.now()
         var a = DirectChannel(keys: keys, isInitiator: true, localChannelID: 1, remoteChannelID: 2, now: start)

@@ -11,6 +11,7 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case weakPublicKey = "weak-public-key"
         case keyConversionFailed = "key-conversion-failed"
         case outputTooLong = "output-too-long"
+        case unsupported
         case passwordHashingFailed = "password-hashing-failed"
     }
 
