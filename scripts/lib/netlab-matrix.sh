@@ -139,8 +139,9 @@ for ((m = 0; m < ${#pairs[@]}; m++)); do
         sent="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
         got="$(grep -o '"transfer_sha256":"[0-9a-f]*"' "$work/cell-$m/b.out" 2>/dev/null | cut -d'"' -f4 || true)"
         mbps="$(grep -o '"transfer_mbps":"[^"]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
+        cipher="$(grep -o '"transfer_cipher":"[^"]*"' "$out" 2>/dev/null | cut -d'"' -f4 || true)"
         if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
-            transfer="{\"bytes\":$transfer_bytes,\"sha256_match\":true,\"mbps\":${mbps:-null}}"
+            transfer="{\"bytes\":$transfer_bytes,\"sha256_match\":true,\"mbps\":${mbps:-null},\"cipher\":\"${cipher:-unknown}\"}"
         else
             log "cell $a <-> $b: direct, but the $transfer_bytes-byte transfer failed: $(cat "$out" "$work/cell-$m/b.out" | head -4)"
             transfer="{\"bytes\":$transfer_bytes,\"sha256_match\":false}"

@@ -28,4 +28,4 @@ assert cell["path"] == "direct" and cell["path_without_prediction"] == "needs-re
 direct = [c for c in m["cells"] if c["path"] == "direct"]
 assert all(c["transfer"] and c["transfer"]["sha256_match"] for c in direct), m
 print("direct_rate", m["direct_rate"], "direct_rate_without_prediction", m["direct_rate_without_prediction"],
-      "transfers verified", len(direct))'
+      "transfers verified", len(direct), "ciphers", sorted({c["transfer"].get("cipher") for c in direct}))'

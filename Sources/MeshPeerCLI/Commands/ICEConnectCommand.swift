@@ -1,4 +1,5 @@
 import ArgumentParser
+import DirectPath
 import Foundation
 import ICE
 import ICEDriver
@@ -87,13 +88,15 @@ struct ICEConnectCommand: AsyncParsableCommand {
             }
         }
         let mine = try await session.localDescription()
-        try encoder.encode(mine).write(to: URL(fileURLWithPath: localOut + ".tmp"))
+        try LabTransfer.offer(mine, encoder: encoder).write(to: URL(fileURLWithPath: localOut + ".tmp"))
         guard rename(localOut + ".tmp", localOut) == 0 else { throw ValidationError("cannot write \(localOut)") }
         // Bounded wait for the peer's file: at most `timeout` seconds, checked every 20 ms.
         var remote: ICEDescription?
+        var remoteCiphers: [ChannelCipher] = []
         while remote == nil, ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: remoteIn) {
                 remote = try? JSONDecoder().decode(ICEDescription.self, from: data)
+                remoteCiphers = LabTransfer.offeredCiphers(data)
             }
             if remote == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
@@ -115,7 +118,11 @@ struct ICEConnectCommand: AsyncParsableCommand {
                 let isSender = role == .controlling
                 let keys = try LabTransfer.keys(
                     controlling: isSender ? mine : remote,
-                    controlled: isSender ? remote : mine
+                    controlled: isSender ? remote : mine,
+                    cipher: ChannelCipher.agree(
+                        initiator: isSender ? ChannelCipher.supported : remoteCiphers,
+                        responder: isSender ? remoteCiphers : ChannelCipher.supported
+                    )
                 )
                 let transfer = await LabTransfer.run(
                     session: session,

@@ -14,7 +14,27 @@ import MeshCore
 enum LabTransfer {
     static let messageSize = 65_536
 
-    static func keys(controlling: ICEDescription, controlled: ICEDescription) throws -> ChannelKeys {
+    /// The description file: the ICE description (what the aioice interop peer reads too) plus `directCiphers`, the
+    /// channel ciphers this host offers, fastest first (in the node this list travels in the end-to-end session).
+    static func offer(_ description: ICEDescription, encoder: JSONEncoder) throws -> Data {
+        guard var object = try JSONSerialization.jsonObject(with: encoder.encode(description)) as? [String: Any] else {
+            throw CLIError("the ICE description did not encode as a JSON object")
+        }
+        object["directCiphers"] = ChannelCipher.supported.map(\.rawValue)
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// The peer's offered ciphers; none (so XChaCha20-Poly1305) from a peer that offers no list.
+    static func offeredCiphers(_ data: Data) -> [ChannelCipher] {
+        struct Offer: Decodable { var directCiphers: [String]? }
+        return ChannelCipher.parse((try? JSONDecoder().decode(Offer.self, from: data))?.directCiphers ?? [])
+    }
+
+    static func keys(
+        controlling: ICEDescription,
+        controlled: ICEDescription,
+        cipher: ChannelCipher
+    ) throws -> ChannelKeys {
         let material =
             Array("meshpeer/v1/lab-direct".utf8)
             + Array((controlling.credentials.ufrag + ":" + controlling.credentials.pwd).utf8) + [0]
@@ -26,7 +46,8 @@ enum LabTransfer {
             sessionSecret: secret,
             initiator: initiator.publicKey,
             responder: responder.publicKey,
-            context: Array((controlling.credentials.ufrag + controlled.credentials.ufrag).utf8)
+            context: Array((controlling.credentials.ufrag + controlled.credentials.ufrag).utf8),
+            cipher: cipher
         )
     }
 
@@ -95,6 +116,7 @@ enum LabTransfer {
         }
         result["transfer_rtt_ms"] = String(format: "%.2f", quality.smoothedRTT.milliseconds)
         result["transfer_datagram_size"] = String(quality.datagramSize)
+        result["transfer_cipher"] = keys.cipher.rawValue
         result["transfer_packets_lost"] = String(statistics.packetsLost)
         result["transfer_rebinds"] = String(await transport.rebinds)
         result["transfer_dropped_incoming"] = String(await session.droppedIncoming())
