@@ -16,8 +16,14 @@ public actor DirectTransport {
     private var closedReason: CloseReason?
     /// Where the peer's newest authenticated datagram came from; data goes there.
     private var peerAddress: TransportAddress?
-    /// How often the peer's address moved (a NAT rebinding followed).
+    /// How often the peer's address moved (a NAT rebinding followed, after the new address answered a challenge).
     public private(set) var rebinds = 0
+    /// An address the peer seems to have moved to, being validated: the challenge token, when it last went out,
+    /// and how many went out.
+    private var validation: (address: TransportAddress, token: UInt64, sentAt: Timestamp, attempts: Int)?
+    /// Challenges sent to one candidate address before giving up on it (it may try again with newer packets).
+    static let maximumChallenges = 5
+    private var random = SystemRandom()
 
     public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
         self.session = session
@@ -106,21 +112,48 @@ public actor DirectTransport {
     }
 
     /// One read burst: every datagram in, then one flush, so the burst is answered by one ACK.
+    ///
+    /// An authenticated datagram newer than any before, from a new address, starts path validation there (a
+    /// replayed or forged one never does); the path moves when that address echoes the challenge. Until then data
+    /// keeps going where it went, and retransmission covers what a dead old address swallowed.
     private func receive(_ batch: [IncomingDatagram]) {
         let now = clock.now()
         for datagram in batch {
             let verdict = channel.handleDatagram(datagram.bytes, now: now)
-            // Follow the peer only on an authenticated datagram newer than any before: a replayed or forged one
-            // from elsewhere cannot move the path, and a NAT rebinding is followed within one packet.
             if case .accepted(_, isNewest: true) = verdict, peerAddress != datagram.from {
-                if peerAddress != nil { rebinds += 1 }
+                if peerAddress == nil {
+                    // The first authenticated datagram: it came over the pair ICE just checked.
+                    peerAddress = datagram.from
+                    session.redirect(to: datagram.from)
+                } else {
+                    challenge(datagram.from, now: now)
+                }
+            }
+            for token in channel.takePathResponses()
+            where validation?.token == token && validation?.address == datagram.from {
+                rebinds += 1
                 peerAddress = datagram.from
                 session.redirect(to: datagram.from)
+                validation = nil
             }
         }
         noteClose()
         wakeWaiters()
         flush()
+    }
+
+    /// Sends a PATH_CHALLENGE to `address`: a fresh token for a new address, the same one again (after three round
+    /// trips, at most five times) while the peer keeps sending from there without an answer arriving.
+    private func challenge(_ address: TransportAddress, now: Timestamp) {
+        if let current = validation, current.address == address {
+            let wait = max(channel.pathQuality.smoothedRTT * 3, .milliseconds(20))
+            guard now - current.sentAt >= wait, current.attempts < DirectTransport.maximumChallenges else { return }
+            validation = (address, current.token, now, current.attempts + 1)
+        } else {
+            validation = (address, UInt64.random(in: .min ... .max, using: &random), now, 1)
+        }
+        guard let token = validation?.token else { return }
+        session.send(channel.pathChallenge(token: token, now: now), to: address)
     }
 
     private func timerFired() {

@@ -108,6 +108,13 @@ public final class ICESession: Sendable {
         loop.execute { _ = self.core.sendData(batch: batch) }
     }
 
+    /// Sends one datagram to `remote` from the selected pair's socket, leaving where data goes unchanged: a
+    /// consumer's path-validation probe to an address the peer seems to have moved to. Dropped when no pair is
+    /// selected.
+    public func send(_ bytes: [UInt8], to remote: TransportAddress) {
+        loop.execute { _ = self.core.sendData(bytes, to: remote) }
+    }
+
     /// Sends application data to `remote` from now on, on the selected pair's socket: the consumer authenticated a
     /// datagram from there that is newer than any before (the peer's NAT rebound). ICE's own checks are untouched,
     /// and the redirect lapses if ICE selects another pair.

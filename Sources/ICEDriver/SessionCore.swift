@@ -113,6 +113,13 @@ final class SessionCore: @unchecked Sendable {
         return true
     }
 
+    /// One datagram from the selected pair's socket to an explicit address (a path-validation probe).
+    func sendData(_ bytes: [UInt8], to remote: TransportAddress) -> Bool {
+        guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }
+        socket.send(bytes, to: remote)
+        return true
+    }
+
     /// Several datagrams with one flush, so NIO hands them to the kernel in one vector write (sendmmsg).
     func sendData(batch: [[UInt8]]) -> Bool {
         guard let pair = agent.selected, let socket = sockets[pair.base] else { return false }

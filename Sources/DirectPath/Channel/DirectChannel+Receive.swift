@@ -63,6 +63,14 @@ extension DirectChannel {
             }
         case .close(let code, let reason):
             finish(.peer(code: code, reason: reason))
+        case .pathChallenge(let token):
+            // Echo it with the next packet, from wherever we are now. Bounded: an authenticated peer that floods
+            // challenges gets the newest few answered.
+            if pendingPathResponses.count == DirectChannel.maximumPathTokens { pendingPathResponses.removeFirst() }
+            pendingPathResponses.append(token)
+        case .pathResponse(let token):
+            if receivedPathResponses.count == DirectChannel.maximumPathTokens { receivedPathResponses.removeFirst() }
+            receivedPathResponses.append(token)
         }
     }
 

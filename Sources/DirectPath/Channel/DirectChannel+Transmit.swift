@@ -26,6 +26,12 @@ extension DirectChannel {
             received.needsAck
             && (received.wantsImmediateAck
                 || (received.firstUnackedAt.map { now >= $0 + configuration.maxAckDelay } ?? false))
+        if !pendingPathResponses.isEmpty {
+            // Outside the congestion window, like an ACK: the challenger waits on it to move the path.
+            start(&datagram)
+            for token in pendingPathResponses { PacketFrame.pathResponse(token).encode(into: &datagram) }
+            pendingPathResponses.removeAll()
+        }
         if ackDue || windowUpdateDue, let ack = received.makeAck(now: now, maxStreamOffset: receiveStream.limit) {
             start(&datagram)
             PacketFrame.ack(ack).encode(into: &datagram)
@@ -96,7 +102,7 @@ extension DirectChannel {
         datagram = PacketProtection.startDatagram(maximumSize: max(datagramSize, configuration.probeDatagramSize))
     }
 
-    private mutating func seal(
+    mutating func seal(
         _ datagram: inout [UInt8],
         ackEliciting: Bool,
         streamRanges: [Range<UInt64>],

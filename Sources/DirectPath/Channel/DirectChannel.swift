@@ -42,6 +42,10 @@ public struct DirectChannel: Sendable {
     var lastSentAt: Timestamp
     var lastReceivedAt: Timestamp
     var pendingClose: (code: UInt16, reason: String)?
+    /// Challenge tokens to echo, and echoes received that the driver has not taken yet (path validation).
+    var pendingPathResponses: [UInt64] = []
+    var receivedPathResponses: [UInt64] = []
+    static let maximumPathTokens = 4
     var closeSent = false
     public internal(set) var closeReason: CloseReason?
 

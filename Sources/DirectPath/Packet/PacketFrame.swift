@@ -9,6 +9,8 @@ import MeshCore
 /// 0x02 STREAM    offset u64 | length u16 | bytes
 /// 0x03 PING      (ack-eliciting, nothing else)
 /// 0x04 CLOSE     code u16 | reason (u8 length, UTF-8)
+/// 0x05 PATH_CHALLENGE  token u64 (ack-eliciting; the peer echoes it)
+/// 0x06 PATH_RESPONSE   token u64 (the echo; sent from wherever the peer now is)
 /// ```
 enum PacketFrame: Equatable, Sendable {
     case padding(Int)
@@ -17,6 +19,8 @@ enum PacketFrame: Equatable, Sendable {
     case stream(offset: UInt64, data: ArraySlice<UInt8>)
     case ping
     case close(code: UInt16, reason: String)
+    case pathChallenge(UInt64)
+    case pathResponse(UInt64)
 
     static let maximumAckRanges = 32
     static let maximumStreamChunk = Int(UInt16.max)
@@ -24,8 +28,8 @@ enum PacketFrame: Equatable, Sendable {
     /// Frames that oblige the peer to acknowledge the packet.
     var isAckEliciting: Bool {
         switch self {
-        case .padding, .ack: false
-        case .stream, .ping, .close: true
+        case .padding, .ack, .pathResponse: false
+        case .stream, .ping, .close, .pathChallenge: true
         }
     }
 
@@ -61,6 +65,12 @@ enum PacketFrame: Equatable, Sendable {
             let text = Array((String(reason.utf8.prefix(200)) ?? "").utf8)
             bytes.append(UInt8(text.count))
             bytes.append(contentsOf: text)
+        case .pathChallenge(let token):
+            bytes.append(0x05)
+            bytes.appendBigEndian(token)
+        case .pathResponse(let token):
+            bytes.append(0x06)
+            bytes.appendBigEndian(token)
         }
     }
 
@@ -106,6 +116,10 @@ enum PacketFrame: Equatable, Sendable {
             case 0x04:
                 let code = try reader.readUInt16()
                 frames.append(.close(code: code, reason: try reader.readString(.uint8, maximum: 255)))
+            case 0x05:
+                frames.append(.pathChallenge(try reader.readUInt64()))
+            case 0x06:
+                frames.append(.pathResponse(try reader.readUInt64()))
             default:
                 throw WireError(.unknownType, at: start, "unknown direct-path frame type \(type)")
             }
