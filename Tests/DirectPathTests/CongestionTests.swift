@@ -57,6 +57,17 @@ import Testing
         controller.onAck(packets, rttSample: rtt, smoothedRTT: rtt, now: at + rtt)
     }
 
+    /// A controller after twenty 50 ms rounds on the 50-packet path of `roundTrip`, and the time after them.
+    static func cruising() -> (CongestionController, Timestamp) {
+        var controller = CongestionController(maxDatagramSize: 1_000)
+        var now = start
+        for _ in 0..<20 {
+            roundTrip(&controller, at: now, rtt: .milliseconds(50))
+            now = now + .milliseconds(50)
+        }
+        return (controller, now)
+    }
+
     @Test func deliveryRateIsBytesOverTheLongerInterval() {
         var sampler = DeliveryRateSampler()
         let sent = (0..<10).map { _ in sampler.onPacketSent(now: Self.start, bytesInFlightBefore: 0) }
@@ -99,12 +110,7 @@ import Testing
 
     /// Random loss trims the window by what was lost; NewReno would have halved it.
     @Test func aLossTrimsTheWindowByItsSize() {
-        var controller = CongestionController(maxDatagramSize: 1_000)
-        var now = Self.start
-        for _ in 0..<20 {
-            Self.roundTrip(&controller, at: now, rtt: .milliseconds(50))
-            now = now + .milliseconds(50)
-        }
+        var (controller, now) = Self.cruising()
         let before = controller.window
         _ = controller.onPacketSent(bytes: 1_000, countsInFlight: true, now: now)
         controller.onPacketLost(bytes: 1_000, countsInFlight: true)
@@ -114,12 +120,7 @@ import Testing
 
     /// A round that lost over a fifth of its bytes is congestion: the window drops by 30 % and the estimate restarts.
     @Test func heavyLossInARoundIsCongestion() {
-        var controller = CongestionController(maxDatagramSize: 1_000)
-        var now = Self.start
-        for _ in 0..<20 {
-            Self.roundTrip(&controller, at: now, rtt: .milliseconds(50))
-            now = now + .milliseconds(50)
-        }
+        var (controller, now) = Self.cruising()
         let estimate = controller.bandwidthEstimate
         // One round: 40 packets out, 30 lost, 10 acknowledged.
         var snapshots: [(size: Int, snapshot: DeliverySnapshot)] = []
