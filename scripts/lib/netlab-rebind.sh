@@ -25,6 +25,11 @@ log "rebind: lab NAT UDP timeouts: ${unreplied} s unreplied, ${stream} s once bo
 # otherwise take for this transfer's flow.
 ip netns exec "$router" conntrack -D -p udp >/dev/null 2>&1 || true
 
+# The router's uplink is shaped to 24 Mbit/s (a home uplink) for this scenario, so the transfer lasts seconds
+# however fast the machine: the channel got fast enough that 16 MiB crossed in under 2 s, before the (slow, in a
+# namespace) conntrack polling below had even seen the flow, and the flush came after the end.
+ip netns exec "$router" tc qdisc replace dev wan0 root tbf rate 24mbit burst 32kb latency 100ms
+
 ip netns exec "$P-h-prc" timeout 100 "$meshpeer" ice-connect --role controlling --host 192.0.2.18 \
     --stun 203.0.113.1:3478 --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 80 \
     --transfer-bytes "$bytes" >"$dir/a.out" 2>"$dir/a.err" &
@@ -57,7 +62,8 @@ sleep 0.5
 log "rebind: after:  $(ip netns exec "$router" conntrack -L -p udp --orig-dst 203.0.113.10 2>/dev/null | head -1)"
 wait "$pid_a" "$pid_b" || true
 
-# Back to the plain port-restricted NAT for anything that runs later.
+# Back to the plain, unshaped port-restricted NAT for anything that runs later.
+ip netns exec "$router" tc qdisc del dev wan0 root 2>/dev/null || true
 ip netns exec "$router" nft flush chain ip nat nat_post
 ip netns exec "$router" nft add rule ip nat nat_post oifname "wan0" masquerade
 ip netns exec "$router" conntrack -D -p udp >/dev/null 2>&1 || true
