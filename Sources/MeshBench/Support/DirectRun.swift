@@ -106,8 +106,12 @@ struct DirectRun {
                 delivered += 1
             }
             while a.pollEvent() != nil {}
-            for timeout in [a.pollTimeout(), b.pollTimeout()].compactMap({ $0 }) where timeout <= now {
+            // Each channel's own expired timers, once each.
+            if let timeout = a.pollTimeout(), timeout <= now {
                 a.handleTimeout(now: now)
+                activity = true
+            }
+            if let timeout = b.pollTimeout(), timeout <= now {
                 b.handleTimeout(now: now)
                 activity = true
             }
