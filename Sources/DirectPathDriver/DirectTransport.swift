@@ -14,15 +14,10 @@ public actor DirectTransport {
     /// Senders waiting for buffer space and receivers waiting for a message; woken on every input.
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closedReason: CloseReason?
-    /// Where the peer's newest authenticated datagram came from; data goes there.
-    private var peerAddress: TransportAddress?
     /// How often the peer's address moved (a NAT rebinding followed, after the new address answered a challenge).
-    public private(set) var rebinds = 0
-    /// An address the peer seems to have moved to, being validated: the challenge token, when it last went out,
-    /// and how many went out.
-    private var validation: (address: TransportAddress, token: UInt64, sentAt: Timestamp, attempts: Int)?
-    /// Challenges sent to one candidate address before giving up on it (it may try again with newer packets).
-    static let maximumChallenges = 5
+    public var rebinds: Int { path.moves }
+    /// Where data goes and when it may move (the protocol decision; this actor only carries it out).
+    private var path = PathValidator<TransportAddress>()
     private var random = SystemRandom()
 
     public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
@@ -120,40 +115,34 @@ public actor DirectTransport {
         let now = clock.now()
         for datagram in batch {
             let verdict = channel.handleDatagram(datagram.bytes, now: now)
-            if case .accepted(_, isNewest: true) = verdict, peerAddress != datagram.from {
-                if peerAddress == nil {
-                    // The first authenticated datagram: it came over the pair ICE just checked.
-                    peerAddress = datagram.from
-                    session.redirect(to: datagram.from)
-                } else {
-                    challenge(datagram.from, now: now)
-                }
+            if case .accepted(_, isNewest: true) = verdict {
+                carryOut(
+                    path.newestDatagram(
+                        from: datagram.from,
+                        now: now,
+                        smoothedRTT: channel.pathQuality.smoothedRTT,
+                        freshToken: { UInt64.random(in: .min ... .max, using: &random) }
+                    ),
+                    now: now
+                )
             }
-            for token in channel.takePathResponses()
-            where validation?.token == token && validation?.address == datagram.from {
-                rebinds += 1
-                peerAddress = datagram.from
-                session.redirect(to: datagram.from)
-                validation = nil
-            }
+            let tokens = channel.takePathResponses()
+            if !tokens.isEmpty { carryOut(path.responses(tokens, from: datagram.from), now: now) }
         }
         noteClose()
         wakeWaiters()
         flush()
     }
 
-    /// Sends a PATH_CHALLENGE to `address`: a fresh token for a new address, the same one again (after three round
-    /// trips, at most five times) while the peer keeps sending from there without an answer arriving.
-    private func challenge(_ address: TransportAddress, now: Timestamp) {
-        if let current = validation, current.address == address {
-            let wait = max(channel.pathQuality.smoothedRTT * 3, .milliseconds(20))
-            guard now - current.sentAt >= wait, current.attempts < DirectTransport.maximumChallenges else { return }
-            validation = (address, current.token, now, current.attempts + 1)
-        } else {
-            validation = (address, UInt64.random(in: .min ... .max, using: &random), now, 1)
+    private func carryOut(_ step: PathValidator<TransportAddress>.Step, now: Timestamp) {
+        switch step {
+        case .none:
+            break
+        case .follow(let address):
+            session.redirect(to: address)
+        case .challenge(let address, let token):
+            session.send(channel.pathChallenge(token: token, now: now), to: address)
         }
-        guard let token = validation?.token else { return }
-        session.send(channel.pathChallenge(token: token, now: now), to: address)
     }
 
     private func timerFired() {

@@ -53,4 +53,49 @@ import Testing
         Self.deliver(&b, to: &a)
         #expect(a.takePathResponses() == [7, 8, 9, 10])
     }
+
+    /// The validator's decisions: the first address at once, any later one only after its echo, from there.
+    @Test func aNewAddressIsFollowedOnlyAfterItEchoesTheChallenge() {
+        var path = PathValidator<String>()
+        var tokens: [UInt64] = [11, 22]
+        func newest(_ address: String, at offset: Duration) -> PathValidator<String>.Step {
+            path.newestDatagram(
+                from: address,
+                now: Self.now + offset,
+                smoothedRTT: .milliseconds(10),
+                freshToken: { tokens.removeFirst() }
+            )
+        }
+        #expect(newest("old", at: .zero) == .follow("old"))
+        #expect(newest("old", at: .zero) == .none)
+        #expect(newest("new", at: .zero) == .challenge("new", token: 11))
+        // Not again within three round trips; then the same token again.
+        #expect(newest("new", at: .milliseconds(29)) == .none)
+        #expect(newest("new", at: .milliseconds(30)) == .challenge("new", token: 11))
+        // An echo from elsewhere, or a wrong token, moves nothing.
+        #expect(path.responses([11], from: "attacker") == .none)
+        #expect(path.responses([99], from: "new") == .none)
+        #expect(path.current == "old")
+        #expect(path.responses([99, 11], from: "new") == .follow("new"))
+        #expect(path.current == "new" && path.moves == 1)
+        #expect(path.responses([11], from: "new") == .none, "an echo counts once")
+        // A third address starts over with a fresh token.
+        #expect(newest("third", at: .seconds(1)) == .challenge("third", token: 22))
+    }
+
+    @Test func anUnansweredAddressIsChallengedAtMostFiveTimes() {
+        var path = PathValidator<Int>()
+        var challenges = 0
+        for step in 0..<50 {
+            let answer = path.newestDatagram(
+                from: step == 0 ? 1 : 2,
+                now: Self.now + .milliseconds(Int64(step) * 100),
+                smoothedRTT: .milliseconds(10),
+                freshToken: { 7 }
+            )
+            if case .challenge = answer { challenges += 1 }
+        }
+        #expect(challenges == PathValidator<Int>.maximumChallenges)
+        #expect(path.current == 1)
+    }
 }
