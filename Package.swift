@@ -29,6 +29,8 @@ let package = Package(
         .executable(name: "meshbench", targets: ["MeshBench"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
+        .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "MeshNodeAPI", targets: ["MeshNodeAPI"]),
         .library(name: "DirectPath", targets: ["DirectPath"]),
         .library(name: "Ratchet", targets: ["Ratchet"]),
         .library(name: "Kademlia", targets: ["Kademlia"]),
@@ -43,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -152,6 +156,7 @@ let package = Package(
         ),
 
         // MARK: The node
+        // The node's logic with no IO: knock, typed messages, the frames between agents, the record's contents.
         .target(
             name: "MeshPeer",
             dependencies: [
@@ -160,13 +165,39 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The local agent API: the HTTP server over a `NodeControl`, and the client the CLI verbs use.
+        .target(
+            name: "MeshNodeAPI",
+            dependencies: [
+                "MeshPeer", "MeshCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + nioSockets + [.product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The node's IO: one database, the DHT, relay and API services composed in one ServiceGroup.
+        .target(
+            name: "MeshNode",
+            dependencies: [
+                "MeshPeer", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "Ratchet",
+                "RatchetStore", "RelayFallback", "RelayClient", "RelayServer", "ICE", "ICEDriver",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
 
         // MARK: Executables
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
-                "MeshPeer", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE", "ICEDriver",
-                "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer",
+                "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
+                "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -231,6 +262,25 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI", "Kademlia", "KademliaDriver",
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshPeerTests",
+            dependencies: ["MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RelayFallback"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshNodeAPITests",
+            dependencies: ["MeshNodeAPI", "MeshPeer", "MeshCore"] + nioSockets,
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshNodeTests",
+            dependencies: [
+                "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
+                "RelayFallback", "RelayServer", "RelayClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict
         ),

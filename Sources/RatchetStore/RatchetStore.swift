@@ -64,3 +64,16 @@ public final class RatchetStore: Sendable {
         )
     }
 }
+
+extension RatchetStore {
+    /// A store over the node's shared database (its `ratchet-v1` migration runs here), so a session change can
+    /// commit in the same transaction as the message it encrypts or decrypts.
+    public static func shared(
+        database: any DatabaseWriter,
+        key: SecureBytes,
+        limits: RatchetLimits = .default,
+        schedule: PrekeySchedule = PrekeySchedule()
+    ) throws -> RatchetStore {
+        try RatchetStore(database: database, key: key, limits: limits, schedule: schedule)
+    }
+}

@@ -1,0 +1,2 @@
+/// The local agent API (see Sources/MeshNodeAPI/README in docs/agents.md).
+enum MeshNodeAPIModule {}

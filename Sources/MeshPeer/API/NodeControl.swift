@@ -1,0 +1,22 @@
+/// What the local agent API can ask of a running node. The HTTP server (MeshNodeAPI) only translates requests
+/// into these calls and their results or `NodeAPIError`s into responses; the node (MeshNode) implements them.
+public protocol NodeControl: Sendable {
+    func status() async -> NodeStatus
+    /// Agents offering a capability, or the agent with a DID; every result was verified before it is returned.
+    func find(_ query: FindQuery) async throws(NodeAPIError) -> [AgentSummary]
+    func knock(_ request: KnockRequest) async throws(NodeAPIError) -> KnockSummary
+    /// Returns once the message is stored in the outbox (encrypted), never before.
+    func send(_ request: SendRequest) async throws(NodeAPIError) -> SentMessage
+    /// Received messages after `cursor` (exclusive), oldest first; with `wait`, blocks up to that long for one.
+    func messages(after cursor: Int64, limit: Int, wait: Duration?) async throws(NodeAPIError) -> MessagePage
+    /// A message this node sent: its delivery state.
+    func sentMessage(id: String) async throws(NodeAPIError) -> SentMessage
+    func knocks() async throws(NodeAPIError) -> [KnockSummary]
+    func decide(knock id: String, accept: Bool, reason: String?) async throws(NodeAPIError) -> KnockSummary
+    func contacts() async throws(NodeAPIError) -> [ContactSummary]
+    /// Live events. The stream is bounded: a subscriber that falls behind loses live events (counted in
+    /// `NodeEvent.dropped` of the next one it gets) and catches up from `messages(after:)` by cursor.
+    func subscribe() async -> AsyncStream<NodeEvent>
+    /// Prometheus text exposition of the node's metrics.
+    func metrics() async -> String
+}
