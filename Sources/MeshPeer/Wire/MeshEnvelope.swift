@@ -1,0 +1,106 @@
+import MeshCore
+import Ratchet
+import RelayFallback
+
+/// The payload of one relay envelope between two agents: a first-contact knock, or a message of an established
+/// session.
+///
+/// Wire form (version 1), the whole envelope at most `maximumByteCount` bytes:
+/// ```
+/// version (u8 = 1) ‖ kind (u8: 1 knock, 2 session) ‖ body
+/// knock:   KnockFrame (see KnockFrame.swift)
+/// session: sender (32) ‖ RatchetEnvelope (to the end)
+/// ```
+/// Decoding is strict: an unknown version or kind, a bad key, trailing bytes or oversize input throw `WireError`.
+public enum MeshEnvelope: Hashable, Sendable, WireEncodable, WireDecodable {
+    case knock(KnockFrame)
+    case session(SessionFrame)
+
+    public static let currentVersion: UInt8 = 1
+    /// A mesh envelope fills at most one relay envelope.
+    public static let maximumByteCount = RelayFallbackModule.maximumEnvelopeByteCount
+    /// Version and kind bytes.
+    public static let headerByteCount = 2
+
+    public enum Kind: UInt8, Hashable, Sendable {
+        case knock = 1
+        case session = 2
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .knock: .knock
+        case .session: .session
+        }
+    }
+
+    public func encode(to writer: inout WireWriter) {
+        writer.write(MeshEnvelope.currentVersion)
+        writer.write(kind.rawValue)
+        switch self {
+        case .knock(let frame): frame.encode(to: &writer)
+        case .session(let frame): frame.encode(to: &writer)
+        }
+    }
+
+    public init(from reader: inout WireReader) throws {
+        let start = reader.position
+        let version = try reader.readUInt8()
+        guard version == MeshEnvelope.currentVersion else {
+            throw WireError(.unsupportedVersion, at: start, "mesh envelope version \(version) is not supported")
+        }
+        let kindOffset = reader.position
+        let raw = try reader.readUInt8()
+        guard let kind = Kind(rawValue: raw) else {
+            throw WireError(.unknownType, at: kindOffset, "mesh envelope kind \(raw) is unknown")
+        }
+        switch kind {
+        case .knock: self = .knock(try KnockFrame(from: &reader))
+        case .session: self = .session(try SessionFrame(from: &reader))
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        let bytes = wireBytes
+        precondition(bytes.count <= MeshEnvelope.maximumByteCount, "mesh envelope too large for a relay envelope")
+        return bytes
+    }
+
+    /// Strict decoding of one whole envelope. Throws `WireError`; never traps.
+    public static func decode(_ bytes: [UInt8]) throws -> MeshEnvelope {
+        guard bytes.count <= maximumByteCount else {
+            throw WireError(.oversize, at: 0, "\(bytes.count) bytes exceed the envelope limit of \(maximumByteCount)")
+        }
+        return try MeshEnvelope(wireBytes: bytes)
+    }
+}
+
+/// A message of an established (or starting) session. The sender's key travels in clear so the recipient finds the
+/// session without trusting the relay's word for who sent it; the ratchet authenticates it (a wrong key cannot
+/// decrypt).
+public struct SessionFrame: Hashable, Sendable {
+    public let sender: Ed25519.PublicKey
+    public let ratchet: RatchetEnvelope
+
+    /// The sender's key ahead of the ratchet envelope.
+    public static let overheadByteCount = Ed25519.publicKeyByteCount
+
+    public init(sender: Ed25519.PublicKey, ratchet: RatchetEnvelope) {
+        self.sender = sender
+        self.ratchet = ratchet
+    }
+
+    func encode(to writer: inout WireWriter) {
+        writer.write(raw: sender.rawRepresentation)
+        ratchet.encode(to: &writer)
+    }
+
+    init(from reader: inout WireReader) throws {
+        sender = try reader.readPublicKey()
+        let start = reader.position
+        ratchet = try RatchetEnvelope(from: &reader)
+        if let initial = ratchet.initialHeader, initial.identityKey != sender {
+            throw WireError(.invalidValue, at: start, "the X3DH header names another sender")
+        }
+    }
+}
