@@ -24,5 +24,6 @@ let package = Package(
         harness("FuzzKademliaMessage", ["Kademlia", "MeshCore"]),
         harness("FuzzSTUN", ["ICE", "MeshCore"]),
         harness("FuzzRelayFrame", ["RelayFallback", "MeshCore"]),
+        harness("FuzzMeshEnvelope", ["MeshPeer", "MeshCore"]),
     ]
 )
