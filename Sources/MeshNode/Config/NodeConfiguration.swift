@@ -1,0 +1,108 @@
+import Foundation
+
+/// The node's settings: `config.json` in the data directory (optional; every key has a default). Unknown keys are
+/// refused, naming the key. docs/node.md documents each one.
+public struct NodeConfiguration: Hashable, Sendable, Decodable {
+    public struct DHT: Hashable, Sendable, Decodable {
+        /// UDP addresses to listen on (they also answer STUN).
+        public var listen: [String] = ["0.0.0.0:0"]
+        /// Seeds besides `bootstrap-nodes.json`.
+        public var bootstrap: [String] = []
+
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            try decoder.refuseUnknownKeys(["listen", "bootstrap"], in: "dht")
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
+            listen = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "listen")) ?? listen
+            bootstrap =
+                try container.decodeIfPresent([String].self, forKey: .init(stringValue: "bootstrap")) ?? bootstrap
+        }
+    }
+
+    public struct API: Hashable, Sendable, Decodable {
+        public var host = "127.0.0.1"
+        public var port = 0
+        /// Binding to anything but loopback exposes the agent's messages to the network; it must be asked for.
+        public var allowNonLoopback = false
+
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            try decoder.refuseUnknownKeys(["host", "port", "allowNonLoopback"], in: "api")
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
+            host = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "host")) ?? host
+            port = try container.decodeIfPresent(Int.self, forKey: .init(stringValue: "port")) ?? port
+            allowNonLoopback =
+                try container.decodeIfPresent(Bool.self, forKey: .init(stringValue: "allowNonLoopback"))
+                ?? allowNonLoopback
+        }
+    }
+
+    public var dht = DHT()
+    /// Relay candidates (`ws://` or `wss://` URLs). Empty: the relays announced in the DHT.
+    public var relays: [String] = []
+    public var api = API()
+    /// How long a published record lives in the DHT, and how often it is refreshed before that.
+    public var recordTTLSeconds = 1_800
+    public var republishSeconds = 600
+    /// A message not delivered within this many seconds expires (at most 7 days).
+    public var messageExpirySeconds = 7 * 24 * 3600
+    /// The owner-edited A2A card and knock policy, relative to the data directory.
+    public var cardFile = "card.json"
+    public var policyFile = "policy.json"
+    /// How many home relays to keep.
+    public var homeRelays = 2
+
+    public init() {}
+
+    static let keys = [
+        "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
+        "policyFile", "homeRelays",
+    ]
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(NodeConfiguration.keys, in: "config.json")
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        func key(_ name: String) -> AnyCodingKey { AnyCodingKey(stringValue: name) }
+        dht = try c.decodeIfPresent(DHT.self, forKey: key("dht")) ?? dht
+        relays = try c.decodeIfPresent([String].self, forKey: key("relays")) ?? relays
+        api = try c.decodeIfPresent(API.self, forKey: key("api")) ?? api
+        recordTTLSeconds = try c.decodeIfPresent(Int.self, forKey: key("recordTTLSeconds")) ?? recordTTLSeconds
+        republishSeconds = try c.decodeIfPresent(Int.self, forKey: key("republishSeconds")) ?? republishSeconds
+        messageExpirySeconds =
+            try c.decodeIfPresent(Int.self, forKey: key("messageExpirySeconds")) ?? messageExpirySeconds
+        cardFile = try c.decodeIfPresent(String.self, forKey: key("cardFile")) ?? cardFile
+        policyFile = try c.decodeIfPresent(String.self, forKey: key("policyFile")) ?? policyFile
+        homeRelays = try c.decodeIfPresent(Int.self, forKey: key("homeRelays")) ?? homeRelays
+        try validate()
+    }
+
+    func validate() throws {
+        guard (60...86_400).contains(recordTTLSeconds) else {
+            throw ConfigurationError("recordTTLSeconds must be 60...86400, not \(recordTTLSeconds)")
+        }
+        guard republishSeconds >= 10, republishSeconds < recordTTLSeconds else {
+            throw ConfigurationError("republishSeconds must be at least 10 and below recordTTLSeconds")
+        }
+        guard (60...(7 * 24 * 3600)).contains(messageExpirySeconds) else {
+            throw ConfigurationError("messageExpirySeconds must be 60...604800, not \(messageExpirySeconds)")
+        }
+        guard (1...4).contains(homeRelays) else { throw ConfigurationError("homeRelays must be 1...4") }
+        guard (0...65_535).contains(api.port) else { throw ConfigurationError("api.port must be 0...65535") }
+    }
+
+    /// Reads `config.json` from `home`; a missing file means every default.
+    public static func load(home: String) throws -> NodeConfiguration {
+        let path = (home as NSString).appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: path) else { return NodeConfiguration() }
+        do {
+            return try JSONDecoder().decode(NodeConfiguration.self, from: data)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(path): \(error.description)")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigurationError("\(path): \(where_): \(context.debugDescription)")
+        } catch {
+            throw ConfigurationError("\(path): not valid JSON (\(error))")
+        }
+    }
+}

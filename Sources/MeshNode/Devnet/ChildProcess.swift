@@ -1,0 +1,129 @@
+import Foundation
+import MeshCore
+
+/// A process this one started (a relay, a bootstrap node, an agent's node): its stdout is read line by line into
+/// a bounded buffer and copied, with stderr, to a log file; it is stopped with SIGTERM (graceful) or SIGKILL.
+///
+/// Used by `meshpeer devnet` and by the multi-process tests: one way to run and watch a child, not one per suite.
+public final class ChildProcess: Sendable {
+    public let name: String
+    public let logPath: String
+    private let process: Process
+    private let lines = LockedValue<[String]>([])
+    private let waiters = LockedValue<[Int: @Sendable () -> Void]>([:])
+    private let nextWaiter = LockedValue(0)
+    /// Stdout lines kept for `waitForLine` (the oldest are dropped beyond this; the log file keeps everything).
+    static let keptLines = 10_000
+
+    public init(
+        name: String,
+        executable: String,
+        arguments: [String],
+        logPath: String,
+        environment: [String: String]? = nil
+    )
+        throws
+    {
+        self.name = name
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let stdout = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = stdout
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        let pending = LockedValue<[UInt8]>([])
+        stdout.fileHandleForReading.readabilityHandler = { [lines, waiters] handle in
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            log.write(chunk)
+            let complete: [String] = pending.withLock { buffer in
+                buffer += chunk
+                var found: [String] = []
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                    buffer.removeSubrange(...newline)
+                }
+                return found
+            }
+            guard !complete.isEmpty else { return }
+            lines.withLock { kept in
+                kept += complete
+                if kept.count > ChildProcess.keptLines { kept.removeFirst(kept.count - ChildProcess.keptLines) }
+            }
+            for wake in waiters.withLock({ Array($0.values) }) { wake() }
+        }
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits (bounded) for a stdout line that satisfies `matches` and returns it, or throws with the log's tail.
+    public func waitForLine(timeout: Duration, _ matches: @escaping @Sendable (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let line = lines.withLock({ $0.first(where: matches) }) { return line }
+            guard process.isRunning else { throw failure("exited (status \(process.terminationStatus))") }
+            guard ContinuousClock.now < deadline else { throw failure("no expected line within \(timeout)") }
+            // Sleep until more output arrives, or 100 ms (the exit check above needs a pulse).
+            let id = nextWaiter.withLock { value in
+                value += 1
+                return value
+            }
+            let signal = AsyncStream<Void>.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            waiters.withLock { $0[id] = { signal.continuation.yield() } }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await _ in signal.stream { return } }
+                group.addTask { try? await Task.sleep(for: .milliseconds(100)) }
+                await group.next()
+                group.cancelAll()
+            }
+            signal.continuation.finish()
+            waiters.withLock { $0[id] = nil }
+        }
+    }
+
+    /// Waits for the first JSON line whose `event` field is `event`, decoded as `T`.
+    public func waitForEvent<T: Decodable>(_ event: String, as type: T.Type, timeout: Duration) async throws -> T {
+        let line = try await waitForLine(timeout: timeout) { $0.contains("\"event\":\"\(event)\"") }
+        return try JSONDecoder().decode(T.self, from: Data(line.utf8))
+    }
+
+    /// SIGTERM, then waits up to `grace` for a clean exit before SIGKILL. Returns the exit status.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(10)) async -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { kill() }
+        return await exitStatus()
+    }
+
+    /// SIGKILL: the crash the tests simulate.
+    public func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public func exitStatus(timeout: Duration = .seconds(10)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+
+    func failure(_ what: String) -> ConfigurationError {
+        let tail =
+            (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(15)
+            .joined(separator: "\n") ?? ""
+        return ConfigurationError("\(name) \(what); log \(logPath):\n\(tail)")
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import Kademlia
+import MeshCore
+import MeshPeer
+
+extension AgentNode: NodeControl {
+    public func status() async -> NodeStatus {
+        let counts = try? await database.pool.read { db in
+            (
+                try OutboxStore.countPending(db), try InboxStore.count(db), try KnockStore.countHeld(db),
+                try ContactStore.count(db)
+            )
+        }
+        return NodeStatus(
+            did: did,
+            nodeID: identity.nodeID.hex,
+            version: MeshPeerVersion.string,
+            uptimeSeconds: Int((now - startedAt).components.seconds),
+            dhtContacts: await dht.contactCount(),
+            published: published,
+            relays: await relays.statuses(),
+            outboxPending: counts?.0 ?? 0,
+            inboxCount: counts?.1 ?? 0,
+            knocksPending: counts?.2 ?? 0,
+            contacts: counts?.3 ?? 0,
+            apiURL: apiURL
+        )
+    }
+
+    public func knock(_ request: KnockRequest) async throws(NodeAPIError) -> KnockSummary {
+        guard let key = try? DIDKey.decode(request.to) else {
+            throw NodeAPIError(.badRequest, "`to` is not a did:key")
+        }
+        guard key != identity.publicKey else { throw NodeAPIError(.badRequest, "an agent cannot knock on itself") }
+        do { try Intent.validateName(request.intent) } catch {
+            throw NodeAPIError(.badRequest, "\(error)")
+        }
+        guard !request.purpose.isEmpty, request.purpose.utf8.count <= KnockBody.maximumPurposeByteCount else {
+            throw NodeAPIError(.badRequest, "`purpose` must be 1 to \(KnockBody.maximumPurposeByteCount) bytes")
+        }
+        let to = request.to
+        let existing = try await read { db in
+            (try ContactStore.contact(did: to, db), try KnockStore.pendingOutgoing(to: to, db))
+        }
+        if existing.0 != nil { throw NodeAPIError(.conflict, "\(to) is already a contact: send a message") }
+        if let pending = existing.1 { return pending.summary }
+        guard let record = await dht.agentRecord(did: to) else {
+            throw NodeAPIError(.notFound, "no record for \(to) in the DHT")
+        }
+        let target: KnockTarget
+        do {
+            target = try NodeCard.knockTarget(from: record)
+        } catch {
+            throw NodeAPIError(.notFound, "the record for \(to) cannot be knocked on: \(error)")
+        }
+        guard !target.relays.isEmpty else { throw NodeAPIError(.unavailable, "\(to) names no relay to reach it") }
+        let ownRelays = await relays.homes()
+        guard !ownRelays.isEmpty else { throw NodeAPIError(.unavailable, "no home relay is connected yet") }
+        let ledger = self.ledger
+        let now = self.now
+        let name = card.name
+        let knock = try await write { db in
+            try ledger.knock(request, target: target, ownRelays: ownRelays, ownName: name, now: now, db)
+        }
+        logger.info("knocked", metadata: ["to": "\(to)", "intent": "\(request.intent)"])
+        wakeOutbox()
+        return knock.summary
+    }
+
+    public func send(_ request: SendRequest) async throws(NodeAPIError) -> SentMessage {
+        do {
+            try Intent.validateName(request.intent)
+            guard request.intent != Intent.receipt else { throw NodeAPIError(.badRequest, "receipts are automatic") }
+            try IntentSchemas.validate(intent: request.intent, body: request.body)
+        } catch let error as NodeAPIError {
+            throw error
+        } catch {
+            throw NodeAPIError(.badRequest, "\(error)")
+        }
+        let body: [UInt8]
+        do { body = Array(try JSONEncoder().encode(request.body)) } catch {
+            throw NodeAPIError(.badRequest, "the body is not JSON: \(error)")
+        }
+        guard body.count <= AgentMessage.maximumBodyBytes else {
+            throw NodeAPIError(.tooLarge, "the body is \(body.count) bytes; at most \(AgentMessage.maximumBodyBytes)")
+        }
+        let inReplyTo: MessageID?
+        if let text = request.inReplyTo {
+            guard let id = MessageID(hex: text) else {
+                throw NodeAPIError(.badRequest, "`in_reply_to` is not a message ID")
+            }
+            inReplyTo = id
+        } else {
+            inReplyTo = nil
+        }
+        let maximum = configuration.messageExpirySeconds
+        let seconds = request.expiresInSeconds ?? maximum
+        guard (1...maximum).contains(seconds) else {
+            throw NodeAPIError(.badRequest, "`expires_in_seconds` must be 1 to \(maximum)")
+        }
+        let to = request.to
+        let now = self.now
+        let ledger = self.ledger
+        let entry = try await write { db -> OutboxEntry in
+            guard let contact = try ContactStore.contact(did: to, db) else {
+                if try KnockStore.pendingOutgoing(to: to, db) != nil {
+                    throw NodeAPIError(.conflict, "the knock on \(to) is still pending: wait for its answer")
+                }
+                throw NodeAPIError(.forbidden, "\(to) is not a contact: knock first")
+            }
+            return try ledger.send(
+                intent: request.intent,
+                body: body,
+                inReplyTo: inReplyTo,
+                expiresAt: now + .seconds(seconds),
+                to: contact,
+                now: now,
+                db
+            )
+        }
+        figures.messagesSent.increment()
+        wakeOutbox()
+        return entry.sent
+    }
+
+    public func messages(after cursor: Int64, limit: Int, wait: Duration?) async throws(NodeAPIError) -> MessagePage {
+        let limit = min(max(limit, 1), 500)
+        var page = try await read { db in try InboxStore.page(after: cursor, limit: limit, db) }
+        if page.isEmpty, let wait, wait > .zero {
+            // Subscribe first, then look again, so a message stored in between is not missed.
+            let stream = await events.subscribe()
+            page = try await read { db in try InboxStore.page(after: cursor, limit: limit, db) }
+            if page.isEmpty {
+                await AgentNode.firstMessage(in: stream, within: wait)
+                page = try await read { db in try InboxStore.page(after: cursor, limit: limit, db) }
+            }
+        }
+        return MessagePage(messages: page, cursor: page.last?.cursor ?? cursor)
+    }
+
+    static func firstMessage(in stream: AsyncStream<NodeEvent>, within wait: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in stream where event.type == .message { return }
+            }
+            group.addTask { try? await Task.sleep(for: wait) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    public func sentMessage(id: String) async throws(NodeAPIError) -> SentMessage {
+        guard let messageID = MessageID(hex: id) else { throw NodeAPIError(.badRequest, "\(id) is not a message ID") }
+        guard let entry = try await read({ db in try OutboxStore.entry(id: messageID, db) }), entry.kind == .message
+        else { throw NodeAPIError(.notFound, "no sent message \(id)") }
+        return entry.sent
+    }
+
+    public func knocks() async throws(NodeAPIError) -> [KnockSummary] {
+        try await read { db in try KnockStore.recent(limit: 500, db).map(\.summary) }
+    }
+
+    public func decide(knock id: String, accept: Bool, reason: String?) async throws(NodeAPIError) -> KnockSummary {
+        if let reason, reason.utf8.count > 200 { throw NodeAPIError(.badRequest, "`reason` is at most 200 bytes") }
+        let ownRelays = await relays.homes()
+        let ledger = self.ledger
+        let now = self.now
+        let knock = try await write { db in
+            try ledger.decide(knockID: id, accept: accept, reason: reason, ownRelays: ownRelays, now: now, db)
+        }
+        logger.info("knock decided by the owner", metadata: ["id": "\(id)", "accepted": "\(accept)"])
+        if accept { await relays.setContacts(await contactNodeIDs()) }
+        wakeOutbox()
+        await events.publish(NodeEvent(type: .knock, knock: knock.summary))
+        return knock.summary
+    }
+
+    public func contacts() async throws(NodeAPIError) -> [ContactSummary] {
+        try await read { db in
+            try ContactStore.all(db).map {
+                ContactSummary(
+                    did: $0.did,
+                    name: $0.name,
+                    since: APITime.format($0.since),
+                    homeRelays: $0.homes,
+                    lastMessageAt: $0.lastMessageAt.map(APITime.format)
+                )
+            }
+        }
+    }
+
+    public func subscribe() async -> AsyncStream<NodeEvent> { await events.subscribe() }
+
+    public func metrics() async -> String {
+        figures.sampleProcess()
+        return metricsText()
+    }
+
+    // MARK: Database access with API errors
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(NodeAPIError) -> T {
+        do { return try await database.pool.read(body) } catch { throw AgentNode.apiError(error) }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(NodeAPIError) -> T {
+        do { return try await database.pool.write(body) } catch { throw AgentNode.apiError(error) }
+    }
+
+    static func apiError(_ error: any Error) -> NodeAPIError {
+        if let error = error as? NodeAPIError { return error }
+        return NodeAPIError(.unavailable, "storage: \(error)")
+    }
+}

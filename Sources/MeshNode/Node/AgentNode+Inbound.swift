@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+import Ratchet
+import RelayFallback
+
+extension AgentNode {
+    /// One relay event. Deliveries are acknowledged only after what they carry has committed (or when they can
+    /// never be processed: undecodable, forged, not from a contact), so a crash at any point leaves them at the relay.
+    func handle(_ event: RelayClientEvent, from relay: RelayAddress) async {
+        switch event {
+        case .delivered(let envelope):
+            await receive(envelope, from: relay)
+        case .accepted(let id, let disposition):
+            await relayAccepted(id, disposition)
+        case .refused(let refusal):
+            if let id = refusal.envelopeID { await recordRefusal(id, "\(relay): \(refusal)") }
+        case .ready:
+            wakeOutbox()
+            await relays.setContacts(await contactNodeIDs())
+        default:
+            break
+        }
+    }
+
+    func receive(_ delivered: DeliveredEnvelope, from relay: RelayAddress) async {
+        guard let id = try? MessageID(bytes: delivered.id.bytes),
+            let envelope = try? MeshEnvelope.decode(delivered.payload)
+        else {
+            figures.undecryptable.increment()
+            logger.notice("dropped an undecodable envelope", metadata: ["relay": "\(relay)"])
+            return await relays.acknowledge([delivered.id], relay: relay)
+        }
+        switch envelope {
+        case .knock(let frame): await receiveKnock(frame, bytes: delivered.payload, id: id, relay: relay)
+        case .session(let frame): await receiveSession(frame, id: id, envelopeID: delivered.id, relay: relay)
+        }
+    }
+
+    func receiveKnock(_ frame: KnockFrame, bytes: [UInt8], id: MessageID, relay: RelayAddress) async {
+        let envelopeID = id.envelopeID
+        // Cost order: everything the gate checks (size, token, window, replay, work, signature, rates) runs before
+        // any Diffie-Hellman, prekey use or database write.
+        switch gate.admit(bytes, ours: identity.publicKey, tokens: tokens, difficulty: policy.difficulty, now: now) {
+        case .failure(let refusal):
+            figures.knocksRefused.increment()
+            logger.info("knock refused", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.reason)"])
+            return await relays.acknowledge([envelopeID], relay: relay)
+        case .success:
+            break
+        }
+        let ledger = self.ledger
+        let policy = self.policy
+        let ownRelays = await relays.homes()
+        let now = self.now
+        do {
+            let outcome = try await database.pool.write { db in
+                try ledger.receiveKnock(
+                    frame,
+                    policy: policy,
+                    pendingConfiguration: AgentNode.pendingKnocks,
+                    ownRelays: ownRelays,
+                    now: now,
+                    db
+                )
+            }
+            await relays.acknowledge([envelopeID], relay: relay)
+            guard case .stored(let knock, let evicted) = outcome else { return }
+            figures.knocksReceived.increment()
+            switch knock.state {
+            case .accepted: figures.knocksAccepted.increment()
+            case .rejected: figures.knocksRejected.increment()
+            default: figures.knocksHeld.increment()
+            }
+            logger.info(
+                "knock \(knock.state.rawValue)",
+                metadata: [
+                    "from": "\(knock.peer)", "intent": "\(knock.intent)", "rule": "\(knock.rule ?? "")",
+                    "evicted": "\(evicted.count)",
+                ]
+            )
+            await events.publish(NodeEvent(type: .knock, knock: knock.summary))
+            if knock.state == .accepted { await relays.setContacts(await contactNodeIDs()) }
+            wakeOutbox()
+        } catch let error as DatabaseError {
+            // Not acknowledged: the relay delivers it again after a reconnect.
+            logger.error("could not store a knock", metadata: ["error": "\(error)"])
+        } catch {
+            figures.undecryptable.increment()
+            logger.notice("dropped a knock that does not open", metadata: ["error": "\(error)"])
+            await relays.acknowledge([envelopeID], relay: relay)
+        }
+    }
+
+    func receiveSession(_ frame: SessionFrame, id: MessageID, envelopeID: EnvelopeID, relay: RelayAddress) async {
+        let ledger = self.ledger
+        let now = self.now
+        do {
+            let outcome = try await database.pool.write { db in try ledger.receiveSession(frame, id: id, now: now, db) }
+            await relays.acknowledge([envelopeID], relay: relay)
+            await report(outcome)
+        } catch let error as DatabaseError {
+            logger.error("could not store an envelope", metadata: ["error": "\(error)"])
+        } catch {
+            figures.undecryptable.increment()
+            logger.notice("dropped an envelope that does not open", metadata: ["error": "\(error)"])
+            await relays.acknowledge([envelopeID], relay: relay)
+        }
+    }
+
+    func report(_ outcome: SessionOutcome) async {
+        switch outcome {
+        case .duplicate:
+            figures.duplicatesDropped.increment()
+            wakeOutbox()
+        case .notAccepted(let reason), .ignored(let reason), .invalidMessage(let reason):
+            logger.info("dropped an envelope", metadata: ["reason": "\(reason)"])
+            wakeOutbox()
+        case .messages(let shown):
+            figures.messagesReceived.increment()
+            for message in shown {
+                await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
+            }
+            wakeOutbox()
+        case .receipts(let settled):
+            for entry in settled where entry.kind == .message {
+                figures.receiptsReceived.increment()
+                await events.publish(NodeEvent(type: .receipt, sent: entry.sent))
+            }
+        case .decision(let knock):
+            logger.info("knock answered", metadata: ["peer": "\(knock.peer)", "state": "\(knock.state.rawValue)"])
+            await events.publish(NodeEvent(type: .knock, knock: knock.summary))
+            if knock.state == .accepted { await relays.setContacts(await contactNodeIDs()) }
+            wakeOutbox()
+        }
+    }
+
+    func contactNodeIDs() async -> Set<NodeID> {
+        let contacts = (try? await database.pool.read { db in try ContactStore.all(db) }) ?? []
+        figures.contacts.record(contacts.count)
+        return Set(contacts.map { NodeID(publicKey: $0.publicKey) })
+    }
+}

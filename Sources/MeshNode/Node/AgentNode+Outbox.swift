@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+import RelayFallback
+
+extension AgentNode {
+    /// At most this many outbox entries are handed to relays per pass.
+    static let outboxBatch = 64
+
+    /// When an entry is tried again. Until a relay accepts it: quickly, backing off to a minute. Once a relay
+    /// holds it: only if the recipient's receipt has not come back, every 30 s doubling to 10 minutes, because the
+    /// relay already stores it and a resend only covers a relay that lost it.
+    static func retryDelay(attempts: Int, relayed: Bool) -> Duration {
+        let exponent = min(attempts, 10)
+        if relayed { return .seconds(min(30 << exponent, 600)) }
+        return .milliseconds(min(500 << exponent, 60_000))
+    }
+
+    /// Runs until cancelled: sends what is due, then sleeps until the next entry is due or `wakeOutbox()` (a new
+    /// entry, a relay that became ready) cuts the sleep short.
+    func runOutbox() async {
+        while !Task.isCancelled {
+            wakePending = false
+            await deliverDue()
+            if wakePending { continue }
+            let next = (try? await database.pool.read { db in try OutboxStore.nextDue(db) }) ?? nil
+            let delay = min(max((next ?? now + .seconds(5)) - now, .milliseconds(5)), .seconds(5))
+            let sleeper = Task { try await Task.sleep(for: delay) }
+            outboxSleeper = sleeper
+            _ = try? await withTaskCancellationHandler {
+                try await sleeper.value
+            } onCancel: {
+                sleeper.cancel()
+            }
+            outboxSleeper = nil
+        }
+    }
+
+    func deliverDue() async {
+        let now = self.now
+        let due: [OutboxEntry]
+        do {
+            let expired = try await database.pool.write { db in try OutboxStore.expire(now: now, db) }
+            for entry in expired {
+                figures.deliveryFailures.increment()
+                var sent = entry.sent
+                sent.state = OutboxEntry.State.expired.rawValue
+                await events.publish(NodeEvent(type: .deliveryFailed, sent: sent))
+            }
+            due = try await database.pool.read { db in try OutboxStore.due(now: now, limit: AgentNode.outboxBatch, db) }
+        } catch {
+            logger.error("outbox unavailable", metadata: ["error": "\(error)"])
+            return
+        }
+        for entry in due {
+            let remaining = max(1, Int((entry.expiresAt - now).components.seconds))
+            let envelope = OutboundEnvelope(
+                id: entry.id.envelopeID,
+                recipient: NodeID(publicKey: entry.peerKey),
+                ttlSeconds: UInt32(clamping: remaining),
+                payload: entry.payload
+            )
+            let result = await relays.send(envelope, via: entry.relays)
+            var error: String?
+            switch result {
+            case .success((_, let disposition?)):
+                await relayAccepted(envelope.id, disposition)
+                continue
+            case .success:
+                break
+            case .failure(let failure):
+                error = failure.description
+                await refreshHomes(of: entry)
+            }
+            let next = now + AgentNode.retryDelay(attempts: entry.attempts, relayed: entry.state == .relayed)
+            let id = entry.id
+            let reason = error
+            try? await database.pool.write { db in
+                try OutboxStore.recordAttempt(id: id, next: next, error: reason, db)
+            }
+        }
+        figures.outboxPending.record((try? await database.pool.read { db in try OutboxStore.countPending(db) }) ?? 0)
+    }
+
+    /// A relay took an envelope: receipts are done; everything else now waits for the recipient's receipt.
+    func relayAccepted(_ id: EnvelopeID, _ disposition: Disposition) async {
+        guard let messageID = try? MessageID(bytes: id.bytes) else { return }
+        switch disposition {
+        case .stored: figures.relayStored.increment()
+        case .forwarded: figures.relayForwarded.increment()
+        case .duplicate: break
+        }
+        let now = self.now
+        try? await database.pool.write { db in
+            guard let entry = try OutboxStore.entry(id: messageID, db) else { return }
+            if entry.kind == .receipt {
+                try OutboxStore.delete(id: messageID, db)
+            } else if entry.state == .queued {
+                try OutboxStore.setState(id: messageID, .relayed, db)
+                try OutboxStore.recordAttempt(
+                    id: messageID,
+                    next: now + AgentNode.retryDelay(attempts: 0, relayed: true),
+                    error: nil,
+                    db
+                )
+            }
+        }
+    }
+
+    func recordRefusal(_ id: EnvelopeID, _ reason: String) async {
+        guard let messageID = try? MessageID(bytes: id.bytes) else { return }
+        try? await database.pool.write { db in
+            try db.execute(
+                sql: "UPDATE node_outbox SET last_error = ? WHERE id = ?",
+                arguments: [reason, Data(messageID.bytes)]
+            )
+        }
+    }
+
+    /// No relay of a peer took an envelope: its homes may have moved. Look its record up again (at most once a
+    /// minute per peer) and use the homes it names now.
+    func refreshHomes(of entry: OutboxEntry) async {
+        let now = self.now
+        if let last = lastHomeRefresh[entry.peer], now - last < .seconds(60) { return }
+        lastHomeRefresh[entry.peer] = now
+        guard let record = await dht.agentRecord(did: entry.peer), !record.homeRelays.isEmpty,
+            record.homeRelays != entry.relays
+        else { return }
+        let homes = record.homeRelays
+        let peer = entry.peer
+        try? await database.pool.write { db in
+            try ContactStore.updateHomes(did: peer, homes: homes, db)
+            try db.execute(
+                sql: "UPDATE node_outbox SET relays = ? WHERE peer = ? AND state IN ('queued', 'relayed')",
+                arguments: [ContactStore.encodeHomes(homes), peer]
+            )
+        }
+    }
+}

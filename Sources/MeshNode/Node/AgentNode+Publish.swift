@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import Kademlia
+import MeshCore
+import MeshPeer
+import Ratchet
+
+extension AgentNode {
+    /// Signs and publishes the node's record (card, home relays, prekey bundle, knock token and difficulty), and
+    /// announces each capability the card names. Called at start, on schedule, and whenever something in the
+    /// record changed: the card file, the homes, the token, a prekey rotation.
+    func publishRecord(reason: String) async {
+        let now = self.now
+        let homes = await relays.homes()
+        let ledger = self.ledger
+        let identity = self.identity
+        do {
+            let (prekeys, sequence) = try await database.pool.write { db in
+                var random = SystemRandom()
+                let prekeys = try ledger.ratchet.prekeys(identity: identity, now: now, random: &random, in: db)
+                // Milliseconds of the signing time, bumped past the last one: a restart never goes backwards.
+                let sequence = max(UInt64(now.millisecondsSinceEpoch), try NodeMetaStore.integer("record-seq", db) + 1)
+                try NodeMetaStore.setInteger("record-seq", sequence, db)
+                return (prekeys, sequence)
+            }
+            let record = try card.record(
+                identity: identity,
+                prekeys: prekeys,
+                token: tokens[0],
+                difficulty: policy.difficulty,
+                homes: homes,
+                sequence: sequence,
+                issuedAt: now,
+                ttl: .seconds(configuration.recordTTLSeconds)
+            )
+            let result = try await dht.publish { core, now in
+                try core.publish(record.envelope, key: record.key, now: now)
+            }
+            let accepted = result?.accepted ?? 0
+            published = accepted > 0
+            lastPublish = now
+            lastPublishedHomes = homes
+            logger.info(
+                "record published",
+                metadata: ["reason": "\(reason)", "stored_by": "\(accepted)", "homes": "\(homes)"]
+            )
+            let capabilities = Set(card.capabilities)
+            for capability in capabilities.subtracting(publishedCapabilities) {
+                if let result = await dht.provide(capability: capability), result.accepted > 0 {
+                    publishedCapabilities.insert(capability)
+                }
+            }
+        } catch {
+            // A record that does not validate is never sent: say why, loudly, and keep the last good one out there.
+            logger.error("cannot publish the record", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Once a second: republish when due or when something in the record changed, reload an edited card or
+    /// policy, show messages whose gap timed out, sample the process figures.
+    func maintain() async {
+        let now = self.now
+        var why: String?
+        if let reloaded = try? NodeCard.reloadIfChanged(card) {
+            card = reloaded
+            publishedCapabilities = []
+            why = "card file changed"
+        }
+        if let policyPath = policyPath,
+            let reloaded = try? KnockPolicyFile.reloadIfChanged(path: policyPath, policyStamp)
+        {
+            policy = reloaded.policy
+            policyStamp = reloaded.stamp
+            logger.info("knock policy reloaded")
+        }
+        let homes = await relays.homes()
+        if homes != lastPublishedHomes, !homes.isEmpty { why = why ?? "home relays changed" }
+        if let last = lastPublish, now - last >= .seconds(configuration.republishSeconds) { why = why ?? "republish" }
+        if lastPublish == nil { why = why ?? "start" }
+        if !published, let last = lastPublish, now - last >= .seconds(5), await dht.contactCount() > 0 {
+            why = why ?? "joined a network"
+        }
+        if let why { await publishRecord(reason: why) }
+        let shown = (try? await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }) ?? []
+        for message in shown {
+            await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
+        }
+        figures.peersKnown.record(await dht.contactCount())
+        figures.relaysInUse.record(homes.count)
+        figures.sampleProcess()
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+import Ratchet
+import RatchetStore
+
+/// What one session envelope did, for the actor to report after the commit.
+enum SessionOutcome: Sendable {
+    /// Seen before: a receipt was queued again when the sender waits for one.
+    case duplicate
+    /// From an agent that is not a contact and is not answering our knock: dropped unread.
+    case notAccepted(String)
+    /// A message was stored; these became visible to the agent (in conversation order).
+    case messages([InboxMessage])
+    /// A message that fails its intent's schema: receipted (so the sender stops) but not shown.
+    case invalidMessage(String)
+    /// Receipts for envelopes we sent.
+    case receipts([OutboxEntry])
+    /// The answer to one of our knocks.
+    case decision(StoredKnock)
+    case ignored(String)
+}
+
+extension NodeLedger {
+    /// Decrypts a session envelope from a contact (or from an agent answering our knock), stores what it carries
+    /// and queues the receipt it earns: one commit.
+    func receiveSession(_ frame: SessionFrame, id: MessageID, now: Timestamp, _ db: Database) throws -> SessionOutcome {
+        let did = frame.sender.did
+        let contact = try ContactStore.contact(key: frame.sender, db)
+        let ourKnock = try KnockStore.pendingOutgoing(to: did, db)
+        if try InboxStore.wasReceived(sender: frame.sender, id: id, db) {
+            // The sender did not get our receipt: send another (only to those we talk to).
+            if let contact {
+                try enqueueReceipt(for: [id], to: (did, frame.sender), relays: contact.homes, now: now, db)
+            }
+            return .duplicate
+        }
+        guard contact != nil || ourKnock != nil else {
+            return .notAccepted("\(did) is not a contact")
+        }
+        var random = SystemRandom()
+        let plaintext = try ratchet.receive(
+            frame.ratchet,
+            from: frame.sender,
+            identity: identity,
+            now: now,
+            random: &random,
+            in: db
+        )
+        let payload = try SessionPayload.decode(plaintext)
+        try InboxStore.markReceived(sender: frame.sender, id: id, now: now, db)
+        switch payload {
+        case .message(let message):
+            guard let contact else { return .notAccepted("\(did) sent a message before its knock was accepted") }
+            try enqueueReceipt(for: [id], to: (did, frame.sender), relays: contact.homes, now: now, db)
+            do {
+                try Intent.validateName(message.intent)
+                let body = try JSONDecoder().decode(JSONValue.self, from: Data(message.body))
+                try IntentSchemas.validate(intent: message.intent, body: body)
+            } catch {
+                return .invalidMessage("\(message.intent) from \(did): \(error)")
+            }
+            try ContactStore.touch(did: did, now: now, db)
+            return .messages(try InboxStore.insert(message, from: contact, now: now, db))
+        case .receipt(let ids):
+            var settled: [OutboxEntry] = []
+            for receipted in ids {
+                if let entry = try OutboxStore.markDelivered(id: receipted, from: did, now: now, db) {
+                    settled.append(entry)
+                }
+            }
+            return .receipts(settled)
+        case .knockDecision(let notice):
+            guard var knock = ourKnock, knock.id == notice.knockID.hex else {
+                return .ignored("a decision for a knock we are not waiting on")
+            }
+            knock.state = notice.accepted ? .accepted : .rejected
+            knock.reason = notice.reason
+            knock.decidedAt = now
+            try KnockStore.decide(id: knock.id, state: knock.state, reason: notice.reason, rule: nil, now: now, db)
+            let homes = notice.recipientRelays.isEmpty ? knock.peerRelays : notice.recipientRelays
+            if notice.accepted {
+                try ContactStore.upsert(did: did, key: frame.sender, name: nil, homes: homes, now: now, db)
+            }
+            // The knock itself needs no more resends once it is answered.
+            if let knockID = MessageID(hex: knock.id) {
+                _ = try OutboxStore.markDelivered(id: knockID, from: did, now: now, db)
+            }
+            try enqueueReceipt(for: [id], to: (did, frame.sender), relays: homes, now: now, db)
+            return .decision(knock)
+        case .knock:
+            return .ignored("a knock body inside a session envelope")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import CoreMetrics
+import Foundation
+
+/// The node's figures (swift-metrics; exported as Prometheus text on the API's `/metrics`): the launch figures
+/// (messages exchanged, knocks and the share accepted, store-and-forward use, peers known, relays in use) and the
+/// process's own.
+struct NodeMetrics: Sendable {
+    let messagesSent = Counter(label: "meshpeer_messages_sent_total")
+    let messagesReceived = Counter(label: "meshpeer_messages_received_total")
+    let receiptsReceived = Counter(label: "meshpeer_receipts_received_total")
+    let duplicatesDropped = Counter(label: "meshpeer_duplicates_dropped_total")
+    let undecryptable = Counter(label: "meshpeer_envelopes_undecryptable_total")
+    let knocksReceived = Counter(label: "meshpeer_knocks_received_total")
+    let knocksAccepted = Counter(label: "meshpeer_knocks_accepted_total")
+    let knocksRejected = Counter(label: "meshpeer_knocks_rejected_total")
+    let knocksHeld = Counter(label: "meshpeer_knocks_held_total")
+    let knocksRefused = Counter(label: "meshpeer_knocks_refused_total")
+    let relayStored = Counter(label: "meshpeer_relay_store_and_forward_total")
+    let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
+    let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")
+    let peersKnown = Gauge(label: "meshpeer_dht_peers_known")
+    let relaysInUse = Gauge(label: "meshpeer_relays_in_use")
+    let outboxPending = Gauge(label: "meshpeer_outbox_pending")
+    let contacts = Gauge(label: "meshpeer_contacts")
+    let residentBytes = Gauge(label: "process_resident_memory_bytes")
+    let openFiles = Gauge(label: "process_open_fds")
+    let startTime = Gauge(label: "process_start_time_seconds")
+
+    init() {
+        startTime.record(Date().timeIntervalSince1970)
+    }
+
+    /// Reads the process's resident set and open descriptors from /proc (Linux).
+    func sampleProcess() {
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        {
+            residentBytes.record(pages * Int(sysconf(Int32(_SC_PAGESIZE))))
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            openFiles.record(entries.count)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Kademlia
+import KademliaDriver
+import Logging
+import MeshCore
+import MeshNodeAPI
+import MeshPeer
+import NIOCore
+import RelayClient
+import RelayFallback
+import ServiceLifecycle
+
+/// Composes a node from its data directory: identity, database, DHT, relay pool, the node and its local API, in
+/// one `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT. The caller (the CLI's `main`) owns the
+/// event-loop group, logging and metrics bootstrap; nothing here makes its own.
+public enum NodeRunner {
+    public static func run(
+        _ options: NodeOptions,
+        group: any EventLoopGroup,
+        logger: Logger,
+        metricsText: @escaping @Sendable () -> String,
+        onReady: @escaping @Sendable (NodeReady) -> Void
+    ) async throws {
+        let home = options.home
+        let keystore = Keystore(home: home)
+        guard keystore.hasIdentity else {
+            throw ConfigurationError("no identity in \(home): run `meshpeer init` first")
+        }
+        let identity = try keystore.loadIdentity(passphrase: options.passphrase)
+        var configuration = try NodeConfiguration.load(home: home)
+        if let listen = options.dhtListen { configuration.dht.listen = listen }
+        if let port = options.apiPort { configuration.api.port = port }
+        configuration.dht.bootstrap += options.bootstrap
+        configuration.relays += options.relays
+
+        let database = try NodeDatabase(path: (home as NSString).appendingPathComponent("node.sqlite"))
+        let card = try NodeCard.load(
+            path: resolve(configuration.cardFile, in: home),
+            defaultName: options.defaultName ?? "agent \(identity.did.suffix(6))",
+            did: identity.did
+        )
+        let policyPath = resolve(configuration.policyFile, in: home)
+        let policy = try KnockPolicyFile.load(path: policyPath)
+
+        let seeds = try bootstrapSeeds(configuration, home: home, logger: logger)
+        let listen = try configuration.dht.listen.map { try PeerAddress.resolve($0).socketAddress }
+        let dht = try await DHTNode.start(
+            signingKey: identity.signingKey,
+            listen: listen,
+            seeds: seeds,
+            storePath: (home as NSString).appendingPathComponent("dht.sqlite"),
+            group: group
+        )
+        let candidates = try await relayCandidates(configuration, dht: dht, logger: logger)
+        let transport = RelayPoolTransport(
+            identity: identity,
+            candidates: candidates,
+            homeCount: configuration.homeRelays,
+            group: group
+        )
+        await transport.start()
+
+        let node = try AgentNode(
+            identity: identity,
+            home: home,
+            configuration: configuration,
+            database: database,
+            dht: dht,
+            relays: transport,
+            card: card,
+            policy: policy.policy,
+            policyPath: policyPath,
+            policyStamp: policy.stamp,
+            logger: logger,
+            metricsText: metricsText
+        )
+        let token = try APIToken.load(orCreateIn: home)
+        let api = try LocalAPI.makeService(
+            control: node,
+            token: token,
+            configuration: LocalAPIConfiguration(
+                host: configuration.api.host,
+                port: configuration.api.port,
+                allowNonLoopback: configuration.api.allowNonLoopback
+            ),
+            eventLoopGroup: group,
+            logger: logger,
+            endpointFileDirectory: home,
+            onBound: { url in
+                Task {
+                    await node.setAPIURL(url)
+                    onReady(
+                        NodeReady(did: identity.did, api: url, dht: dht.addresses, relays: await transport.homes())
+                    )
+                }
+            }
+        )
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: AgentNodeService(node: node)),
+                    .init(service: api),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
+    }
+
+    static func resolve(_ path: String, in home: String) -> String {
+        path.hasPrefix("/") ? path : (home as NSString).appendingPathComponent(path)
+    }
+
+    /// config.json's seeds and the data directory's `bootstrap-nodes.json`, resolved; one that fails is reported
+    /// and skipped so a dead name does not stop a start.
+    static func bootstrapSeeds(_ configuration: NodeConfiguration, home: String, logger: Logger) throws -> [PeerAddress]
+    {
+        var seeds: [PeerAddress] = []
+        for text in configuration.dht.bootstrap {
+            do { seeds.append(try PeerAddress.resolve(text)) } catch {
+                logger.warning("bootstrap address skipped", metadata: ["address": "\(text)", "error": "\(error)"])
+            }
+        }
+        let path = (home as NSString).appendingPathComponent("bootstrap-nodes.json")
+        if FileManager.default.fileExists(atPath: path) {
+            let (resolved, failures) = try BootstrapList.load(path: path).resolved()
+            for failure in failures { logger.warning("bootstrap node skipped", metadata: ["reason": "\(failure)"]) }
+            seeds += resolved
+        }
+        return seeds
+    }
+
+    /// Configured relays, else the relays announced in the DHT (their adverts verified), waiting a little for the
+    /// DHT to answer. A node with no relay still runs (and says so in its status) and tries again later.
+    static func relayCandidates(
+        _ configuration: NodeConfiguration,
+        dht: DHTNode,
+        logger: Logger
+    ) async throws -> [HomeRelaySelector.Candidate] {
+        var candidates: [HomeRelaySelector.Candidate] = []
+        for text in configuration.relays {
+            guard let address = RelayAddress(text) else {
+                throw ConfigurationError("relay \(text) is not a ws:// or wss:// address")
+            }
+            candidates.append(.init(address: address, key: nil))
+        }
+        if !candidates.isEmpty { return candidates }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await dht.contactCount() == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let now = SystemClock().now()
+        for record in await dht.providers(capability: RelayAdvert.capability) {
+            guard let advert = try? RelayAdvert.fromProviderHints(record.hints, provider: record.provider, now: now)
+            else { continue }
+            for text in advert.addresses {
+                if let address = RelayAddress(text) { candidates.append(.init(address: address, key: advert.relayKey)) }
+            }
+        }
+        if candidates.isEmpty { logger.warning("no relay configured and none announced in the DHT yet") }
+        return candidates
+    }
+}

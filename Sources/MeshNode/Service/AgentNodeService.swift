@@ -1,0 +1,42 @@
+import ServiceLifecycle
+
+/// The node as a swift-service-lifecycle service: relay events, the outbox and upkeep run until graceful
+/// shutdown; then relays and the DHT are closed and live subscribers are ended. The database needs no flush:
+/// every change committed when it happened.
+public struct AgentNodeService: Service {
+    public let node: AgentNode
+
+    public init(node: AgentNode) { self.node = node }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await node.runRelayEvents() }
+            group.addTask { await node.runOutbox() }
+            group.addTask { await node.runMaintenance() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await node.shutdown()
+    }
+}
+
+extension AgentNode {
+    func runRelayEvents() async {
+        for await event in relays.events {
+            await handle(event.event, from: event.relay)
+        }
+    }
+
+    func runMaintenance() async {
+        while !Task.isCancelled {
+            await maintain()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    func shutdown() async {
+        await relays.stop()
+        await dht.shutdown()
+        await events.finishAll()
+    }
+}

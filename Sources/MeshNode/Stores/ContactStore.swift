@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+
+/// One agent this node may exchange messages with: its knock was accepted here, or it accepted ours.
+public struct Contact: Hashable, Sendable {
+    public var did: String
+    public var publicKey: Ed25519.PublicKey
+    public var name: String?
+    /// The relays where it receives (from its knock, its decision notice, or its record), best first.
+    public var homes: [String]
+    public var since: Timestamp
+    /// The sequence number our next message to it carries (per conversation, from 1).
+    public var nextSendSequence: UInt64
+    /// The sequence number we expect next from it; later ones wait until the gap fills or times out.
+    public var nextReceiveSequence: UInt64
+    public var lastMessageAt: Timestamp?
+}
+
+/// Contacts in `node_contacts`. Functions take a `Database` so callers compose them into one transaction.
+enum ContactStore {
+    static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("contacts-v1") { db in
+            try db.create(table: "node_contacts") { table in
+                table.column("did", .text).primaryKey()
+                table.column("public_key", .blob).notNull().unique()
+                table.column("name", .text)
+                table.column("homes", .text).notNull()
+                table.column("since_ms", .integer).notNull()
+                table.column("next_send_seq", .integer).notNull()
+                table.column("next_recv_seq", .integer).notNull()
+                table.column("last_message_ms", .integer)
+            }
+        }
+    }
+
+    static func contact(did: String, _ db: Database) throws -> Contact? {
+        try Row.fetchOne(db, sql: "SELECT * FROM node_contacts WHERE did = ?", arguments: [did]).flatMap(decode)
+    }
+
+    static func contact(key: Ed25519.PublicKey, _ db: Database) throws -> Contact? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM node_contacts WHERE public_key = ?",
+            arguments: [Data(key.rawRepresentation)]
+        ).flatMap(decode)
+    }
+
+    static func all(_ db: Database) throws -> [Contact] {
+        try Row.fetchAll(db, sql: "SELECT * FROM node_contacts ORDER BY since_ms").compactMap(decode)
+    }
+
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_contacts") ?? 0
+    }
+
+    /// Adds the contact, or refreshes its name and homes if it exists (its sequence numbers are kept).
+    static func upsert(
+        did: String,
+        key: Ed25519.PublicKey,
+        name: String?,
+        homes: [String],
+        now: Timestamp,
+        _ db: Database
+    )
+        throws
+    {
+        try db.execute(
+            sql: """
+                INSERT INTO node_contacts (did, public_key, name, homes, since_ms, next_send_seq, next_recv_seq)
+                VALUES (?, ?, ?, ?, ?, 1, 1)
+                ON CONFLICT(did) DO UPDATE SET name = COALESCE(excluded.name, name),
+                    homes = CASE WHEN excluded.homes = '[]' THEN homes ELSE excluded.homes END
+                """,
+            arguments: [did, Data(key.rawRepresentation), name, encodeHomes(homes), now.millisecondsSinceEpoch]
+        )
+    }
+
+    static func updateHomes(did: String, homes: [String], _ db: Database) throws {
+        guard !homes.isEmpty else { return }
+        try db.execute(sql: "UPDATE node_contacts SET homes = ? WHERE did = ?", arguments: [encodeHomes(homes), did])
+    }
+
+    /// Takes the next send sequence number (and advances it) inside the caller's transaction.
+    static func takeSendSequence(did: String, _ db: Database) throws -> UInt64 {
+        guard
+            let current = try Int64.fetchOne(
+                db,
+                sql: "SELECT next_send_seq FROM node_contacts WHERE did = ?",
+                arguments: [did]
+            )
+        else { throw NodeAPIError(.notFound, "\(did) is not a contact") }
+        try db.execute(sql: "UPDATE node_contacts SET next_send_seq = ? WHERE did = ?", arguments: [current + 1, did])
+        return UInt64(current)
+    }
+
+    static func setReceiveSequence(did: String, _ next: UInt64, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE node_contacts SET next_recv_seq = ? WHERE did = ?",
+            arguments: [Int64(next), did]
+        )
+    }
+
+    static func touch(did: String, now: Timestamp, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE node_contacts SET last_message_ms = ? WHERE did = ?",
+            arguments: [now.millisecondsSinceEpoch, did]
+        )
+    }
+
+    static func decode(_ row: Row) -> Contact? {
+        guard let keyData = row["public_key"] as Data?,
+            let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData))
+        else { return nil }
+        return Contact(
+            did: row["did"],
+            publicKey: key,
+            name: row["name"],
+            homes: decodeHomes(row["homes"]),
+            since: Timestamp(milliseconds: row["since_ms"]),
+            nextSendSequence: UInt64(row["next_send_seq"] as Int64),
+            nextReceiveSequence: UInt64(row["next_recv_seq"] as Int64),
+            lastMessageAt: (row["last_message_ms"] as Int64?).map(Timestamp.init(milliseconds:))
+        )
+    }
+
+    static func encodeHomes(_ homes: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(homes), as: UTF8.self)) ?? "[]"
+    }
+
+    static func decodeHomes(_ text: String?) -> [String] {
+        guard let text else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+extension Timestamp {
+    init(milliseconds: Int64) { self.init(nanosecondsSinceEpoch: milliseconds * 1_000_000) }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+
+/// One envelope waiting to leave, or kept until the recipient's receipt: the ciphertext is made once, in the
+/// transaction that stored it, and every resend carries the same bytes under the same envelope ID, so relays and
+/// the recipient recognise a resend.
+struct OutboxEntry: Hashable, Sendable {
+    /// `message`, `knock` and `decision` wait for the recipient's receipt; a `receipt` is sent once and forgotten
+    /// (a lost receipt is replaced when the peer resends and gets a fresh one).
+    enum Kind: String, Sendable { case message, knock, decision, receipt }
+    /// `queued` (never accepted by a relay), `relayed` (a relay holds it; resent until the receipt), `delivered`,
+    /// `expired`, `failed`.
+    enum State: String, Sendable { case queued, relayed, delivered, expired, failed }
+
+    var id: MessageID
+    var peer: String
+    var peerKey: Ed25519.PublicKey
+    var kind: Kind
+    var intent: String
+    var payload: [UInt8]
+    var state: State
+    var createdAt: Timestamp
+    var expiresAt: Timestamp
+    var nextAttemptAt: Timestamp
+    var attempts: Int
+    var lastError: String?
+    var deliveredAt: Timestamp?
+    /// Relays to try, best first (the recipient's homes).
+    var relays: [String]
+
+    var awaitsReceipt: Bool { kind != .receipt }
+
+    var sent: SentMessage {
+        SentMessage(
+            id: id.hex,
+            to: peer,
+            intent: intent,
+            state: state.rawValue,
+            createdAt: APITime.format(createdAt),
+            expiresAt: APITime.format(expiresAt),
+            deliveredAt: deliveredAt.map(APITime.format),
+            attempts: attempts,
+            lastError: lastError
+        )
+    }
+}
+
+/// The durable outbox in `node_outbox`.
+enum OutboxStore {
+    static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("outbox-v1") { db in
+            try db.create(table: "node_outbox") { table in
+                table.column("id", .blob).primaryKey()
+                table.column("peer", .text).notNull()
+                table.column("peer_key", .blob).notNull()
+                table.column("kind", .text).notNull()
+                table.column("intent", .text).notNull()
+                table.column("payload", .blob).notNull()
+                table.column("state", .text).notNull()
+                table.column("created_ms", .integer).notNull()
+                table.column("expires_ms", .integer).notNull()
+                table.column("next_attempt_ms", .integer).notNull()
+                table.column("attempts", .integer).notNull()
+                table.column("last_error", .text)
+                table.column("delivered_ms", .integer)
+                table.column("relays", .text).notNull()
+            }
+            try db.create(index: "node_outbox_due", on: "node_outbox", columns: ["state", "next_attempt_ms"])
+        }
+    }
+
+    static func insert(_ entry: OutboxEntry, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO node_outbox (id, peer, peer_key, kind, intent, payload, state, created_ms, expires_ms,
+                    next_attempt_ms, attempts, last_error, delivered_ms, relays)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Data(entry.id.bytes), entry.peer, Data(entry.peerKey.rawRepresentation), entry.kind.rawValue,
+                entry.intent, Data(entry.payload), entry.state.rawValue, entry.createdAt.millisecondsSinceEpoch,
+                entry.expiresAt.millisecondsSinceEpoch, entry.nextAttemptAt.millisecondsSinceEpoch, entry.attempts,
+                entry.lastError, entry.deliveredAt?.millisecondsSinceEpoch, ContactStore.encodeHomes(entry.relays),
+            ]
+        )
+    }
+
+    static func entry(id: MessageID, _ db: Database) throws -> OutboxEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
+            .flatMap(decode)
+    }
+
+    /// Entries due for a (re)send at `now`, oldest first.
+    static func due(now: Timestamp, limit: Int, _ db: Database) throws -> [OutboxEntry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND next_attempt_ms <= ?
+                ORDER BY created_ms, rowid LIMIT ?
+                """,
+            arguments: [now.millisecondsSinceEpoch, limit]
+        ).compactMap(decode)
+    }
+
+    /// The earliest instant something becomes due, or nil when nothing waits.
+    static func nextDue(_ db: Database) throws -> Timestamp? {
+        try Int64.fetchOne(
+            db,
+            sql: "SELECT MIN(next_attempt_ms) FROM node_outbox WHERE state IN ('queued', 'relayed')"
+        ).map(Timestamp.init(milliseconds:))
+    }
+
+    static func countPending(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_outbox WHERE state IN ('queued', 'relayed')") ?? 0
+    }
+
+    static func recordAttempt(id: MessageID, next: Timestamp, error: String?, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE node_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ?
+                WHERE id = ?
+                """,
+            arguments: [next.millisecondsSinceEpoch, error, Data(id.bytes)]
+        )
+    }
+
+    static func setState(id: MessageID, _ state: OutboxEntry.State, at now: Timestamp? = nil, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE node_outbox SET state = ?, delivered_ms = COALESCE(?, delivered_ms) WHERE id = ?",
+            arguments: [state.rawValue, now?.millisecondsSinceEpoch, Data(id.bytes)]
+        )
+    }
+
+    /// Marks an entry delivered when the recipient's receipt names it; returns it if it was still open.
+    static func markDelivered(id: MessageID, from peer: String, now: Timestamp, _ db: Database) throws -> OutboxEntry? {
+        guard var entry = try entry(id: id, db), entry.peer == peer, entry.state == .queued || entry.state == .relayed
+        else { return nil }
+        try setState(id: id, .delivered, at: now, db)
+        entry.state = .delivered
+        entry.deliveredAt = now
+        return entry
+    }
+
+    static func delete(id: MessageID, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
+    }
+
+    /// Entries past their expiry that were never delivered become `expired`; returns them for the events.
+    static func expire(now: Timestamp, _ db: Database) throws -> [OutboxEntry] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND expires_ms <= ? LIMIT 256",
+            arguments: [now.millisecondsSinceEpoch]
+        ).compactMap(decode)
+        for entry in rows {
+            // A receipt that never left is simply dropped; everything else is reported.
+            if entry.kind == .receipt { try delete(id: entry.id, db) } else { try setState(id: entry.id, .expired, db) }
+        }
+        return rows.filter { $0.kind != .receipt }
+    }
+
+    static func decode(_ row: Row) -> OutboxEntry? {
+        guard let idData = row["id"] as Data?, let id = try? MessageID(bytes: [UInt8](idData)),
+            let keyData = row["peer_key"] as Data?,
+            let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
+            let kind = OutboxEntry.Kind(rawValue: row["kind"]),
+            let state = OutboxEntry.State(rawValue: row["state"]),
+            let payload = row["payload"] as Data?
+        else { return nil }
+        return OutboxEntry(
+            id: id,
+            peer: row["peer"],
+            peerKey: key,
+            kind: kind,
+            intent: row["intent"],
+            payload: [UInt8](payload),
+            state: state,
+            createdAt: Timestamp(milliseconds: row["created_ms"]),
+            expiresAt: Timestamp(milliseconds: row["expires_ms"]),
+            nextAttemptAt: Timestamp(milliseconds: row["next_attempt_ms"]),
+            attempts: row["attempts"],
+            lastError: row["last_error"],
+            deliveredAt: (row["delivered_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
+            relays: ContactStore.decodeHomes(row["relays"])
+        )
+    }
+}

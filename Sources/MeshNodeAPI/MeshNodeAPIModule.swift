@@ -1,2 +1,0 @@
-/// The local agent API (see Sources/MeshNodeAPI/README in docs/agents.md).
-enum MeshNodeAPIModule {}

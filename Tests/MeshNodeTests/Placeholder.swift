@@ -1,2 +1,0 @@
-import Testing
-@Suite struct MeshNodeTestsPlaceholder { @Test func builds() { #expect(Bool(true)) } }

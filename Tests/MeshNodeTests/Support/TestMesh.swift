@@ -1,0 +1,75 @@
+import Foundation
+import MeshNode
+import MeshNodeAPI
+import MeshPeer
+
+/// Test support over `LocalMesh`: the built `meshpeer` binary beside the test bundle, a temporary root removed
+/// afterwards, and bounded polling of observable state.
+enum TestMesh {
+    static let binary: String = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("meshpeer").path)
+        {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("meshpeer").path
+    }()
+
+    static func make(_ label: String) -> LocalMesh {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshpeer-\(label)-\(UUID().uuidString)"
+        )
+        return LocalMesh(executable: binary, root: root.path)
+    }
+
+    static func card(_ name: String, skills: [String]) -> [String: Any] {
+        [
+            "name": name,
+            "description": "\(name), a test agent.",
+            "version": "1.0.0",
+            "defaultInputModes": ["text/plain"],
+            "defaultOutputModes": ["text/plain"],
+            "capabilities": [:] as [String: Any],
+            "supportedInterfaces": [] as [Any],
+            "skills": skills.map { ["id": $0, "name": $0, "description": "Does \($0).", "tags": [$0]] },
+        ]
+    }
+
+    /// Polls `probe` until it returns a value (bounded); the last error is part of the failure.
+    static func eventually<T: Sendable>(
+        _ what: String,
+        timeout: Duration = .seconds(30),
+        _ probe: @Sendable () async throws -> T?
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        var last = "nothing yet"
+        while ContinuousClock.now < deadline {
+            do {
+                if let value = try await probe() { return value }
+            } catch {
+                last = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("timed out after \(timeout) waiting for \(what) (last: \(last))")
+    }
+
+    /// Two agents that are contacts: `a` knocked, `b`'s policy accepted it.
+    static func contacts(_ mesh: LocalMesh, _ a: String, _ b: String) async throws -> (String, String) {
+        let clientA = try mesh.client(a)
+        let clientB = try mesh.client(b)
+        let didA = try await clientA.status().did
+        let didB = try await clientB.status().did
+        _ = try await eventually("\(b)'s record in the DHT", timeout: .seconds(60)) {
+            try await clientA.find(did: didB).first
+        }
+        _ = try await clientA.knock(KnockRequest(to: didB, intent: "chat.message", purpose: "test"))
+        _ = try await eventually("\(b) to accept \(a)") { try await clientA.contacts().first { $0.did == didB } }
+        return (didA, didB)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
