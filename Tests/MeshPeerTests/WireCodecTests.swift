@@ -32,6 +32,10 @@ import Testing
         let encoded = MeshEnvelope.knock(frame).encoded()
         #expect(encoded.count <= KnockFrame.maximumEnvelopeByteCount)
         #expect(try MeshEnvelope.decode(encoded) == .knock(frame))
+        #expect(MeshEnvelope.kind(of: encoded) == .knock)
+        #expect(MeshEnvelope.kind(of: [1]) == nil)
+        #expect(MeshEnvelope.kind(of: [2, 1]) == nil)
+        #expect(MeshEnvelope.kind(of: [1, 3]) == nil)
         expectEveryTruncationThrows(encoded) { _ = try MeshEnvelope.decode($0) }
         #expect(throws: WireError.self) { try MeshEnvelope.decode(encoded + [0]) }
     }
@@ -47,6 +51,7 @@ import Testing
         let encoded = envelope.encoded()
         #expect(encoded.count == 2 + 32 + ratchet.wireBytes.count)
         #expect(try MeshEnvelope.decode(encoded) == envelope)
+        #expect(MeshEnvelope.kind(of: encoded) == .session)
         expectEveryTruncationThrows(encoded) { _ = try MeshEnvelope.decode($0) }
 
         // The X3DH header must name the frame's sender.

@@ -34,6 +34,13 @@ public enum MeshEnvelope: Hashable, Sendable, WireEncodable, WireDecodable {
         }
     }
 
+    /// The kind from the first two bytes, without decoding the rest: how a receiver routes a knock to `KnockGate`
+    /// and a session frame to its session. Nil for an unknown version or kind (decoding would refuse it).
+    public static func kind(of bytes: [UInt8]) -> Kind? {
+        guard bytes.count >= headerByteCount, bytes[0] == currentVersion else { return nil }
+        return Kind(rawValue: bytes[1])
+    }
+
     public func encode(to writer: inout WireWriter) {
         writer.write(MeshEnvelope.currentVersion)
         writer.write(kind.rawValue)
