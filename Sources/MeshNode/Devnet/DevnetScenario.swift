@@ -90,6 +90,19 @@ struct DevnetScenario: Sendable {
         }
         say("   accepted by policy, and Cody's chat message arrived")
         checks.append("a knock accepted automatically by the recipient's policy")
+        let query = try await cody.send(
+            SendRequest(to: samDID, intent: "capability.query", body: .object([:]))
+        )
+        let fullCard = try await eventually("Sam's full card at Cody", timeout: .seconds(30)) {
+            try await cody.messages(after: 0, limit: 100, wait: .seconds(2)).messages.first {
+                $0.inReplyTo == query.id
+            }
+        }
+        let skills = fullCard.body["output"]?["skills"]?.arrayValue?.count ?? 0
+        guard fullCard.intent == "task.response", skills > 0 else {
+            throw ConfigurationError("Sam's node answered the capability query with \(fullCard.body)")
+        }
+        say("   Cody asked for Sam's full card (capability.query); Sam's node answered with \(skills) skill(s)")
 
         say("6. Lexi goes offline; Sam writes to her anyway")
         let before = try await lexi.messages(after: 0, limit: 500, wait: nil).cursor

@@ -96,8 +96,11 @@ extension AgentNode {
     func receiveSession(_ frame: SessionFrame, id: MessageID, envelopeID: EnvelopeID, relay: RelayAddress) async {
         let ledger = self.ledger
         let now = self.now
+        let servedCard = self.servedCard
         do {
-            let outcome = try await database.pool.write { db in try ledger.receiveSession(frame, id: id, now: now, db) }
+            let outcome = try await database.pool.write { db in
+                try ledger.receiveSession(frame, id: id, servedCard: servedCard, now: now, db)
+            }
             await relays.acknowledge([envelopeID], relay: relay)
             await report(outcome)
         } catch let error as DatabaseError {
@@ -119,6 +122,12 @@ extension AgentNode {
             wakeOutbox()
         case .messages(let shown):
             figures.messagesReceived.increment()
+            for message in shown {
+                await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
+            }
+            wakeOutbox()
+        case .answeredQuery(let shown, let reply):
+            logger.info("answered a capability query", metadata: ["peer": "\(reply.peer)"])
             for message in shown {
                 await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
             }

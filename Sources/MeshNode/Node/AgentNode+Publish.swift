@@ -23,7 +23,7 @@ extension AgentNode {
                 try NodeMetaStore.setInteger("record-seq", sequence, db)
                 return (prekeys, sequence)
             }
-            let record = try card.record(
+            let (record, profile) = try card.record(
                 identity: identity,
                 prekeys: prekeys,
                 token: tokens[0],
@@ -33,6 +33,8 @@ extension AgentNode {
                 issuedAt: now,
                 ttl: .seconds(configuration.recordTTLSeconds)
             )
+            let served = profile.servedCard(did: identity.did)
+            servedCard = (try? JSONDecoder().decode(JSONValue.self, from: Data(served.jsonBytes()))) ?? .null
             let result = try await dht.publish { core, now in
                 try core.publish(record.envelope, key: record.key, now: now)
             }

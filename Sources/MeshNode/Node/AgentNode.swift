@@ -33,6 +33,8 @@ public actor AgentNode {
     var card: NodeCard
     var tokens: [KnockToken]
     var published = false
+    /// The full A2A card with MeshPeer's extensions, as served to a contact's `capability.query`.
+    var servedCard: JSONValue = .null
     var lastPublish: Timestamp?
     var publishedCapabilities: Set<String> = []
     var lastPublishedHomes: [String] = []

@@ -65,7 +65,7 @@ struct NodeCard: Sendable {
         sequence: UInt64,
         issuedAt: Timestamp,
         ttl: Duration
-    ) throws -> AgentRecord {
+    ) throws -> (record: AgentRecord, profile: AgentProfile) {
         let profile = AgentProfile(
             card: card,
             knockToken: token.bytes,
@@ -73,7 +73,7 @@ struct NodeCard: Sendable {
             homeRelays: Array(homes.prefix(AgentRecord.maximumRelays)),
             prekeyBundle: AgentProfile.recordBundle(from: prekeys, identity: identity)
         )
-        return try profile.record(signedBy: identity, sequence: sequence, issuedAt: issuedAt, ttl: ttl)
+        return (try profile.record(signedBy: identity, sequence: sequence, issuedAt: issuedAt, ttl: ttl), profile)
     }
 
     /// A record found in the DHT (its signature already checked by the DHT's validator), read as a profile: the

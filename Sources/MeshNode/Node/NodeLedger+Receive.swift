@@ -20,12 +20,20 @@ enum SessionOutcome: Sendable {
     /// The answer to one of our knocks.
     case decision(StoredKnock)
     case ignored(String)
+    /// A `capability.query`, shown to the agent like any message and answered by the node with the full card.
+    case answeredQuery([InboxMessage], OutboxEntry)
 }
 
 extension NodeLedger {
     /// Decrypts a session envelope from a contact (or from an agent answering our knock), stores what it carries
     /// and queues the receipt it earns: one commit.
-    func receiveSession(_ frame: SessionFrame, id: MessageID, now: Timestamp, _ db: Database) throws -> SessionOutcome {
+    func receiveSession(
+        _ frame: SessionFrame,
+        id: MessageID,
+        servedCard: JSONValue,
+        now: Timestamp,
+        _ db: Database
+    ) throws -> SessionOutcome {
         let did = frame.sender.did
         let contact = try ContactStore.contact(key: frame.sender, db)
         let ourKnock = try KnockStore.pendingOutgoing(to: did, db)
@@ -62,7 +70,11 @@ extension NodeLedger {
                 return .invalidMessage("\(message.intent) from \(did): \(error)")
             }
             try ContactStore.touch(did: did, now: now, db)
-            return .messages(try InboxStore.insert(message, from: contact, now: now, db))
+            let shown = try InboxStore.insert(message, from: contact, now: now, db)
+            if message.intent == Intent.capabilityQuery {
+                return .answeredQuery(shown, try answer(message, from: contact, servedCard: servedCard, now: now, db))
+            }
+            return .messages(shown)
         case .receipt(let ids):
             var settled: [OutboxEntry] = []
             for receipted in ids {
@@ -92,5 +104,25 @@ extension NodeLedger {
         case .knock:
             return .ignored("a knock body inside a session envelope")
         }
+    }
+
+    /// The full card, sent back as a `task.response` to a contact's `capability.query`.
+    func answer(
+        _ query: AgentMessage,
+        from contact: Contact,
+        servedCard: JSONValue,
+        now: Timestamp,
+        _ db: Database
+    ) throws -> OutboxEntry {
+        let body: JSONValue = .object(["status": .string("ok"), "output": servedCard])
+        return try send(
+            intent: Intent.taskResponse,
+            body: Array(try JSONEncoder().encode(body)),
+            inReplyTo: query.id,
+            expiresAt: now + .seconds(24 * 3600),
+            to: contact,
+            now: now,
+            db
+        )
     }
 }
