@@ -100,7 +100,25 @@ public final class KademliaUDPDriver: Sendable {
         await withCheckedContinuation { continuation in
             eventLoop.execute {
                 let id = start(self.state.value.core, self.clock.now())
-                self.state.value.waiters[id] = continuation
+                self.state.value.waiters[id] = { continuation.resume(returning: $0) }
+                self.flush()
+            }
+        }
+    }
+
+    /// `query` for a command that can refuse at once (publishing an invalid agent record): the refusal is thrown
+    /// and nothing is awaited.
+    public func query(
+        orThrow start: @escaping @Sendable (KademliaNode, Timestamp) throws -> QueryID
+    ) async throws -> KademliaEvent {
+        try await withCheckedThrowingContinuation { continuation in
+            eventLoop.execute {
+                do {
+                    let id = try start(self.state.value.core, self.clock.now())
+                    self.state.value.waiters[id] = { continuation.resume(returning: $0) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
                 self.flush()
             }
         }
@@ -143,7 +161,7 @@ public final class KademliaUDPDriver: Sendable {
                 default: nil
                 }
             if let id, let waiter = state.waiters.removeValue(forKey: id) {
-                waiter.resume(returning: event)
+                waiter(event)
             } else {
                 eventSink?(event)
             }
@@ -171,7 +189,7 @@ final class DriverState {
     var channels: [any Channel] = []
     var timer: Scheduled<Void>?
     var timerDeadline: Timestamp?
-    var waiters: [QueryID: CheckedContinuation<KademliaEvent, Never>] = [:]
+    var waiters: [QueryID: (KademliaEvent) -> Void] = [:]
 
     init(core: KademliaNode) {
         self.core = core

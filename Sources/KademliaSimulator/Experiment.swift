@@ -63,9 +63,11 @@ public struct Experiment {
         for index in publishers {
             let did = simulator.nodes[index].signingKey.publicKey.did
             simulator.genuineDIDs[AgentRecord.key(forDID: did)] = did
-            let query = simulator.interact(index) { core, now in
-                core.publishAgentRecord(agentCard: Array("{\"name\":\"agent \(index)\"}".utf8), now: now)
+            let published = simulator.interact(index) { core, now in
+                Result { try core.publishAgentRecord(agentCard: Array("{\"name\":\"agent \(index)\"}".utf8), now: now) }
             }
+            // A tiny card within every limit: only a misconfigured simulation (a TTL over the lifetime) is refused.
+            guard case .success(let query) = published else { preconditionFailure("publish refused: \(published)") }
             state.publishing.insert(Pair(node: index, query: query))
         }
         simulator.run(while: { !state.publishing.isEmpty }, until: simulator.now + .seconds(120))

@@ -40,7 +40,8 @@ extension Simulator {
     /// A record that claims a real DID with a higher sequence but carries the liar's signature.
     func forgedAgentRecord(for key: NodeID, signer index: Int) -> RecordEnvelope {
         let victim = genuineDIDs[key] ?? nodes[index].signingKey.publicKey.did
-        let forged = AgentRecord.signed(
+        // A fixed, small record: within every limit, so signing cannot refuse it.
+        let forged = try! AgentRecord.signed(
             by: nodes[index].signingKey,
             sequence: UInt64.max,
             issuedAt: now,

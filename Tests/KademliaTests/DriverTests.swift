@@ -57,7 +57,9 @@ import Testing
         // The verified round trip is an event: await it (bounded), then check the table.
         #expect(await firstContact(events))
         #expect(try await a.perform { core, _ in core.routingTable.count } == 1)
-        let published = await a.query { core, now in core.publishAgentRecord(agentCard: Array("{}".utf8), now: now) }
+        let published = try await a.query(orThrow: { core, now in
+            try core.publishAgentRecord(agentCard: Array("{}".utf8), now: now)
+        })
         guard case .publishFinished(let result) = published else {
             Issue.record("expected a publish result, got \(published)")
             return

@@ -80,7 +80,7 @@ import Testing
 
     @Test func publishWritesWithTokensAndGetFindsTheRecord() throws {
         let (a, b) = pair()
-        a.publishAgentRecord(agentCard: Array("{}".utf8), now: now)
+        try a.publishAgentRecord(agentCard: Array("{}".utf8), now: now)
         Fixture.exchange(a, at: addressA, b, at: addressB, now: now)
         let published = Fixture.events(a).compactMap { event -> PublishResult? in
             if case .publishFinished(let result) = event { return result }
@@ -107,7 +107,7 @@ import Testing
 
     @Test func writesWithoutAValidTokenAreRefused() throws {
         let (a, b) = pair()
-        let record = AgentRecord.signed(by: a.signingKey, sequence: 1, issuedAt: now, ttl: .seconds(60))
+        let record = try AgentRecord.signed(by: a.signingKey, sequence: 1, issuedAt: now, ttl: .seconds(60))
         let request = SignedMessage.signed(
             .store(token: [UInt8](repeating: 0, count: 16), record: record.envelope),
             transactionID: 42,
@@ -139,7 +139,7 @@ import Testing
             return
         }
         // A record naming agent 1's DID, signed by the forger, with a valid write token.
-        var forged = AgentRecord.signed(by: forger, sequence: .max, issuedAt: now, ttl: .seconds(60))
+        var forged = try AgentRecord.signed(by: forger, sequence: .max, issuedAt: now, ttl: .seconds(60))
         forged.did = Fixture.identity(1).did
         let store = SignedMessage.signed(
             .store(token: token, record: forged.envelope),

@@ -6,8 +6,9 @@ import Testing
     let limits = RecordLimits(maximumLifetime: .seconds(7200), maximumClockSkew: .seconds(120))
     let now = Fixture.start
 
+    /// A small fixture record, within every limit (signing cannot refuse it).
     func agentRecord(_ seed: UInt64 = 1, sequence: UInt64 = 5, ttl: Duration = .seconds(600)) -> AgentRecord {
-        AgentRecord.signed(
+        try! AgentRecord.signed(
             by: Fixture.identity(seed),
             sequence: sequence,
             issuedAt: now,
@@ -54,7 +55,7 @@ import Testing
         #expect(rejection(agentRecord().envelope, at: now - .seconds(121)) == .issuedInFuture)
         var big = agentRecord()
         big.agentCard = [UInt8](repeating: 0x20, count: AgentRecord.maximumCardBytes + 1)
-        #expect(rejection(big.envelope) == .malformed)
+        #expect(rejection(big.envelope) == .oversize)
         #expect(rejection(RecordEnvelope(type: .agent, bytes: [1, 2, 3])) == .malformed)
         var notADID = agentRecord()
         notADID.did = "did:web:example.com"

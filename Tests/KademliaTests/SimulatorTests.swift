@@ -67,7 +67,7 @@ import Testing
 
     /// Nodes join through one bootstrap node, then publish and find providers; a departed provider's entries
     /// and agent record expire after their TTL.
-    @Test func joinProvideAndExpire() {
+    @Test func joinProvideAndExpire() throws {
         var config = KademliaConfig()
         config.recordTTL = .seconds(60)
         config.republishInterval = .seconds(20)
@@ -94,10 +94,12 @@ import Testing
 
         let provider = 7
         let did = simulator.nodes[provider].core.did
-        simulator.interact(provider) { core, now in
-            core.publishAgentRecord(agentCard: Array("{\"name\":\"seven\"}".utf8), now: now)
-            core.provide(capability: "translate", now: now)
-        }
+        try simulator.interact(provider) { core, now in
+            Result {
+                try core.publishAgentRecord(agentCard: Array("{\"name\":\"seven\"}".utf8), now: now)
+                core.provide(capability: "translate", now: now)
+            }
+        }.get()
         simulator.run(while: { published < 2 }, until: simulator.now + .seconds(10))
         #expect(published == 2)
 

@@ -17,7 +17,7 @@ import Testing
     @Test func recordsAndContactsSurviveReopening() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-        let agent = AgentRecord.signed(by: Fixture.identity(1), sequence: 3, issuedAt: now, ttl: .seconds(60))
+        let agent = try AgentRecord.signed(by: Fixture.identity(1), sequence: 3, issuedAt: now, ttl: .seconds(60))
         let valid = try AgentRecordValidator().validate(agent.envelope, now: now, limits: limits)
         let key = ProviderRecord.key(forCapability: "translate")
         let providers = try (2...4 as ClosedRange<UInt64>).map { seed in
@@ -52,7 +52,7 @@ import Testing
         #expect(Set(try reopened.loadContacts()) == Set(contacts))
         // The same ordering rules apply: an older record is refused.
         let older = try AgentRecordValidator().validate(
-            AgentRecord.signed(by: Fixture.identity(1), sequence: 2, issuedAt: now, ttl: .seconds(60)).envelope,
+            try AgentRecord.signed(by: Fixture.identity(1), sequence: 2, issuedAt: now, ttl: .seconds(60)).envelope,
             now: now,
             limits: limits
         )

@@ -3,16 +3,21 @@ import MeshCore
 extension KademliaNode {
     /// Signs and publishes this node's agent record, and keeps it alive: it is re-signed with a higher sequence
     /// and re-published every `republishInterval` until `unpublish`.
+    ///
+    /// Throws `RecordRejection` with the reason, and publishes nothing, when the record would be refused: a field
+    /// over its limit (`AgentRecord.checkLimits`) or a record this node's own validator refuses (a `recordTTL`
+    /// over `maximumRecordLifetime`, say). Every storer would refuse it too, so failing quietly would only hide it.
     @discardableResult
     public func publishAgentRecord(
         agentCard: [UInt8],
         homeRelays: [String] = [],
         addressHints: [[UInt8]] = [],
         prekeyBundle: [UInt8] = [],
+        extensions: [RecordExtension] = [],
         now: Timestamp
-    ) -> QueryID {
+    ) throws -> QueryID {
         let key = AgentRecord.key(forDID: signingKey.publicKey.did)
-        let record = AgentRecord.signed(
+        let record = try AgentRecord.signed(
             by: signingKey,
             sequence: nextSequence(for: key, now: now),
             issuedAt: now,
@@ -20,10 +25,12 @@ extension KademliaNode {
             agentCard: agentCard,
             homeRelays: homeRelays,
             addressHints: addressHints,
-            prekeyBundle: prekeyBundle
+            prekeyBundle: prekeyBundle,
+            extensions: extensions
         )
+        let valid = try validate(record.envelope, now: now)
         published[key] = OwnRecord(kind: .agent(record), republishAt: now + config.republishInterval)
-        return publish(record.envelope, key: key, now: now)
+        return publish(valid, now: now)
     }
 
     /// Announces that this node provides `capability`, and keeps announcing it.
@@ -39,7 +46,7 @@ extension KademliaNode {
             hints: hints
         )
         published[key] = OwnRecord(kind: .provider(record), republishAt: now + config.republishInterval)
-        return publish(record.envelope, key: key, now: now)
+        return startPublish(record.envelope, key: key, now: now)
     }
 
     /// The agent record this node currently publishes, if any.
@@ -55,8 +62,25 @@ extension KademliaNode {
 
     /// Publishes an already signed record once (no republishing): a lookup of the k closest nodes to `key`,
     /// then a STORE or ADD_PROVIDER with each one's write token. The node keeps a copy itself.
+    ///
+    /// Throws `RecordRejection` when this node's own validator refuses the record, or when it does not live under
+    /// `key`: nothing is sent, since every storer would refuse it too.
     @discardableResult
-    public func publish(_ envelope: RecordEnvelope, key: NodeID, now: Timestamp) -> QueryID {
+    public func publish(_ envelope: RecordEnvelope, key: NodeID, now: Timestamp) throws -> QueryID {
+        let valid = try validate(envelope, now: now)
+        guard valid.key == key else {
+            throw RecordRejection(.wrongKey, "the record lives under \(valid.key), not \(key)")
+        }
+        return publish(valid, now: now)
+    }
+
+    func publish(_ valid: ValidatedRecord, now: Timestamp) -> QueryID {
+        startPublish(valid.envelope, key: valid.key, now: now)
+    }
+
+    /// Starts the lookup and keeps our own copy if our validator accepts it (provider entries, whose refusal by
+    /// the store is not yet an error to their callers, go through here unchecked).
+    func startPublish(_ envelope: RecordEnvelope, key: NodeID, now: Timestamp) -> QueryID {
         let query = makeQueryID()
         if let valid = try? validate(envelope, now: now) {
             try? RecordStoreRules.accept(valid, into: store, now: now, config: config)
@@ -125,13 +149,20 @@ extension KademliaNode {
         for (key, own) in published where own.republishAt <= now {
             switch own.kind {
             case .agent(let record):
-                publishAgentRecord(
-                    agentCard: record.agentCard,
-                    homeRelays: record.homeRelays,
-                    addressHints: record.addressHints,
-                    prekeyBundle: record.prekeyBundle,
-                    now: now
-                )
+                // The same contents were valid when first published; should a re-signed copy be refused all the
+                // same, republishing stops rather than retrying a refused record on every tick.
+                do {
+                    try publishAgentRecord(
+                        agentCard: record.agentCard,
+                        homeRelays: record.homeRelays,
+                        addressHints: record.addressHints,
+                        prekeyBundle: record.prekeyBundle,
+                        extensions: record.extensions,
+                        now: now
+                    )
+                } catch {
+                    published[key] = nil
+                }
             case .provider(let record):
                 republishProvider(record, key: key, now: now)
             }
@@ -148,6 +179,6 @@ extension KademliaNode {
             hints: old.hints
         )
         published[key] = OwnRecord(kind: .provider(record), republishAt: now + config.republishInterval)
-        publish(record.envelope, key: key, now: now)
+        _ = startPublish(record.envelope, key: key, now: now)
     }
 }

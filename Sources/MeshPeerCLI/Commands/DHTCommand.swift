@@ -120,9 +120,9 @@ struct DHTServeCommand: ParsableCommand {
                 defer { _ = discovery }
                 if card != nil || !provide.isEmpty { try await session.waitForContacts() }
                 if let card {
-                    let event = await session.driver.query { core, now in
-                        core.publishAgentRecord(agentCard: card, now: now)
-                    }
+                    let event = try await session.driver.query(orThrow: { core, now in
+                        try core.publishAgentRecord(agentCard: card, now: now)
+                    })
                     session.report(DHTSupport.describe(event))
                 }
                 for capability in provide {

@@ -46,8 +46,9 @@ struct DHTPutCommand: ParsableCommand {
                 let session = try await DHTSession.open(home: home, dht: dht, defaultListen: "0.0.0.0:0")
                 try await session.waitForContacts()
                 session.progress("publishing \(session.did)")
-                let event = await session.driver.query { core, now in core.publishAgentRecord(agentCard: card, now: now)
-                }
+                let event = try await session.driver.query(orThrow: { core, now in
+                    try core.publishAgentRecord(agentCard: card, now: now)
+                })
                 session.report(DHTSupport.describe(event))
                 await session.close()
             }

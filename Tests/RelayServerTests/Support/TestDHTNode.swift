@@ -47,10 +47,10 @@ final class TestDHTNode: Sendable {
 
     /// Publishes this node's agent record naming `homeRelays`; returns how many nodes took it.
     func publish(homeRelays: [String]) async -> Int {
-        let event = await driver.query { core, now in
-            core.publishAgentRecord(agentCard: Array("{}".utf8), homeRelays: homeRelays, now: now)
-        }
-        guard case .publishFinished(let result) = event else { return 0 }
+        let event = try? await driver.query(orThrow: { core, now in
+            try core.publishAgentRecord(agentCard: Array("{}".utf8), homeRelays: homeRelays, now: now)
+        })
+        guard case .publishFinished(let result)? = event else { return 0 }
         return result.accepted
     }
 
