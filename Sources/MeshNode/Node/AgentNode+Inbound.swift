@@ -25,30 +25,34 @@ extension AgentNode {
     }
 
     func receive(_ delivered: DeliveredEnvelope, from relay: RelayAddress) async {
-        guard let id = try? MessageID(bytes: delivered.id.bytes),
-            let envelope = try? MeshEnvelope.decode(delivered.payload)
-        else {
+        let id = MessageID(envelopeID: delivered.id)
+        switch MeshEnvelope.kind(of: delivered.payload) {
+        case .knock:
+            await receiveKnock(delivered.payload, id: id, relay: relay)
+        case .session:
+            if case .session(let frame)? = try? MeshEnvelope.decode(delivered.payload) {
+                return await receiveSession(frame, id: id, envelopeID: delivered.id, relay: relay)
+            }
+            fallthrough
+        case nil:
             figures.undecryptable.increment()
             logger.notice("dropped an undecodable envelope", metadata: ["relay": "\(relay)"])
-            return await relays.acknowledge([delivered.id], relay: relay)
-        }
-        switch envelope {
-        case .knock(let frame): await receiveKnock(frame, bytes: delivered.payload, id: id, relay: relay)
-        case .session(let frame): await receiveSession(frame, id: id, envelopeID: delivered.id, relay: relay)
+            await relays.acknowledge([delivered.id], relay: relay)
         }
     }
 
-    func receiveKnock(_ frame: KnockFrame, bytes: [UInt8], id: MessageID, relay: RelayAddress) async {
+    func receiveKnock(_ bytes: [UInt8], id: MessageID, relay: RelayAddress) async {
         let envelopeID = id.envelopeID
         // Cost order: everything the gate checks (size, token, window, replay, work, signature, rates) runs before
-        // any Diffie-Hellman, prekey use or database write.
+        // any Diffie-Hellman, prekey use or database write; the frame is decoded only after the size check.
+        let frame: KnockFrame
         switch gate.admit(bytes, ours: identity.publicKey, tokens: tokens, difficulty: policy.difficulty, now: now) {
         case .failure(let refusal):
             figures.knocksRefused.increment()
             logger.info("knock refused", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.reason)"])
             return await relays.acknowledge([envelopeID], relay: relay)
-        case .success:
-            break
+        case .success(let admitted):
+            frame = admitted
         }
         let ledger = self.ledger
         let policy = self.policy

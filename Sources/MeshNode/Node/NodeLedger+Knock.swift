@@ -3,6 +3,7 @@ import MeshCore
 import MeshPeer
 import Ratchet
 import RatchetStore
+import RelayFallback
 
 /// What the recipient's published record offers a knocker: read from a verified record before the transaction.
 struct KnockTarget: Sendable {
@@ -289,4 +290,12 @@ struct NodeLedgerError: Error, CustomStringConvertible {
 extension MessageID {
     /// Stands in for an ID column that no longer parses (a damaged row): it matches no real message.
     static let unreadable = try! MessageID(bytes: [UInt8](repeating: 0, count: MessageID.byteCount))
+}
+
+extension MessageID {
+    /// The message an envelope carries has the envelope's ID. Both are 16 bytes by construction (`EnvelopeID` checks
+    /// its length), so this cannot fail.
+    init(envelopeID: EnvelopeID) {
+        self = (try? MessageID(bytes: envelopeID.bytes)) ?? .unreadable
+    }
 }
