@@ -3,17 +3,26 @@ import NIOCore
 import NIOWebSocket
 import RelayFallback
 
-/// A relay client: the sans-IO `RelayClientMachine` driven over a real WebSocket. It reconnects on its own
-/// (backoff with jitter), resends unanswered envelopes and acknowledges deliveries; `events` yields what the
-/// machine reports. The event stream buffers without bound, so its reader must keep up.
+/// A relay client: the sans-IO `RelayClientMachine` driven over a real WebSocket on the caller's event-loop
+/// group. It reconnects on its own (backoff with jitter) and resends unanswered envelopes; deliveries are
+/// acknowledged only when the owner calls `acknowledge`. `events` yields what the machine reports, including
+/// every failed connection attempt with its reason (`.connectFailed`), which is also counted in
+/// `failureCounts`. The event stream buffers without bound, so its reader must keep up (`RelayPool` reads it
+/// at once and applies its own bound).
 public actor RelayClient {
     public nonisolated let events: AsyncStream<RelayClientEvent>
     private let eventSink: AsyncStream<RelayClientEvent>.Continuation
     private var machine: RelayClientMachine<SystemRandom>
     private let host: String
     private let port: Int
+    private let path: String
     private let tls: RelayClientTLS?
     private let clock: any MeshClock
+    private let group: any EventLoopGroup
+    /// Failed connection attempts by cause, since this client was made.
+    public private(set) var failureCounts: [RelayConnectFailure.Code: Int] = [:]
+    /// The most recent failed attempt, cleared by the next login.
+    public private(set) var lastFailure: RelayConnectFailure?
     private var outgoing: AsyncStream<[UInt8]>.Continuation?
     private var connectionTask: Task<Void, Never>?
     private var timerTask: Task<Void, Never>?
@@ -23,11 +32,14 @@ public actor RelayClient {
         identity: AgentIdentity,
         host: String,
         port: Int,
+        path: String = "/relay",
         expectedRelay: Ed25519.PublicKey? = nil,
         tls: RelayClientTLS? = nil,
+        group: any EventLoopGroup,
         backoff: BackoffPolicy = BackoffPolicy(initial: .milliseconds(200), maximum: .seconds(10)),
         clock: any MeshClock = SystemClock()
     ) {
+        self.group = group
         (events, eventSink) = AsyncStream.makeStream(of: RelayClientEvent.self)
         machine = RelayClientMachine(
             identity: identity,
@@ -37,6 +49,7 @@ public actor RelayClient {
         )
         self.host = host
         self.port = port
+        self.path = path
         self.tls = tls
         self.clock = clock
     }
@@ -45,6 +58,13 @@ public actor RelayClient {
 
     public func start() {
         machine.start()
+        drive()
+    }
+
+    /// Drops the current connection and connects again after the backoff delay: the relay then redelivers
+    /// everything not yet acknowledged (the pool uses it when it had to drop a delivery event).
+    public func reconnect() {
+        machine.reconnect()
         drive()
     }
 
@@ -62,6 +82,18 @@ public actor RelayClient {
         let queued = machine.send(envelope)
         drive()
         return queued
+    }
+
+    /// Acknowledges deliveries the owner has made durable (sent in frames of at most 256 IDs).
+    public func acknowledge(_ ids: [EnvelopeID]) {
+        machine.acknowledge(ids)
+        drive()
+    }
+
+    /// Replaces the senders the owner accepts (sent after every login); see `RelayClientMachine.setContacts`.
+    public func setContacts(_ senders: Set<NodeID>) {
+        machine.setContacts(senders)
+        drive()
     }
 
     /// Pings the relay (when logged in and no ping is outstanding); the answer arrives as `.pong(sentAt:)`.
@@ -86,7 +118,18 @@ public actor RelayClient {
                 outgoing = nil
             }
         }
-        while let event = machine.pollEvent() { eventSink.yield(event) }
+        while let event = machine.pollEvent() {
+            switch event {
+            case .connectFailed(let failure):
+                failureCounts[failure.code, default: 0] += 1
+                lastFailure = failure
+            case .ready:
+                lastFailure = nil
+            default:
+                break
+            }
+            eventSink.yield(event)
+        }
         scheduleTimer()
     }
 
@@ -113,10 +156,26 @@ public actor RelayClient {
         outgoing = sink
         let host = self.host
         let port = self.port
+        let path = self.path
         let tls = self.tls
+        let group = self.group
         connectionTask = Task { [weak self] in
+            let connection: RelayWebSocket.Connection
+            do throws(RelayConnectFailure) {
+                connection = try await RelayWebSocket.connect(
+                    host: host,
+                    port: port,
+                    path: path,
+                    tls: tls,
+                    group: group
+                )
+            } catch {
+                await self?.failed(error, current)
+                return
+            }
+            // Once open, the connection ends by a close from either side or an IO error; the machine only
+            // needs to know that it ended (errors after login are not connect failures).
             do {
-                let connection = try await RelayWebSocket.connect(host: host, port: port, tls: tls)
                 await self?.opened(current)
                 try await connection.executeThenClose { inbound, outbound in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -145,7 +204,10 @@ public actor RelayClient {
                         group.cancelAll()
                     }
                 }
-            } catch {}
+            } catch {
+                // An open connection that fails (reset, write error) has simply ended: `.disconnected`
+                // reports it, and a failure before login is reported by the machine as `closedDuringLogin`.
+            }
             await self?.closed(current)
         }
     }
@@ -156,10 +218,17 @@ public actor RelayClient {
         drive()
     }
 
+    private func failed(_ failure: RelayConnectFailure, _ current: Int) {
+        guard current == generation else { return }
+        outgoing?.finish()
+        outgoing = nil
+        machine.connectFailed(failure, now: clock.now())
+        drive()
+    }
+
     private func received(_ bytes: [UInt8], _ current: Int) {
         guard current == generation else { return }
         machine.received(bytes)
-        machine.flushAcks()
         drive()
     }
 

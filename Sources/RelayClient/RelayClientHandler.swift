@@ -6,6 +6,10 @@ import RelayFallback
 /// Drives a `RelayClientMachine` for one WebSocket, entirely on the channel's event loop: no actor hops, so
 /// it suits many connections at once (benchmarks, a node with many relays). It does not reconnect: when the
 /// channel closes it reports `.disconnected` and the owner decides. `onEvent` runs on the event loop.
+///
+/// With `acknowledgesOnDelivery` (the default, for owners with nothing to make durable, like the benchmarks)
+/// every delivery is acknowledged at the end of its read burst. An owner that stores deliveries passes false
+/// and calls `acknowledge` after its commit, as `RelayClient` and `RelayPool` always require.
 public final class RelayClientHandler: ChannelInboundHandler {
     public typealias InboundIn = WebSocketFrame
     public typealias OutboundOut = WebSocketFrame
@@ -14,13 +18,17 @@ public final class RelayClientHandler: ChannelInboundHandler {
     private let onEvent: (RelayClientEvent, RelayClientHandler) -> Void
     private var context: ChannelHandlerContext?
     private let clock: any MeshClock
+    private let acknowledgesOnDelivery: Bool
+    private var deliveredInBurst: [EnvelopeID] = []
 
     public init(
         identity: AgentIdentity,
         expectedRelay: Ed25519.PublicKey?,
+        acknowledgesOnDelivery: Bool = true,
         clock: any MeshClock = SystemClock(),
         onEvent: @escaping (RelayClientEvent, RelayClientHandler) -> Void
     ) {
+        self.acknowledgesOnDelivery = acknowledgesOnDelivery
         machine = RelayClientMachine(identity: identity, expectedRelay: expectedRelay, random: SystemRandom())
         self.clock = clock
         self.onEvent = onEvent
@@ -35,6 +43,12 @@ public final class RelayClientHandler: ChannelInboundHandler {
         let queued = machine.send(envelope)
         drive(flush: true)
         return queued
+    }
+
+    /// Acknowledges deliveries the owner has made durable. Call on the event loop.
+    public func acknowledge(_ ids: [EnvelopeID]) {
+        machine.acknowledge(ids)
+        drive(flush: true)
     }
 
     public var unacknowledgedSendCount: Int { machine.unacknowledgedSendCount }
@@ -60,9 +74,12 @@ public final class RelayClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Acks go out once per read burst, not once per delivery.
+    /// Automatic acks go out once per read burst, not once per delivery.
     public func channelReadComplete(context: ChannelHandlerContext) {
-        machine.flushAcks()
+        if !deliveredInBurst.isEmpty {
+            machine.acknowledge(deliveredInBurst)
+            deliveredInBurst.removeAll(keepingCapacity: true)
+        }
         drive(flush: true)
     }
 
@@ -92,6 +109,9 @@ public final class RelayClientHandler: ChannelInboundHandler {
             }
         }
         if flush { context?.flush() }
-        while let event = machine.pollEvent() { onEvent(event, self) }
+        while let event = machine.pollEvent() {
+            if acknowledgesOnDelivery, case .delivered(let envelope) = event { deliveredInBurst.append(envelope.id) }
+            onEvent(event, self)
+        }
     }
 }

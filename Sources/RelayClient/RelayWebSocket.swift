@@ -14,14 +14,54 @@ public enum RelayWebSocket {
         case refused
     }
 
+    /// Connects on `group` (the process's one event-loop group, from the caller). Every failure is thrown as
+    /// a `RelayConnectFailure` saying which step failed: TCP (`unreachable`), TLS (`tlsFailed`) or the
+    /// WebSocket upgrade (`notARelay`).
     public static func connect(
         host: String,
         port: Int,
         path: String = "/relay",
         tls: RelayClientTLS? = nil,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws -> Connection {
-        let negotiation: EventLoopFuture<UpgradeResult> = try await ClientBootstrap(group: group)
+        group: any EventLoopGroup
+    ) async throws(RelayConnectFailure) -> Connection {
+        let negotiation: EventLoopFuture<UpgradeResult>
+        do {
+            negotiation = try await bootstrap(host: host, port: port, path: path, tls: tls, group: group)
+        } catch {
+            throw RelayConnectFailure(.unreachable, "\(host):\(port): \(error)")
+        }
+        let result: UpgradeResult
+        do {
+            result = try await negotiation.get()
+        } catch {
+            throw classify(error, tls: tls != nil, host: host, port: port)
+        }
+        switch result {
+        case .websocket(let connection): return connection
+        case .refused: throw RelayConnectFailure(.notARelay, "\(host):\(port) did not upgrade to a WebSocket")
+        }
+    }
+
+    /// A failure after TCP connected: with TLS configured, anything before the upgrade answer is the TLS
+    /// handshake's (an SSL error, or a server that closed on our ClientHello); without, the upgrade's.
+    static func classify(_ error: any Error, tls: Bool, host: String, port: Int) -> RelayConnectFailure {
+        if error is NIOSSLError || error is BoringSSLError {
+            return RelayConnectFailure(.tlsFailed, "\(host):\(port): TLS handshake failed: \(error)")
+        }
+        if tls, let channelError = error as? ChannelError, channelError == .eof || channelError == .ioOnClosedChannel {
+            return RelayConnectFailure(.tlsFailed, "\(host):\(port): closed during the TLS handshake (\(error))")
+        }
+        return RelayConnectFailure(.notARelay, "\(host):\(port): the WebSocket upgrade failed: \(error)")
+    }
+
+    private static func bootstrap(
+        host: String,
+        port: Int,
+        path: String,
+        tls: RelayClientTLS?,
+        group: any EventLoopGroup
+    ) async throws -> EventLoopFuture<UpgradeResult> {
+        try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .connect(host: host, port: port) { channel in
@@ -65,10 +105,6 @@ public enum RelayWebSocket {
                     )
                 }
             }
-        switch try await negotiation.get() {
-        case .websocket(let connection): return connection
-        case .refused: throw RelayClientError("the server at \(host):\(port) did not upgrade to a WebSocket")
-        }
     }
 
     /// One binary message as a frame. Clients must mask their frames (RFC 6455 §5.3).

@@ -9,11 +9,13 @@ import Prometheus
 import RelayFallback
 
 /// A running relay: one event loop, a WebSocket endpoint at `/relay`, `/healthz` and `/metrics` over HTTP,
-/// and the envelope store in the data directory.
+/// and the envelope store in the data directory. The loop comes from the caller's group (a node that also
+/// runs a relay: one group per process), or from a one-thread group of its own when none is given.
 public final class RelayServer: Sendable {
     public let identity: AgentIdentity
     public let localPort: Int
-    let group: MultiThreadedEventLoopGroup
+    /// The group the relay made for itself (nil when the caller gave one); shut down with the relay.
+    let ownGroup: MultiThreadedEventLoopGroup?
     let channel: any Channel
     let service: RelayService
     let graceSeconds: Double
@@ -29,15 +31,18 @@ public final class RelayServer: Sendable {
         identity: AgentIdentity,
         configuration: RelayServerConfiguration,
         registry: PrometheusCollectorRegistry? = nil,
+        group callerGroup: (any EventLoopGroup)? = nil,
         clock: any MeshClock = SystemClock(),
         logger: Logger = Logger(label: "meshpeer.relay")
     ) async throws -> RelayServer {
         let (host, port) = try configuration.hostAndPort()
         try SecureFile.makeDirectory(configuration.dataDirectory)
         let store = try EnvelopeStore(path: configuration.dataDirectory + "/relay.sqlite")
-        // One loop: the hub is single-threaded by design, and the relay is IO- and SQLite-bound.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        // One loop: the hub is single-threaded by design, and the relay is IO- and SQLite-bound. Every channel
+        // of the relay is bound to it (the server bootstrap is given the loop itself, not a group).
+        let ownGroup = callerGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let loop = (callerGroup ?? ownGroup!).next()
+        let group: any EventLoopGroup = loop
         let limits = configuration.limits
         let tls = LockedValue(try configuration.tls?.makeContext())
         do {
@@ -59,6 +64,13 @@ public final class RelayServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(
+                    .writeBufferWaterMark,
+                    value: ChannelOptions.Types.WriteBufferWaterMark(
+                        low: limits.outputBufferMaximumBytes / 2,
+                        high: limits.outputBufferMaximumBytes
+                    )
+                )
+                .childChannelOption(
                     .recvAllocator,
                     value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
                 )
@@ -68,6 +80,13 @@ public final class RelayServer: Sendable {
                             channel.close(promise: nil)
                             return
                         }
+                        try channel.pipeline.syncOperations.addHandler(
+                            OutputBound(
+                                stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
+                                paused: service.metrics.readsPaused,
+                                dropped: service.metrics.stuckDropped
+                            )
+                        )
                         if let context = tls.withLock({ $0 }) {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                         }
@@ -80,7 +99,7 @@ public final class RelayServer: Sendable {
             return RelayServer(
                 identity: identity,
                 localPort: channel.localAddress?.port ?? port,
-                group: group,
+                ownGroup: ownGroup,
                 channel: channel,
                 service: service,
                 graceSeconds: configuration.shutdownGraceSeconds,
@@ -88,7 +107,7 @@ public final class RelayServer: Sendable {
                 tlsContext: tls
             )
         } catch {
-            try? await group.shutdownGracefully()
+            try? await ownGroup?.shutdownGracefully()
             throw error
         }
     }
@@ -96,7 +115,7 @@ public final class RelayServer: Sendable {
     init(
         identity: AgentIdentity,
         localPort: Int,
-        group: MultiThreadedEventLoopGroup,
+        ownGroup: MultiThreadedEventLoopGroup?,
         channel: any Channel,
         service: RelayService,
         graceSeconds: Double,
@@ -107,7 +126,7 @@ public final class RelayServer: Sendable {
         self.tlsContext = tlsContext
         self.identity = identity
         self.localPort = localPort
-        self.group = group
+        self.ownGroup = ownGroup
         self.channel = channel
         self.service = service
         self.graceSeconds = graceSeconds
@@ -140,7 +159,7 @@ public final class RelayServer: Sendable {
             try service.store.checkpoint()
             try service.store.close()
         }.get()
-        try await group.shutdownGracefully()
+        try await ownGroup?.shutdownGracefully()
     }
 
     static func configure(

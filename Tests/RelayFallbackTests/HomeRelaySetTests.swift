@@ -37,7 +37,11 @@ struct TwoRelays {
 
     mutating func pump() {
         while true {
-            set.flushAcks()
+            // The owner acknowledges every delivery at once (as a node does after its commit).
+            while let (relay, event) = set.pollEvent() {
+                events.append((relay, event))
+                if case .delivered(let envelope) = event { set.acknowledge([envelope.id], relay: relay) }
+            }
             guard let (relay, action) = set.pollAction() else { break }
             switch action {
             case .connect:
@@ -50,7 +54,6 @@ struct TwoRelays {
                 drop(relay)
             }
         }
-        while let event = set.pollEvent() { events.append(event) }
     }
 
     mutating func drop(_ relay: Int) {

@@ -21,7 +21,12 @@ import Testing
         #expect(
             hub.send(envelope, on: a) == [.send(b, .deliver(delivery)), .send(a, .accepted(envelope.id, .forwarded))]
         )
-        #expect(hub.receive(b, bytes: RelayMessage.ack([envelope.id]).encoded(), now: Fixture.start).isEmpty)
+        // A live envelope was never written: its ack only makes the relay remember the ID (decision 0074).
+        let week = Fixture.start + .seconds(7 * 24 * 3600)
+        #expect(
+            hub.receive(b, bytes: RelayMessage.ack([envelope.id]).encoded(), now: Fixture.start)
+                == [.remember([DeliveredRecord(id: envelope.id, expiresAt: week)])]
+        )
         #expect(hub.heldCount == 0)
     }
 
@@ -52,7 +57,8 @@ import Testing
         let welcome = RelayWelcome(clientID: Fixture.bob.nodeID, maximumEnvelopeBytes: 1_048_576, pendingCount: 3)
         #expect(login == [.send(b, .welcome(welcome)), .deliverStored(b, metas)])
         let acked = hub.receive(b, bytes: RelayMessage.ack(metas.map(\.id)).encoded(), now: Fixture.start)
-        #expect(acked == [.delete(metas.map(\.id))])
+        let remembered = metas.map { DeliveredRecord(id: $0.id, expiresAt: $0.expiresAt) }
+        #expect(acked == [.remember(remembered), .delete(metas.map(\.id))])
         #expect(hub.heldCount == 0 && hub.heldBytes == 0)
     }
 

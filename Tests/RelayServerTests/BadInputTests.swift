@@ -16,7 +16,7 @@ final class RawClient: @unchecked Sendable {
     private(set) var closeCode: UInt16?
 
     init(port: Int) async throws {
-        let connection = try await RelayWebSocket.connect(host: "127.0.0.1", port: port)
+        let connection = try await RelayWebSocket.connect(host: "127.0.0.1", port: port, group: testGroup)
         let (received, receivedSink) = AsyncStream.makeStream(of: WebSocketFrame.self)
         let (toSend, sendSink) = AsyncStream.makeStream(of: WebSocketFrame.self)
         task = Task {

@@ -19,10 +19,15 @@ import Testing
         let bobs = relays.map { Collector(bobIdentity, port: $0.port, relay: $0.publicKey) }
         for bob in bobs { await bob.start() }
 
-        let alice = RelayHomes(
+        var settings = RelayPool.Configuration()
+        settings.pingInterval = .milliseconds(200)
+        // Measuring ends when every candidate answered; the bound only matters on a loaded machine.
+        settings.probeTimeout = .seconds(20)
+        let alice = RelayPool(
             identity: identity(101),
             candidates: zip(addresses, relays).map { .init(address: $0, key: $1.publicKey) },
-            pingInterval: .milliseconds(200)
+            group: testGroup,
+            configuration: settings
         )
         await alice.start()
         let first = await alice.homes
@@ -37,7 +42,13 @@ import Testing
             return !homes.contains(victim) && homes.contains(spare) && homes.count == 2
         }
         let envelope = OutboundEnvelope.numbered(1, to: bobIdentity, run: 50)
-        try await eventually("a home takes the envelope") { await alice.send(envelope) }
+        let hops = await alice.homes.map { RelayRoute.Hop(address: $0, expectedKey: nil, isOwnHome: true) }
+        let result = await alice.send(envelope, via: hops)
+        guard case .accepted(let via, .forwarded) = result else {
+            Issue.record("not forwarded: \(result)")
+            return
+        }
+        #expect(via == hops[0].address)
         try await eventually("bob has it") {
             var total = 0
             for bob in bobs { total += await bob.delivered.count }
@@ -64,12 +75,15 @@ import Testing
         policy.probeInterval = .seconds(1)
         // Refused connections at start make the late relay unhealthy; it is probed again once its cooldown ends.
         policy.cooldown = .seconds(2)
-        let alice = RelayHomes(
+        var settings = RelayPool.Configuration()
+        settings.policy = policy
+        settings.pingInterval = .milliseconds(200)
+        settings.probeTimeout = .seconds(1)
+        let alice = RelayPool(
             identity: identity(103),
             candidates: candidates,
-            policy: policy,
-            pingInterval: .milliseconds(200),
-            probeTimeout: .seconds(1)
+            group: testGroup,
+            configuration: settings
         )
         await alice.start()
         #expect(await alice.roundTrip(late) == nil)

@@ -52,6 +52,7 @@ import Testing
         #expect(await bob.delivered.map(\.index) == Array(0..<10))
         try await eventually("the untrusting client's handshake failed") { await mallory.disconnects >= 1 }
         #expect(await mallory.readyCount == 0)
+        #expect(await mallory.failures.first?.code == .tlsFailed, "the failure names the TLS handshake")
         #expect((try? relay.http("/healthz"))?.status != 200, "plain HTTP gets nothing from a TLS port")
         for collector in [alice, bob, mallory] { await collector.stop() }
         let (status, _) = try relay.terminate()

@@ -1,8 +1,11 @@
 import MeshCore
 
 /// A client's two or more home relays: one `RelayClientMachine` each, sends through the healthiest logged-in
-/// relay, and deliveries deduplicated across relays (a sender may use any of the recipient's home relays, or
-/// several). Sans-IO like the machines it holds: every input and output names the relay by its index.
+/// relay, and acknowledged deliveries deduplicated across relays (a sender may use any of the recipient's home
+/// relays, or several): once the owner acknowledged an ID through any relay, a copy from another relay is
+/// acknowledged there too and not reported. A copy not yet acknowledged is always reported, so nothing the
+/// owner has not made durable is swallowed. Sans-IO like the machines it holds: every input and output names
+/// the relay by its index.
 public struct HomeRelaySet<Random: RandomSource>: Sendable {
     public struct Member: Sendable {
         public internal(set) var machine: RelayClientMachine<Random>
@@ -13,6 +16,7 @@ public struct HomeRelaySet<Random: RandomSource>: Sendable {
     }
 
     public private(set) var members: [Member]
+    /// IDs the owner acknowledged through any relay (bounded FIFO).
     var seen: RecentIDs
     var events: [(Int, RelayClientEvent)] = []
 
@@ -76,13 +80,21 @@ public struct HomeRelaySet<Random: RandomSource>: Sendable {
         members[relay].machine.connectionClosed(now: now)
     }
 
+    public mutating func connectFailed(_ relay: Int, _ failure: RelayConnectFailure, now: Timestamp) {
+        members[relay].failures += 1
+        members[relay].machine.connectFailed(failure, now: now)
+    }
+
     public mutating func received(_ relay: Int, bytes: [UInt8]) {
         members[relay].machine.received(bytes)
         if members[relay].machine.isReady { members[relay].failures = 0 }
     }
 
-    public mutating func flushAcks() {
-        for index in members.indices { members[index].machine.flushAcks() }
+    /// The owner made these deliveries from `relay` durable: ack them there, and remember them so a copy
+    /// through another relay is acked without being reported.
+    public mutating func acknowledge(_ ids: [EnvelopeID], relay: Int) {
+        for id in ids { seen.insert(id) }
+        members[relay].machine.acknowledge(ids)
     }
 
     public mutating func recordRoundTrip(_ relay: Int, _ duration: Duration) {
@@ -114,9 +126,9 @@ public struct HomeRelaySet<Random: RandomSource>: Sendable {
     mutating func collect() {
         for index in members.indices {
             while let event = members[index].machine.pollEvent() {
-                if case .delivered(let envelope) = event {
-                    guard !seen.contains(envelope.id) else { continue }
-                    seen.insert(envelope.id)
+                if case .delivered(let envelope) = event, seen.contains(envelope.id) {
+                    members[index].machine.acknowledge([envelope.id])
+                    continue
                 }
                 events.append((index, event))
             }

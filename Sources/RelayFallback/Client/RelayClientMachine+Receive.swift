@@ -24,17 +24,18 @@ extension RelayClientMachine {
             state = .ready
             attempts = 0
             events.append(.ready(welcome))
+            if let contacts { actions.append(.transmit(RelayMessage.contacts(contacts).encoded())) }
             for id in outboxOrder {
                 if let envelope = outbox[id] { actions.append(.transmit(RelayMessage.send(envelope).encoded())) }
             }
         case (.ready, .deliver(let envelope)):
-            if !seen.contains(envelope.id) {
-                seen.insert(envelope.id)
+            // The owner acknowledged this one already and the ack was lost: ack again, report nothing.
+            // Anything else is reported, even a repeat, until the owner acknowledges it.
+            if acknowledged.contains(envelope.id) {
+                transmitAcks([envelope.id])
+            } else {
                 events.append(.delivered(envelope))
             }
-            // A resend of something already delivered is acknowledged again so the relay can let it go.
-            pendingAcks.append(envelope.id)
-            if pendingAcks.count >= Self.ackBatch { flushAcks() }
         case (.ready, .accepted(let id, let disposition)):
             settle(id)
             events.append(.accepted(id, disposition))
@@ -51,6 +52,9 @@ extension RelayClientMachine {
         case (_, .refused(let refusal)):
             if let id = refusal.envelopeID { settle(id) }
             events.append(.refused(refusal))
+            if state == .awaitingChallenge || state == .awaitingWelcome {
+                report(RelayConnectFailure(.loginRejected, "\(refusal)"))
+            }
         default:
             abandon(RelayRefusal(.unexpectedMessage, "the relay sent \(message.frameType) out of turn"))
         }
@@ -64,6 +68,9 @@ extension RelayClientMachine {
 
     mutating func abandon(_ refusal: RelayRefusal) {
         events.append(.refused(refusal))
+        if state == .awaitingChallenge || state == .awaitingWelcome {
+            report(RelayConnectFailure(.loginRejected, "\(refusal)"))
+        }
         actions.append(.disconnect)
     }
 }

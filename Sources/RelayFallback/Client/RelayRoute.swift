@@ -11,6 +11,12 @@ public enum RelayRoute {
         public var expectedKey: Ed25519.PublicKey?
         /// True when the sender is already logged in there (no new connection needed).
         public var isOwnHome: Bool
+
+        public init(address: RelayAddress, expectedKey: Ed25519.PublicKey? = nil, isOwnHome: Bool = false) {
+            self.address = address
+            self.expectedKey = expectedKey
+            self.isOwnHome = isOwnHome
+        }
     }
 
     /// At most this many of the recipient's relays are considered (a record names few; a hostile one many).

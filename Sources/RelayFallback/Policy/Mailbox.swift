@@ -17,14 +17,16 @@ struct Mailbox: Sendable {
     private(set) var heldCount = 0
     private(set) var heldBytes = 0
     private(set) var liveBytes = 0
+    /// The part of the held count and bytes that came from first contacts (their own, smaller quota).
+    private(set) var firstContactCount = 0
+    private(set) var firstContactBytes = 0
 
     var waitingCount: Int { waiting.count - head }
     var isEmpty: Bool { waitingCount == 0 && inFlight.isEmpty }
 
     mutating func append(_ meta: StoredEnvelopeMeta) {
         waiting.append(meta)
-        heldCount += 1
-        heldBytes += meta.byteCount
+        count(meta, 1)
     }
 
     /// Moves up to `count` waiting envelopes into flight and returns them in order.
@@ -38,8 +40,7 @@ struct Mailbox: Sendable {
 
     mutating func addLive(_ meta: StoredEnvelopeMeta, payload: [UInt8]) {
         inFlight[meta.id] = InFlight(meta: meta, livePayload: payload)
-        heldCount += 1
-        heldBytes += meta.byteCount
+        count(meta, 1)
         liveBytes += meta.byteCount
     }
 
@@ -69,16 +70,22 @@ struct Mailbox: Sendable {
         guard !expired.isEmpty else { return [] }
         waiting = rest.filter { $0.expiresAt > now }
         head = 0
-        for meta in expired {
-            heldCount -= 1
-            heldBytes -= meta.byteCount
-        }
+        for meta in expired { count(meta, -1) }
         return expired
     }
 
+    /// Adds (`sign` 1) or removes (-1) an envelope from the held totals.
+    mutating func count(_ meta: StoredEnvelopeMeta, _ sign: Int) {
+        heldCount += sign
+        heldBytes += sign * meta.byteCount
+        if meta.isFirstContact {
+            firstContactCount += sign
+            firstContactBytes += sign * meta.byteCount
+        }
+    }
+
     private mutating func release(_ entry: InFlight) {
-        heldCount -= 1
-        heldBytes -= entry.meta.byteCount
+        count(entry.meta, -1)
         if entry.livePayload != nil { liveBytes -= entry.meta.byteCount }
     }
 
@@ -98,10 +105,7 @@ extension Mailbox {
         guard !dropped.isEmpty else { return [] }
         waiting = rest.filter { !ids.contains($0.id) }
         head = 0
-        for meta in dropped {
-            heldCount -= 1
-            heldBytes -= meta.byteCount
-        }
+        for meta in dropped { count(meta, -1) }
         return dropped
     }
 }

@@ -27,8 +27,21 @@ public struct RelayLimits: Hashable, Sendable, Codable {
     public var deliveryWindow = 128
     /// Live (not yet durable) forwarded bytes per connection before further envelopes go to storage.
     public var liveWindowBytes = 8 * 1_048_576
-    /// How many delivered envelope IDs are remembered to suppress late duplicates.
+    /// How many delivered envelope IDs are remembered (in memory and in the store, so a restart keeps them)
+    /// to suppress late duplicates.
     public var recentlyDeliveredMemory = 65_536
+    /// Per-recipient quota for envelopes from senders not on the recipient's contact list (first contacts),
+    /// kept apart from the mailbox quota so a flood from fresh identities cannot fill it. Applies only to
+    /// recipients that sent a `contacts` list.
+    public var firstContactMaximumCount = 256
+    public var firstContactMaximumBytes = 4 * 1_048_576
+    /// Contact-list entries held across all recipients; beyond it the lists of offline recipients are
+    /// forgotten, oldest first (those recipients then get no first-contact split until they log in again).
+    public var contactEntriesMaximum = 1_048_576
+    /// Output buffered for one connection before the relay stops reading from it.
+    public var outputBufferMaximumBytes = 4 * 1_048_576
+    /// A connection whose output stays above that bound this long is closed.
+    public var stuckClientTimeoutSeconds = 30.0
 
     public init() {}
 
@@ -69,6 +82,11 @@ public struct RelayLimits: Hashable, Sendable, Codable {
         deliveryWindow = max(try value(.deliveryWindow, defaults.deliveryWindow), 1)
         liveWindowBytes = try value(.liveWindowBytes, defaults.liveWindowBytes)
         recentlyDeliveredMemory = try value(.recentlyDeliveredMemory, defaults.recentlyDeliveredMemory)
+        firstContactMaximumCount = try value(.firstContactMaximumCount, defaults.firstContactMaximumCount)
+        firstContactMaximumBytes = try value(.firstContactMaximumBytes, defaults.firstContactMaximumBytes)
+        contactEntriesMaximum = try value(.contactEntriesMaximum, defaults.contactEntriesMaximum)
+        outputBufferMaximumBytes = max(try value(.outputBufferMaximumBytes, defaults.outputBufferMaximumBytes), 1_024)
+        stuckClientTimeoutSeconds = try value(.stuckClientTimeoutSeconds, defaults.stuckClientTimeoutSeconds)
     }
 }
 

@@ -8,6 +8,9 @@ public struct StoredEnvelopeMeta: Hashable, Sendable {
     public let recipient: NodeID
     public let byteCount: Int
     public let expiresAt: Timestamp
+    /// From a sender not on the recipient's contact list: counted against the first-contact quota. Not
+    /// stored: after a restart every held envelope counts against the ordinary mailbox quota.
+    public let isFirstContact: Bool
 
     public init(
         sequence: UInt64,
@@ -15,8 +18,10 @@ public struct StoredEnvelopeMeta: Hashable, Sendable {
         sender: NodeID,
         recipient: NodeID,
         byteCount: Int,
-        expiresAt: Timestamp
+        expiresAt: Timestamp,
+        isFirstContact: Bool = false
     ) {
+        self.isFirstContact = isFirstContact
         self.sequence = sequence
         self.id = id
         self.sender = sender
@@ -34,6 +39,17 @@ public struct StoredEnvelope: Hashable, Sendable {
     public init(meta: StoredEnvelopeMeta, payload: [UInt8]) {
         self.meta = meta
         self.payload = payload
+    }
+}
+
+/// A delivered (acknowledged) envelope's ID and how long a resend of it is answered `duplicate`; the relay
+/// persists these so its duplicate memory survives a restart.
+public struct DeliveredRecord: Hashable, Sendable {
+    public let id: EnvelopeID
+    public let expiresAt: Timestamp
+    public init(id: EnvelopeID, expiresAt: Timestamp) {
+        self.id = id
+        self.expiresAt = expiresAt
     }
 }
 

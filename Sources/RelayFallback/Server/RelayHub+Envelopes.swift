@@ -56,10 +56,20 @@ extension RelayHub {
         if held.contains(envelope.id) || recent.contains(envelope.id) {
             return [.send(id, .accepted(envelope.id, .duplicate))]
         }
-        let recipientCount = mailboxes[envelope.recipient]?.heldCount ?? 0
-        let recipientBytes = mailboxes[envelope.recipient]?.heldBytes ?? 0
-        guard recipientCount < limits.mailboxMaximumCount, recipientBytes + size <= limits.mailboxMaximumBytes else {
-            return refuse(.recipientQuotaExceeded, "the recipient's mailbox is full")
+        let isFirstContact = contactLists[envelope.recipient].map { !$0.contains(sender) } ?? false
+        let box = mailboxes[envelope.recipient]
+        if isFirstContact {
+            let count = box?.firstContactCount ?? 0
+            let bytes = box?.firstContactBytes ?? 0
+            guard count < limits.firstContactMaximumCount, bytes + size <= limits.firstContactMaximumBytes else {
+                return refuse(.firstContactQuotaExceeded, "the recipient's first-contact quota is full; retry later")
+            }
+        } else {
+            let count = (box?.heldCount ?? 0) - (box?.firstContactCount ?? 0)
+            let bytes = (box?.heldBytes ?? 0) - (box?.firstContactBytes ?? 0)
+            guard count < limits.mailboxMaximumCount, bytes + size <= limits.mailboxMaximumBytes else {
+                return refuse(.recipientQuotaExceeded, "the recipient's mailbox is full")
+            }
         }
         guard heldCount < limits.storageMaximumCount, heldBytes + size <= limits.storageMaximumBytes else {
             return refuse(.storageFull, "the relay's storage is full")
@@ -72,7 +82,8 @@ extension RelayHub {
             sender: sender,
             recipient: envelope.recipient,
             byteCount: size,
-            expiresAt: now + .seconds(Int64(ttl))
+            expiresAt: now + .seconds(Int64(ttl)),
+            isFirstContact: isFirstContact
         )
         nextSequence += 1
         held.insert(envelope.id)
@@ -107,16 +118,19 @@ extension RelayHub {
     mutating func acknowledge(_ ids: [EnvelopeID], by recipient: NodeID) -> [RelayHubAction] {
         guard var mailbox = mailboxes.removeValue(forKey: recipient) else { return [] }
         var deleted: [EnvelopeID] = []
+        var remembered: [DeliveredRecord] = []
         for id in ids {
             guard let entry = mailbox.acknowledge(id) else { continue }
             held.remove(id)
             recent.insert(id)
+            remembered.append(DeliveredRecord(id: id, expiresAt: entry.meta.expiresAt))
             heldCount -= 1
             heldBytes -= entry.meta.byteCount
             if entry.livePayload == nil { deleted.append(id) }
         }
         mailboxes[recipient] = mailbox.isEmpty ? nil : mailbox
-        var actions: [RelayHubAction] = deleted.isEmpty ? [] : [.delete(deleted)]
+        var actions: [RelayHubAction] = remembered.isEmpty ? [] : [.remember(remembered)]
+        if !deleted.isEmpty { actions.append(.delete(deleted)) }
         actions += fillWindow(of: recipient)
         return actions
     }
@@ -128,5 +142,29 @@ extension RelayHub {
         let room = limits.deliveryWindow - mailbox.inFlight.count
         guard room > 0, mailbox.waitingCount > 0 else { return [] }
         return [.deliverStored(target, mailbox.takeWaiting(upTo: room))]
+    }
+}
+
+extension RelayHub {
+    /// Replaces `recipient`'s contact list, then forgets the oldest lists of offline recipients while the
+    /// total is over `contactEntriesMaximum` (an online recipient's list is never dropped).
+    mutating func setContacts(_ senders: Set<NodeID>, of recipient: NodeID) {
+        if let old = contactLists.removeValue(forKey: recipient) {
+            contactEntries -= old.count
+            contactOrder.removeAll { $0 == recipient }
+        }
+        contactLists[recipient] = senders
+        contactOrder.append(recipient)
+        contactEntries += senders.count
+        var index = 0
+        while contactEntries > limits.contactEntriesMaximum, index < contactOrder.count {
+            let node = contactOrder[index]
+            guard online[node] == nil, let list = contactLists.removeValue(forKey: node) else {
+                index += 1
+                continue
+            }
+            contactEntries -= list.count
+            contactOrder.remove(at: index)
+        }
     }
 }

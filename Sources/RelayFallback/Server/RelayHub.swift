@@ -27,6 +27,10 @@ public struct RelayHub<Random: RandomSource>: Sendable {
     var held: Set<EnvelopeID> = []
     var recent: RecentIDs
     var allowances: [NodeID: SenderAllowance] = [:]
+    /// Each recipient's contacts, as it last sent them; oldest list first in `contactOrder`.
+    var contactLists: [NodeID: Set<NodeID>] = [:]
+    var contactOrder: [NodeID] = []
+    public internal(set) var contactEntries = 0
     public internal(set) var heldCount = 0
     public internal(set) var heldBytes = 0
     var nextSequence: UInt64 = 1
@@ -64,6 +68,13 @@ public struct RelayHub<Random: RandomSource>: Sendable {
             heldBytes += meta.byteCount
         }
         return expired.isEmpty ? [] : [.delete(expired)]
+    }
+
+    /// Loads the delivered IDs the store remembered (any order); expired ones are skipped.
+    public mutating func restoreDelivered(_ records: [DeliveredRecord], now: Timestamp) {
+        for record in records.sorted(by: { $0.expiresAt < $1.expiresAt }) where record.expiresAt > now {
+            recent.insert(record.id)
+        }
     }
 
     /// A WebSocket opened from `source` (an address without port). Answers with the challenge, or refuses.
@@ -107,6 +118,9 @@ public struct RelayHub<Random: RandomSource>: Sendable {
             return accept(envelope, from: sender, on: id, now: now)
         case (.authenticated(let recipient), .ack(let ids)):
             return acknowledge(ids, by: recipient)
+        case (.authenticated(let recipient), .contacts(let senders)):
+            setContacts(Set(senders), of: recipient)
+            return []
         case (.authenticated, .ping(let token)):
             // Costs the relay one small frame; the WebSocket read rate bounds it like any other frame.
             return [.send(id, .pong(token))]

@@ -19,6 +19,9 @@ public enum RelayHubAction: Hashable, Sendable {
     case persist([StoredEnvelope])
     /// Delete these envelopes from durable storage (acknowledged or expired).
     case delete([EnvelopeID])
+    /// Remember these delivered IDs durably (bounded by `recentlyDeliveredMemory`), so a resend after a
+    /// restart is still a duplicate.
+    case remember([DeliveredRecord])
     /// Read these stored envelopes' payloads and send them to the connection as `deliver` frames, in order.
     case deliverStored(ConnectionID, [StoredEnvelopeMeta])
 }

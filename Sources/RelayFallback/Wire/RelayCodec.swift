@@ -46,6 +46,10 @@ extension RelayMessage {
                 writer.write(raw: entry.id.bytes)
                 writer.write(entry.disposition.rawValue)
             }
+        case .contacts(let nodes):
+            precondition(nodes.count <= RelayMessage.maximumContactCount, "too many contacts for one frame")
+            writer.writeCount(nodes.count, .uint16)
+            for node in nodes { writer.write(raw: node.bytes) }
         }
         return Frame(type: frameType.rawValue, payload: writer.bytes).encoded()
     }
@@ -129,6 +133,12 @@ extension RelayMessage {
             return .ping(try reader.readUInt64())
         case .pong:
             return .pong(try reader.readUInt64())
+        case .contacts:
+            let count = try reader.readCount(.uint16, maximum: maximumContactCount)
+            var nodes: [NodeID] = []
+            nodes.reserveCapacity(count)
+            for _ in 0..<count { nodes.append(try NodeID(relayWire: &reader)) }
+            return .contacts(nodes)
         }
     }
 

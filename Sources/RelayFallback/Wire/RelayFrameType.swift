@@ -24,4 +24,7 @@ public enum RelayFrameType: UInt16, Sendable, CaseIterable {
     case pong = 0x020A
     /// Relay → client: several `accepted` answers in one frame (the relay coalesces a read burst's answers).
     case acceptedBatch = 0x020B
+    /// Client → relay: the senders this client accepts (its contacts), replacing any earlier list. Envelopes
+    /// from anyone else count against the recipient's smaller first-contact quota (docs/relay.md).
+    case contacts = 0x020C
 }

@@ -106,11 +106,15 @@ public enum RelayMessage: Hashable, Sendable {
     case ping(UInt64)
     case pong(UInt64)
     case acceptedBatch([AcceptedEntry])
+    /// The client's contacts, sorted and without repeats (the encoder writes them as given).
+    case contacts([NodeID])
 
     /// At most this many answers in one `acceptedBatch` frame.
     public static let maximumAcceptedBatch = 256
     /// At most this many IDs in one ack frame.
     public static let maximumAckCount = 256
+    /// At most this many node IDs in one `contacts` frame (128 KiB, far under the frame ceiling).
+    public static let maximumContactCount = 4_096
 
     public var frameType: RelayFrameType {
         switch self {
@@ -125,6 +129,7 @@ public enum RelayMessage: Hashable, Sendable {
         case .ping: .ping
         case .pong: .pong
         case .acceptedBatch: .acceptedBatch
+        case .contacts: .contacts
         }
     }
 }

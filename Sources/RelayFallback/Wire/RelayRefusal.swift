@@ -30,6 +30,9 @@ public struct RelayRefusal: Hashable, Sendable, Error, CustomStringConvertible {
         case shuttingDown = 12
         /// The client exceeded its outstanding-frame limits (e.g. too many acks at once); closed.
         case protocolLimit = 13
+        /// The recipient's first-contact quota (envelopes from senders it has not listed as contacts) is
+        /// full; its mailbox for contacts is unaffected. Retry later.
+        case firstContactQuotaExceeded = 14
     }
 
     public let code: Code
@@ -54,7 +57,7 @@ public struct RelayRefusal: Hashable, Sendable, Error, CustomStringConvertible {
         case .malformedFrame, .unexpectedMessage, .notAuthenticated, .badSignature, .tooManyConnections,
             .authenticationTimeout, .sessionReplaced, .shuttingDown, .protocolLimit:
             true
-        case .envelopeTooLarge, .rateLimited, .recipientQuotaExceeded, .storageFull:
+        case .envelopeTooLarge, .rateLimited, .recipientQuotaExceeded, .storageFull, .firstContactQuotaExceeded:
             false
         }
     }

@@ -12,6 +12,11 @@ struct RelayMetrics: Sendable {
     let duplicates = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "duplicate")])
     let delivered = Counter(label: "meshpeer_relay_deliveries_total")
     let storeErrors = Counter(label: "meshpeer_relay_store_errors_total")
+    /// Connections closed because their output stayed over the bound (a client that does not read).
+    let stuckDropped = Counter(label: "meshpeer_relay_stuck_clients_dropped_total")
+    /// Times a connection's output went over the bound and the relay stopped reading from it.
+    let readsPaused = Counter(label: "meshpeer_relay_reads_paused_total")
+    let largestOutputBuffer = Gauge(label: "meshpeer_relay_largest_output_buffer_bytes")
     let refusals: [RelayRefusal.Code: Counter] = Dictionary(
         uniqueKeysWithValues: RelayRefusal.Code.allCases.map { code in
             (code, Counter(label: "meshpeer_relay_refusals_total", dimensions: [("code", "\(code)")]))

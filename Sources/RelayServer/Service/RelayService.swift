@@ -43,7 +43,12 @@ final class RelayService: @unchecked Sendable {
         hub = RelayHub(relayKey: identity.publicKey, limits: limits, random: SystemRandom(), now: clock.now())
         let metas = try store.loadMetadata()
         let expired = hub.restore(metas, now: clock.now())
-        logger.info("relay store loaded", metadata: ["envelopes": "\(metas.count)"])
+        let delivered = try store.loadDelivered(now: clock.now())
+        hub.restoreDelivered(delivered, now: clock.now())
+        logger.info(
+            "relay store loaded",
+            metadata: ["envelopes": "\(metas.count)", "delivered_ids": "\(delivered.count)"]
+        )
         perform(expired)
         updateGauges()
     }
@@ -53,6 +58,7 @@ final class RelayService: @unchecked Sendable {
             [self] _ in
             self.endOfBurst()
             self.perform(self.hub.tick(now: self.clock.now()))
+            self.recordBufferedOutput()
         }
     }
 
@@ -143,6 +149,11 @@ final class RelayService: @unchecked Sendable {
                 close(id)
             case .persist:
                 continue
+            case .remember(let records):
+                do { try store.remember(records, capacity: hub.limits.recentlyDeliveredMemory) } catch {
+                    metrics.storeErrors.increment()
+                    logger.error("store remember failed", metadata: ["error": "\(error)"])
+                }
             case .delete(let ids):
                 do { try store.delete(ids) } catch {
                     metrics.storeErrors.increment()
@@ -222,6 +233,17 @@ final class RelayService: @unchecked Sendable {
         // Closing at once could discard the refusal on a client still finishing its upgrade.
         channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
         metrics.connections.record(channels.count)
+    }
+
+    /// The largest output any one connection has buffered now (the bound is `outputBufferMaximumBytes` plus
+    /// the answers to one read burst; `OutputBound` stops reading above it).
+    private func recordBufferedOutput() {
+        var largest = 0
+        for channel in channels.values {
+            let buffered = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            largest = max(largest, buffered)
+        }
+        metrics.largestOutputBuffer.record(largest)
     }
 
     private func updateGauges() {

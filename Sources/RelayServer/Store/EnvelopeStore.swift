@@ -34,6 +34,15 @@ public final class EnvelopeStore: Sendable {
             }
             try db.create(index: "envelope_by_recipient", on: "envelope", columns: ["recipient", "sequence"])
         }
+        // The hub's duplicate memory (decision 0074): delivered IDs and until when a resend is a duplicate.
+        // The rowid grows with every insert, so the oldest rows go first when the table is over its bound.
+        migrator.registerMigration("v2-delivered") { db in
+            try db.create(table: "delivered") { table in
+                table.autoIncrementedPrimaryKey("rowid")
+                table.column("id", .blob).notNull().unique(onConflict: .replace)
+                table.column("expiresAtMs", .integer).notNull()
+            }
+        }
         return migrator
     }
 
@@ -81,6 +90,36 @@ public final class EnvelopeStore: Sendable {
                     Int64(meta.sequence), Data(meta.id.bytes), Data(meta.sender.bytes), Data(meta.recipient.bytes),
                     meta.expiresAt.millisecondsSinceEpoch, Data(envelope.payload),
                 ])
+            }
+        }
+    }
+
+    /// Remembers delivered IDs and keeps at most `capacity` (the newest), in one transaction.
+    public func remember(_ records: [DeliveredRecord], capacity: Int) throws {
+        try database.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO delivered (id, expiresAtMs) VALUES (?, ?)")
+            for record in records {
+                try statement.execute(arguments: [Data(record.id.bytes), record.expiresAt.millisecondsSinceEpoch])
+            }
+            try db.execute(
+                sql: "DELETE FROM delivered WHERE rowid <= (SELECT max(rowid) FROM delivered) - ?",
+                arguments: [max(capacity, 1)]
+            )
+        }
+    }
+
+    /// The remembered delivered IDs that have not expired; expired ones are deleted.
+    public func loadDelivered(now: Timestamp) throws -> [DeliveredRecord] {
+        try database.write { db in
+            try db.execute(
+                sql: "DELETE FROM delivered WHERE expiresAtMs <= ?",
+                arguments: [now.millisecondsSinceEpoch]
+            )
+            let rows = try Row.fetchAll(db, sql: "SELECT id, expiresAtMs FROM delivered ORDER BY rowid")
+            return rows.compactMap { row in
+                guard let id = try? EnvelopeID(bytes: Array(row["id"] as Data)) else { return nil }
+                let expires: Int64 = row["expiresAtMs"]
+                return DeliveredRecord(id: id, expiresAt: Timestamp(nanosecondsSinceEpoch: expires * 1_000_000))
             }
         }
     }

@@ -1,21 +1,46 @@
 import MeshCore
+import NIOPosix
 import RelayClient
 import RelayFallback
 
-/// Collects a RelayClient's events so a test can wait on them with a deadline.
+/// The tests' one event-loop group (the library takes its group from the caller).
+let testGroup = MultiThreadedEventLoopGroup.singleton
+
+/// Collects a RelayClient's events so a test can wait on them with a deadline. Like a node, it keeps each
+/// envelope once (by ID) and, unless told not to, acknowledges every delivery as soon as it has recorded it.
 actor Collector {
     let client: RelayClient
     let identity: AgentIdentity
+    let acknowledges: Bool
     private(set) var delivered: [DeliveredEnvelope] = []
+    private var deliveredIDs: Set<EnvelopeID> = []
+    /// Deliveries of an ID already recorded (a redelivery of something not yet acknowledged).
+    private(set) var redeliveries = 0
+    private(set) var failures: [RelayConnectFailure] = []
     private(set) var accepted: [EnvelopeID: Disposition] = [:]
     private(set) var refused: [RelayRefusal] = []
     private(set) var readyCount = 0
+    private(set) var lastWelcome: RelayWelcome?
     private(set) var disconnects = 0
     private var task: Task<Void, Never>?
 
-    init(_ identity: AgentIdentity, port: Int, relay: Ed25519.PublicKey?, tls: RelayClientTLS? = nil) {
+    init(
+        _ identity: AgentIdentity,
+        port: Int,
+        relay: Ed25519.PublicKey?,
+        tls: RelayClientTLS? = nil,
+        acknowledges: Bool = true
+    ) {
         self.identity = identity
-        client = RelayClient(identity: identity, host: "127.0.0.1", port: port, expectedRelay: relay, tls: tls)
+        self.acknowledges = acknowledges
+        client = RelayClient(
+            identity: identity,
+            host: "127.0.0.1",
+            port: port,
+            expectedRelay: relay,
+            tls: tls,
+            group: testGroup
+        )
     }
 
     func start() async {
@@ -31,10 +56,19 @@ actor Collector {
         task?.cancel()
     }
 
-    private func record(_ event: RelayClientEvent) {
+    private func record(_ event: RelayClientEvent) async {
         switch event {
-        case .ready: readyCount += 1
-        case .delivered(let envelope): delivered.append(envelope)
+        case .ready(let welcome):
+            readyCount += 1
+            lastWelcome = welcome
+        case .delivered(let envelope):
+            if deliveredIDs.insert(envelope.id).inserted {
+                delivered.append(envelope)
+            } else {
+                redeliveries += 1
+            }
+            if acknowledges { await client.acknowledge([envelope.id]) }
+        case .connectFailed(let failure): failures.append(failure)
         case .accepted(let id, let disposition): accepted[id] = disposition
         case .refused(let refusal): refused.append(refusal)
         case .disconnected: disconnects += 1
@@ -43,6 +77,11 @@ actor Collector {
     }
 
     var isReady: Bool { get async { await client.isReady } }
+
+    /// Acknowledges everything recorded so far (for a collector made with `acknowledges: false`).
+    func acknowledgeAll() async {
+        await client.acknowledge(delivered.map(\.id))
+    }
 
     /// Sends every envelope, waiting for answers whenever the client's outbox is full.
     nonisolated func send(_ envelopes: [OutboundEnvelope]) async throws {

@@ -1,0 +1,56 @@
+import Foundation
+import MeshCore
+import RelayClient
+import RelayFallback
+import Testing
+
+/// Outbound backpressure at the relay (issue 11, item 7): a client that never reads cannot grow the relay's
+/// output without bound; the relay stops reading from it, drops it when it stays stuck, and others keep working.
+@Suite(.serialized) struct BackpressureTests {
+    @Test func aClientThatNeverReadsIsPausedThenDroppedWhileOthersKeepWorking() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let bound = 65_536.0
+        let relay = try RelayProcess(
+            dataDirectory: data,
+            limits: ["outputBufferMaximumBytes": bound, "stuckClientTimeoutSeconds": 3]
+        )
+        defer { relay.cleanUp() }
+        let stuck = try StuckClient(port: relay.port, identity: identity(231))
+        let flood = Task.detached { stuck.flood(limit: 512 * 1_048_576) }
+
+        try await eventually("the relay stopped reading from it") {
+            (metric("meshpeer_relay_reads_paused_total", of: relay) ?? 0) >= 1
+        }
+        // While it is stuck, the relay's output for it stays within the bound plus one read burst's answers.
+        var largest = 0.0
+        for _ in 0..<10 {
+            largest = max(largest, metric("meshpeer_relay_largest_output_buffer_bytes", of: relay) ?? 0)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(largest > 0, "the gauge saw the stuck connection's output")
+        #expect(largest <= bound + 2 * 1_048_576, "buffered \(largest) bytes")
+
+        // Meanwhile two ordinary clients exchange envelopes.
+        let alice = Collector(identity(232), port: relay.port, relay: relay.publicKey)
+        let bob = Collector(identity(233), port: relay.port, relay: relay.publicKey)
+        await alice.start()
+        await bob.start()
+        try await eventually("both logged in") {
+            let first = await alice.isReady
+            let second = await bob.isReady
+            return first && second
+        }
+        try await alice.send((0..<20).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 100) })
+        try await eventually("bob has 20") { await bob.delivered.count == 20 }
+
+        let (written, closed) = await flood.value
+        #expect(closed, "the relay closed the stuck connection (after \(written) bytes)")
+        try await eventually("the drop was counted") {
+            metric("meshpeer_relay_stuck_clients_dropped_total", of: relay) == 1
+        }
+        #expect((metric("meshpeer_relay_largest_output_buffer_bytes", of: relay) ?? 0) <= bound + 2 * 1_048_576)
+        await alice.stop()
+        await bob.stop()
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import MeshCore
+import RelayClient
+import RelayFallback
+import Testing
+
+/// One connection per relay (issue 11, item 4): the pool's homes and its sends to other agents' relays share
+/// them, so the relay never replaces one session of the identity with another.
+@Suite(.serialized) struct RelayPoolTests {
+    @Test func homesAndSendsShareOneConnectionPerRelayAndIdleOnesClose() async throws {
+        let directories = (0..<2).map { _ in RelayProcess.temporaryDirectory() }
+        defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
+        let home = try RelayProcess(dataDirectory: directories[0])
+        let elsewhere = try RelayProcess(dataDirectory: directories[1])
+        defer {
+            home.cleanUp()
+            elsewhere.cleanUp()
+        }
+        let homeAddress = try #require(RelayAddress(home.address))
+        let otherAddress = try #require(RelayAddress(elsewhere.address))
+        // Bob is homed at the other relay; carol at alice's home.
+        let bob = Collector(identity(222), port: elsewhere.port, relay: elsewhere.publicKey)
+        let carol = Collector(identity(223), port: home.port, relay: home.publicKey)
+        await bob.start()
+        await carol.start()
+
+        var settings = RelayPool.Configuration()
+        settings.policy.homeCount = 1
+        settings.pingInterval = .milliseconds(200)
+        settings.idleTimeout = .seconds(1)
+        let alice = RelayPool(
+            identity: identity(221),
+            candidates: [.init(address: homeAddress, key: home.publicKey)],
+            group: testGroup,
+            configuration: settings
+        )
+        let refusals = LockedValue<[RelayRefusal]>([])
+        let listener = Task {
+            for await event in alice.events {
+                if case .refused(let refusal) = event.event { refusals.withLock { $0.append(refusal) } }
+            }
+        }
+        await alice.start()
+        #expect(await alice.homes == [homeAddress])
+        try await eventually("bob and carol logged in") {
+            let first = await bob.isReady
+            let second = await carol.isReady
+            return first && second
+        }
+
+        // To carol through the home connection, to bob through an on-demand connection, several times each.
+        for index in 0..<5 {
+            let toCarol = await alice.send(
+                OutboundEnvelope.numbered(index, to: carol.identity, run: 90),
+                via: [RelayRoute.Hop(address: homeAddress, expectedKey: home.publicKey, isOwnHome: true)]
+            )
+            #expect(toCarol == .accepted(homeAddress, .forwarded))
+            let toBob = await alice.send(
+                OutboundEnvelope.numbered(index, to: bob.identity, run: 91),
+                via: [RelayRoute.Hop(address: otherAddress, expectedKey: elsewhere.publicKey)]
+            )
+            #expect(toBob == .accepted(otherAddress, .forwarded))
+        }
+        try await eventually("both have five") {
+            let first = await bob.delivered.count
+            let second = await carol.delivered.count
+            return first == 5 && second == 5
+        }
+        // Each relay sees alice once: her home connection plus carol, and her send connection plus bob.
+        #expect(try home.http("/metrics").body.contains("meshpeer_relay_authenticated_clients 2"))
+        #expect(try elsewhere.http("/metrics").body.contains("meshpeer_relay_authenticated_clients 2"))
+        let statuses = await alice.statuses
+        #expect(statuses.map(\.address) == [homeAddress, otherAddress])
+        #expect(statuses.map(\.isHome) == [true, false])
+        #expect(statuses.allSatisfy { $0.state == .ready })
+
+        // The connection that is not a home closes once idle; the home stays.
+        try await eventually("the idle connection closed", within: .seconds(10)) {
+            (try? elsewhere.http("/metrics").body.contains("meshpeer_relay_authenticated_clients 1")) == true
+        }
+        #expect(await alice.statuses.map(\.address) == [homeAddress])
+        #expect(refusals.withLock { $0 }.allSatisfy { $0.code != .sessionReplaced })
+        await alice.stop()
+        listener.cancel()
+        await bob.stop()
+        await carol.stop()
+    }
+}
