@@ -60,10 +60,10 @@ enum APIRoute: Hashable, Sendable {
         guard let id = String(segment).removingPercentEncoding else {
             return .failure(.badPath("the ID in the path is not valid percent-encoded UTF-8"))
         }
-        guard id.utf8.count <= maximumIDLength else {
-            return .failure(.badPath("the ID in the path is longer than \(maximumIDLength) bytes"))
+        guard id.unicodeScalars.count <= maximumIDLength else {
+            return .failure(.badPath("the ID in the path is longer than \(maximumIDLength) characters"))
         }
-        guard !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !id.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             return .failure(.badPath("the ID in the path contains control characters"))
         }
         return .success(id)

@@ -1,0 +1,55 @@
+import ArgumentParser
+import MeshNodeAPI
+import MeshPeer
+
+/// `meshpeer find`: agents offering a capability, or the agent with a DID.
+struct AgentFindCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "find",
+        abstract: "Find agents by capability or by DID (each result's signed record is verified first)."
+    )
+
+    @OptionGroup var home: HomeOptions
+    @OptionGroup var output: AgentOutputOptions
+
+    @Option(help: "A capability (skill tag), such as translate.legal.")
+    var capability: String?
+
+    @Option(help: "An agent's DID.")
+    var did: String?
+
+    func validate() throws {
+        guard (capability == nil) != (did == nil) else {
+            throw ValidationError("give exactly one of --capability or --did")
+        }
+    }
+
+    func run() async throws {
+        try await AgentRunner.run(home) { client in
+            let query: FindQuery = capability.map { .capability($0) } ?? .did(did ?? "")
+            let agents = try await client.find(query)
+            if output.json { return try AgentJSON.print(agents) }
+            guard !agents.isEmpty else {
+                print(capability.map { "No agent offers '\($0)' right now." } ?? "No agent found.")
+                return
+            }
+            let rows = agents.map { agent in
+                [
+                    AgentFormat.did(agent.did, full: output.full),
+                    AgentFormat.clip(agent.card["name"]?.stringValue ?? "-", 28, full: output.full),
+                    AgentFormat.clip(Self.skills(agent.card), 40, full: output.full),
+                    agent.relationship,
+                    AgentFormat.relative(agent.expiresAt),
+                ]
+            }
+            print(AgentFormat.table(["DID", "NAME", "SKILLS", "RELATION", "RECORD EXPIRES"], rows))
+        }
+    }
+
+    /// The card's skill ids (or names), comma-separated.
+    static func skills(_ card: JSONValue) -> String {
+        let skills = card["skills"]?.arrayValue ?? []
+        let names = skills.compactMap { $0["id"]?.stringValue ?? $0["name"]?.stringValue }
+        return names.isEmpty ? "-" : names.joined(separator: ", ")
+    }
+}
