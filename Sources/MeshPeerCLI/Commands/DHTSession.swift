@@ -1,23 +1,23 @@
 import Foundation
-import ICE
-import ICEDriver
 import Kademlia
 import KademliaDriver
-import KademliaStore
 import MeshCore
+import MeshNode
 import NIOCore
 import NIOPosix
 
 /// A running DHT node for one CLI invocation: the key, the driver, the output format.
 final class DHTSession: Sendable {
-    let driver: KademliaUDPDriver
+    let node: DHTNode
     let group: MultiThreadedEventLoopGroup
     let did: String
     let nodeID: String
     let json: Bool
 
-    private init(driver: KademliaUDPDriver, group: MultiThreadedEventLoopGroup, key: Ed25519.PrivateKey, json: Bool) {
-        self.driver = driver
+    var driver: KademliaUDPDriver { node.driver }
+
+    private init(node: DHTNode, group: MultiThreadedEventLoopGroup, key: Ed25519.PrivateKey, json: Bool) {
+        self.node = node
         self.group = group
         self.did = key.publicKey.did
         self.nodeID = NodeID(publicKey: key.publicKey).hex
@@ -58,7 +58,8 @@ final class DHTSession: Sendable {
     }
 
     /// Starts a node with an explicit key and settings (`meshpeer relay` runs its bootstrap node through this):
-    /// UDP sockets that also answer STUN, records in SQLite at `storePath` if given, then a bootstrap.
+    /// the library's `DHTNode` (UDP sockets that also answer STUN, records in SQLite at `storePath` if given, the
+    /// routing-table snapshot), on this process's one event-loop group, then a bootstrap.
     static func start(
         key: Ed25519.PrivateKey,
         listen: [SocketAddress],
@@ -68,63 +69,28 @@ final class DHTSession: Sendable {
         json: Bool,
         events: Bool
     ) async throws -> DHTSession {
-        let store = try storePath.map { try SQLiteRecordStore(path: $0) }
-        // Contacts from the last run come first: rejoining through them needs no bootstrap list.
-        let initialSeeds = (try store?.loadContacts().map(\.address) ?? []) + seeds
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let sink: @Sendable (KademliaEvent) -> Void = { event in
             DHTSupport.print(DHTSupport.describe(event), json: json)
         }
-        let driver = try await KademliaUDPDriver.start(
-            listen: listen,
-            group: group,
-            stunHandler: DHTSession.stunResponder(),
-            eventSink: events ? sink : nil,
-            makeCore: { now in
-                KademliaNode(
-                    signingKey: key,
-                    config: config,
-                    store: store ?? InMemoryRecordStore(),
-                    random: SystemRandom(),
-                    now: now
-                )
-            }
-        )
-        if let store { DHTSession.keepSnapshot(of: driver, in: store) }
-        try await driver.perform { core, now in core.bootstrap(from: initialSeeds, now: now) }
-        return DHTSession(driver: driver, group: group, key: key, json: json)
-    }
-
-    /// Every node answers STUN Binding requests on its DHT port (rate-limited per source inside the responder), so
-    /// agents learn their server-reflexive address from the peers they already talk to.
-    static func stunResponder() -> STUNHandler {
-        let responder = LockedValue(STUNResponder())
-        let clock = SystemClock()
-        return { datagram, source, replier in
-            guard let from = TransportAddress(source) else { return }
-            let now = clock.now()
-            guard let reply = responder.withLock({ $0.respond(to: datagram, from: from, now: now) }) else { return }
-            // Without alternate sockets every answer leaves from the socket the request reached.
-            if reply.origin == .same { replier.send(reply.bytes, to: source) }
+        do {
+            let node = try await DHTNode.start(
+                signingKey: key,
+                listen: listen,
+                seeds: seeds,
+                storePath: storePath,
+                config: config,
+                group: group,
+                eventSink: events ? sink : nil
+            )
+            return DHTSession(node: node, group: group, key: key, json: json)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
         }
     }
 
-    /// Saves the table's verified contacts every 30 s, so a restart rejoins through them.
-    static func keepSnapshot(of driver: KademliaUDPDriver, in store: SQLiteRecordStore) {
-        Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(30))
-                if let (contacts, now) = try? await driver.perform({ core, now in (core.routingTable.allContacts, now) }
-                ) {
-                    try? store.saveContacts(contacts, now: now)
-                }
-            }
-        }
-    }
-
-    var addresses: [String] {
-        driver.localAddresses.compactMap { PeerAddress($0)?.description }
-    }
+    var addresses: [String] { node.addresses }
 
     /// Waits (bounded) until a bootstrap node has answered, so a lookup has somewhere to start.
     func waitForContacts(timeout: Duration = .seconds(5)) async throws {
@@ -146,7 +112,7 @@ final class DHTSession: Sendable {
     }
 
     func close() async {
-        await driver.shutdown()
+        await node.shutdown()
         try? await group.shutdownGracefully()
     }
 }
