@@ -41,6 +41,7 @@ final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 body = Array("ok\n".utf8)
             }
         case "/metrics":
+            service.recordBufferedOutput()
             body = []
             registry?.emit(into: &body)
             type = "text/plain; version=0.0.4; charset=utf-8"

@@ -25,7 +25,10 @@ final class RelayService: @unchecked Sendable {
     /// anything else is written to (or closes) the connection, so the order on the wire is unchanged.
     private var heldAnswers: [ConnectionID: [AcceptedEntry]] = [:]
     private var nextConnection: UInt64 = 1
-    private var timer: RepeatedTask?
+    /// One timer for the hub's next deadline (design rule 4), reset only when that deadline changes.
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: Timestamp?
+    private var timerStarted = false
     private(set) var isShuttingDown = false
 
     init(
@@ -54,11 +57,25 @@ final class RelayService: @unchecked Sendable {
     }
 
     func startTimer() {
-        timer = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
-            [self] _ in
+        eventLoop.preconditionInEventLoop()
+        timerStarted = true
+        rescheduleTimer()
+    }
+
+    /// Arms the timer for `hub.nextDeadline()` when it differs from the armed one. A spurious or early firing
+    /// is harmless: `tick` does only what is due.
+    private func rescheduleTimer() {
+        guard timerStarted, !isShuttingDown else { return }
+        let deadline = hub.nextDeadline()
+        guard deadline != timerDeadline else { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        guard let deadline else { return }
+        let delay = max(deadline - clock.now(), .zero)
+        timer = eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in
+            self.timerDeadline = nil
             self.endOfBurst()
             self.perform(self.hub.tick(now: self.clock.now()))
-            self.recordBufferedOutput()
         }
     }
 
@@ -165,6 +182,7 @@ final class RelayService: @unchecked Sendable {
         }
         flush()
         updateGauges()
+        rescheduleTimer()
     }
 
     private func deliverStored(_ metas: [StoredEnvelopeMeta], to id: ConnectionID) {
@@ -237,7 +255,8 @@ final class RelayService: @unchecked Sendable {
 
     /// The largest output any one connection has buffered now (the bound is `outputBufferMaximumBytes` plus
     /// the answers to one read burst; `OutputBound` stops reading above it).
-    private func recordBufferedOutput() {
+    func recordBufferedOutput() {
+        eventLoop.preconditionInEventLoop()
         var largest = 0
         for channel in channels.values {
             let buffered = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
