@@ -79,6 +79,14 @@ import Testing
             .pong(UInt64.max),
             .acceptedBatch([AcceptedEntry(Fixture.id(1), .forwarded), AcceptedEntry(Fixture.id(2), .stored)]),
             .acceptedBatch([]),
+            .refused(RelayRefusal(.firstContactQuotaExceeded, envelopeID: Fixture.id(7), "later")),
+            .contacts([Fixture.alice.nodeID, Fixture.bob.nodeID]),
+            .contacts([]),
+            .contacts(
+                (0..<RelayMessage.maximumContactCount).map { index in
+                    try! NodeID(bytes: [UInt8](repeating: 0, count: 30) + [UInt8(index >> 8), UInt8(index & 0xFF)])
+                }
+            ),
         ]
         for message in messages {
             #expect(try RelayMessage.decode(message.encoded()) == message)

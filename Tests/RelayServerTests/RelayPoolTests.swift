@@ -85,4 +85,44 @@ import Testing
         await bob.stop()
         await carol.stop()
     }
+
+    /// Events are bounded; a delivery that did not fit restarts its connection, so the relay delivers it again
+    /// (it was never acknowledged) once the reader catches up. Nothing is lost.
+    @Test func deliveriesDroppedByAFullEventStreamComeBackOnceTheReaderCatchesUp() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(dataDirectory: data)
+        defer { relay.cleanUp() }
+        let address = try #require(RelayAddress(relay.address))
+        var settings = RelayPool.Configuration()
+        settings.policy.homeCount = 1
+        settings.eventBufferLimit = 4
+        let bob = RelayPool(
+            identity: identity(252),
+            candidates: [.init(address: address, key: relay.publicKey)],
+            group: testGroup,
+            configuration: settings
+        )
+        await bob.start()
+        let alice = Collector(identity(251), port: relay.port, relay: relay.publicKey)
+        await alice.start()
+        try await alice.send((0..<20).map { OutboundEnvelope.numbered($0, to: identity(252), run: 120) })
+        try await eventually("alice's envelopes were answered") { await alice.answeredCount() == 20 }
+        try await eventually("deliveries were dropped") { await bob.droppedEvents > 0 }
+
+        // Now read, acknowledging each delivery as a node does after its commit.
+        var seen: Set<EnvelopeID> = []
+        for await event in bob.events {
+            guard case .delivered(let envelope) = event.event else { continue }
+            seen.insert(envelope.id)
+            await bob.acknowledge([envelope.id], relay: event.relay)
+            if seen.count == 20 { break }
+        }
+        #expect(seen.count == 20)
+        try await eventually("the relay let everything go") {
+            (try? relay.http("/metrics").body.contains("meshpeer_relay_held_envelopes 0")) == true
+        }
+        await bob.stop()
+        await alice.stop()
+    }
 }
