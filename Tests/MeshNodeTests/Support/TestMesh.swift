@@ -2,6 +2,7 @@ import Foundation
 import MeshNode
 import MeshNodeAPI
 import MeshPeer
+import NIOPosix
 
 /// Test support over `LocalMesh`: the built `meshpeer` binary beside the test bundle, a temporary root removed
 /// afterwards, and bounded polling of observable state.
@@ -15,11 +16,14 @@ enum TestMesh {
         return directory.appendingPathComponent("meshpeer").path
     }()
 
+    /// The tests' event-loop group for their API clients.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     static func make(_ label: String) -> LocalMesh {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "meshpeer-\(label)-\(UUID().uuidString)"
         )
-        return LocalMesh(executable: binary, root: root.path)
+        return LocalMesh(executable: binary, root: root.path, group: group)
     }
 
     static func card(_ name: String, skills: [String]) -> [String: Any] {
@@ -61,7 +65,7 @@ enum TestMesh {
         let didA = try await clientA.status().did
         let didB = try await clientB.status().did
         _ = try await eventually("\(b)'s record in the DHT", timeout: .seconds(60)) {
-            try await clientA.find(did: didB).first
+            try await clientA.find(.did(didB)).first
         }
         _ = try await clientA.knock(KnockRequest(to: didB, intent: "chat.message", purpose: "test"))
         _ = try await eventually("\(b) to accept \(a)") { try await clientA.contacts().first { $0.did == didB } }

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+import Ratchet
+import RatchetStore
+import RelayFallback
+
+@testable import MeshNode
+
+/// One agent's node state without its IO: its own database file and ledger. Tests move envelopes between two
+/// parties by hand (what relays would carry), with explicit instants, so every outcome is exact.
+struct LedgerParty {
+    let name: String
+    let identity: AgentIdentity
+    let database: NodeDatabase
+    let ledger: NodeLedger
+    let token: KnockToken
+    let relays: [String]
+
+    init(_ name: String, seed: UInt64) throws {
+        self.name = name
+        var random = SeededRandom(seed: seed)
+        identity = AgentIdentity.generate(using: &random)
+        token = KnockToken.random(using: &random)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try NodeDatabase(path: directory.appendingPathComponent("node.sqlite").path)
+        let ratchet = try RatchetStore.shared(
+            database: database.pool,
+            key: RatchetStore.key(for: identity),
+            schedule: NodeCard.prekeySchedule
+        )
+        ledger = NodeLedger(identity: identity, ratchet: ratchet, messageExpiry: .seconds(3_600))
+        relays = ["ws://127.0.0.1:1/\(name)"]
+    }
+
+    var did: String { identity.did }
+
+    /// What a knocker reads from this party's record: its signed-prekey bundle, token and relays.
+    func target(now: Timestamp) throws -> KnockTarget {
+        var random = SystemRandom()
+        let prekeys = try ledger.ratchet.prekeys(identity: identity, now: now, random: &random)
+        return KnockTarget(
+            did: did,
+            key: identity.publicKey,
+            bundle: AgentProfile.recordBundle(from: prekeys, identity: identity),
+            token: token,
+            difficulty: 0,
+            relays: relays
+        )
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
+        try database.pool.write(body)
+    }
+
+    /// Everything in the outbox that is due at `now`, oldest first (what the outbox loop would hand to relays).
+    func outgoing(now: Timestamp) throws -> [OutboxEntry] {
+        try database.pool.read { db in try OutboxStore.due(now: now, limit: 1_000, db) }
+    }
+
+    /// Hands `entry` (from another party's outbox) to this party, as a relay delivery would.
+    func deliver(
+        _ entry: OutboxEntry,
+        policy: KnockPolicy = KnockPolicy(default: .accept),
+        now: Timestamp
+    ) throws
+        -> Delivered
+    {
+        let ledger = self.ledger
+        let relays = self.relays
+        switch try MeshEnvelope.decode(entry.payload) {
+        case .knock(let frame):
+            return .knock(
+                try write { db in
+                    try ledger.receiveKnock(
+                        frame,
+                        policy: policy,
+                        pendingConfiguration: .init(maximumCount: 2),
+                        ownRelays: relays,
+                        now: now,
+                        db
+                    )
+                }
+            )
+        case .session(let frame):
+            return .session(
+                try write { db in
+                    try ledger.receiveSession(frame, id: entry.id, servedCard: .null, now: now, db)
+                }
+            )
+        }
+    }
+
+    enum Delivered {
+        case knock(IncomingKnockOutcome)
+        case session(SessionOutcome)
+    }
+
+    func inbox() throws -> [InboxMessage] {
+        try database.pool.read { db in try InboxStore.page(after: 0, limit: 1_000, db) }
+    }
+
+    func contact(_ did: String) throws -> Contact? {
+        try database.pool.read { db in try ContactStore.contact(did: did, db) }
+    }
+}
