@@ -48,4 +48,44 @@ import Testing
         await alice.stop()
         await bob.stop()
     }
+
+    /// The other half of decision 0074: a live envelope not yet acknowledged when the relay is killed is gone from
+    /// the relay (`forwarded` is not durable), and the sender's resend under the same ID delivers it.
+    @Test func aLiveEnvelopeLostInAKillNineArrivesWhenTheSenderResendsIt() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = try RelayProcess.freePort()
+        var relay = try RelayProcess(dataDirectory: data, port: port)
+        let alice = Collector(identity(243), port: port, relay: relay.publicKey)
+        let bob = Collector(identity(244), port: port, relay: relay.publicKey, acknowledges: false)
+        await alice.start()
+        await bob.start()
+        try await eventually("both logged in") {
+            let first = await alice.isReady
+            let second = await bob.isReady
+            return first && second
+        }
+        let live = OutboundEnvelope.numbered(1, to: bob.identity, run: 111)
+        try await alice.send([live])
+        try await eventually("bob has it, unacknowledged") { await bob.delivered.count == 1 }
+        relay.kill9()
+        relay = try RelayProcess(dataDirectory: data, port: port)
+        defer { relay.cleanUp() }
+        try await eventually("both logged in again", within: .seconds(20)) {
+            let first = await alice.readyCount
+            let second = await bob.readyCount
+            return first == 2 && second == 2
+        }
+        #expect(metric("meshpeer_relay_held_envelopes", of: relay) == 0, "the live envelope died with the relay")
+        // No receipt reached the sender, so its outbox resends the same envelope.
+        try await alice.send([live])
+        try await eventually("delivered again") { await bob.redeliveries == 1 }
+        await bob.acknowledgeAll()
+        try await eventually("acknowledged") {
+            (try? relay.http("/metrics").body.contains("meshpeer_relay_held_envelopes 0")) == true
+                && (try? relay.http("/metrics").body.contains("meshpeer_relay_deliveries_total 1")) == true
+        }
+        await alice.stop()
+        await bob.stop()
+    }
 }

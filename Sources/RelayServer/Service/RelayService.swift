@@ -151,6 +151,8 @@ final class RelayService: @unchecked Sendable {
                 failed.formUnion(toPersist.map(\.meta.id))
             }
         }
+        var remembered: [DeliveredRecord] = []
+        var deleted: [EnvelopeID] = []
         for action in actions {
             switch action {
             case .send(let id, let message):
@@ -167,17 +169,24 @@ final class RelayService: @unchecked Sendable {
             case .persist:
                 continue
             case .remember(let records):
-                do { try store.remember(records, capacity: hub.limits.recentlyDeliveredMemory) } catch {
-                    metrics.storeErrors.increment()
-                    logger.error("store remember failed", metadata: ["error": "\(error)"])
-                }
+                remembered += records
             case .delete(let ids):
-                do { try store.delete(ids) } catch {
-                    metrics.storeErrors.increment()
-                    logger.error("store delete failed", metadata: ["error": "\(error)"])
-                }
+                deleted += ids
             case .deliverStored(let id, let metas):
                 deliverStored(metas, to: id)
+            }
+        }
+        // What acks and expiry settled, in one transaction per list (a burst of acks costs one commit).
+        if !remembered.isEmpty || !deleted.isEmpty {
+            do {
+                try store.settle(
+                    remember: remembered,
+                    capacity: hub.limits.recentlyDeliveredMemory,
+                    delete: deleted
+                )
+            } catch {
+                metrics.storeErrors.increment()
+                logger.error("store settle failed", metadata: ["error": "\(error)"])
             }
         }
         flush()

@@ -94,17 +94,22 @@ public final class EnvelopeStore: Sendable {
         }
     }
 
-    /// Remembers delivered IDs and keeps at most `capacity` (the newest), in one transaction.
-    public func remember(_ records: [DeliveredRecord], capacity: Int) throws {
+    /// In one transaction: remembers delivered IDs, keeping at most `capacity` (the newest), and deletes
+    /// envelopes (acknowledged or expired).
+    public func settle(remember records: [DeliveredRecord], capacity: Int, delete ids: [EnvelopeID]) throws {
         try database.write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO delivered (id, expiresAtMs) VALUES (?, ?)")
-            for record in records {
-                try statement.execute(arguments: [Data(record.id.bytes), record.expiresAt.millisecondsSinceEpoch])
+            if !records.isEmpty {
+                let insert = try db.cachedStatement(sql: "INSERT INTO delivered (id, expiresAtMs) VALUES (?, ?)")
+                for record in records {
+                    try insert.execute(arguments: [Data(record.id.bytes), record.expiresAt.millisecondsSinceEpoch])
+                }
+                try db.execute(
+                    sql: "DELETE FROM delivered WHERE rowid <= (SELECT max(rowid) FROM delivered) - ?",
+                    arguments: [max(capacity, 1)]
+                )
             }
-            try db.execute(
-                sql: "DELETE FROM delivered WHERE rowid <= (SELECT max(rowid) FROM delivered) - ?",
-                arguments: [max(capacity, 1)]
-            )
+            let delete = try db.cachedStatement(sql: "DELETE FROM envelope WHERE id = ?")
+            for id in ids { try delete.execute(arguments: [Data(id.bytes)]) }
         }
     }
 
