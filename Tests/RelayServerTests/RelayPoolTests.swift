@@ -125,4 +125,38 @@ import Testing
         await bob.stop()
         await alice.stop()
     }
+
+    /// A hop that is down is passed over for the next one, with its reason; once known down, without waiting.
+    @Test func aSendSkipsAHopThatIsDownAndUsesTheNext() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(dataDirectory: data)
+        defer { relay.cleanUp() }
+        let up = try #require(RelayAddress(relay.address))
+        let down = RelayAddress(host: "127.0.0.1", port: try RelayProcess.freePort())
+        var settings = RelayPool.Configuration()
+        settings.policy.homeCount = 1
+        let alice = RelayPool(
+            identity: identity(261),
+            candidates: [.init(address: up, key: relay.publicKey)],
+            group: testGroup,
+            configuration: settings
+        )
+        await alice.start()
+        let hops = [RelayRoute.Hop(address: down), RelayRoute.Hop(address: up, expectedKey: relay.publicKey)]
+        let first = await alice.send(OutboundEnvelope.numbered(1, to: identity(262), run: 130), via: hops)
+        #expect(first == .accepted(up, .stored))
+        let second = await alice.send(OutboundEnvelope.numbered(2, to: identity(262), run: 130), via: hops)
+        #expect(second == .accepted(up, .stored))
+        let status = try #require(await alice.statuses.first { $0.address == down })
+        #expect(status.state == .down && status.lastFailure?.code == .unreachable && !status.isHome)
+        let onlyDown = await alice.send(OutboundEnvelope.numbered(3, to: identity(262), run: 130), via: [hops[0]])
+        guard case .failed(let attempts) = onlyDown else {
+            Issue.record("expected a failure, got \(onlyDown)")
+            return
+        }
+        #expect(attempts.map(\.address) == [down])
+        #expect(attempts.first?.failure?.code == .unreachable)
+        await alice.stop()
+    }
 }
