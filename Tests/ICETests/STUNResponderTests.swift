@@ -142,3 +142,68 @@ struct NATClassificationTests {
         #expect(probe.report(localAddresses: local).natClass == .udpBlocked)
     }
 }
+
+@Suite("STUN responder amplification bound")
+struct STUNAmplificationTests {
+    let now = Timestamp(secondsSinceEpoch: 100)
+    let id = [UInt8](repeating: 7, count: 12)
+    let other = TransportAddress("203.0.113.2:3479")!
+
+    /// The defect: with alternates configured, OTHER-ADDRESS made a minimal request's reply 24 bytes larger.
+    @Test("with alternates, a minimal request gets no OTHER-ADDRESS and at most the allowance more")
+    func minimalRequestWithAlternates() throws {
+        var responder = STUNResponder(otherAddress: other)
+        let client = TransportAddress("198.51.100.7:40001")!
+        let request = STUNMessage(.request, transactionID: id).encoded(fingerprint: true)
+        let answer = responder.respond(to: request, from: client, now: now)
+        let reply = try #require(answer)
+        #expect(reply.bytes.count <= request.count + STUNResponder.allowance(for: client))
+        let attributes = try STUNMessage.decode(reply.bytes).message.attributes
+        #expect(!attributes.contains { $0.type == STUNResponder.otherAddressType })
+    }
+
+    @Test("a request padded as NATProbe pads it gets OTHER-ADDRESS, still within the bound, for both families")
+    func paddedRequestGetsOtherAddress() throws {
+        for client in [TransportAddress("198.51.100.7:40001")!, TransportAddress("[2001:db8::7]:40001")!] {
+            var responder = STUNResponder(otherAddress: TransportAddress("[2001:db8::2]:3479")!)
+            let request = STUNMessage(
+                .request,
+                transactionID: id,
+                attributes: [.software(STUNResponder.otherAddressPadding)]
+            ).encoded(fingerprint: true)
+            let answer = responder.respond(to: request, from: client, now: now)
+            let reply = try #require(answer)
+            #expect(reply.bytes.count <= request.count + STUNResponder.allowance(for: client))
+            let attributes = try STUNMessage.decode(reply.bytes).message.attributes
+            #expect(attributes.contains { $0.type == STUNResponder.otherAddressType })
+        }
+    }
+
+    /// Every request shape the responder answers (with and without fingerprint, CHANGE-REQUEST, unknown required
+    /// attributes that earn a 420, padding of every length) stays within the bound.
+    @Test("no reply exceeds its request plus the allowance, over many request shapes")
+    func boundHoldsForEveryShape() {
+        var random = SeededRandom(seed: 42)
+        for round in 0..<2_000 {
+            var responder = STUNResponder(otherAddress: round % 2 == 0 ? other : nil)
+            let client =
+                round % 3 == 0
+                ? TransportAddress("[2001:db8::\(round % 9 + 1)]:\(1_000 + round)")!
+                : TransportAddress("198.51.100.\(round % 200 + 1):\(1_000 + round)")!
+            var attributes: [STUNAttribute] = []
+            if random.next() % 2 == 0 {
+                attributes.append(.other(type: STUNResponder.changeRequestType, value: [0, 0, 0, 6]))
+            }
+            for _ in 0..<Int(random.next() % 3) {
+                attributes.append(.other(type: UInt16(0x0030 + random.next() % 8), value: []))
+            }
+            if random.next() % 2 == 0 {
+                attributes.append(.software(String(repeating: "x", count: Int(random.next() % 40))))
+            }
+            let request = STUNMessage(.request, transactionID: id, attributes: attributes)
+                .encoded(fingerprint: random.next() % 2 == 0)
+            guard let reply = responder.respond(to: request, from: client, now: now) else { continue }
+            #expect(reply.bytes.count <= request.count + STUNResponder.allowance(for: client), "round \(round)")
+        }
+    }
+}

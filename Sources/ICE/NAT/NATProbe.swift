@@ -134,6 +134,11 @@ public struct NATProbe<Random: RandomSource>: Sendable {
         if let flags = change {
             attributes.append(.other(type: STUNResponder.changeRequestType, value: [0, 0, 0, UInt8(flags)]))
         }
+        if case .mapping = test {
+            // A responder answers with OTHER-ADDRESS only to a request at least that large (its amplification
+            // bound), so the mapping tests, which look for it, pay for it with a comprehension-optional attribute.
+            attributes.append(.software(STUNResponder.otherAddressPadding))
+        }
         let bytes = STUNMessage(.request, transactionID: id, attributes: attributes).encoded(fingerprint: true)
         let first: Duration = .milliseconds(250)
         pending.append(

@@ -2,9 +2,13 @@ import MeshCore
 
 /// The Binding responder every public node runs on its DHT port (and `meshpeer stun-server` runs alone).
 /// Bytes and a source address in, a reply out; no sockets. Answers are minimal (XOR-MAPPED-ADDRESS, plus
-/// FINGERPRINT only if the request had one), so a spoofed source gains at most 12 bytes over the request it
-/// sent, and every source IP is rate-limited. RFC 5780 CHANGE-REQUEST is honoured when the owner has the
-/// alternate sockets, which is what lets `nat-check` measure filtering behaviour.
+/// FINGERPRINT only if the request had one), and every source IP is rate-limited. RFC 5780 CHANGE-REQUEST is
+/// honoured when the owner has the alternate sockets, which is what lets `nat-check` measure filtering behaviour.
+///
+/// Amplification bound: no reply is larger than its request plus `allowance(for:)` (12 bytes for an IPv4 source,
+/// 24 for IPv6: one XOR-MAPPED-ADDRESS). OTHER-ADDRESS is therefore sent only to a request large enough to pay
+/// for it; `NATProbe` pads its requests with a SOFTWARE attribute for that. A reply that would break the bound is
+/// not sent (counted in `oversizeDropped`).
 public struct STUNResponder: Sendable {
     /// Which of the owner's sockets the reply must leave from (RFC 5780 §7.2).
     public enum Origin: Sendable, Hashable {
@@ -23,6 +27,14 @@ public struct STUNResponder: Sendable {
     public var otherAddress: TransportAddress?
     public var limiter: SourceRateLimiter
     public private(set) var dropped = 0
+    /// Replies not sent because they would have been larger than the amplification bound allows.
+    public private(set) var oversizeDropped = 0
+
+    /// A SOFTWARE value (24 bytes) that makes a request large enough for OTHER-ADDRESS of either family.
+    public static let otherAddressPadding = "meshpeer nat-check probe"
+
+    /// How many bytes a reply may exceed its request by: the size of one XOR-MAPPED-ADDRESS for the source's family.
+    public static func allowance(for source: TransportAddress) -> Int { source.ip.isIPv4 ? 12 : 24 }
 
     public init(otherAddress: TransportAddress? = nil, limiter: SourceRateLimiter = SourceRateLimiter()) {
         self.otherAddress = otherAddress
@@ -56,14 +68,34 @@ public struct STUNResponder: Sendable {
                 transactionID: request.transactionID,
                 attributes: [.errorCode(code: 420, reason: ""), .unknownAttributes(Array(unknown.prefix(4)))]
             )
-            return Reply(bytes: error.encoded(fingerprint: decoded.hasFingerprint), origin: .same)
+            return bounded(error.encoded(fingerprint: decoded.hasFingerprint), origin: .same, request: bytes, source)
         }
         var attributes: [STUNAttribute] = [.xorMappedAddress(source)]
+        let limit = bytes.count + Self.allowance(for: source)
         if let other = otherAddress {
-            attributes.append(.other(type: Self.otherAddressType, value: Self.addressValue(other)))
+            let value = Self.addressValue(other)
+            // OTHER-ADDRESS only when the request paid for it (4-byte attribute header plus the value).
+            let minimal = STUNMessage(.successResponse, transactionID: request.transactionID, attributes: attributes)
+            if minimal.encoded(fingerprint: decoded.hasFingerprint).count + 4 + value.count <= limit {
+                attributes.append(.other(type: Self.otherAddressType, value: value))
+            }
         }
         let response = STUNMessage(.successResponse, transactionID: request.transactionID, attributes: attributes)
-        return Reply(bytes: response.encoded(fingerprint: decoded.hasFingerprint), origin: origin)
+        return bounded(response.encoded(fingerprint: decoded.hasFingerprint), origin: origin, request: bytes, source)
+    }
+
+    /// The reply, unless it is larger than the request plus the allowance (then nothing, and counted).
+    private mutating func bounded(
+        _ reply: [UInt8],
+        origin: Origin,
+        request: [UInt8],
+        _ source: TransportAddress
+    ) -> Reply? {
+        guard reply.count <= request.count + Self.allowance(for: source) else {
+            oversizeDropped += 1
+            return nil
+        }
+        return Reply(bytes: reply, origin: origin)
     }
 
     private func changeFlags(_ request: STUNMessage) -> UInt32? {
