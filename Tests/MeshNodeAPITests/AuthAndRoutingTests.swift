@@ -60,6 +60,16 @@ import Testing
         }
     }
 
+    @Test func anIdleConnectionIsClosed() async throws {
+        try await APIHarness.with(LocalAPIConfiguration(idleTimeout: .milliseconds(100))) { api in
+            let started = ContinuousClock.now
+            // Nothing is sent: the server closes the connection once it has been idle too long.
+            let reply = try await api.raw("")
+            #expect(reply.text.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test func theNodesNotFoundIs404ThroughTheClient() async throws {
         try await APIHarness.with { api in
             await #expect(throws: NodeAPIError(.notFound, "no sent message m-99")) {

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MeshPeer
 import NIOCore
@@ -25,12 +26,22 @@ public enum LocalAPI {
         try configuration.validate()
         let (bound, boundSink) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let responder = APIResponder(control: control, token: token, configuration: configuration)
+        let idle = configuration.idleTimeout.components
         let application = Application(
             responder: responder,
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
+                )
+            ),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "meshpeer",
-                reuseAddress: false
+                reuseAddress: false,
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    configuration.maximumConnections,
+                    logger: logger
+                )
             ),
             onServerRunning: { channel in
                 if let url = baseURL(of: channel) { boundSink.yield(url) }

@@ -18,19 +18,27 @@ public struct LocalAPIConfiguration: Sendable, Hashable {
     /// How often the event stream sends a comment when it has nothing else to send, so proxies and clients
     /// see a live connection and a vanished client is noticed.
     public var eventKeepAlive: Duration
+    /// Open connections at most; beyond this the server stops accepting until one closes (each event stream
+    /// holds one). A connection with no request in progress is closed after `idleTimeout`.
+    public var maximumConnections: Int
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
         allowNonLoopback: Bool = false,
         maximumBodyBytes: Int = 256 * 1024,
-        eventKeepAlive: Duration = .seconds(15)
+        eventKeepAlive: Duration = .seconds(15),
+        maximumConnections: Int = 256,
+        idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
         self.allowNonLoopback = allowNonLoopback
         self.maximumBodyBytes = maximumBodyBytes
         self.eventKeepAlive = eventKeepAlive
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
     }
 
     /// Throws `LocalAPIError` for a configuration the server must not start with.
@@ -41,8 +49,11 @@ public struct LocalAPIConfiguration: Sendable, Hashable {
         guard maximumBodyBytes > 0 else {
             throw LocalAPIError("the local API's maximum body size must be positive, not \(maximumBodyBytes)")
         }
-        guard eventKeepAlive > .zero else {
-            throw LocalAPIError("the event stream's keep-alive interval must be positive")
+        guard eventKeepAlive > .zero, idleTimeout > .zero else {
+            throw LocalAPIError("the event stream's keep-alive interval and the idle timeout must be positive")
+        }
+        guard maximumConnections > 0 else {
+            throw LocalAPIError("the local API's connection limit must be positive, not \(maximumConnections)")
         }
         guard allowNonLoopback || Self.isLoopback(host) else {
             throw LocalAPIError(
