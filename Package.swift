@@ -186,6 +186,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ] + nioSockets,
             swiftSettings: strict
@@ -198,6 +199,7 @@ let package = Package(
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
                 "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -209,7 +211,7 @@ let package = Package(
             name: "MeshBench",
             dependencies: [
                 "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
-                "RelayFallback", "RelayServer", "RelayClient",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshPeer", "MeshNode", "MeshNodeAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + nioWebSocket,
             swiftSettings: strict
@@ -278,8 +280,9 @@ let package = Package(
         .testTarget(
             name: "MeshNodeTests",
             dependencies: [
+                // MeshPeerCLI only so the `meshpeer` binary the process tests start is built; no test imports it.
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
-                "RelayFallback", "RelayServer", "RelayClient",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshPeerCLI", "KademliaDriver",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict

@@ -77,3 +77,13 @@ struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension TestMesh {
+    /// The value of an unlabelled Prometheus counter or gauge in `text` (0 when absent).
+    static func metric(_ name: String, in text: String) -> Int {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            if let value = Double(line.split(separator: " ").last ?? "") { return Int(value) }
+        }
+        return 0
+    }
+}
