@@ -19,8 +19,17 @@ public struct NodeStatus: Hashable, Sendable, Codable {
     public var apiURL: String?
 
     public init(
-        did: String, nodeID: String, version: String, uptimeSeconds: Int, dhtContacts: Int, published: Bool,
-        relays: [RelayStatus], outboxPending: Int, inboxCount: Int, knocksPending: Int, contacts: Int,
+        did: String,
+        nodeID: String,
+        version: String,
+        uptimeSeconds: Int,
+        dhtContacts: Int,
+        published: Bool,
+        relays: [RelayStatus],
+        outboxPending: Int,
+        inboxCount: Int,
+        knocksPending: Int,
+        contacts: Int,
         apiURL: String? = nil
     ) {
         self.did = did
@@ -91,7 +100,11 @@ public struct AgentSummary: Hashable, Sendable, Codable {
     public var relationship: String
 
     public init(
-        did: String, card: JSONValue, homeRelays: [String], sequence: UInt64, expiresAt: String,
+        did: String,
+        card: JSONValue,
+        homeRelays: [String],
+        sequence: UInt64,
+        expiresAt: String,
         relationship: String
     ) {
         self.did = did
@@ -147,8 +160,16 @@ public struct KnockSummary: Hashable, Sendable, Codable {
     public var decidedAt: String?
 
     public init(
-        id: String, direction: String, peer: String, intent: String, purpose: String, state: String,
-        reason: String? = nil, introducedBy: String? = nil, createdAt: String, decidedAt: String? = nil
+        id: String,
+        direction: String,
+        peer: String,
+        intent: String,
+        purpose: String,
+        state: String,
+        reason: String? = nil,
+        introducedBy: String? = nil,
+        createdAt: String,
+        decidedAt: String? = nil
     ) {
         self.id = id
         self.direction = direction
@@ -185,8 +206,7 @@ public struct SendRequest: Hashable, Sendable, Codable {
     /// Seconds until the message is no longer worth delivering (default: the node's, at most 7 days).
     public var expiresInSeconds: Int?
 
-    public init(to: String, intent: String, body: JSONValue, inReplyTo: String? = nil, expiresInSeconds: Int? = nil)
-    {
+    public init(to: String, intent: String, body: JSONValue, inReplyTo: String? = nil, expiresInSeconds: Int? = nil) {
         self.to = to
         self.intent = intent
         self.body = body
@@ -215,8 +235,15 @@ public struct SentMessage: Hashable, Sendable, Codable {
     public var lastError: String?
 
     public init(
-        id: String, to: String, intent: String, state: String, createdAt: String, expiresAt: String,
-        deliveredAt: String? = nil, attempts: Int, lastError: String? = nil
+        id: String,
+        to: String,
+        intent: String,
+        state: String,
+        createdAt: String,
+        expiresAt: String,
+        deliveredAt: String? = nil,
+        attempts: Int,
+        lastError: String? = nil
     ) {
         self.id = id
         self.to = to
@@ -252,8 +279,15 @@ public struct InboxMessage: Hashable, Sendable, Codable {
     public var expiresAt: String?
 
     public init(
-        cursor: Int64, id: String, from: String, intent: String, body: JSONValue, inReplyTo: String?,
-        createdAt: String, receivedAt: String, expiresAt: String?
+        cursor: Int64,
+        id: String,
+        from: String,
+        intent: String,
+        body: JSONValue,
+        inReplyTo: String?,
+        createdAt: String,
+        receivedAt: String,
+        expiresAt: String?
     ) {
         self.cursor = cursor
         self.id = id
@@ -332,8 +366,12 @@ public struct NodeEvent: Hashable, Sendable, Codable {
     public var dropped: Int
 
     public init(
-        type: Kind, cursor: Int64? = nil, message: InboxMessage? = nil, sent: SentMessage? = nil,
-        knock: KnockSummary? = nil, dropped: Int = 0
+        type: Kind,
+        cursor: Int64? = nil,
+        message: InboxMessage? = nil,
+        sent: SentMessage? = nil,
+        knock: KnockSummary? = nil,
+        dropped: Int = 0
     ) {
         self.type = type
         self.cursor = cursor
