@@ -32,6 +32,11 @@ enum AgentRunner {
             return
         case let exit as ExitCode:
             throw exit
+        case let error as NodeAPIError where error.code == .unauthorized:
+            throw report(
+                "\(error.message) (the node at this data directory did not accept \(home.keystore.home)/api-token; "
+                    + "was it restarted with another data directory?)"
+            )
         case let error as NodeAPIError:
             throw report(error.message)
         case let error?:
