@@ -11,7 +11,8 @@ struct MeshBench: ParsableCommand {
         abstract: "MeshPeer scenario benchmarks (JSON on the last line of stdout).",
         subcommands: [
             CodecScenario.self, CryptoScenario.self, DirectScenario.self, RatchetScenario.self, DHTScenario.self,
-            ICEScenario.self, RelayScenario.self, RelayStoreScenario.self, BaselineForwarderCommand.self,
+            ICEScenario.self, RelayScenario.self, RelayStoreScenario.self, E2EScenario.self,
+            BaselineForwarderCommand.self,
         ]
     )
 }

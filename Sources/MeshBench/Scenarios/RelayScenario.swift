@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshCore
+import MeshNode
 import NIOCore
 import NIOPosix
 import RelayClient
@@ -76,8 +77,31 @@ enum RelayRun {
             ],
         ]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: data + "/relay.json"))
-        let relay = try ChildProcess(try ChildProcess.sibling("meshpeer"), ["relay", "--config", data + "/relay.json"])
-        defer { relay.stop() }
+        return try await BenchProcess.withServer(
+            "relay",
+            executable: try BenchProcess.sibling("meshpeer"),
+            arguments: ["relay", "--config", data + "/relay.json"],
+            logDirectory: data
+        ) { relay, port in
+            try await measure(
+                relay: relay,
+                port: port,
+                clients: clients,
+                perClient: perClient,
+                size: size,
+                window: window
+            )
+        }
+    }
+
+    static func measure(
+        relay: ChildProcess,
+        port: Int,
+        clients: Int,
+        perClient: Int,
+        size: Int,
+        window: Int
+    ) async throws -> RunResult {
         // Every client channel on one loop, so the coordinator is confined to it.
         let coordinator = BenchCoordinator.onSharedLoop(
             clients: clients,
@@ -91,12 +115,12 @@ enum RelayRun {
             var random = SeededRandom(seed: UInt64(1_000 + index))
             return AgentIdentity.generate(using: &random)
         }
-        let before = relay.memoryKiB().current
+        let before = BenchProcess.memoryKiB(pid: relay.pid).current
         var channels: [any Channel] = []
         for index in 0..<clients {
             let recipient = identities[(index + 1) % clients].nodeID
             let identity = identities[index]
-            let channel = try await RelayWebSocket.connect(host: "127.0.0.1", port: relay.port, group: group) {
+            let channel = try await RelayWebSocket.connect(host: "127.0.0.1", port: port, group: group) {
                 channel in
                 let handler = RelayClientHandler(identity: identity, expectedRelay: nil) { event, _ in
                     switch event {
@@ -123,7 +147,7 @@ enum RelayRun {
             channels.append(channel)
         }
         try await coordinator.allReady.futureResult.get()
-        let idle = relay.memoryKiB().current
+        let idle = BenchProcess.memoryKiB(pid: relay.pid).current
         let seconds = try await timed(loop: loop) {
             coordinator.startAll()
         } until: {
@@ -134,7 +158,7 @@ enum RelayRun {
         result.p50 = try await loop.submit { coordinator.percentile(0.5) }.get()
         result.p99 = try await loop.submit { coordinator.percentile(0.99) }.get()
         result.duplicates = try await loop.submit { coordinator.duplicates }.get()
-        result.peakMiB = Double(relay.memoryKiB().peak) / 1_024
+        result.peakMiB = Double(BenchProcess.memoryKiB(pid: relay.pid).peak) / 1_024
         result.idleKiBPerConnection = Double(idle - before) / Double(clients)
         for channel in channels { try? await channel.close() }
         return result
@@ -158,8 +182,18 @@ func timed(
 
 enum BaselineRun {
     static func measure(clients: Int, perClient: Int, size: Int, window: Int) async throws -> RunResult {
-        let server = try ChildProcess(try ChildProcess.sibling("meshbench"), ["relay-baseline-server"])
-        defer { server.stop() }
+        let logs = FileManager.default.temporaryDirectory.path
+        return try await BenchProcess.withServer(
+            "relay-baseline-server",
+            executable: try BenchProcess.sibling("meshbench"),
+            arguments: ["relay-baseline-server"],
+            logDirectory: logs
+        ) { _, port in
+            try await measure(port: port, clients: clients, perClient: perClient, size: size, window: window)
+        }
+    }
+
+    static func measure(port: Int, clients: Int, perClient: Int, size: Int, window: Int) async throws -> RunResult {
         // Every client channel on one loop, so the coordinator is confined to it.
         let coordinator = BenchCoordinator.onSharedLoop(
             clients: clients,
@@ -174,7 +208,7 @@ enum BaselineRun {
         for index in 0..<clients {
             let address = addresses[index]
             let recipient = addresses[(index + 1) % clients]
-            let channel = try await RelayWebSocket.connect(host: "127.0.0.1", port: server.port, group: group) {
+            let channel = try await RelayWebSocket.connect(host: "127.0.0.1", port: port, group: group) {
                 channel in
                 let handler = BaselineClientHandler(coordinator: coordinator, address: address)
                 try channel.pipeline.syncOperations.addHandler(handler, name: "baseline")
