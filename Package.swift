@@ -171,6 +171,8 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ] + nioSockets + [.product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
@@ -274,7 +276,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshNodeAPITests",
-            dependencies: ["MeshNodeAPI", "MeshPeer", "MeshCore"] + nioSockets,
+            dependencies: [
+                "MeshNodeAPI", "MeshPeer", "MeshCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .testTarget(
