@@ -7,7 +7,8 @@ import NIOCore
 /// The mesh `meshbench e2e` measures, as real processes on 127.0.0.1 through `LocalMesh`: one DHT bootstrap node,
 /// two relays for the messaging agents (per-sender limits raised, as `meshbench relay` does, because the bare
 /// forwarder they are compared with has none), `agents` nodes that accept every knock, and the measured node
-/// ("idle") whose two home relays keep their default limits, so a knock flood meets the relay's real defences.
+/// ("idle") whose two home relays keep their default limits, so a knock flood meets the relay's real defences
+/// (or, with `--open-flood-relays`, none of them, so the flood tests the node's own gate).
 struct E2EMesh: Sendable {
     let mesh: LocalMesh
     let agents: [String]
@@ -30,7 +31,22 @@ struct E2EMesh: Sendable {
     /// inflate the idle figures).
     static var nodeDefaults: [String: Any] { ["republishSeconds": 600, "recordTTLSeconds": 1_800] }
 
-    static func start(agents count: Int, root: String, group: any EventLoopGroup) async throws -> E2EMesh {
+    /// The measured node's relays with every per-sender and first-contact limit lifted (`--open-flood-relays`), so
+    /// the whole flood reaches the node's own gate.
+    static var openFloodLimits: [String: Any] {
+        [
+            "senderEnvelopesPerSecond": 1e9, "senderEnvelopeBurst": 1e9, "senderBytesPerSecond": 1e12,
+            "senderByteBurst": 1e12, "firstContactMaximumCount": 1_000_000, "firstContactMaximumBytes": 1 << 40,
+            "mailboxMaximumCount": 1_000_000,
+        ]
+    }
+
+    static func start(
+        agents count: Int,
+        openFloodRelays: Bool,
+        root: String,
+        group: any EventLoopGroup
+    ) async throws -> E2EMesh {
         let mesh = LocalMesh(executable: try meshpeerBinary(), root: root, group: group)
         do {
             try await mesh.startBootstrap()
@@ -41,7 +57,11 @@ struct E2EMesh: Sendable {
             let fast = [
                 try await mesh.startRelay("relay-a", limits: open), try await mesh.startRelay("relay-b", limits: open),
             ]
-            let guarded = [try await mesh.startRelay("relay-c"), try await mesh.startRelay("relay-d")]
+            let limits = openFloodRelays ? openFloodLimits : [:]
+            let guarded = [
+                try await mesh.startRelay("relay-c", limits: limits),
+                try await mesh.startRelay("relay-d", limits: limits),
+            ]
             let agents = (0..<count).map { "agent\($0)" }
             for name in agents {
                 try await mesh.prepareAgent(

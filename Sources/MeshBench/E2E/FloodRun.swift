@@ -14,6 +14,9 @@ enum FloodRun {
         var offerSeconds: Double
         var statusSamples: [Double]
         var statusWindowSeconds: Double
+        /// From the first knock offered until the node had counted every knock the relay passed on.
+        var nodeBusySeconds: Double
+        var relayPassed: Int
         var relayAnswered: Int
         var relayAccepted: [String: Int]
         var relayRefused: [String: Int]
@@ -38,6 +41,12 @@ enum FloodRun {
             report["\(prefix)client_outbox_full"] = clientOutboxFull
             report["\(prefix)node_refused"] = Int(nodeRefused)
             report["\(prefix)node_admitted"] = Int(nodeReceived)
+            report["\(prefix)relay_passed_to_node"] = relayPassed
+            report.set("\(prefix)node_busy_s", nodeBusySeconds)
+            report.set(
+                "\(prefix)node_processed_per_s",
+                nodeBusySeconds > 0 ? (nodeRefused + nodeReceived) / nodeBusySeconds : 0
+            )
         }
     }
 
@@ -70,13 +79,28 @@ enum FloodRun {
             throw error
         }
         // The node works through what the relay passed on after the offer ends: the status endpoint is sampled
-        // until the relay has answered every knock and 2 s more.
+        // until the relay has answered every knock and the node has counted each one it took as refused or
+        // received (at most 60 s), and 1 s more.
         await flood.waitForAnswers(timeout: .seconds(30))
-        try await Task.sleep(for: .seconds(2))
+        let counts = try await flood.counts()
+        let passed = counts.dispositions.values.reduce(0, +)
+        func processed(_ now: [String: Double]) -> Int {
+            Int(
+                (now["meshpeer_knocks_refused_total"] ?? 0) - (before["meshpeer_knocks_refused_total"] ?? 0)
+                    + (now["meshpeer_knocks_received_total"] ?? 0) - (before["meshpeer_knocks_received_total"] ?? 0)
+            )
+        }
+        let drainDeadline = ContinuousClock.now + .seconds(60)
+        var drained = try await metrics(victim)
+        while processed(drained) < passed, ContinuousClock.now < drainDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+            drained = try await metrics(victim)
+        }
+        let busySeconds = milliseconds(since: began) / 1_000
+        try await Task.sleep(for: .seconds(1))
         flooding.set(false)
         let samples = try await probe.value
         let window = milliseconds(since: began) / 1_000
-        let counts = try await flood.counts()
         let after = try await metrics(victim)
         for channel in channels { try? await channel.close() }
         let offerSeconds = try await loop.submit { flood.offerSeconds }.get()
@@ -89,6 +113,8 @@ enum FloodRun {
             offerSeconds: offerSeconds,
             statusSamples: samples,
             statusWindowSeconds: window,
+            nodeBusySeconds: busySeconds,
+            relayPassed: passed,
             relayAnswered: counts.answered,
             relayAccepted: counts.dispositions,
             relayRefused: counts.refusals,
