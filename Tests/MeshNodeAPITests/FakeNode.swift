@@ -129,6 +129,10 @@ actor FakeNode: NodeControl {
 
     func contacts() -> [ContactSummary] { contactList }
 
+    func rotateKnockToken() -> KnockTokenRotation {
+        KnockTokenRotation(rotatedAt: "2026-01-01T00:00:00.000Z", previousValidUntil: "2026-01-01T00:30:00.000Z")
+    }
+
     func subscribe() -> AsyncStream<NodeEvent> {
         let (stream, sink) = AsyncStream<NodeEvent>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let id = nextSubscriber

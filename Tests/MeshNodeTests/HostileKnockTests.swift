@@ -134,6 +134,50 @@ struct HostileKnockTests {
     }
 }
 
+extension HostileKnockTests {
+    /// The owner rotates the knock token: the record in the DHT names the new one at once.
+    @Test func rotatedTokenIsRepublished() async throws {
+        let mesh = TestMesh.make("token")
+        defer { try? FileManager.default.removeItem(atPath: mesh.root) }
+        do {
+            try await mesh.startBootstrap()
+            let relay = try await mesh.startRelay("relay")
+            try await mesh.prepareAgent(
+                "owner",
+                card: TestMesh.card("O", skills: ["own"]),
+                policy: [:],
+                relays: [relay]
+            )
+            try await mesh.startAgent("owner")
+            let owner = try mesh.client("owner")
+            let did = try await owner.status().did
+            var random = SystemRandom()
+            let reader = try await DHTNode.start(
+                signingKey: AgentIdentity.generate(using: &random).signingKey,
+                listen: [try SocketAddress(ipAddress: "127.0.0.1", port: 0)],
+                seeds: [try PeerAddress.resolve(mesh.bootstrapAddress)],
+                storePath: nil,
+                group: TestMesh.group
+            )
+            defer { Task { await reader.shutdown() } }
+            let before = try await TestMesh.eventually("the owner's record", timeout: .seconds(60)) {
+                try await reader.agentRecord(did: did).map { try AgentProfile.read(from: $0).knockToken }
+            }
+            let rotation = try await owner.rotateKnockToken()
+            #expect(rotation.previousValidUntil > rotation.rotatedAt)
+            let after = try await TestMesh.eventually("the record with the new token", timeout: .seconds(60)) {
+                let token = try await reader.agentRecord(did: did).map { try AgentProfile.read(from: $0).knockToken }
+                return token != before ? token : nil
+            }
+            #expect(after.count == KnockToken.byteCount)
+        } catch {
+            await mesh.stopAll()
+            throw error
+        }
+        await mesh.stopAll()
+    }
+}
+
 extension KnockFrame {
     /// True when this frame's work happens to meet `difficulty` although it was made with none (then it cannot
     /// stand for a cheap knock).

@@ -192,6 +192,25 @@ extension AgentNode: NodeControl {
 
     public func subscribe() async -> AsyncStream<NodeEvent> { await events.subscribe() }
 
+    /// A new knock token (the owner's answer to a flood: no new identity needed). The previous one stays valid for
+    /// one record lifetime, the longest a sender can hold a record that names it; the new record goes out now.
+    public func rotateKnockToken() async throws(NodeAPIError) -> KnockTokenRotation {
+        var random = SystemRandom()
+        let now = self.now
+        let until = now + .seconds(configuration.recordTTLSeconds)
+        let rotated = [KnockToken.random(using: &random)] + tokens.prefix(1)
+        let bytes = rotated.flatMap(\.bytes)
+        try await write { db in
+            try NodeMetaStore.set("knock-tokens", bytes, db)
+            try NodeMetaStore.setInteger("knock-token-previous-until", UInt64(until.millisecondsSinceEpoch), db)
+        }
+        tokens = rotated
+        previousTokenUntil = until
+        logger.notice("knock token rotated", metadata: ["previous_valid_until": "\(APITime.format(until))"])
+        await publishRecord(reason: "knock token rotated")
+        return KnockTokenRotation(rotatedAt: APITime.format(now), previousValidUntil: APITime.format(until))
+    }
+
     public func metrics() async -> String {
         figures.sampleProcess()
         return metricsText()

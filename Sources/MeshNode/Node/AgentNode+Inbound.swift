@@ -46,7 +46,13 @@ extension AgentNode {
         // Cost order: everything the gate checks (size, token, window, replay, work, signature, rates) runs before
         // any Diffie-Hellman, prekey use or database write; the frame is decoded only after the size check.
         let frame: KnockFrame
-        switch gate.admit(bytes, ours: identity.publicKey, tokens: tokens, difficulty: policy.difficulty, now: now) {
+        switch gate.admit(
+            bytes,
+            ours: identity.publicKey,
+            tokens: acceptedTokens,
+            difficulty: policy.difficulty,
+            now: now
+        ) {
         case .failure(let refusal):
             figures.knocksRefused.increment()
             logger.info("knock refused", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.reason)"])

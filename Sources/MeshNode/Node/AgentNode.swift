@@ -31,7 +31,9 @@ public actor AgentNode {
     let policyPath: String?
     var policyStamp: FileStamp?
     var card: NodeCard
+    /// The knock tokens, current first; the previous one is accepted until `previousTokenUntil`.
     var tokens: [KnockToken]
+    var previousTokenUntil: Timestamp?
     var published = false
     /// The full A2A card with MeshPeer's extensions, as served to a contact's `capability.query`.
     var servedCard: JSONValue = .null
@@ -85,7 +87,14 @@ public actor AgentNode {
         self.policyStamp = policyStamp
         self.gate = KnockGate(configuration: KnockGate.Configuration())
         startedAt = clock.now()
-        tokens = try database.pool.write { db in try AgentNode.loadTokens(db) }
+        (tokens, previousTokenUntil) = try database.pool.write { db in
+            (
+                try AgentNode.loadTokens(db),
+                try NodeMetaStore.get("knock-token-previous-until", db).map { _ in
+                    Timestamp(milliseconds: Int64(try NodeMetaStore.integer("knock-token-previous-until", db)))
+                }
+            )
+        }
     }
 
     var did: String { identity.did }
@@ -106,15 +115,10 @@ public actor AgentNode {
         return [token]
     }
 
-    /// A new knock token: knocks carrying the old one are refused from now on (the previous one stays valid
-    /// until the record carrying the new one has spread: one record lifetime).
-    public func rotateKnockToken() async throws {
-        var random = SystemRandom()
-        let fresh = KnockToken.random(using: &random)
-        tokens = [fresh] + tokens.prefix(1)
-        let bytes = tokens.flatMap(\.bytes)
-        try await database.pool.write { db in try NodeMetaStore.set("knock-tokens", bytes, db) }
-        await publishRecord(reason: "knock token rotated")
+    /// The tokens a knock may carry now: the current one, and the previous one during its grace.
+    var acceptedTokens: [KnockToken] {
+        guard tokens.count > 1, let until = previousTokenUntil, now < until else { return Array(tokens.prefix(1)) }
+        return Array(tokens.prefix(2))
     }
 
     func setAPIURL(_ url: String) { apiURL = url }

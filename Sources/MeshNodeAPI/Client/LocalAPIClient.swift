@@ -103,6 +103,10 @@ public struct LocalAPIClient: Sendable {
         try await call(.GET, "/v1/contacts")
     }
 
+    public func rotateKnockToken() async throws(NodeAPIError) -> KnockTokenRotation {
+        try await call(.POST, "/v1/knock-token/rotate")
+    }
+
     /// The node's Prometheus text.
     public func metrics() async throws(NodeAPIError) -> String {
         let reply = try await perform(.GET, "/metrics", body: nil)

@@ -54,6 +54,9 @@ extension APIResponder {
         case .contacts:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.json(try await control.contacts())
+        case .rotateKnockToken:
+            _ = try APIQuery(request.uri.query, allowed: [])
+            return APIResponse.json(try await control.rotateKnockToken())
         case .events:
             _ = try APIQuery(request.uri.query, allowed: [])
             return await EventStream.response(

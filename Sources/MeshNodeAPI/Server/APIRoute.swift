@@ -13,6 +13,7 @@ enum APIRoute: Hashable, Sendable {
     case messages
     case sentMessage(id: String)
     case contacts
+    case rotateKnockToken
     case events
     case metrics
 
@@ -36,6 +37,7 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "knocks"]: table = [.get: .listKnocks, .post: .createKnock]
         case ["v1", "messages"]: table = [.get: .messages, .post: .send]
         case ["v1", "contacts"]: table = [.get: .contacts]
+        case ["v1", "knock-token", "rotate"]: table = [.post: .rotateKnockToken]
         case ["v1", "events"]: table = [.get: .events]
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "knocks":
             guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }

@@ -381,3 +381,20 @@ public struct NodeEvent: Hashable, Sendable, Codable {
         self.dropped = dropped
     }
 }
+
+/// `POST /v1/knock-token/rotate`: what changed. The token itself is not shown: it is in the published record.
+public struct KnockTokenRotation: Hashable, Sendable, Codable {
+    public var rotatedAt: String
+    /// Until then knocks carrying the previous token are still accepted.
+    public var previousValidUntil: String
+
+    public init(rotatedAt: String, previousValidUntil: String) {
+        self.rotatedAt = rotatedAt
+        self.previousValidUntil = previousValidUntil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rotatedAt = "rotated_at"
+        case previousValidUntil = "previous_valid_until"
+    }
+}

@@ -14,6 +14,9 @@ public protocol NodeControl: Sendable {
     func knocks() async throws(NodeAPIError) -> [KnockSummary]
     func decide(knock id: String, accept: Bool, reason: String?) async throws(NodeAPIError) -> KnockSummary
     func contacts() async throws(NodeAPIError) -> [ContactSummary]
+    /// A new knock token, republished at once: knocks carrying an older one are refused once the previous token's
+    /// grace (one record lifetime, so senders holding the last record are not cut off) has passed.
+    func rotateKnockToken() async throws(NodeAPIError) -> KnockTokenRotation
     /// Live events. The stream is bounded: a subscriber that falls behind loses live events (counted in
     /// `NodeEvent.dropped` of the next one it gets) and catches up from `messages(after:)` by cursor.
     func subscribe() async -> AsyncStream<NodeEvent>
