@@ -206,4 +206,20 @@ import Testing
         let held = try bob.database.pool.read { db in try KnockStore.held(db) }
         #expect(held.map(\.id) == Array(ids.dropFirst()))
     }
+
+    /// Housekeeping forgets a delivered entry after a week, never one still waiting for its receipt.
+    @Test func settledEntriesAreForgottenPendingOnesKept() throws {
+        let (alice, bob) = try pair()
+        let later = start + .seconds(1)
+        let delivered = try send("done", from: alice, to: bob, at: later)
+        let pending = try send("waiting", from: alice, to: bob, at: later)
+        try alice.write { db in _ = try OutboxStore.markDelivered(id: delivered.id, from: bob.did, now: later, db) }
+        let weekLater = later + OutboxStore.settledMemory + .seconds(1)
+        try alice.write { db in try OutboxStore.forgetSettled(before: weekLater - OutboxStore.settledMemory, db) }
+        let remaining = try alice.database.pool.read { db in
+            (try OutboxStore.entry(id: delivered.id, db), try OutboxStore.entry(id: pending.id, db))
+        }
+        #expect(remaining.0 == nil)
+        #expect(remaining.1?.state == .queued)
+    }
 }

@@ -41,7 +41,9 @@ extension AgentNode {
         let now = self.now
         let due: [OutboxEntry]
         do {
-            let expired = try await database.pool.write { db in try OutboxStore.expire(now: now, db) }
+            // A write only when something expired: an idle node does no database writes.
+            let anyExpired = try await database.pool.read { db in try OutboxStore.hasExpired(now: now, db) }
+            let expired = anyExpired ? try await database.pool.write { db in try OutboxStore.expire(now: now, db) } : []
             for entry in expired {
                 figures.deliveryFailures.increment()
                 var sent = entry.sent

@@ -83,12 +83,32 @@ extension AgentNode {
             why = why ?? "joined a network"
         }
         if let why { await publishRecord(reason: why) }
-        let shown = (try? await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }) ?? []
+        // A write only when something waits behind a gap: an idle node does no database writes.
+        let waiting = (try? await database.pool.read { db in try InboxStore.hasHeld(db) }) ?? false
+        let shown =
+            waiting ? ((try? await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }) ?? []) : []
         for message in shown {
             await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
+        }
+        if now - lastHousekeeping >= .seconds(3_600) {
+            lastHousekeeping = now
+            await housekeeping(now: now)
         }
         figures.peersKnown.record(await dht.contactCount())
         figures.relaysInUse.record(homes.count)
         figures.sampleProcess()
+    }
+
+    /// Hourly: forget settled outbox entries after a week (their state stays readable that long) and processed
+    /// envelope IDs once no sender can still be resending them (`InboxStore.receivedMemory`).
+    func housekeeping(now: Timestamp) async {
+        do {
+            try await database.pool.write { db in
+                try OutboxStore.forgetSettled(before: now - OutboxStore.settledMemory, db)
+                try InboxStore.forgetReceived(before: now - InboxStore.receivedMemory, db)
+            }
+        } catch {
+            logger.error("housekeeping failed", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -44,6 +44,7 @@ public actor AgentNode {
     var outboxSleeper: Task<Void, any Error>?
     var wakePending = false
     var lastHomeRefresh: [String: Timestamp] = [:]
+    var lastHousekeeping = Timestamp.zero
 
     public static let pendingKnocks = PendingKnocks.Configuration()
 

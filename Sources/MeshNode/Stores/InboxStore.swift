@@ -113,6 +113,10 @@ enum InboxStore {
         return shown
     }
 
+    static func hasHeld(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM node_inbox WHERE cursor IS NULL)") ?? false
+    }
+
     /// Gives up on gaps older than `gapTimeout`: their held successors are shown, in order.
     static func releaseStale(now: Timestamp, _ db: Database) throws -> [InboxMessage] {
         let stale = try Row.fetchAll(

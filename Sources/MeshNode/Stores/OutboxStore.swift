@@ -147,6 +147,24 @@ enum OutboxStore {
         try db.execute(sql: "DELETE FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
     }
 
+    /// How long a delivered, expired or failed entry stays readable (`GET /v1/messages/sent/{id}`).
+    static let settledMemory: Duration = .seconds(7 * 24 * 3_600)
+
+    static func forgetSettled(before: Timestamp, _ db: Database) throws {
+        try db.execute(
+            sql: "DELETE FROM node_outbox WHERE state IN ('delivered', 'expired', 'failed') AND created_ms < ?",
+            arguments: [before.millisecondsSinceEpoch]
+        )
+    }
+
+    static func hasExpired(now: Timestamp, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM node_outbox WHERE state IN ('queued', 'relayed') AND expires_ms <= ?)",
+            arguments: [now.millisecondsSinceEpoch]
+        ) ?? false
+    }
+
     /// Entries past their expiry that were never delivered become `expired`; returns them for the events.
     static func expire(now: Timestamp, _ db: Database) throws -> [OutboxEntry] {
         let rows = try Row.fetchAll(
