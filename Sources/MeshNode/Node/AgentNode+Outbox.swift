@@ -6,7 +6,10 @@ import RelayFallback
 
 extension AgentNode {
     /// At most this many outbox entries are handed to relays per pass.
-    static let outboxBatch = 64
+    static let outboxBatch = 256
+    /// Sends whose relay answer is awaited at once. A conversation's messages may then reach the relay out of
+    /// order; the recipient restores the order from their sequence numbers.
+    static let sendsInFlight = 64
 
     /// When an entry is tried again. Until a relay accepts it: quickly, backing off to a minute. Once a relay
     /// holds it: only if the recipient's receipt has not come back, every 30 s doubling to 10 minutes, because the
@@ -55,31 +58,57 @@ extension AgentNode {
             logger.error("outbox unavailable", metadata: ["error": "\(error)"])
             return
         }
-        for entry in due {
-            let remaining = max(1, Int((entry.expiresAt - now).components.seconds))
-            let envelope = OutboundEnvelope(
-                id: entry.id.envelopeID,
-                recipient: NodeID(publicKey: entry.peerKey),
-                ttlSeconds: UInt32(clamping: remaining),
-                payload: entry.payload
-            )
-            let result = await relays.send(envelope, via: entry.relays)
-            var error: String?
-            switch result {
-            case .success((_, let disposition?)):
-                await relayAccepted(envelope.id, disposition)
-                continue
-            case .success:
-                break
-            case .failure(let failure):
-                error = failure.description
-                await refreshHomes(of: entry)
+        guard !due.isEmpty else { return }
+        // Claim the batch first: its next attempt is set before anything is sent, so a relay's `accepted`, which
+        // may arrive before the send call returns, is never overwritten by this pass.
+        let claims = due.map {
+            ($0.id, now + AgentNode.retryDelay(attempts: $0.attempts, relayed: $0.state == .relayed))
+        }
+        do {
+            try await database.pool.write { db in
+                for (id, next) in claims { try OutboxStore.recordAttempt(id: id, next: next, error: nil, db) }
             }
-            let next = now + AgentNode.retryDelay(attempts: entry.attempts, relayed: entry.state == .relayed)
+        } catch {
+            logger.error("outbox unavailable", metadata: ["error": "\(error)"])
+            return
+        }
+        // Hand the batch to the relays with up to `sendsInFlight` answers awaited at once; acceptance arrives as
+        // relay events (`relayAccepted`), failures are recorded here.
+        let relays = self.relays
+        let failures = await withTaskGroup(of: (OutboxEntry, String)?.self) { group in
+            var failed: [(OutboxEntry, String)] = []
+            var running = 0
+            for entry in due {
+                if running >= AgentNode.sendsInFlight, let result = await group.next() {
+                    running -= 1
+                    if let result { failed.append(result) }
+                }
+                let remaining = max(1, Int((entry.expiresAt - now).components.seconds))
+                let envelope = OutboundEnvelope(
+                    id: entry.id.envelopeID,
+                    recipient: NodeID(publicKey: entry.peerKey),
+                    ttlSeconds: UInt32(clamping: remaining),
+                    payload: entry.payload
+                )
+                group.addTask {
+                    if case .failure(let failure) = await relays.send(envelope, via: entry.relays) {
+                        return (entry, failure.description)
+                    }
+                    return nil
+                }
+                running += 1
+            }
+            for await result in group { if let result { failed.append(result) } }
+            return failed
+        }
+        for (entry, reason) in failures {
+            await refreshHomes(of: entry)
             let id = entry.id
-            let reason = error
             try? await database.pool.write { db in
-                try OutboxStore.recordAttempt(id: id, next: next, error: reason, db)
+                try db.execute(
+                    sql: "UPDATE node_outbox SET last_error = ? WHERE id = ?",
+                    arguments: [reason, Data(id.bytes)]
+                )
             }
         }
         figures.outboxPending.record((try? await database.pool.read { db in try OutboxStore.countPending(db) }) ?? 0)

@@ -76,7 +76,8 @@ extension AgentNode {
             logger.info("knock policy reloaded")
         }
         let homes = await relays.homes()
-        if homes != lastPublishedHomes, !homes.isEmpty { why = why ?? "home relays changed" }
+        // A set, not a list: two homes with equal round trips swap ranks often, and the record need not change.
+        if Set(homes) != Set(lastPublishedHomes), !homes.isEmpty { why = why ?? "home relays changed" }
         if let last = lastPublish, now - last >= .seconds(configuration.republishSeconds) { why = why ?? "republish" }
         if lastPublish == nil { why = why ?? "start" }
         if !published, let last = lastPublish, now - last >= .seconds(5), await dht.contactCount() > 0 {

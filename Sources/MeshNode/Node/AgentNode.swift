@@ -6,6 +6,7 @@ import MeshCore
 import MeshPeer
 import Ratchet
 import RatchetStore
+import RelayClient
 import RelayFallback
 
 /// The running node: an actor that owns the node's state between IO events. It receives relay events, drives the
@@ -45,6 +46,10 @@ public actor AgentNode {
     var wakePending = false
     var lastHomeRefresh: [String: Timestamp] = [:]
     var lastHousekeeping = Timestamp.zero
+    /// Relay events read but not yet handled (bounded by the pool's own event buffer, which this drains).
+    var pendingInbound: [RelayPoolEvent] = []
+    /// The reader waiting for room in `pendingInbound`, if it is full.
+    var inboundRoom: CheckedContinuation<Void, Never>?
 
     public static let pendingKnocks = PendingKnocks.Configuration()
 

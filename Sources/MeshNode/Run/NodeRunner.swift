@@ -112,8 +112,10 @@ public enum NodeRunner {
         path.hasPrefix("/") ? path : (home as NSString).appendingPathComponent(path)
     }
 
-    /// config.json's seeds and the data directory's `bootstrap-nodes.json`, resolved; one that fails is reported
-    /// and skipped so a dead name does not stop a start.
+    /// config.json's seeds and the bootstrap list (the data directory's `bootstrap-nodes.json`, else the built-in
+    /// list when config.json names no seed and the node is not on loopback only), resolved; one that fails is
+    /// reported and skipped so a dead name does not stop a start. With no seed at all the node starts alone, as the
+    /// first node of a network, and says so: it publishes its record when a peer joins.
     static func bootstrapSeeds(_ configuration: NodeConfiguration, home: String, logger: Logger) throws -> [PeerAddress]
     {
         var seeds: [PeerAddress] = []
@@ -122,11 +124,21 @@ public enum NodeRunner {
                 logger.warning("bootstrap address skipped", metadata: ["address": "\(text)", "error": "\(error)"])
             }
         }
-        let path = (home as NSString).appendingPathComponent("bootstrap-nodes.json")
-        if FileManager.default.fileExists(atPath: path) {
-            let (resolved, failures) = try BootstrapList.load(path: path).resolved()
+        if let (list, origin) = try BootstrapList.standard(
+            file: nil,
+            home: home,
+            explicitSeeds: !configuration.dht.bootstrap.isEmpty,
+            listen: configuration.dht.listen
+        ) {
+            let (resolved, failures) = list.resolved()
             for failure in failures { logger.warning("bootstrap node skipped", metadata: ["reason": "\(failure)"]) }
+            logger.info("bootstrap list", metadata: ["source": "\(origin)", "nodes": "\(list.nodes.count)"])
             seeds += resolved
+        }
+        if seeds.isEmpty {
+            logger.notice(
+                "no bootstrap nodes: starting alone as the first node of a network; the record is published when a peer joins"
+            )
         }
         return seeds
     }
@@ -149,6 +161,9 @@ public enum NodeRunner {
         let deadline = ContinuousClock.now + .seconds(5)
         while await dht.contactCount() == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
+        }
+        if await dht.contactCount() == 0, !configuration.dht.bootstrap.isEmpty {
+            logger.notice("no bootstrap node answered: running alone; the record is published when a peer joins")
         }
         let now = SystemClock().now()
         for record in await dht.providers(capability: RelayAdvert.capability) {

@@ -21,12 +21,6 @@ public struct AgentNodeService: Service {
 }
 
 extension AgentNode {
-    func runRelayEvents() async {
-        for await event in relays.events {
-            await handle(event.event, from: event.relay)
-        }
-    }
-
     func runMaintenance() async {
         while !Task.isCancelled {
             await maintain()

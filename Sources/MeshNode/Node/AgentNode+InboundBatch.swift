@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+import RelayClient
+import RelayFallback
+
+/// One session envelope waiting in an inbound batch.
+struct InboundSession: Sendable {
+    var frame: SessionFrame
+    var id: MessageID
+    var envelopeID: EnvelopeID
+    var relay: RelayAddress
+}
+
+extension AgentNode {
+    /// Relay events taken per pass; session envelopes among them share one transaction.
+    static let inboundBatch = 256
+    /// Relay events read ahead of the processor at most; beyond this the reader waits, the relay pool's own bounded
+    /// buffer fills, and the relays stop sending (their per-connection output bound).
+    static let inboundBacklog = 4_096
+
+    /// Reads relay events into `pendingInbound` as fast as they come and wakes the processor; the processor takes
+    /// what has gathered while it was busy as one batch. Under load, many deliveries then cost one commit.
+    func runRelayEvents() async {
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in self.relays.events { await self.collect(event, wake) }
+                wake.finish()
+            }
+            group.addTask {
+                for await _ in wakes { await self.processInbound() }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func collect(_ event: RelayPoolEvent, _ wake: AsyncStream<Void>.Continuation) async {
+        if pendingInbound.count >= AgentNode.inboundBacklog, !Task.isCancelled {
+            // Shutdown cancels the reader; the wait must end then too.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if Task.isCancelled { continuation.resume() } else { inboundRoom = continuation }
+                }
+            } onCancel: {
+                Task { await self.releaseInboundRoom() }
+            }
+        }
+        pendingInbound.append(event)
+        wake.yield()
+    }
+
+    func releaseInboundRoom() {
+        inboundRoom?.resume()
+        inboundRoom = nil
+    }
+
+    /// Handles everything gathered so far, in arrival order: runs of session envelopes in one transaction each,
+    /// every other event on its own.
+    func processInbound() async {
+        while !pendingInbound.isEmpty {
+            let batch = Array(pendingInbound.prefix(AgentNode.inboundBatch))
+            pendingInbound.removeFirst(batch.count)
+            releaseInboundRoom()
+            var sessions: [InboundSession] = []
+            for item in batch {
+                if case .delivered(let delivered) = item.event,
+                    MeshEnvelope.kind(of: delivered.payload) == .session,
+                    case .session(let frame)? = try? MeshEnvelope.decode(delivered.payload)
+                {
+                    sessions.append(
+                        InboundSession(
+                            frame: frame,
+                            id: MessageID(envelopeID: delivered.id),
+                            envelopeID: delivered.id,
+                            relay: item.relay
+                        )
+                    )
+                    continue
+                }
+                await receiveSessions(sessions)
+                sessions = []
+                await handle(item.event, from: item.relay)
+            }
+            await receiveSessions(sessions)
+        }
+    }
+
+    /// Decrypts and stores a run of session envelopes in one transaction, each inside its own savepoint: one that
+    /// does not open is rolled back alone and acknowledged (it never will open); a database failure rolls back the
+    /// whole run, which is then not acknowledged, so the relays deliver it again.
+    func receiveSessions(_ batch: [InboundSession]) async {
+        guard !batch.isEmpty else { return }
+        let ledger = self.ledger
+        let now = self.now
+        let servedCard = self.servedCard
+        let outcomes: [Result<SessionOutcome, NodeLedgerError>]
+        do {
+            outcomes = try await database.pool.write { db in
+                var results: [Result<SessionOutcome, NodeLedgerError>] = []
+                for item in batch {
+                    var outcome: SessionOutcome?
+                    do {
+                        try db.inSavepoint {
+                            outcome = try ledger.receiveSession(
+                                item.frame,
+                                id: item.id,
+                                servedCard: servedCard,
+                                now: now,
+                                db
+                            )
+                            return .commit
+                        }
+                        results.append(.success(outcome ?? .ignored("no outcome")))
+                    } catch let error as DatabaseError {
+                        throw error
+                    } catch {
+                        results.append(.failure(NodeLedgerError("\(error)")))
+                    }
+                }
+                return results
+            }
+        } catch {
+            logger.error("could not store \(batch.count) envelopes", metadata: ["error": "\(error)"])
+            return
+        }
+        var byRelay: [RelayAddress: [EnvelopeID]] = [:]
+        for item in batch { byRelay[item.relay, default: []].append(item.envelopeID) }
+        for (relay, ids) in byRelay { await relays.acknowledge(ids, relay: relay) }
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let outcome): await report(outcome)
+            case .failure(let error):
+                figures.undecryptable.increment()
+                logger.notice("dropped an envelope that does not open", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
