@@ -99,19 +99,24 @@ extension AgentNode {
         do {
             outcomes = try await database.pool.write { db in
                 var results: [Result<SessionOutcome, NodeLedgerError>] = []
+                var receipts = OwedReceipts()
                 for item in batch {
                     var outcome: SessionOutcome?
                     do {
+                        // The receipts an envelope earns count only if its savepoint commits.
+                        var owed = OwedReceipts()
                         try db.inSavepoint {
                             outcome = try ledger.receiveSession(
                                 item.frame,
                                 id: item.id,
                                 servedCard: servedCard,
                                 now: now,
+                                receipts: &owed,
                                 db
                             )
                             return .commit
                         }
+                        receipts.merge(owed)
                         results.append(.success(outcome ?? .ignored("no outcome")))
                     } catch let error as DatabaseError {
                         throw error
@@ -119,6 +124,7 @@ extension AgentNode {
                         results.append(.failure(NodeLedgerError("\(error)")))
                     }
                 }
+                try receipts.enqueue(with: ledger, now: now, db)
                 return results
             }
         } catch {

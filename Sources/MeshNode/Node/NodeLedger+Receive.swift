@@ -34,13 +34,28 @@ extension NodeLedger {
         now: Timestamp,
         _ db: Database
     ) throws -> SessionOutcome {
+        var receipts = OwedReceipts()
+        let outcome = try receiveSession(frame, id: id, servedCard: servedCard, now: now, receipts: &receipts, db)
+        try receipts.enqueue(with: self, now: now, db)
+        return outcome
+    }
+
+    /// The same, with the receipts it earns added to `receipts` (a batch sends one receipt per peer).
+    func receiveSession(
+        _ frame: SessionFrame,
+        id: MessageID,
+        servedCard: JSONValue,
+        now: Timestamp,
+        receipts: inout OwedReceipts,
+        _ db: Database
+    ) throws -> SessionOutcome {
         let did = frame.sender.did
         let contact = try ContactStore.contact(key: frame.sender, db)
         let ourKnock = try KnockStore.pendingOutgoing(to: did, db)
         if try InboxStore.wasReceived(sender: frame.sender, id: id, db) {
             // The sender did not get our receipt: send another (only to those we talk to).
             if let contact {
-                try enqueueReceipt(for: [id], to: (did, frame.sender), relays: contact.homes, now: now, db)
+                receipts.owe(id, to: (did, frame.sender), relays: contact.homes)
             }
             return .duplicate
         }
@@ -61,7 +76,7 @@ extension NodeLedger {
         switch payload {
         case .message(let message):
             guard let contact else { return .notAccepted("\(did) sent a message before its knock was accepted") }
-            try enqueueReceipt(for: [id], to: (did, frame.sender), relays: contact.homes, now: now, db)
+            receipts.owe(id, to: (did, frame.sender), relays: contact.homes)
             do {
                 try Intent.validateName(message.intent)
                 let body = try JSONDecoder().decode(JSONValue.self, from: Data(message.body))
@@ -99,7 +114,7 @@ extension NodeLedger {
             if let knockID = MessageID(hex: knock.id) {
                 _ = try OutboxStore.markDelivered(id: knockID, from: did, now: now, db)
             }
-            try enqueueReceipt(for: [id], to: (did, frame.sender), relays: homes, now: now, db)
+            receipts.owe(id, to: (did, frame.sender), relays: homes)
             return .decision(knock)
         case .knock:
             return .ignored("a knock body inside a session envelope")
@@ -124,5 +139,40 @@ extension NodeLedger {
             now: now,
             db
         )
+    }
+}
+
+/// Receipts a transaction owes, gathered per peer so a batch of envelopes from one sender earns one receipt
+/// (at most `SessionPayload.maximumReceiptIDs` IDs each) instead of one per envelope.
+struct OwedReceipts {
+    private var order: [String] = []
+    private var owed: [String: (key: Ed25519.PublicKey, relays: [String], ids: [MessageID])] = [:]
+
+    mutating func owe(_ id: MessageID, to peer: (did: String, key: Ed25519.PublicKey), relays: [String]) {
+        if owed[peer.did] == nil {
+            order.append(peer.did)
+            owed[peer.did] = (peer.key, relays, [])
+        }
+        owed[peer.did]?.ids.append(id)
+    }
+
+    mutating func merge(_ other: OwedReceipts) {
+        for did in other.order {
+            guard let entry = other.owed[did] else { continue }
+            for id in entry.ids { owe(id, to: (did, entry.key), relays: entry.relays) }
+        }
+    }
+
+    /// Encrypts and stores the receipts in the caller's transaction.
+    func enqueue(with ledger: NodeLedger, now: Timestamp, _ db: Database) throws {
+        for did in order {
+            guard let entry = owed[did] else { continue }
+            var start = 0
+            while start < entry.ids.count {
+                let chunk = Array(entry.ids[start..<min(start + SessionPayload.maximumReceiptIDs, entry.ids.count)])
+                try ledger.enqueueReceipt(for: chunk, to: (did, entry.key), relays: entry.relays, now: now, db)
+                start += chunk.count
+            }
+        }
     }
 }
