@@ -11,7 +11,7 @@ struct DHTCommand: ParsableCommand {
         abstract: "Kademlia DHT: run a node, publish and look up agent records and capability providers.",
         subcommands: [
             DHTServeCommand.self, DHTGetCommand.self, DHTPutCommand.self, DHTProvidersCommand.self,
-            DHTFindNodeCommand.self, DHTRelaysCommand.self,
+            DHTFindNodeCommand.self, DHTRelaysCommand.self, DHTBootstrapNodesCommand.self,
         ]
     )
 }
@@ -66,12 +66,18 @@ struct DHTOptions: ParsableArguments {
         listen.isEmpty ? [fallback] : listen
     }
 
-    /// Flags first, then the bootstrap file; names that do not resolve are reported, not fatal.
-    func bootstrapAddresses(home: String) throws -> [PeerAddress] {
+    /// Flags first, then the bootstrap list (`--bootstrap-file`, else `<home>/bootstrap-nodes.json`, else the
+    /// built-in list when no flag names a seed and the node is not on loopback only); names that do not resolve
+    /// are reported, not fatal.
+    func bootstrapAddresses(home: String, listen: [String]) throws -> [PeerAddress] {
         var addresses = try bootstrap.map { try PeerAddress.resolve($0) }
-        let path = bootstrapFile ?? (home as NSString).appendingPathComponent("bootstrap-nodes.json")
-        if bootstrapFile != nil || FileManager.default.fileExists(atPath: path) {
-            let (resolved, failures) = try BootstrapList.load(path: path).resolved()
+        if let (list, _) = try BootstrapList.standard(
+            file: bootstrapFile,
+            home: home,
+            explicitSeeds: !bootstrap.isEmpty,
+            listen: listen
+        ) {
+            let (resolved, failures) = list.resolved()
             for failure in failures { FileHandle.standardError.write(Data("meshpeer: warning: \(failure)\n".utf8)) }
             addresses += resolved
         }
@@ -118,7 +124,7 @@ struct DHTServeCommand: ParsableCommand {
                     session.report(["event": "lan-discovery", "group": LANDiscovery.group, "interface": lan])
                 }
                 defer { _ = discovery }
-                if card != nil || !provide.isEmpty { try await session.waitForContacts() }
+                await Self.waitForAPeer(session)
                 if let card {
                     let event = try await session.driver.query(orThrow: { core, now in
                         try core.publishAgentRecord(agentCard: card, now: now)
@@ -135,5 +141,24 @@ struct DHTServeCommand: ParsableCommand {
                 while true { try await Task.sleep(for: .seconds(3_600)) }
             }
         }
+    }
+
+    /// A node with nobody to talk to yet (the first node of a network, or its bootstrap nodes are down) keeps
+    /// running alone and says so once; the caller publishes when this returns, as soon as a peer joins (a node
+    /// that bootstraps through this one enters its routing table).
+    static func waitForAPeer(_ session: DHTSession) async {
+        guard await session.contactCount() == 0 else { return }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, await session.contactCount() == 0 {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard await session.contactCount() == 0 else { return }
+        session.report([
+            "event": "alone",
+            "message": "no other DHT node answered: running alone as the first node of a network; "
+                + "publishing as soon as a peer joins",
+        ])
+        while await session.contactCount() == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+        session.report(["event": "peer-joined", "contacts": await session.contactCount()])
     }
 }

@@ -13,15 +13,18 @@ final class DHTSession: Sendable {
     let did: String
     let nodeID: String
     let json: Bool
+    /// How many bootstrap addresses it was started with (0: nobody to ask until a peer contacts it).
+    let seedCount: Int
 
     var driver: KademliaUDPDriver { node.driver }
 
-    private init(node: DHTNode, group: MultiThreadedEventLoopGroup, key: Ed25519.PrivateKey, json: Bool) {
+    private init(node: DHTNode, group: MultiThreadedEventLoopGroup, key: Ed25519.PrivateKey, json: Bool, seeds: Int) {
         self.node = node
         self.group = group
         self.did = key.publicKey.did
         self.nodeID = NodeID(publicKey: key.publicKey).hex
         self.json = json
+        self.seedCount = seeds
     }
 
     /// - Parameter persistent: keep records and a routing-table snapshot in SQLite (`serve`), unless ephemeral.
@@ -36,13 +39,16 @@ final class DHTSession: Sendable {
         if dht.ephemeral {
             key = Ed25519.PrivateKey()
         } else {
-            let file = try home.keystore.readIdentityFile()
+            let file = try home.identityFile()
             let passphrase =
                 file.isPassphraseProtected ? try home.passphrase(prompt: "Passphrase: ", confirm: false) : nil
             key = try file.unlock(passphrase: passphrase)
         }
         let listen = try dht.listenAddresses(default: defaultListen).map { try PeerAddress.resolve($0).socketAddress }
-        let seeds = try dht.bootstrapAddresses(home: home.keystore.home)
+        let seeds = try dht.bootstrapAddresses(
+            home: home.keystore.home,
+            listen: dht.listenAddresses(default: defaultListen)
+        )
         let storePath: String? =
             persistent && (dht.store != nil || !dht.ephemeral)
             ? dht.store ?? (home.keystore.home as NSString).appendingPathComponent("dht.sqlite") : nil
@@ -83,7 +89,7 @@ final class DHTSession: Sendable {
                 group: group,
                 eventSink: events ? sink : nil
             )
-            return DHTSession(node: node, group: group, key: key, json: json)
+            return DHTSession(node: node, group: group, key: key, json: json, seeds: seeds.count)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -94,12 +100,26 @@ final class DHTSession: Sendable {
 
     /// Waits (bounded) until a bootstrap node has answered, so a lookup has somewhere to start.
     func waitForContacts(timeout: Duration = .seconds(5)) async throws {
+        guard seedCount > 0 else {
+            throw CLIError(
+                "no bootstrap nodes to ask: none given, no bootstrap-nodes.json in the data directory, and the "
+                    + "built-in list is empty (use --bootstrap host:port)"
+            )
+        }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await driver.perform({ core, _ in core.routingTable.count }) > 0 { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CLIError("no bootstrap node answered within \(timeout) (use --bootstrap host:port)")
+        throw CLIError(
+            "no bootstrap node answered within \(timeout) (use --bootstrap host:port, or put a bootstrap-nodes.json "
+                + "in the data directory)"
+        )
+    }
+
+    /// The number of contacts in the routing table.
+    func contactCount() async -> Int {
+        (try? await driver.perform { core, _ in core.routingTable.count }) ?? 0
     }
 
     func report(_ fields: [String: Any]) {

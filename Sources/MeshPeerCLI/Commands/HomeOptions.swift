@@ -17,6 +17,19 @@ struct HomeOptions: ParsableArguments {
         Keystore(home: Keystore.resolveHome(explicit: home, environment: ProcessInfo.processInfo.environment))
     }
 
+    /// The identity file, or an error that says to run `meshpeer init` when there is none (a newcomer's first
+    /// mistake, which should not read as a missing-file error).
+    func identityFile() throws -> KeyFile {
+        let keystore = keystore
+        guard keystore.hasIdentity else {
+            throw CLIError(
+                "no identity in \(keystore.home): run `meshpeer init` first "
+                    + "(or pass --home / set MESHPEER_HOME to the data directory that has one)"
+            )
+        }
+        return try keystore.readIdentityFile()
+    }
+
     /// The passphrase from --passphrase-file, then MESHPEER_PASSPHRASE, then (on a terminal) a prompt.
     func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
         if let passphraseFile {

@@ -16,7 +16,7 @@ struct IdCommand: ParsableCommand {
     func run() throws {
         try CLIRunner.run {
             let keystore = options.keystore
-            let file = try keystore.readIdentityFile()
+            let file = try options.identityFile()
             let passphrase =
                 file.isPassphraseProtected ? try options.passphrase(prompt: "Passphrase: ", confirm: false) : nil
             let identity = try AgentIdentity(signingKey: file.unlock(passphrase: passphrase))

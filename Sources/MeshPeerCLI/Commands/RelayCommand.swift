@@ -86,7 +86,8 @@ struct RelayCommand: ParsableCommand {
                     settings,
                     identity: identity,
                     relay: configuration,
-                    relayPort: server.localPort
+                    relayPort: server.localPort,
+                    logger: Logger(label: "meshpeer.relay.dht")
                 )
             }
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Kademlia
 import KademliaDriver
+import Logging
 import MeshCore
 import RelayFallback
 import RelayServer
@@ -16,14 +17,25 @@ final class RelayDHTNode: Sendable {
         _ settings: RelayDHTConfiguration,
         identity: AgentIdentity,
         relay: RelayServerConfiguration,
-        relayPort: Int
+        relayPort: Int,
+        logger: Logger
     ) async throws -> RelayDHTNode {
         let addresses = try advertisedAddresses(settings, relay: relay, relayPort: relayPort)
         var seeds = try settings.bootstrap.map { try PeerAddress.resolve($0) }
-        if let file = settings.bootstrapFile {
-            let (resolved, failures) = try BootstrapList.load(path: file).resolved()
-            for failure in failures { FileHandle.standardError.write(Data("meshpeer: warning: \(failure)\n".utf8)) }
+        if let (list, _) = try BootstrapList.standard(
+            file: settings.bootstrapFile,
+            home: relay.dataDirectory,
+            explicitSeeds: !settings.bootstrap.isEmpty,
+            listen: settings.listen
+        ) {
+            let (resolved, failures) = list.resolved()
+            for failure in failures { logger.warning("bootstrap node skipped", metadata: ["reason": "\(failure)"]) }
             seeds += resolved
+        }
+        if seeds.isEmpty {
+            logger.notice(
+                "no DHT bootstrap nodes: starting alone as the first node of a network; the advert is published when a peer joins"
+            )
         }
         var config = KademliaConfig()
         config.recordTTL = .seconds(settings.recordTTLSeconds)
