@@ -13,13 +13,7 @@ extension RatchetStore {
         var generator = random
         defer { random = generator }
         return try database.write { db in
-            var prekeys =
-                try loadPrekeys(db)
-                ?? PrekeySecrets(identity: identity, schedule: schedule, now: now, random: &generator)
-            prekeys.rotateIfDue(identity: identity, now: now, random: &generator)
-            prekeys.replenish(random: &generator)
-            try savePrekeys(prekeys, db)
-            return prekeys
+            try prekeys(identity: identity, now: now, random: &generator, in: db)
         }
     }
 
@@ -36,11 +30,7 @@ extension RatchetStore {
     ) throws {
         var generator = random
         defer { random = generator }
-        try database.write { db in
-            var sessions = (try? loadSessions(bundle.identityKey, db)) ?? emptySessions(bundle.identityKey)
-            try sessions.startSession(identity: identity, bundle: bundle, random: &generator)
-            try saveSessions(sessions, db)
-        }
+        try database.write { db in try startSession(identity: identity, bundle: bundle, random: &generator, in: db) }
     }
 
     /// Encrypts for `peer` and records the used message key before returning the envelope.
@@ -51,12 +41,7 @@ extension RatchetStore {
     ) throws -> RatchetEnvelope {
         var generator = random
         defer { random = generator }
-        return try database.write { db in
-            var sessions = try loadSessions(peer, db)
-            let envelope = try sessions.encrypt(plaintext, random: &generator)
-            try saveSessions(sessions, db)
-            return envelope
-        }
+        return try database.write { db in try encrypt(plaintext, to: peer, random: &generator, in: db) }
     }
 
     /// Decrypts an envelope from `peer`; sessions and prekeys change only if it decrypts, in one transaction.
@@ -70,14 +55,7 @@ extension RatchetStore {
         var generator = random
         defer { random = generator }
         return try database.write { db in
-            var sessions = try loadSessions(peer, db)
-            var prekeys =
-                try loadPrekeys(db)
-                ?? PrekeySecrets(identity: identity, schedule: schedule, now: now, random: &generator)
-            let plaintext = try sessions.receive(envelope, identity: identity, prekeys: &prekeys, random: &generator)
-            try saveSessions(sessions, db)
-            try savePrekeys(prekeys, db)
-            return plaintext
+            try receive(envelope, from: peer, identity: identity, now: now, random: &generator, in: db)
         }
     }
 

@@ -13,18 +13,7 @@ struct NodeProcessTests {
         let mesh = TestMesh.make("basic")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
-            try await mesh.startBootstrap()
-            let relay = try await mesh.startRelay("relay")
-            try await mesh.prepareAgent("a", card: TestMesh.card("A", skills: ["alpha"]), policy: [:], relays: [relay])
-            try await mesh.prepareAgent(
-                "b",
-                card: TestMesh.card("B", skills: ["beta"]),
-                policy: ["default": "accept"],
-                relays: [relay]
-            )
-            try await mesh.startAgent("a")
-            try await mesh.startAgent("b")
-            let (didA, didB) = try await TestMesh.contacts(mesh, "a", "b")
+            let (didA, didB) = try await TestMesh.pair(mesh)
             let a = try mesh.client("a")
             let b = try mesh.client("b")
             let sent = try await a.send(
@@ -65,18 +54,7 @@ struct NodeProcessTests {
         let mesh = TestMesh.make("crash")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
-            try await mesh.startBootstrap()
-            let relay = try await mesh.startRelay("relay")
-            try await mesh.prepareAgent("a", card: TestMesh.card("A", skills: ["alpha"]), policy: [:], relays: [relay])
-            try await mesh.prepareAgent(
-                "b",
-                card: TestMesh.card("B", skills: ["beta"]),
-                policy: ["default": "accept"],
-                relays: [relay]
-            )
-            try await mesh.startAgent("a")
-            try await mesh.startAgent("b")
-            let (_, didB) = try await TestMesh.contacts(mesh, "a", "b")
+            let (_, didB) = try await TestMesh.pair(mesh)
             var sent: [String] = []
             let total = 1_000
             // Crash points: the recipient, the relay and the sender, each once, at random moments in random order

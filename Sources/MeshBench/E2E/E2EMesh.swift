@@ -124,26 +124,6 @@ struct E2EMesh: Sendable {
     }
 }
 
-/// Polls `probe` until it returns a value, at most `timeout`; the last error is part of the failure.
-func eventually<T: Sendable>(
-    _ what: String,
-    timeout: Duration,
-    every pause: Duration = .milliseconds(100),
-    _ probe: @Sendable () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    var last = "nothing yet"
-    while ContinuousClock.now < deadline {
-        do {
-            if let value = try await probe() { return value }
-        } catch {
-            last = "\(error)"
-        }
-        try await Task.sleep(for: pause)
-    }
-    throw BenchError("timed out after \(timeout) waiting for \(what) (last: \(last))")
-}
-
 /// Milliseconds elapsed since `start` on the monotonic clock.
 func milliseconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start

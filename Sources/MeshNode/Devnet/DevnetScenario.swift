@@ -17,7 +17,7 @@ struct DevnetScenario: Sendable {
         let samDID = try await sam.status().did
 
         say("1. Sam looks for an agent that can translate legal documents")
-        let found = try await eventually("Lexi's capability in the DHT", timeout: .seconds(90)) {
+        let found = try await MeshNode.eventually("Lexi's capability in the DHT", timeout: .seconds(90)) {
             try await sam.find(.capability("legal-translation")).first { $0.did == lexiDID }
         }
         say("   found \(found.card["name"]?.stringValue ?? "?") (\(short(found.did))), record verified")
@@ -27,7 +27,7 @@ struct DevnetScenario: Sendable {
         let knock = try await sam.knock(
             KnockRequest(to: lexiDID, intent: "task.request", purpose: "Translate a two-page NDA into French")
         )
-        let held = try await eventually("the knock to arrive at Lexi", timeout: .seconds(30)) {
+        let held = try await MeshNode.eventually("the knock to arrive at Lexi", timeout: .seconds(30)) {
             try await lexi.knocks().first { $0.id == knock.id && $0.state == "held" }
         }
         say("   Lexi's policy holds it for her owner: \(held.intent) from \(short(held.peer)): \"\(held.purpose)\"")
@@ -35,7 +35,7 @@ struct DevnetScenario: Sendable {
 
         say("3. Lexi's owner approves the knock")
         _ = try await lexi.decide(knock: held.id, accept: true, reason: "happy to help")
-        _ = try await eventually("Sam to learn the knock was accepted", timeout: .seconds(30)) {
+        _ = try await MeshNode.eventually("Sam to learn the knock was accepted", timeout: .seconds(30)) {
             try await sam.knocks().first { $0.id == knock.id && $0.state == "accepted" }
         }
         say("   Sam sees the knock accepted (over the encrypted session)")
@@ -51,7 +51,7 @@ struct DevnetScenario: Sendable {
                 ])
             )
         )
-        let arrived = try await eventually("the task at Lexi", timeout: .seconds(30)) {
+        let arrived = try await MeshNode.eventually("the task at Lexi", timeout: .seconds(30)) {
             try await lexi.messages(after: 0, limit: 100, wait: .seconds(2)).messages.first { $0.id == request.id }
         }
         say("   Lexi received \(arrived.intent) \(short(arrived.id)) from \(short(arrived.from))")
@@ -63,11 +63,11 @@ struct DevnetScenario: Sendable {
                 inReplyTo: arrived.id
             )
         )
-        let reply = try await eventually("the answer at Sam", timeout: .seconds(30)) {
+        let reply = try await MeshNode.eventually("the answer at Sam", timeout: .seconds(30)) {
             try await sam.messages(after: 0, limit: 100, wait: .seconds(2)).messages.first { $0.id == answer.id }
         }
         guard reply.inReplyTo == request.id else { throw ConfigurationError("the answer does not reply to the task") }
-        _ = try await eventually("Lexi's receipt at Sam", timeout: .seconds(30)) {
+        _ = try await MeshNode.eventually("Lexi's receipt at Sam", timeout: .seconds(30)) {
             let sent = try await sam.sentMessage(id: request.id)
             return sent.state == "delivered" ? sent : nil
         }
@@ -75,17 +75,17 @@ struct DevnetScenario: Sendable {
         checks.append("typed messages both ways, end to end encrypted through relays, with receipts")
 
         say("5. Cody finds a summariser and knocks; Sam's policy accepts chat at once")
-        let summariser = try await eventually("Sam's capability in the DHT", timeout: .seconds(60)) {
+        let summariser = try await MeshNode.eventually("Sam's capability in the DHT", timeout: .seconds(60)) {
             try await cody.find(.capability("summarise")).first { $0.did == samDID }
         }
         _ = try await cody.knock(KnockRequest(to: summariser.did, intent: "chat.message", purpose: "Say hello"))
-        _ = try await eventually("Sam's automatic acceptance at Cody", timeout: .seconds(30)) {
+        _ = try await MeshNode.eventually("Sam's automatic acceptance at Cody", timeout: .seconds(30)) {
             try await cody.contacts().first { $0.did == samDID }
         }
         let hello = try await cody.send(
             SendRequest(to: samDID, intent: "chat.message", body: .object(["text": .string("Hello Sam, Cody here.")]))
         )
-        _ = try await eventually("Cody's hello at Sam", timeout: .seconds(30)) {
+        _ = try await MeshNode.eventually("Cody's hello at Sam", timeout: .seconds(30)) {
             try await sam.messages(after: 0, limit: 100, wait: .seconds(2)).messages.first { $0.id == hello.id }
         }
         say("   accepted by policy, and Cody's chat message arrived")
@@ -93,7 +93,7 @@ struct DevnetScenario: Sendable {
         let query = try await cody.send(
             SendRequest(to: samDID, intent: "capability.query", body: .object([:]))
         )
-        let fullCard = try await eventually("Sam's full card at Cody", timeout: .seconds(30)) {
+        let fullCard = try await MeshNode.eventually("Sam's full card at Cody", timeout: .seconds(30)) {
             try await cody.messages(after: 0, limit: 100, wait: .seconds(2)).messages.first {
                 $0.inReplyTo == query.id
             }
@@ -115,7 +115,7 @@ struct DevnetScenario: Sendable {
             queued.append(sent.id)
         }
         for id in queued {
-            _ = try await eventually("a relay to hold message \(short(id))", timeout: .seconds(30)) {
+            _ = try await MeshNode.eventually("a relay to hold message \(short(id))", timeout: .seconds(30)) {
                 let sent = try await sam.sentMessage(id: id)
                 return sent.state == "relayed" ? sent : nil
             }
@@ -123,7 +123,7 @@ struct DevnetScenario: Sendable {
         say("   3 messages are held by Lexi's relays (store and forward)")
         try await mesh.startAgent("lexi")
         let lexiAgain = try mesh.client("lexi")
-        let delivered = try await eventually("the queued messages at Lexi", timeout: .seconds(60)) {
+        let delivered = try await MeshNode.eventually("the queued messages at Lexi", timeout: .seconds(60)) {
             let page = try await lexiAgain.messages(after: before, limit: 100, wait: .seconds(2))
             return page.messages.count >= 3 ? page.messages : nil
         }
@@ -147,25 +147,6 @@ struct DevnetScenario: Sendable {
             bootstrap: mesh.bootstrapAddress,
             checks: checks
         )
-    }
-
-    /// Polls `probe` until it returns a value, bounded by `timeout`; the last error is part of the failure.
-    func eventually<T: Sendable>(
-        _ what: String,
-        timeout: Duration,
-        _ probe: @Sendable () async throws -> T?
-    ) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        var last: String = "nothing yet"
-        while ContinuousClock.now < deadline {
-            do {
-                if let value = try await probe() { return value }
-            } catch {
-                last = "\(error)"
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw ConfigurationError("timed out after \(timeout) waiting for \(what) (last: \(last))")
     }
 }
 

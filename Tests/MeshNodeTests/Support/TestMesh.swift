@@ -45,17 +45,23 @@ enum TestMesh {
         timeout: Duration = .seconds(30),
         _ probe: @Sendable () async throws -> T?
     ) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        var last = "nothing yet"
-        while ContinuousClock.now < deadline {
-            do {
-                if let value = try await probe() { return value }
-            } catch {
-                last = "\(error)"
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestFailure("timed out after \(timeout) waiting for \(what) (last: \(last))")
+        try await MeshNode.eventually(what, timeout: timeout, probe)
+    }
+
+    /// A bootstrap node, one relay, and agents `a` and `b` that are contacts (`b` accepts every knock).
+    static func pair(_ mesh: LocalMesh) async throws -> (String, String) {
+        try await mesh.startBootstrap()
+        let relay = try await mesh.startRelay("relay")
+        try await mesh.prepareAgent("a", card: card("A", skills: ["alpha"]), policy: [:], relays: [relay])
+        try await mesh.prepareAgent(
+            "b",
+            card: card("B", skills: ["beta"]),
+            policy: ["default": "accept"],
+            relays: [relay]
+        )
+        try await mesh.startAgent("a")
+        try await mesh.startAgent("b")
+        return try await contacts(mesh, "a", "b")
     }
 
     /// Two agents that are contacts: `a` knocked, `b`'s policy accepted it.
