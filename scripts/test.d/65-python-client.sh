@@ -36,9 +36,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     log "creating $VENV"
     python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import pytest' 2>/dev/null; then
-    log "installing pytest"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=7"
+if ! "$VENV/bin/python" -c 'import pytest, yaml' 2>/dev/null; then
+    log "installing pytest and PyYAML (the skill's test parses SKILL.md's frontmatter with it)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=7" "PyYAML>=6"
 fi
 log "installing clients/python"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./clients/python
@@ -46,9 +46,7 @@ log "installing clients/python"
 # The tests must use the installed package, not the source tree.
 "$VENV/bin/python" -c 'import meshpeer, sys; assert "site-packages" in meshpeer.__file__, meshpeer.__file__'
 
-suites=(clients/python/tests)
-[ -d skills/meshpeer/tests ] && suites+=(skills/meshpeer/tests)
-for suite in "${suites[@]}"; do
+for suite in clients/python/tests skills/meshpeer/tests; do
     log "pytest $suite"
     status=0
     (cd "$suite/.." && timeout 900 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests) || status=$?

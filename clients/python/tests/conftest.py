@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import pytest
-
 from mesh import Mesh
 
 T = TypeVar("T")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import List
 
+import pytest
 from conftest import eventually
 from mesh import Mesh
-
-import pytest
 
 from meshpeer import AsyncClient, Client, MeshPeerError, NodeEvent
 
@@ -45,9 +44,7 @@ async def _conversation(mesh: Mesh) -> None:
             knock = await ada.knock(ben_did, "task.request", "Translate a 2-page NDA into French")
             assert knock.state == "pending" and knock.direction == "outgoing"
 
-            held = await _eventually_async(
-                lambda: _held(ben, mesh.dids["ada"]), "the knock to be held for ben's owner"
-            )
+            held = await _eventually_async(lambda: _held(ben, mesh.dids["ada"]), "the knock to be held for ben's owner")
             assert held.purpose == "Translate a 2-page NDA into French" and held.intent == "task.request"
             approved = await ben.approve(held.id, reason="Welcome")
             assert approved.state == "accepted"
@@ -63,9 +60,7 @@ async def _conversation(mesh: Mesh) -> None:
             assert (first.sender, first.intent, first.text) == (mesh.dids["ada"], "chat.message", "Here is the NDA.")
 
             reply = await ben.send_text(first.sender, "Got it, working on it.", in_reply_to=first.id)
-            await _eventually_async(
-                lambda: _delivered(ada, sent.id), "ada's message to be delivered (receipt)"
-            )
+            await _eventually_async(lambda: _delivered(ada, sent.id), "ada's message to be delivered (receipt)")
             await _eventually_async(lambda: _delivered(ben, reply.id), "ben's reply to be delivered")
 
             def has(kind: str, check: object) -> bool:
