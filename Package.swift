@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // MARK: System libraries
@@ -194,12 +195,24 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `meshpeer mcp`: the node's local API as MCP tools and resources for LLM agents (stdio).
+        .target(
+            name: "MeshMCP",
+            dependencies: [
+                "MeshPeer", "MeshNodeAPI", "MeshCore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
-                "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient",
+                "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient", "MeshMCP",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -291,6 +304,15 @@ let package = Package(
                 "RelayFallback", "RelayServer", "RelayClient", "MeshPeerCLI", "KademliaDriver",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshMCPTests",
+            dependencies: [
+                "MeshMCP", "MeshNodeAPI", "MeshPeer",
+                .product(name: "MCP", package: "swift-sdk"),
+            ] + nioSockets,
+            exclude: ["python"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Agents' tools in Python: the `meshpeer` client package (clients/python) and the AgentSkills folder
-# (skills/meshpeer). Builds the meshpeer binary, installs the package from its folder into .cache/venv-pyclient
+# Agents' tools, tested from Python: the `meshpeer` client package (clients/python), the AgentSkills folder
+# (skills/meshpeer) and `meshpeer mcp` through the official MCP Python SDK (Tests/MeshMCPTests/python). Builds the meshpeer binary, installs the package from its folder into .cache/venv-pyclient
 # (as `pip install ./clients/python` would for a user) together with pytest, then runs the client's tests and the
 # skill's tests. Each test module starts its own mesh of real processes on 127.0.0.1 (DHT bootstrap node, relay,
 # agents' nodes) and stops it at the end. pytest's exit status 5 ("no tests collected") is a failure here.
@@ -36,9 +36,12 @@ if [ ! -x "$VENV/bin/python" ]; then
     log "creating $VENV"
     python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import pytest, yaml' 2>/dev/null; then
-    log "installing pytest and PyYAML (the skill's test parses SKILL.md's frontmatter with it)"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=7" "PyYAML>=6"
+# Test tools: pytest; PyYAML (the skill's test parses SKILL.md's frontmatter); the official MCP SDK, whose stdio
+# client drives `meshpeer mcp` (it brings jsonschema, which checks the tools' schemas).
+if ! "$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null | grep -qix 'mcp==2\.3\.0' \
+    || ! "$VENV/bin/python" -c 'import pytest, yaml, jsonschema' 2>/dev/null; then
+    log "installing pytest, PyYAML and mcp 2.3.0"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=7" "PyYAML>=6" "mcp==2.3.0"
 fi
 log "installing clients/python"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./clients/python
@@ -46,7 +49,7 @@ log "installing clients/python"
 # The tests must use the installed package, not the source tree.
 "$VENV/bin/python" -c 'import meshpeer, sys; assert "site-packages" in meshpeer.__file__, meshpeer.__file__'
 
-for suite in clients/python/tests skills/meshpeer/tests; do
+for suite in clients/python/tests skills/meshpeer/tests Tests/MeshMCPTests/python/tests; do
     log "pytest $suite"
     status=0
     (cd "$suite/.." && timeout 900 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests) || status=$?

@@ -116,17 +116,28 @@ class Mesh:
     def start_relay(self, name: str) -> str:
         directory = self.home(name)
         directory.mkdir(parents=True, exist_ok=True)
-        config = {
+        base = {
             "listen": "127.0.0.1:0",
             "data": str(directory),
             "dht": {"listen": ["127.0.0.1:0"], "bootstrap": [self.bootstrap]},
         }
+        # A loopback test network: relays that check their adverts need "lab" to name 127.0.0.1, and a metrics
+        # listener of their own; relays that predate those keys refuse them, so those get the plain config.
+        variants = [{**base, "lab": True, "metricsListen": "127.0.0.1:0"}, base]
         config_path = self.root / f"{name}.json"
-        config_path.write_text(json.dumps(config))
-        process = self.spawn(name, ["relay", "--config", str(config_path)])
-        address = f"ws://127.0.0.1:{process.wait_event('listening', 30)['port']}"
-        self.relays.append(address)
-        return address
+        for attempt, config in enumerate(variants):
+            config_path.write_text(json.dumps(config))
+            process = self.spawn(name, ["relay", "--config", str(config_path)])
+            try:
+                address = f"ws://127.0.0.1:{process.wait_event('listening', 30)['port']}"
+            except RuntimeError:
+                process.stop()
+                if attempt == len(variants) - 1:
+                    raise
+                continue
+            self.relays.append(address)
+            return address
+        raise AssertionError("unreachable")
 
     def add_agent(self, name: str, tag: str, policy: Dict[str, Any]) -> None:
         """Writes the agent's card, policy and config, creates its identity, and starts its node."""
