@@ -8,15 +8,18 @@ import NIOWebSocket
 import Prometheus
 import RelayFallback
 
-/// A running relay: one event loop, a WebSocket endpoint at `/relay`, `/healthz` and `/metrics` over HTTP,
-/// and the envelope store in the data directory. The loop comes from the caller's group (a node that also
+/// A running relay: one event loop, a WebSocket endpoint at `/relay` and `/healthz` on its port, `/metrics` and
+/// `/healthz` on a second (loopback by default) listener, and the envelope store in the data directory. The loop comes from the caller's group (a node that also
 /// runs a relay: one group per process), or from a one-thread group of its own when none is given.
 public final class RelayServer: Sendable {
     public let identity: AgentIdentity
     public let localPort: Int
+    /// The port of the `/metrics` and `/healthz` listener.
+    public let metricsPort: Int
     /// The group the relay made for itself (nil when the caller gave one); shut down with the relay.
     let ownGroup: MultiThreadedEventLoopGroup?
     let channel: any Channel
+    let metricsChannel: any Channel
     let service: RelayService
     let graceSeconds: Double
     /// The TLS configuration and the context new connections use; `reloadTLS` swaps the context, connections
@@ -95,12 +98,26 @@ public final class RelayServer: Sendable {
                 }
                 .bind(host: host, port: port)
                 .get()
+            let metricsChannel: any Channel
+            do {
+                metricsChannel = try await bindMetrics(
+                    configuration.effectiveMetricsListen,
+                    loop: loop,
+                    service: service,
+                    registry: registry
+                )
+            } catch {
+                try? await channel.close()
+                throw error
+            }
             try await loop.submit { service.startTimer() }.get()
             return RelayServer(
                 identity: identity,
                 localPort: channel.localAddress?.port ?? port,
+                metricsPort: metricsChannel.localAddress?.port ?? 0,
                 ownGroup: ownGroup,
                 channel: channel,
+                metricsChannel: metricsChannel,
                 service: service,
                 graceSeconds: configuration.shutdownGraceSeconds,
                 tlsConfiguration: configuration.tls,
@@ -115,8 +132,10 @@ public final class RelayServer: Sendable {
     init(
         identity: AgentIdentity,
         localPort: Int,
+        metricsPort: Int,
         ownGroup: MultiThreadedEventLoopGroup?,
         channel: any Channel,
+        metricsChannel: any Channel,
         service: RelayService,
         graceSeconds: Double,
         tlsConfiguration: RelayTLSConfiguration?,
@@ -126,6 +145,8 @@ public final class RelayServer: Sendable {
         self.tlsContext = tlsContext
         self.identity = identity
         self.localPort = localPort
+        self.metricsPort = metricsPort
+        self.metricsChannel = metricsChannel
         self.ownGroup = ownGroup
         self.channel = channel
         self.service = service
@@ -155,6 +176,7 @@ public final class RelayServer: Sendable {
             if open == 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
+        try? await metricsChannel.close()
         try await service.eventLoop.submit {
             try service.store.checkpoint()
             try service.store.close()
@@ -175,7 +197,7 @@ public final class RelayServer: Sendable {
         ) {
             channel.close(promise: nil)
         }
-        let http = RelayHTTPHandler(service: service, registry: registry)
+        let http = RelayHTTPHandler(service: service, registry: registry, servesMetrics: false)
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: RelayFallbackModule.maximumWebSocketMessage,
             shouldUpgrade: { channel, head in

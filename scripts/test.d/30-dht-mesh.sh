@@ -2,6 +2,7 @@
 # Multi-process DHT test: 20 real `meshpeer dht serve` processes on 127.0.0.1.
 #   - one node publishes its agent record and two capabilities (short TTLs: 8 s, republished every 2 s);
 #   - a lookup started at every other node finds the record and both capabilities;
+#   - a relay on loopback (--lab) is refused by `dht relays` (its advert names no public address) unless --lab;
 #   - after the publisher is killed, its record and provider entries disappear once their TTL has passed.
 # Waits poll with bounded deadlines; every process is killed on exit. Needs only loopback.
 source "$(dirname "$0")/../lib/common.sh"
@@ -97,6 +98,29 @@ assert r["found"] is False and r["relays"] == [], r
 assert [x["provider"] for x in r["refused"]] == [sys.argv[1]], r
 assert r["refused"][0]["reason"].startswith("no valid relay advert"), r' "$DID" \
     || die "dht relays listed or missed a provider without an advert: $relays"
+
+log "a relay on loopback (--lab) is listed by 'dht relays --lab' and refused without it (a loopback advert)"
+"$BIN" relay --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data "$WORK/relay" --lab \
+    --dht-listen 127.0.0.1:0 --bootstrap "127.0.0.1:${ports[0]}" >"$WORK/relay.log" 2>&1 &
+pids+=("$!")
+wait_for "$WORK/relay.log" '"event":"advert-published"' 30
+RELAY_PORT="$(grep -m1 '"event":"listening"' "$WORK/relay.log" | grep -o '"port":[0-9]*' | cut -d: -f2)"
+refused="$("$BIN" dht relays --bootstrap "127.0.0.1:${ports[6]}" --listen 127.0.0.1:0 --json --timeout 5)"
+printf '%s' "$refused" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read().strip().splitlines()[-1])
+assert r["relays"] == [], r
+lab = [x for x in r["refused"] if "relay" in x]
+assert len(lab) == 1 and lab[0]["reason"].startswith("advertises no public address"), r
+assert "loopback" in lab[0]["reason"] and "--lab" in lab[0]["reason"], r' \
+    || die "dht relays listed a loopback relay outside the lab: $refused"
+listed="$("$BIN" dht relays --lab --bootstrap "127.0.0.1:${ports[6]}" --listen 127.0.0.1:0 --json --timeout 5)"
+printf '%s' "$listed" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read().strip().splitlines()[-1])
+assert r["found"] is True and len(r["relays"]) == 1, r
+assert r["relays"][0]["addresses"] == ["ws://127.0.0.1:%s/relay" % sys.argv[1]], r' "$RELAY_PORT" \
+    || die "dht relays --lab did not list the loopback relay: $listed"
 
 log "killing the publisher; its records must expire within the TTL"
 kill "$publisher_pid"

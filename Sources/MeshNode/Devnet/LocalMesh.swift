@@ -59,8 +59,10 @@ public final class LocalMesh: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let previous = state.withLock { $0.relays[name] }
         let listenPort = previous?.port ?? port
+        // A loopback lab: its adverts name 127.0.0.1 ("lab"), and a restart on the same port must not collide with
+        // another relay's metrics listener (port 0 picks one).
         var config: [String: Any] = [
-            "listen": "127.0.0.1:\(listenPort)", "data": directory,
+            "listen": "127.0.0.1:\(listenPort)", "data": directory, "lab": true, "metricsListen": "127.0.0.1:0",
             "dht": ["listen": ["127.0.0.1:0"], "bootstrap": [bootstrapAddress]],
         ]
         if !limits.isEmpty { config["limits"] = limits }

@@ -8,6 +8,7 @@ import MeshPeer
 import NIOCore
 import RelayClient
 import RelayFallback
+import RelayServer
 import ServiceLifecycle
 
 /// Composes a node from its data directory: identity, database, DHT, relay pool, the node and its local API, in
@@ -166,10 +167,17 @@ public enum NodeRunner {
             logger.notice("no bootstrap node answered: running alone; the record is published when a peer joins")
         }
         let now = SystemClock().now()
+        // Outside a lab (a node whose DHT listens only on loopback or private addresses), an advert naming a
+        // loopback, private or link-local address points at some other machine's network: skipped (decision 0078).
+        let lab = AdvertScope.isLab(listen: configuration.dht.listen)
         for record in await dht.providers(capability: RelayAdvert.capability) {
             guard let advert = try? RelayAdvert.fromProviderHints(record.hints, provider: record.provider, now: now)
             else { continue }
             for text in advert.addresses {
+                if !lab, let reason = AdvertScope.refusal(url: text) {
+                    logger.info("relay advert address skipped", metadata: ["reason": "\(reason)"])
+                    continue
+                }
                 if let address = RelayAddress(text) { candidates.append(.init(address: address, key: advert.relayKey)) }
             }
         }

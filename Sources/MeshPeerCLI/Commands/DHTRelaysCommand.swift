@@ -2,6 +2,7 @@ import ArgumentParser
 import Kademlia
 import MeshCore
 import RelayFallback
+import RelayServer
 
 /// `meshpeer dht relays`: the relays announced in the DHT, each advert checked before it is shown.
 ///
@@ -17,6 +18,11 @@ struct DHTRelaysCommand: ParsableCommand {
 
     @OptionGroup var home: HomeOptions
     @OptionGroup var dht: DHTOptions
+    @Flag(
+        name: .long,
+        help: "A lab network: also list relays that advertise loopback, private or link-local addresses."
+    )
+    var lab = false
 
     func run() throws {
         try CLIRunner.run {
@@ -29,7 +35,7 @@ struct DHTRelaysCommand: ParsableCommand {
                 }
                 var line = DHTSupport.describe(event)
                 line.removeValue(forKey: "providers")
-                let (relays, refused) = Self.adverts(in: event, now: SystemClock().now())
+                let (relays, refused) = Self.adverts(in: event, now: SystemClock().now(), lab: lab)
                 line["relays"] = relays
                 line["refused"] = refused
                 line["found"] = !relays.isEmpty
@@ -39,15 +45,26 @@ struct DHTRelaysCommand: ParsableCommand {
         }
     }
 
-    static func adverts(in event: KademliaEvent, now: Timestamp) -> ([[String: Any]], [[String: Any]]) {
+    /// Verified adverts, and the refused ones with the reason. Outside a lab an advert's loopback, private and
+    /// link-local addresses are dropped (other machines cannot reach them), and an advert left with none is refused.
+    static func adverts(in event: KademliaEvent, now: Timestamp, lab: Bool) -> ([[String: Any]], [[String: Any]]) {
         guard case .lookupFinished(let result) = event else { return ([], []) }
         var relays: [[String: Any]] = []
         var refused: [[String: Any]] = []
         for record in result.providerRecords {
             do {
                 let advert = try RelayAdvert.fromProviderHints(record.hints, provider: record.provider, now: now)
+                let reasons = lab ? [] : advert.addresses.compactMap { AdvertScope.refusal(url: $0) }
+                let usable = lab ? advert.addresses : advert.addresses.filter { AdvertScope.refusal(url: $0) == nil }
+                guard !usable.isEmpty else {
+                    refused.append([
+                        "provider": record.providerDID, "relay": advert.relayKey.did,
+                        "reason": "advertises no public address: \(reasons.joined(separator: "; ")) (--lab lists it)",
+                    ])
+                    continue
+                }
                 relays.append([
-                    "relay": advert.relayKey.did, "addresses": advert.addresses,
+                    "relay": advert.relayKey.did, "addresses": usable,
                     "maximum_connections": advert.maximumConnections, "storage_bytes": advert.storageBytes,
                     "maximum_envelope_bytes": advert.maximumEnvelopeBytes, "ttl_seconds": advert.ttlSeconds,
                     "mailbox_maximum_count": advert.mailboxMaximumCount,

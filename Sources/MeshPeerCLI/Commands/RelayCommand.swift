@@ -15,24 +15,48 @@ struct RelayCommand: ParsableCommand {
         commandName: "relay",
         abstract: "Run a relay: WebSocket forwarding and store-and-forward for offline agents.",
         discussion: """
-            Settings come from --config (JSON, see docs/operators.md); --listen and --data override it. The \
-            relay's own key is created in the data directory on first start. With a "dht" object in the config \
-            it also runs a DHT bootstrap node (Kademlia and STUN on UDP) and publishes its signed advert there. \
-            When it is listening it prints one JSON line on stdout: \
-            {"event":"listening","port":…,"node_id":…,"public_key":…[,"dht_port":…]}.
+            Settings come from --config (JSON, see docs/operators.md); the flags below override it. The relay's \
+            own key is created in the data directory on first start. With a "dht" object in the config, or any of \
+            --advertise, --dht-listen, --bootstrap, it also runs a DHT bootstrap node (Kademlia and STUN on UDP) \
+            and publishes its signed advert there. An advert may name only addresses other machines can reach: \
+            loopback, private and link-local ones are refused unless --lab. /metrics and /healthz are served on \
+            their own listener (--metrics-listen, loopback by default). When it is listening it prints one JSON \
+            line on stdout: {"event":"listening","port":…,"metrics_port":…,"node_id":…,"public_key":…[,"dht_port":…]}.
             """
     )
 
     @Option(help: "JSON config file (see docs/operators.md).") var config: String?
     @Option(help: "Address to listen on, host:port (default 127.0.0.1:7400; port 0 picks one).") var listen: String?
     @Option(help: "Data directory for the relay's key and envelope store.") var data: String?
+    @Option(
+        name: .long,
+        help: "The URL clients should use, e.g. wss://relay.example.org/relay (repeatable; replaces dht.advertise)."
+    )
+    var advertise: [String] = []
+    @Option(name: .long, help: "UDP host:port for the DHT node (repeatable; replaces dht.listen).")
+    var dhtListen: [String] = []
+    @Option(name: .long, help: "host:port of a DHT node to join through (repeatable; replaces dht.bootstrap).")
+    var bootstrap: [String] = []
+    @Flag(name: .long, help: "A lab network: allow advertising loopback, private and link-local addresses.")
+    var lab = false
+    @Option(name: .long, help: "host:port for /metrics and /healthz (default 127.0.0.1:7401; port 0 with --listen :0).")
+    var metricsListen: String?
+    @Option(name: .long, help: "Log format on stderr: text or json (one object per line).")
+    var logFormat: LogFormat = .text
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func run() throws {
         try CLIRunner.run {
-            var configuration = try loadConfiguration()
-            if let listen { configuration.listen = listen }
-            if let data { configuration.dataDirectory = data }
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw CLIError("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error")
+            }
+            let configuration = try effectiveConfiguration()
+            logFormat.bootstrap(level: level)
             let identity = try Self.identity(in: configuration.dataDirectory)
+            OpenFileLimit.raise(
+                forConnections: configuration.limits.maximumConnections,
+                logger: Logger(label: "meshpeer.relay")
+            )
             let failure = LockedValue<String?>(nil)
             let done = DispatchSemaphore(value: 0)
             let settings = configuration
@@ -47,6 +71,26 @@ struct RelayCommand: ParsableCommand {
             done.wait()
             if let message = failure.withLock({ $0 }) { throw CLIError(message) }
         }
+    }
+
+    /// The config file with the flags laid over it: a flag replaces the file's value. Any DHT flag turns the DHT
+    /// node on (an advert is only useful in the DHT).
+    func effectiveConfiguration() throws -> RelayServerConfiguration {
+        var configuration = try loadConfiguration()
+        if let listen { configuration.listen = listen }
+        if let data { configuration.dataDirectory = data }
+        if let metricsListen { configuration.metricsListen = metricsListen }
+        if lab { configuration.lab = true }
+        if !advertise.isEmpty || !dhtListen.isEmpty || !bootstrap.isEmpty {
+            var dht = configuration.dht ?? RelayDHTConfiguration()
+            if !advertise.isEmpty { dht.advertise = advertise }
+            if !dhtListen.isEmpty { dht.listen = dhtListen }
+            if !bootstrap.isEmpty { dht.bootstrap = bootstrap }
+            configuration.dht = dht
+        }
+        _ = try configuration.hostAndPort()
+        _ = try RelayServerConfiguration.split(configuration.effectiveMetricsListen, key: "metricsListen")
+        return configuration
     }
 
     private func loadConfiguration() throws -> RelayServerConfiguration {
@@ -70,11 +114,6 @@ struct RelayCommand: ParsableCommand {
     }
 
     static func serve(_ configuration: RelayServerConfiguration, identity: AgentIdentity) async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let signals = SignalWaiter([SIGTERM, SIGINT, SIGHUP])
@@ -95,7 +134,8 @@ struct RelayCommand: ParsableCommand {
             throw error
         }
         var ready: [String: Any] = [
-            "event": "listening", "port": server.localPort, "node_id": identity.nodeID.hex,
+            "event": "listening", "port": server.localPort, "metrics_port": server.metricsPort,
+            "node_id": identity.nodeID.hex,
             "public_key": Hex.encode(identity.publicKey.rawRepresentation),
         ]
         if let dht {

@@ -70,18 +70,36 @@ final class RelayDHTNode: Sendable {
         await session.close()
     }
 
-    /// `dht.advertise`, or `ws://HOST:PORT/relay` from the relay's own listen address when it names a host.
+    /// `dht.advertise`, or `ws://HOST:PORT/relay` from the relay's own listen address when it names a host. Outside
+    /// a lab every address must be one other machines can reach (decision 0078): an advert goes to the whole DHT.
     static func advertisedAddresses(
         _ settings: RelayDHTConfiguration,
         relay: RelayServerConfiguration,
         relayPort: Int
     ) throws -> [String] {
-        if !settings.advertise.isEmpty { return settings.advertise }
+        let labHint =
+            "advertise the URL clients should use (--advertise wss://relay.example.org/relay, or dht.advertise in "
+            + "the config), or pass --lab (config \"lab\": true) for a test network on one machine or a private network"
+        if !settings.advertise.isEmpty {
+            for url in settings.advertise {
+                guard let reason = AdvertScope.refusal(url: url) else { continue }
+                if relay.lab, AdvertScope.of(url: url) != nil { continue }
+                throw CLIError("dht.advertise (--advertise): \(reason); \(labHint)")
+            }
+            return settings.advertise
+        }
         let host = try relay.hostAndPort().host
         guard !["", "0.0.0.0", "::"].contains(host) else {
-            throw CLIError("the relay listens on \(host); set dht.advertise to the ws:// URL clients should use")
+            throw CLIError(
+                "the relay listens on \(host), so it cannot tell clients its address: set --advertise "
+                    + "wss://relay.example.org/relay (or dht.advertise in the config) to the URL clients should use"
+            )
         }
-        return [RelayAddress(secure: relay.tls != nil, host: host, port: relayPort).description]
+        let derived = RelayAddress(secure: relay.tls != nil, host: host, port: relayPort).description
+        if !relay.lab, let reason = AdvertScope.refusal(url: derived) {
+            throw CLIError("without dht.advertise the relay would advertise its listen address: \(reason); \(labHint)")
+        }
+        return [derived]
     }
 
     static func advert(

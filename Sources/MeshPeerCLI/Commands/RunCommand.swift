@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
     var apiPort: Int?
     @Option(name: .long, help: "The card's name when there is no card.json.") var name: String?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(name: .long, help: "Log format on stderr: text or json (one object per line).")
+    var logFormat: LogFormat = .text
     @Flag(name: .long, help: "Print the ready line as JSON (for scripts).") var json = false
 
     func run() throws {
@@ -43,11 +45,7 @@ struct RunCommand: ParsableCommand {
             options.defaultName = name
             let level = Logger.Level(rawValue: logLevel) ?? .info
             let json = self.json
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            logFormat.bootstrap(level: level)
             let settings = options
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 
-/// Plain HTTP on the relay's port: `/healthz` for probes and `/metrics` in the Prometheus text format.
+/// Plain HTTP: `/healthz` for probes on the relay's port and on the metrics listener, and `/metrics` in the
+/// Prometheus text format on the metrics listener only (loopback by default; decision 0079).
 /// Every response closes the connection (these are rare, small requests).
 final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -10,11 +11,13 @@ final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let service: RelayService
     private let registry: PrometheusCollectorRegistry?
+    private let servesMetrics: Bool
     private var uri: String?
 
-    init(service: RelayService, registry: PrometheusCollectorRegistry?) {
+    init(service: RelayService, registry: PrometheusCollectorRegistry?, servesMetrics: Bool) {
         self.service = service
         self.registry = registry
+        self.servesMetrics = servesMetrics
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -40,7 +43,7 @@ final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 body = Array("ok\n".utf8)
             }
-        case "/metrics":
+        case "/metrics" where servesMetrics:
             service.recordBufferedOutput()
             body = []
             registry?.emit(into: &body)

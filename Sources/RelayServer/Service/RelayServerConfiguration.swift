@@ -13,6 +13,17 @@ public struct RelayServerConfiguration: Codable, Sendable {
     public var dht: RelayDHTConfiguration?
     /// Built-in TLS; nil serves plain WebSocket (put a TLS proxy in front, or set this).
     public var tls: RelayTLSConfiguration?
+    /// `host:port` of the plain-HTTP listener for `/metrics` and `/healthz`; nil: `defaultMetricsListen`.
+    public var metricsListen: String?
+    /// A lab (one machine, or a private network): loopback, private and link-local addresses may be advertised.
+    public var lab: Bool
+
+    /// Metrics stay on loopback unless the operator says otherwise: 127.0.0.1:7401, or port 0 (any free port)
+    /// when the relay itself listens on port 0 (tests, benchmarks, several relays on one machine).
+    public var effectiveMetricsListen: String {
+        if let metricsListen { return metricsListen }
+        return (try? hostAndPort().port) == 0 ? "127.0.0.1:0" : "127.0.0.1:7401"
+    }
 
     public init(
         listen: String = "127.0.0.1:7400",
@@ -25,6 +36,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         self.limits = limits
         self.shutdownGraceSeconds = 5
         self.dht = dht
+        self.lab = false
     }
 
     /// Every key of the file is camelCase, like the limits' keys (decision 0064).
@@ -35,6 +47,8 @@ public struct RelayServerConfiguration: Codable, Sendable {
         case shutdownGraceSeconds
         case dht
         case tls
+        case metricsListen
+        case lab
     }
 
     /// Missing keys take their defaults, so a config file names only what it changes; unknown keys are refused.
@@ -47,14 +61,21 @@ public struct RelayServerConfiguration: Codable, Sendable {
         shutdownGraceSeconds = try container.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? 5
         dht = try container.decodeIfPresent(RelayDHTConfiguration.self, forKey: .dht)
         tls = try container.decodeIfPresent(RelayTLSConfiguration.self, forKey: .tls)
+        metricsListen = try container.decodeIfPresent(String.self, forKey: .metricsListen)
+        lab = try container.decodeIfPresent(Bool.self, forKey: .lab) ?? false
     }
 
     /// Splits `listen` into host and port.
     public func hostAndPort() throws -> (host: String, port: Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+        try Self.split(listen, key: "listen")
+    }
+
+    /// Splits a `host:port` setting; the error names the key.
+    public static func split(_ text: String, key: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65_535).contains(port)
-        else { throw RelayServerError("listen address \(listen) is not host:port") }
-        var host = String(listen[..<colon])
+        else { throw RelayServerError("\(key): \(text) is not host:port") }
+        var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)
     }

@@ -11,6 +11,8 @@ final class RelayProcess: @unchecked Sendable {
     let publicKey: Ed25519.PublicKey
     /// The UDP port of the relay's DHT bootstrap node, when the config has a `dht` object.
     let dhtPort: Int?
+    /// The port of the `/metrics` and `/healthz` listener (loopback).
+    let metricsPort: Int
     private let stdout = Pipe()
 
     /// The built executable beside the test bundle.
@@ -46,32 +48,54 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Starts the relay with `limits` (JSON keys of RelayLimits) and `dht` (the config's `dht` object, if any)
-    /// and waits for its "listening" line.
+    /// and waits for its "listening" line. The relay runs as a loopback lab (`"lab": true`, so its advert may name
+    /// 127.0.0.1) unless `lab` is false, with its metrics listener on a free port; `arguments` are added to the
+    /// command line.
     init(
         dataDirectory: String,
         port: Int = 0,
         limits: [String: Double] = [:],
         dht: [String: Any]? = nil,
         tls: [String: String]? = nil,
+        lab: Bool = true,
+        arguments: [String] = [],
+        shellPrefix: String? = nil,
+        standardError: String? = nil,
         deadline: Duration = .seconds(30)
     ) throws {
         self.dataDirectory = dataDirectory
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let configPath = dataDirectory + "/relay.json"
-        var config: [String: Any] = ["listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits]
+        var config: [String: Any] = [
+            "listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits, "lab": lab,
+            "metricsListen": "127.0.0.1:0",
+        ]
         if let dht { config["dht"] = dht }
         if let tls { config["tls"] = tls }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        process.executableURL = RelayProcess.binary
-        process.arguments = ["relay", "--config", configPath]
+        let relayArguments = ["relay", "--config", configPath] + arguments
+        if let shellPrefix {
+            // `sh -c 'PREFIX; exec "$0" "$@"'`: the relay replaces the shell, so signals reach it directly.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", shellPrefix + "; exec \"$0\" \"$@\"", RelayProcess.binary.path] + relayArguments
+        } else {
+            process.executableURL = RelayProcess.binary
+            process.arguments = relayArguments
+        }
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        if let standardError {
+            _ = FileManager.default.createFile(atPath: standardError, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardError))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // The first stdout line says where it listens; read it with a bounded deadline.
         let line = try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
         guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             json["event"] as? String == "listening", let port = json["port"] as? Int,
+            let metricsPort = json["metrics_port"] as? Int,
             let node = json["node_id"] as? String, let key = json["public_key"] as? String,
             let keyBytes = Hex.decode(key)
         else {
@@ -79,6 +103,7 @@ final class RelayProcess: @unchecked Sendable {
             throw TestFailure("unexpected first line from the relay: \(line)")
         }
         self.port = port
+        self.metricsPort = metricsPort
         self.nodeID = node
         self.publicKey = try Ed25519.PublicKey(rawRepresentation: keyBytes)
         self.dhtPort = json["dht_port"] as? Int
@@ -138,9 +163,13 @@ final class RelayProcess: @unchecked Sendable {
         if process.isRunning { kill9() }
     }
 
-    /// `GET path` over plain HTTP; returns the status code and body.
-    func http(_ path: String) throws -> (status: Int, body: String) {
-        let fd = try connectTCP(port: port, receiveTimeoutSeconds: 5)
+    /// `GET path` over plain HTTP; returns the status code and body. `/metrics` goes to the metrics listener (the
+    /// relay's own port does not serve it); everything else to the relay's port unless `port` says otherwise.
+    func http(_ path: String, port explicit: Int? = nil) throws -> (status: Int, body: String) {
+        let fd = try connectTCP(
+            port: explicit ?? (path == "/metrics" ? metricsPort : port),
+            receiveTimeoutSeconds: 5
+        )
         defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }

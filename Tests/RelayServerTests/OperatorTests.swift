@@ -1,0 +1,224 @@
+import Foundation
+import MeshCore
+import RelayFallback
+import RelayServer
+import Testing
+
+/// What a volunteer operator meets: flags instead of a config file, adverts other machines can reach, metrics
+/// off the public port, JSON logs, and an open-file limit that fits the connection limit.
+@Suite struct OperatorTests {
+    /// Runs `meshpeer relay ARGS` until it exits (bounded) and returns its status and stderr.
+    func runToExit(_ arguments: [String], deadline: Duration = .seconds(20)) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = RelayProcess.binary
+        process.arguments = ["relay"] + arguments
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let end = ContinuousClock.now + deadline
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        while process.isRunning && ContinuousClock.now < end { usleep(10_000) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("the relay kept running: \(String(decoding: stderr, as: UTF8.self))")
+        }
+        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test(arguments: [
+        (["--dht-listen", "127.0.0.1:0"], "ws://127.0.0.1:", "loopback"),
+        (["--advertise", "ws://10.1.2.3:7400/relay"], "ws://10.1.2.3:7400/relay", "private"),
+        (["--advertise", "ws://192.168.1.20/relay"], "ws://192.168.1.20/relay", "private"),
+        (["--advertise", "wss://[fe80::1]:443/relay"], "wss://[fe80::1]:443/relay", "link-local"),
+        (["--advertise", "ws://[::1]:7400/relay"], "ws://[::1]:7400/relay", "loopback"),
+        (["--advertise", "wss://relay.localhost/relay"], "wss://relay.localhost/relay", "loopback"),
+        (["--advertise", "ws://0.0.0.0:7400/relay"], "ws://0.0.0.0:7400/relay", "unroutable"),
+    ])
+    func anAdvertOtherMachinesCannotReachIsRefusedOutsideTheLab(
+        _ flags: [String],
+        _ url: String,
+        _ scope: String
+    ) throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let result = try runToExit(
+            ["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", data] + flags
+                + ["--dht-listen", "127.0.0.1:0"]
+        )
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(url), "\(result.stderr)")
+        #expect(result.stderr.contains("is a \(scope) address, not reachable from the internet"), "\(result.stderr)")
+        #expect(result.stderr.contains("--lab"), "\(result.stderr)")
+        #expect(result.stderr.contains("advertise"), "\(result.stderr)")
+    }
+
+    @Test func aWildcardListenAddressNeedsAnAdvert() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let result = try runToExit([
+            "--listen", "0.0.0.0:0", "--metrics-listen", "127.0.0.1:0", "--data", data, "--dht-listen", "127.0.0.1:0",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("set --advertise"), "\(result.stderr)")
+    }
+
+    @Test func aPublicAdvertNeedsNoLabAndFlagsOverrideTheConfigFile() async throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        // The file says one public URL and no DHT listen address of use; the flags replace both.
+        let relay = try RelayProcess(
+            dataDirectory: data,
+            dht: ["listen": ["127.0.0.1:1"], "advertise": ["wss://from-the-file.example.org/relay"]],
+            lab: false,
+            arguments: ["--advertise", "wss://relay.example.org/relay", "--dht-listen", "127.0.0.1:0"]
+        )
+        defer { relay.cleanUp() }
+        let dhtPort = try #require(relay.dhtPort)
+        #expect(dhtPort != 1)
+        let client = try await TestDHTNode(identity: identity(71), bootstrap: dhtPort, readOnly: true)
+        var adverts: [RelayAdvert] = []
+        try await eventually("the advert is found") {
+            adverts = await client.relayAdverts()
+            return !adverts.isEmpty
+        }
+        #expect(adverts.first?.addresses == ["wss://relay.example.org/relay"])
+        await client.close()
+        #expect(try relay.terminate().status == 0)
+    }
+
+    @Test func dhtFlagsAloneTurnTheDHTNodeOn() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(dataDirectory: data, arguments: ["--dht-listen", "127.0.0.1:0"])
+        defer { relay.cleanUp() }
+        #expect(relay.dhtPort != nil, "--dht-listen without a dht object in the file runs the DHT node (in the lab)")
+        #expect(try relay.terminate().status == 0)
+    }
+
+    @Test func metricsAreServedOnTheirOwnListenerOnly() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(dataDirectory: data)
+        defer { relay.cleanUp() }
+        #expect(relay.metricsPort != relay.port)
+        let public404 = try relay.http("/metrics", port: relay.port)
+        #expect(public404.status == 404, "the relay's public port does not serve /metrics")
+        #expect(!public404.body.contains("meshpeer_relay"))
+        let metrics = try relay.http("/metrics", port: relay.metricsPort)
+        #expect(metrics.status == 200 && metrics.body.contains("meshpeer_relay_connections"))
+        #expect(try relay.http("/healthz", port: relay.metricsPort).status == 200)
+        #expect(try relay.http("/healthz", port: relay.port).status == 200)
+    }
+
+    @Test func theMetricsListenerIsLoopbackByDefault() throws {
+        let config = try JSONDecoder().decode(
+            RelayServerConfiguration.self,
+            from: Data(#"{"listen":"0.0.0.0:7400"}"#.utf8)
+        )
+        #expect(config.effectiveMetricsListen == "127.0.0.1:7401")
+        let tests = try JSONDecoder().decode(
+            RelayServerConfiguration.self,
+            from: Data(#"{"listen":"127.0.0.1:0"}"#.utf8)
+        )
+        #expect(tests.effectiveMetricsListen == "127.0.0.1:0")
+        let set = try JSONDecoder().decode(
+            RelayServerConfiguration.self,
+            from: Data(#"{"metricsListen":"10.0.0.5:9100","lab":true}"#.utf8)
+        )
+        #expect(set.effectiveMetricsListen == "10.0.0.5:9100" && set.lab)
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let log = data + ".stderr"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let relay = try RelayProcess(dataDirectory: data, arguments: ["--log-format", "json"], standardError: log)
+        defer { relay.cleanUp() }
+        #expect(try relay.terminate().status == 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 2)
+        for line in lines {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                "not a JSON object: \(line)"
+            )
+            #expect(object["level"] is String && object["message"] is String && object["label"] is String)
+            #expect((object["ts"] as? String)?.hasSuffix("Z") == true, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"message\":\"shutting down\"") })
+    }
+
+    /// Raises the soft limit to what `maximumConnections` needs (4,096 + 64 by default) when the hard limit allows.
+    @Test func theOpenFileLimitIsRaisedToWhatTheConnectionLimitNeeds() throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        try #require(
+            limit.rlim_max >= 4_160,
+            "this test needs a hard limit of at least 4,160 (it is \(limit.rlim_max))"
+        )
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let log = data + ".stderr"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let relay = try RelayProcess(
+            dataDirectory: data,
+            arguments: ["--log-format", "json"],
+            shellPrefix: "ulimit -Sn 512",
+            standardError: log
+        )
+        defer { relay.cleanUp() }
+        let limits = try String(contentsOfFile: "/proc/\(relay.process.processIdentifier)/limits", encoding: .utf8)
+        let row = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        #expect(row.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first == "4160", "\(row)")
+        #expect(try relay.terminate().status == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("\"message\":\"open-file limit raised\""), "\(text)")
+        #expect(text.contains("\"was\":\"512\"") && text.contains("\"soft\":\"4160\""), "\(text)")
+    }
+
+    @Test func aHardLimitTooLowIsSaidWithTheNumbers() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let log = data + ".stderr"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let relay = try RelayProcess(
+            dataDirectory: data,
+            arguments: ["--log-format", "json"],
+            shellPrefix: "ulimit -n 300",
+            standardError: log
+        )
+        defer { relay.cleanUp() }
+        #expect(try relay.terminate().status == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("open-file limit") })
+        #expect(line.contains("\"level\":\"warning\""), "\(line)")
+        #expect(line.contains("\"hard\":\"300\"") && line.contains("\"needed\":\"4160\""), "\(line)")
+        #expect(line.contains("LimitNOFILE"), "\(line)")
+    }
+
+    @Test func advertScopes() {
+        let expected: [(String, AdvertScope)] = [
+            ("wss://relay.example.org/relay", .global), ("ws://8.8.8.8:7400/relay", .global),
+            ("ws://[2606:4700::1111]/relay", .global), ("ws://127.0.0.2/relay", .loopback),
+            ("ws://localhost:7400/relay", .loopback), ("ws://[::1]/relay", .loopback),
+            ("ws://[::ffff:127.0.0.1]/relay", .loopback), ("ws://10.0.0.1/relay", .private),
+            ("ws://172.16.0.1/relay", .private), ("ws://172.32.0.1/relay", .global),
+            ("ws://192.168.0.1/relay", .private), ("ws://100.64.0.1/relay", .private),
+            ("ws://[fd00::1]/relay", .private), ("ws://relay.lan/relay", .private), ("ws://relay/relay", .private),
+            ("ws://169.254.1.1/relay", .linkLocal), ("ws://[fe80::1]/relay", .linkLocal),
+            ("ws://0.0.0.0/relay", .unroutable), ("ws://[::]/relay", .unroutable),
+            ("ws://224.0.0.1/relay", .unroutable),
+            ("ws://192.0.2.1/relay", .unroutable), ("ws://[2001:db8::1]/relay", .unroutable),
+        ]
+        for (url, scope) in expected {
+            #expect(AdvertScope.of(url: url) == scope, "\(url)")
+            #expect((AdvertScope.refusal(url: url) == nil) == (scope == .global), "\(url)")
+        }
+        #expect(AdvertScope.isLab(listen: ["127.0.0.1:0"]) && AdvertScope.isLab(listen: ["10.0.0.2:4646"]))
+        #expect(!AdvertScope.isLab(listen: ["0.0.0.0:0"]) && !AdvertScope.isLab(listen: ["127.0.0.1:0", "[::]:0"]))
+        #expect(!AdvertScope.isLab(listen: []) && !AdvertScope.isLab(listen: ["203.0.114.7:4646"]))
+    }
+}
