@@ -99,26 +99,15 @@ extension AgentNode: NodeControl {
         guard (1...maximum).contains(seconds) else {
             throw NodeAPIError(.badRequest, "`expires_in_seconds` must be 1 to \(maximum)")
         }
-        let to = request.to
-        let now = self.now
-        let ledger = self.ledger
-        let entry = try await write { db -> OutboxEntry in
-            guard let contact = try ContactStore.contact(did: to, db) else {
-                if try KnockStore.pendingOutgoing(to: to, db) != nil {
-                    throw NodeAPIError(.conflict, "the knock on \(to) is still pending: wait for its answer")
-                }
-                throw NodeAPIError(.forbidden, "\(to) is not a contact: knock first")
-            }
-            return try ledger.send(
+        let entry = try await commitSend(
+            PendingSend(
+                to: request.to,
                 intent: request.intent,
                 body: body,
                 inReplyTo: inReplyTo,
-                expiresAt: now + .seconds(seconds),
-                to: contact,
-                now: now,
-                db
+                expiresAt: now + .seconds(seconds)
             )
-        }
+        )
         figures.messagesSent.increment()
         wakeOutbox()
         return entry.sent

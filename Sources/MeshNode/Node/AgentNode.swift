@@ -48,6 +48,10 @@ public actor AgentNode {
     var lastHousekeeping = Timestamp.zero
     /// Relay events read but not yet handled (bounded by the pool's own event buffer, which this drains).
     var pendingInbound: [RelayPoolEvent] = []
+    /// Sends waiting for the next group commit, and whether one is running. Bounded by the API's connection limit
+    /// (each waiting send is one request in flight).
+    var pendingSends: [(PendingSend, CheckedContinuation<Result<OutboxEntry, NodeAPIError>, Never>)] = []
+    var sendFlushRunning = false
     /// The reader waiting for room in `pendingInbound`, if it is full.
     var inboundRoom: CheckedContinuation<Void, Never>?
 
