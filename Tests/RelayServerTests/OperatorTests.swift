@@ -221,4 +221,40 @@ import Testing
         #expect(!AdvertScope.isLab(listen: ["0.0.0.0:0"]) && !AdvertScope.isLab(listen: ["127.0.0.1:0", "[::]:0"]))
         #expect(!AdvertScope.isLab(listen: []) && !AdvertScope.isLab(listen: ["203.0.114.7:4646"]))
     }
+
+    /// Started with a soft limit of 1,024 (a common default), the relay raises it and holds 4,096 open connections
+    /// from one test client, and still serves a new one.
+    @Test func theRelayHolds4096ConnectionsStartedUnderASoftLimitOf1024() async throws {
+        var own = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &own)
+        try #require(own.rlim_max >= 4_096 + 4_160, "needs a hard limit of 8,256 for both ends (it is \(own.rlim_max))")
+        if own.rlim_cur < 4_096 + 256 {
+            own.rlim_cur = rlim_t(4_096 + 256)
+            try #require(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &own) == 0)
+        }
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let relay = try RelayProcess(
+            dataDirectory: data,
+            limits: ["connectionsPerSource": 4_096, "authenticationTimeoutSeconds": 300],
+            shellPrefix: "ulimit -Sn 1024"
+        )
+        defer { relay.cleanUp() }
+        let fdDirectory = "/proc/\(relay.process.processIdentifier)/fd"
+        let baseline = try FileManager.default.contentsOfDirectory(atPath: fdDirectory).count
+        var sockets: [Int32] = []
+        defer { for fd in sockets { close(fd) } }
+        for _ in 0..<4_096 { sockets.append(try connectTCP(port: relay.port, receiveTimeoutSeconds: 5)) }
+        try await eventually("the relay holds all 4,096 connections") {
+            (try FileManager.default.contentsOfDirectory(atPath: fdDirectory).count) >= baseline + 4_096
+        }
+        #expect(try relay.http("/healthz").status == 200, "a new connection is still served")
+        var peek: UInt8 = 0
+        let open = sockets.filter { fd in
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return Glibc.poll(&poll, 1, 0) == 0 || recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) != 0
+        }
+        #expect(open.count == 4_096, "none of them was closed by the relay")
+        #expect(try relay.terminate().status == 0)
+    }
 }

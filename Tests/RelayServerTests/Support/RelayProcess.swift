@@ -206,7 +206,7 @@ func eventually(
     throw TestFailure("timed out waiting for: \(what)")
 }
 
-/// A blocking TCP connection to 127.0.0.1:`port` whose reads give up after `receiveTimeoutSeconds` (SO_RCVTIMEO).
+/// A blocking TCP connection to 127.0.0.1:`port` whose connect and reads give up after `receiveTimeoutSeconds`.
 /// The caller closes the descriptor.
 func connectTCP(port: Int, receiveTimeoutSeconds: Int) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -216,6 +216,8 @@ func connectTCP(port: Int, receiveTimeoutSeconds: Int) throws -> Int32 {
     address.sin_port = UInt16(port).bigEndian
     var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    // Bounds connect too (Linux applies the send timeout to it), so a relay that stopped accepting fails the test.
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let connected = withUnsafePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
