@@ -3,6 +3,7 @@ whatever happens."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ def mesh() -> Iterator[Mesh]:
         raise
     finally:
         network.stop_all()
+        shutil.rmtree(network.root, ignore_errors=True)
 
 
 def eventually(check: Callable[[], T], timeout: float = 60.0, interval: float = 0.25, what: str = "") -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +38,7 @@ def mesh() -> Iterator[Mesh]:
         raise
     finally:
         network.stop_all()
+        shutil.rmtree(network.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

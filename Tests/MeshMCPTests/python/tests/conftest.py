@@ -4,6 +4,7 @@ through the official MCP Python SDK's stdio client."""
 from __future__ import annotations
 
 import sys
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -35,3 +36,4 @@ def mesh() -> Iterator[Mesh]:
         raise
     finally:
         network.stop_all()
+        shutil.rmtree(network.root, ignore_errors=True)
