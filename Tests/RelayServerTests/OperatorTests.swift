@@ -7,24 +7,29 @@ import Testing
 /// What a volunteer operator meets: flags instead of a config file, adverts other machines can reach, metrics
 /// off the public port, JSON logs, and an open-file limit that fits the connection limit.
 @Suite struct OperatorTests {
-    /// Runs `meshpeer relay ARGS` until it exits (bounded) and returns its status and stderr.
+    /// Runs `meshpeer relay ARGS` until it exits (bounded: a relay still running at the deadline is killed and the
+    /// test fails) and returns its status and stderr.
     func runToExit(_ arguments: [String], deadline: Duration = .seconds(20)) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = RelayProcess.binary
         process.arguments = ["relay"] + arguments
-        let err = Pipe()
+        let log = RelayProcess.temporaryDirectory() + ".stderr"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let end = ContinuousClock.now + deadline
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         while process.isRunning && ContinuousClock.now < end { usleep(10_000) }
-        guard !process.isRunning else {
+        let running = process.isRunning
+        if running {
             kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("the relay kept running: \(String(decoding: stderr, as: UTF8.self))")
+            process.waitUntilExit()
         }
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+        let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard !running else { throw TestFailure("the relay kept running: \(stderr)") }
+        return (process.terminationStatus, stderr)
     }
 
     @Test(arguments: [
@@ -62,6 +67,54 @@ import Testing
         ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("set --advertise"), "\(result.stderr)")
+    }
+
+    @Test func aBadOrBusyMetricsAddressIsAnErrorNamingTheKey() throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let bad = try runToExit(["--listen", "127.0.0.1:0", "--data", data, "--metrics-listen", "nowhere"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("metricsListen: nowhere is not host:port"), "\(bad.stderr)")
+        let relay = try RelayProcess(dataDirectory: data + "-first")
+        defer {
+            relay.cleanUp()
+            try? FileManager.default.removeItem(atPath: data + "-first")
+        }
+        let busy = try runToExit([
+            "--listen", "127.0.0.1:0", "--data", data, "--metrics-listen", "127.0.0.1:\(relay.metricsPort)",
+        ])
+        #expect(busy.status == 1)
+        #expect(
+            busy.stderr.contains("metricsListen: cannot listen on 127.0.0.1:\(relay.metricsPort)"),
+            "\(busy.stderr)"
+        )
+    }
+
+    @Test(arguments: [
+        (#"{"limits":{"maximumConnections":-5}}"#, "limits.maximumConnections must be above 0"),
+        (#"{"limits":{"connectionsPerSource":0}}"#, "limits.connectionsPerSource must be above 0"),
+        (#"{"limits":{"senderEnvelopesPerSecond":0}}"#, "limits.senderEnvelopesPerSecond must be above 0"),
+        (#"{"limits":{"defaultTTLSeconds":90000,"maximumTTLSeconds":3600}}"#, "limits.defaultTTLSeconds 90000 is over"),
+        (
+            #"{"limits":{"mailboxMaximumBytes":1000}}"#,
+            "limits.mailboxMaximumBytes 1000 is below limits.maximumEnvelopeBytes"
+        ),
+        (#"{"limits":{"senderByteBurst":1000}}"#, "limits.senderByteBurst 1000 is below limits.maximumEnvelopeBytes"),
+        (#"{"shutdownGraceSeconds":-1}"#, "shutdownGraceSeconds must not be negative"),
+        (
+            #"{"listen":"127.0.0.1:7500","metricsListen":"127.0.0.1:7500"}"#,
+            "metricsListen 127.0.0.1:7500 is the relay's own"
+        ),
+        (#"{"listen":"127.0.0.1"}"#, "listen: 127.0.0.1 is not host:port"),
+    ])
+    func anImpossibleConfigIsRefusedNamingTheKey(_ json: String, _ expected: String) throws {
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try Data(json.utf8).write(to: URL(fileURLWithPath: data + "/relay.json"))
+        let result = try runToExit(["--config", data + "/relay.json", "--data", data])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
     @Test func aPublicAdvertNeedsNoLabAndFlagsOverrideTheConfigFile() async throws {

@@ -88,8 +88,7 @@ struct RelayCommand: ParsableCommand {
             if !bootstrap.isEmpty { dht.bootstrap = bootstrap }
             configuration.dht = dht
         }
-        _ = try configuration.hostAndPort()
-        _ = try RelayServerConfiguration.split(configuration.effectiveMetricsListen, key: "metricsListen")
+        try configuration.check()
         return configuration
     }
 
