@@ -25,6 +25,12 @@ def test_status_and_find(mesh: Mesh) -> None:
         assert "# TYPE" in ada.metrics()
 
 
+def test_the_owner_rotates_the_knock_token(mesh: Mesh) -> None:
+    with Client(mesh.home("ada")) as ada:
+        rotation = ada.rotate_knock_token()
+        assert rotation["previous_valid_until"] > rotation["rotated_at"]
+
+
 def test_two_clients_hold_a_conversation(mesh: Mesh) -> None:
     asyncio.run(_conversation(mesh))
 

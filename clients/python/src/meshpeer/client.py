@@ -215,6 +215,11 @@ class Client(_Base):
         """Agents this node may message."""
         return self._call(calls.contacts())
 
+    def rotate_knock_token(self) -> Dict[str, str]:
+        """Publish a new knock token (the owner's answer to a flood); ``previous_valid_until`` says how long the
+        old one is still accepted."""
+        return self._call(calls.rotate_knock_token())
+
     def metrics(self) -> str:
         """The node's metrics in the Prometheus text format."""
         return self._call(calls.metrics())
@@ -384,6 +389,9 @@ class AsyncClient(_Base):
 
     async def contacts(self) -> List[Contact]:
         return await self._call(calls.contacts())
+
+    async def rotate_knock_token(self) -> Dict[str, str]:
+        return await self._call(calls.rotate_knock_token())
 
     async def metrics(self) -> str:
         return await self._call(calls.metrics())
