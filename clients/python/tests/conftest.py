@@ -3,14 +3,12 @@ whatever happens."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import pytest
-from mesh import Mesh
+from mesh import Mesh, running_mesh
 
 T = TypeVar("T")
 
@@ -25,20 +23,8 @@ AGENTS = {
 
 @pytest.fixture(scope="session")
 def mesh() -> Iterator[Mesh]:
-    root = Path(tempfile.mkdtemp(prefix="meshpeer-py-"))
-    network = Mesh(root)
-    try:
-        network.start_bootstrap()
-        network.start_relay("relay-a")
-        for name, (tag, policy) in AGENTS.items():
-            network.add_agent(name, tag, policy)
+    with running_mesh("meshpeer-py-", AGENTS) as network:
         yield network
-    except Exception:
-        print(network.logs())
-        raise
-    finally:
-        network.stop_all()
-        shutil.rmtree(network.root, ignore_errors=True)
 
 
 def eventually(check: Callable[[], T], timeout: float = 60.0, interval: float = 0.25, what: str = "") -> T:

@@ -13,7 +13,8 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -175,3 +176,24 @@ class Mesh:
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.tail(15)}" for p in self.processes.values())
+
+
+@contextmanager
+def running_mesh(prefix: str, agents: Dict[str, Tuple[str, Dict[str, Any]]]) -> Iterator[Mesh]:
+    """A bootstrap node, one relay and `agents` (name: (skill tag, knock policy)) in a temporary folder; every
+    process is stopped and the folder removed afterwards, and the logs are printed if starting failed."""
+    import tempfile
+
+    network = Mesh(Path(tempfile.mkdtemp(prefix=prefix)))
+    try:
+        network.start_bootstrap()
+        network.start_relay("relay-a")
+        for name, (tag, policy) in agents.items():
+            network.add_agent(name, tag, policy)
+        yield network
+    except Exception:
+        print(network.logs())
+        raise
+    finally:
+        network.stop_all()
+        shutil.rmtree(network.root, ignore_errors=True)

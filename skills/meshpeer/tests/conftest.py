@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -15,7 +13,7 @@ SKILL = Path(__file__).resolve().parents[1]
 REPO = SKILL.parents[1]
 sys.path.insert(0, str(REPO / "clients" / "python" / "tests"))
 
-from mesh import Mesh, meshpeer_binary  # noqa: E402
+from mesh import Mesh, meshpeer_binary, running_mesh  # noqa: E402
 
 AGENTS = {
     "ada": ("research", {"default": "hold"}),
@@ -26,19 +24,8 @@ AGENTS = {
 
 @pytest.fixture(scope="session")
 def mesh() -> Iterator[Mesh]:
-    network = Mesh(Path(tempfile.mkdtemp(prefix="meshpeer-skill-")))
-    try:
-        network.start_bootstrap()
-        network.start_relay("relay-a")
-        for name, (tag, policy) in AGENTS.items():
-            network.add_agent(name, tag, policy)
+    with running_mesh("meshpeer-skill-", AGENTS) as network:
         yield network
-    except Exception:
-        print(network.logs())
-        raise
-    finally:
-        network.stop_all()
-        shutil.rmtree(network.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ through the official MCP Python SDK's stdio client."""
 from __future__ import annotations
 
 import sys
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -14,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(REPO / "clients" / "python" / "tests"))
 
-from mesh import Mesh  # noqa: E402
+from mesh import Mesh, running_mesh  # noqa: E402
 
 AGENTS = {
     "ada": ("research", {"default": "hold"}),
@@ -24,16 +22,5 @@ AGENTS = {
 
 @pytest.fixture(scope="session")
 def mesh() -> Iterator[Mesh]:
-    network = Mesh(Path(tempfile.mkdtemp(prefix="meshpeer-mcp-")))
-    try:
-        network.start_bootstrap()
-        network.start_relay("relay-a")
-        for name, (tag, policy) in AGENTS.items():
-            network.add_agent(name, tag, policy)
+    with running_mesh("meshpeer-mcp-", AGENTS) as network:
         yield network
-    except Exception:
-        print(network.logs())
-        raise
-    finally:
-        network.stop_all()
-        shutil.rmtree(network.root, ignore_errors=True)
