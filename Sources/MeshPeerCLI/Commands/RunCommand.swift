@@ -74,16 +74,17 @@ struct RunCommand: ParsableCommand {
             let data = (try? JSONEncoder().encode(ready)) ?? Data()
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
-            print(
-                """
+            // Written unbuffered: under systemd or a pipe, print()'s buffer would hold it back.
+            let text = """
                 meshpeer node running
                   DID     \(ready.did)
                   API     \(ready.api)   (token in api-token)
                   DHT     \(ready.dht.joined(separator: " "))
                   relays  \(ready.relays.isEmpty ? "none yet" : ready.relays.joined(separator: " "))
                 Press Ctrl-C to stop.
+
                 """
-            )
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 }
