@@ -16,8 +16,6 @@ public final class RelayServer: Sendable {
     public let localPort: Int
     /// The port of the `/metrics` and `/healthz` listener.
     public let metricsPort: Int
-    /// The group the relay made for itself (nil when the caller gave one); shut down with the relay.
-    let ownGroup: MultiThreadedEventLoopGroup?
     let channel: any Channel
     let metricsChannel: any Channel
     let service: RelayService
@@ -34,7 +32,7 @@ public final class RelayServer: Sendable {
         identity: AgentIdentity,
         configuration: RelayServerConfiguration,
         registry: PrometheusCollectorRegistry? = nil,
-        group callerGroup: (any EventLoopGroup)? = nil,
+        group callerGroup: any EventLoopGroup,
         clock: any MeshClock = SystemClock(),
         logger: Logger = Logger(label: "meshpeer.relay")
     ) async throws -> RelayServer {
@@ -43,97 +41,89 @@ public final class RelayServer: Sendable {
         let store = try EnvelopeStore(path: configuration.dataDirectory + "/relay.sqlite")
         // One loop: the hub is single-threaded by design, and the relay is IO- and SQLite-bound. Every channel
         // of the relay is bound to it (the server bootstrap is given the loop itself, not a group).
-        let ownGroup = callerGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        let loop = (callerGroup ?? ownGroup!).next()
+        let loop = callerGroup.next()
         let group: any EventLoopGroup = loop
         let limits = configuration.limits
         let tls = LockedValue(try configuration.tls?.makeContext())
-        do {
-            let service = try await loop.submit {
-                try RelayService(
-                    identity: identity,
-                    limits: limits,
-                    store: store,
-                    eventLoop: loop,
-                    clock: clock,
-                    logger: logger
-                )
-            }.get()
-            let gate = try await loop.submit {
-                NIOLoopBound(ConnectionGate(limit: 2 * limits.connectionsPerSource), eventLoop: loop)
-            }.get()
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1_024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(
-                    .writeBufferWaterMark,
-                    value: ChannelOptions.Types.WriteBufferWaterMark(
-                        low: limits.outputBufferMaximumBytes / 2,
-                        high: limits.outputBufferMaximumBytes
-                    )
-                )
-                .childChannelOption(
-                    .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
-                )
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard gate.value.admit(channel) else {
-                            channel.close(promise: nil)
-                            return
-                        }
-                        try channel.pipeline.syncOperations.addHandler(
-                            OutputBound(
-                                stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
-                                paused: service.metrics.readsPaused,
-                                dropped: service.metrics.stuckDropped
-                            )
-                        )
-                        if let context = tls.withLock({ $0 }) {
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        }
-                        try Self.configure(channel, service: service, registry: registry, limits: limits)
-                    }
-                }
-                .bind(host: host, port: port)
-                .get()
-            let metricsChannel: any Channel
-            do {
-                metricsChannel = try await bindMetrics(
-                    configuration.effectiveMetricsListen,
-                    loop: loop,
-                    service: service,
-                    registry: registry
-                )
-            } catch {
-                try? await channel.close()
-                throw error
-            }
-            try await loop.submit { service.startTimer() }.get()
-            return RelayServer(
+        let service = try await loop.submit {
+            try RelayService(
                 identity: identity,
-                localPort: channel.localAddress?.port ?? port,
-                metricsPort: metricsChannel.localAddress?.port ?? 0,
-                ownGroup: ownGroup,
-                channel: channel,
-                metricsChannel: metricsChannel,
+                limits: limits,
+                store: store,
+                eventLoop: loop,
+                clock: clock,
+                logger: logger
+            )
+        }.get()
+        let gate = try await loop.submit {
+            NIOLoopBound(ConnectionGate(limit: 2 * limits.connectionsPerSource), eventLoop: loop)
+        }.get()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1_024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: limits.outputBufferMaximumBytes / 2,
+                    high: limits.outputBufferMaximumBytes
+                )
+            )
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard gate.value.admit(channel) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        OutputBound(
+                            stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
+                            paused: service.metrics.readsPaused,
+                            dropped: service.metrics.stuckDropped
+                        )
+                    )
+                    if let context = tls.withLock({ $0 }) {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    }
+                    try Self.configure(channel, service: service, registry: registry, limits: limits)
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        let metricsChannel: any Channel
+        do {
+            metricsChannel = try await bindMetrics(
+                configuration.effectiveMetricsListen,
+                loop: loop,
                 service: service,
-                graceSeconds: configuration.shutdownGraceSeconds,
-                tlsConfiguration: configuration.tls,
-                tlsContext: tls
+                registry: registry
             )
         } catch {
-            try? await ownGroup?.shutdownGracefully()
+            try? await channel.close()
             throw error
         }
+        try await loop.submit { service.startTimer() }.get()
+        return RelayServer(
+            identity: identity,
+            localPort: channel.localAddress?.port ?? port,
+            metricsPort: metricsChannel.localAddress?.port ?? 0,
+            channel: channel,
+            metricsChannel: metricsChannel,
+            service: service,
+            graceSeconds: configuration.shutdownGraceSeconds,
+            tlsConfiguration: configuration.tls,
+            tlsContext: tls
+        )
     }
 
     init(
         identity: AgentIdentity,
         localPort: Int,
         metricsPort: Int,
-        ownGroup: MultiThreadedEventLoopGroup?,
         channel: any Channel,
         metricsChannel: any Channel,
         service: RelayService,
@@ -147,7 +137,6 @@ public final class RelayServer: Sendable {
         self.localPort = localPort
         self.metricsPort = metricsPort
         self.metricsChannel = metricsChannel
-        self.ownGroup = ownGroup
         self.channel = channel
         self.service = service
         self.graceSeconds = graceSeconds
@@ -181,7 +170,6 @@ public final class RelayServer: Sendable {
             try service.store.checkpoint()
             try service.store.close()
         }.get()
-        try await ownGroup?.shutdownGracefully()
     }
 
     static func configure(

@@ -9,7 +9,9 @@ import NIOPosix
 /// A running DHT node for one CLI invocation: the key, the driver, the output format.
 final class DHTSession: Sendable {
     let node: DHTNode
-    let group: MultiThreadedEventLoopGroup
+    /// The group this session made for a one-shot command, shut down on close; nil when the caller's
+    /// (the relay's) group was handed in.
+    let ownedGroup: MultiThreadedEventLoopGroup?
     let did: String
     let nodeID: String
     let json: Bool
@@ -18,9 +20,15 @@ final class DHTSession: Sendable {
 
     var driver: KademliaUDPDriver { node.driver }
 
-    private init(node: DHTNode, group: MultiThreadedEventLoopGroup, key: Ed25519.PrivateKey, json: Bool, seeds: Int) {
+    private init(
+        node: DHTNode,
+        ownedGroup: MultiThreadedEventLoopGroup?,
+        key: Ed25519.PrivateKey,
+        json: Bool,
+        seeds: Int
+    ) {
         self.node = node
-        self.group = group
+        self.ownedGroup = ownedGroup
         self.did = key.publicKey.did
         self.nodeID = NodeID(publicKey: key.publicKey).hex
         self.json = json
@@ -73,9 +81,13 @@ final class DHTSession: Sendable {
         storePath: String?,
         config: KademliaConfig,
         json: Bool,
-        events: Bool
+        events: Bool,
+        group callerGroup: (any EventLoopGroup)? = nil
     ) async throws -> DHTSession {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // A one-shot `dht` command is its own process's main, so it makes the process's one group here; the relay
+        // hands in the group its `serve` made.
+        let ownedGroup = callerGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let group: any EventLoopGroup = callerGroup ?? ownedGroup!
         let sink: @Sendable (KademliaEvent) -> Void = { event in
             DHTSupport.print(DHTSupport.describe(event), json: json)
         }
@@ -89,9 +101,9 @@ final class DHTSession: Sendable {
                 group: group,
                 eventSink: events ? sink : nil
             )
-            return DHTSession(node: node, group: group, key: key, json: json, seeds: seeds.count)
+            return DHTSession(node: node, ownedGroup: ownedGroup, key: key, json: json, seeds: seeds.count)
         } catch {
-            try? await group.shutdownGracefully()
+            try? await ownedGroup?.shutdownGracefully()
             throw error
         }
     }
@@ -133,6 +145,6 @@ final class DHTSession: Sendable {
 
     func close() async {
         await node.shutdown()
-        try? await group.shutdownGracefully()
+        try? await ownedGroup?.shutdownGracefully()
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MeshCore
 import Metrics
+import NIOPosix
 import Prometheus
 import RelayFallback
 import RelayServer
@@ -116,7 +117,14 @@ struct RelayCommand: ParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let signals = SignalWaiter([SIGTERM, SIGINT, SIGHUP])
-        let server = try await RelayServer.start(identity: identity, configuration: configuration, registry: registry)
+        // The relay process's one event-loop group, for the server and its DHT node.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await RelayServer.start(
+            identity: identity,
+            configuration: configuration,
+            registry: registry,
+            group: group
+        )
         var dht: RelayDHTNode?
         do {
             if let settings = configuration.dht {
@@ -125,6 +133,7 @@ struct RelayCommand: ParsableCommand {
                     identity: identity,
                     relay: configuration,
                     relayPort: server.localPort,
+                    group: group,
                     logger: Logger(label: "meshpeer.relay.dht")
                 )
             }
@@ -150,6 +159,7 @@ struct RelayCommand: ParsableCommand {
         Logger(label: "meshpeer.relay").info("shutting down", metadata: ["signal": "\(signal)"])
         await dht?.close()
         try await server.shutdown()
+        try await group.shutdownGracefully()
         printJSONLine(["event": "stopped"])
     }
 

@@ -3,6 +3,7 @@ import Kademlia
 import KademliaDriver
 import Logging
 import MeshCore
+import NIOCore
 import RelayFallback
 import RelayServer
 
@@ -18,6 +19,7 @@ final class RelayDHTNode: Sendable {
         identity: AgentIdentity,
         relay: RelayServerConfiguration,
         relayPort: Int,
+        group: any EventLoopGroup,
         logger: Logger
     ) async throws -> RelayDHTNode {
         let addresses = try advertisedAddresses(settings, relay: relay, relayPort: relayPort)
@@ -48,7 +50,8 @@ final class RelayDHTNode: Sendable {
             storePath: (relay.dataDirectory as NSString).appendingPathComponent("dht.sqlite"),
             config: config,
             json: true,
-            events: false
+            events: false,
+            group: group
         )
         // Sign once now, so a bad address list fails the start rather than the background task.
         _ = try advert(identity: identity, addresses: addresses, limits: relay.limits, lifetime: 60)
