@@ -6,7 +6,7 @@ import MeshPeer
 
 extension AgentNode: NodeControl {
     public func status() async -> NodeStatus {
-        let counts = try? await database.pool.read { db in
+        let counts = await lookUp("status counts", or: nil) { db in
             (
                 try OutboxStore.countPending(db), try InboxStore.count(db), try KnockStore.countHeld(db),
                 try ContactStore.count(db)
@@ -159,7 +159,7 @@ extension AgentNode: NodeControl {
             try ledger.decide(knockID: id, accept: accept, reason: reason, ownRelays: ownRelays, now: now, db)
         }
         logger.info("knock decided by the owner", metadata: ["id": "\(id)", "accepted": "\(accept)"])
-        if accept { await relays.setContacts(await contactNodeIDs()) }
+        if accept { await tellRelaysContacts() }
         wakeOutbox()
         await events.publish(NodeEvent(type: .knock, knock: knock.summary))
         return knock.summary

@@ -18,7 +18,7 @@ extension AgentNode {
             if let id = refusal.envelopeID { await recordRefusal(id, "\(relay): \(refusal)") }
         case .ready:
             wakeOutbox()
-            await relays.setContacts(await contactNodeIDs())
+            await tellRelaysContacts()
         default:
             break
         }
@@ -91,7 +91,7 @@ extension AgentNode {
                 ]
             )
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))
-            if knock.state == .accepted { await relays.setContacts(await contactNodeIDs()) }
+            if knock.state == .accepted { await tellRelaysContacts() }
             wakeOutbox()
         } catch let error as DatabaseError {
             // Not acknowledged: the relay delivers it again after a reconnect.
@@ -150,14 +150,20 @@ extension AgentNode {
         case .decision(let knock):
             logger.info("knock answered", metadata: ["peer": "\(knock.peer)", "state": "\(knock.state.rawValue)"])
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))
-            if knock.state == .accepted { await relays.setContacts(await contactNodeIDs()) }
+            if knock.state == .accepted { await tellRelaysContacts() }
             wakeOutbox()
         }
     }
 
-    func contactNodeIDs() async -> Set<NodeID> {
-        let contacts = (try? await database.pool.read { db in try ContactStore.all(db) }) ?? []
-        figures.contacts.record(contacts.count)
-        return Set(contacts.map { NodeID(publicKey: $0.publicKey) })
+    /// Tells the relays who our contacts are; when the list cannot be read, the relays keep the last one (an empty
+    /// list would put every contact under the first-contact quota).
+    func tellRelaysContacts() async {
+        if let contacts = await contactNodeIDs() { await relays.setContacts(contacts) }
+    }
+
+    func contactNodeIDs() async -> Set<NodeID>? {
+        let contacts = await lookUp("the contact list", or: nil) { db in try ContactStore.all(db) }
+        figures.contacts.record(contacts?.count ?? 0)
+        return contacts.map { Set($0.map { NodeID(publicKey: $0.publicKey) }) }
     }
 }

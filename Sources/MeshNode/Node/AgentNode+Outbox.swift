@@ -27,7 +27,7 @@ extension AgentNode {
             wakePending = false
             await deliverDue()
             if wakePending { continue }
-            let next = (try? await database.pool.read { db in try OutboxStore.nextDue(db) }) ?? nil
+            let next = await lookUp("the outbox's next deadline", or: nil) { db in try OutboxStore.nextDue(db) }
             let delay = min(max((next ?? now + .seconds(5)) - now, .milliseconds(5)), .seconds(5))
             let sleeper = Task { try await Task.sleep(for: delay) }
             outboxSleeper = sleeper
@@ -104,14 +104,16 @@ extension AgentNode {
         for (entry, reason) in failures {
             await refreshHomes(of: entry)
             let id = entry.id
-            try? await database.pool.write { db in
+            await persist("recording a send failure") { db in
                 try db.execute(
                     sql: "UPDATE node_outbox SET last_error = ? WHERE id = ?",
                     arguments: [reason, Data(id.bytes)]
                 )
             }
         }
-        figures.outboxPending.record((try? await database.pool.read { db in try OutboxStore.countPending(db) }) ?? 0)
+        figures.outboxPending.record(
+            await lookUp("counting the outbox", or: 0) { db in try OutboxStore.countPending(db) }
+        )
     }
 
     /// A relay took an envelope: receipts are done; everything else now waits for the recipient's receipt.
@@ -123,7 +125,7 @@ extension AgentNode {
         case .duplicate: break
         }
         let now = self.now
-        try? await database.pool.write { db in
+        await persist("a relay's acceptance") { db in
             guard let entry = try OutboxStore.entry(id: messageID, db) else { return }
             if entry.kind == .receipt {
                 try OutboxStore.delete(id: messageID, db)
@@ -141,7 +143,7 @@ extension AgentNode {
 
     func recordRefusal(_ id: EnvelopeID, _ reason: String) async {
         guard let messageID = try? MessageID(bytes: id.bytes) else { return }
-        try? await database.pool.write { db in
+        await persist("a relay's refusal") { db in
             try db.execute(
                 sql: "UPDATE node_outbox SET last_error = ? WHERE id = ?",
                 arguments: [reason, Data(messageID.bytes)]
@@ -160,7 +162,7 @@ extension AgentNode {
         else { return }
         let homes = record.homeRelays
         let peer = entry.peer
-        try? await database.pool.write { db in
+        await persist("a contact's new homes") { db in
             try ContactStore.updateHomes(did: peer, homes: homes, db)
             try db.execute(
                 sql: "UPDATE node_outbox SET relays = ? WHERE peer = ? AND state IN ('queued', 'relayed')",

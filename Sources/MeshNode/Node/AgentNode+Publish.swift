@@ -63,17 +63,31 @@ extension AgentNode {
     func maintain() async {
         let now = self.now
         var why: String?
-        if let reloaded = try? NodeCard.reloadIfChanged(card) {
-            card = reloaded
-            publishedCapabilities = []
-            why = "card file changed"
+        // An edit that does not parse keeps the card or policy in force and is reported once, until edited again.
+        let cardStamp = FileStamp.of(card.path)
+        if cardStamp != rejectedCardStamp {
+            do {
+                if let reloaded = try NodeCard.reloadIfChanged(card) {
+                    card = reloaded
+                    publishedCapabilities = []
+                    why = "card file changed"
+                }
+            } catch {
+                rejectedCardStamp = cardStamp
+                logger.error("the edited card is refused; the previous one stays", metadata: ["error": "\(error)"])
+            }
         }
-        if let policyPath = policyPath,
-            let reloaded = try? KnockPolicyFile.reloadIfChanged(path: policyPath, policyStamp)
-        {
-            policy = reloaded.policy
-            policyStamp = reloaded.stamp
-            logger.info("knock policy reloaded")
+        if let policyPath {
+            do {
+                if let reloaded = try KnockPolicyFile.reloadIfChanged(path: policyPath, policyStamp) {
+                    policy = reloaded.policy
+                    policyStamp = reloaded.stamp
+                    logger.info("knock policy reloaded")
+                }
+            } catch {
+                policyStamp = FileStamp.of(policyPath)
+                logger.error("the edited policy is refused; the previous one stays", metadata: ["error": "\(error)"])
+            }
         }
         let homes = await relays.homes()
         // A set, not a list: two homes with equal round trips swap ranks often, and the record need not change.
@@ -85,9 +99,15 @@ extension AgentNode {
         }
         if let why { await publishRecord(reason: why) }
         // A write only when something waits behind a gap: an idle node does no database writes.
-        let waiting = (try? await database.pool.read { db in try InboxStore.hasHeld(db) }) ?? false
-        let shown =
-            waiting ? ((try? await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }) ?? []) : []
+        var shown: [InboxMessage] = []
+        if await lookUp("held messages", or: false, { db in try InboxStore.hasHeld(db) }) {
+            do {
+                shown = try await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }
+            } catch {
+                figures.storageErrors.increment()
+                logger.error("storage: releasing held messages failed", metadata: ["error": "\(error)"])
+            }
+        }
         for message in shown {
             await events.publish(NodeEvent(type: .message, cursor: message.cursor, message: message))
         }

@@ -31,6 +31,8 @@ public actor AgentNode {
     var policy: KnockPolicy
     let policyPath: String?
     var policyStamp: FileStamp?
+    /// The card file's stamp when an edit of it was refused (so the refusal is reported once).
+    var rejectedCardStamp: FileStamp?
     var card: NodeCard
     /// The knock tokens, current first; the previous one is accepted until `previousTokenUntil`.
     var tokens: [KnockToken]
@@ -136,5 +138,33 @@ public actor AgentNode {
     func wakeOutbox() {
         wakePending = true
         outboxSleeper?.cancel()
+    }
+
+    /// A database write whose failure the node survives because a later pass does it again (an outbox update,
+    /// a gap release): the error is logged and counted, never silent.
+    func persist(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async {
+        do {
+            try await database.pool.write(body)
+        } catch {
+            figures.storageErrors.increment()
+            logger.error("storage: \(what) failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A read with a fallback, for figures and scheduling only; a failure is logged and counted.
+    func lookUp<T: Sendable>(
+        _ what: String,
+        or fallback: T,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async
+        -> T
+    {
+        do {
+            return try await database.pool.read(body)
+        } catch {
+            figures.storageErrors.increment()
+            logger.error("storage: \(what) failed", metadata: ["error": "\(error)"])
+            return fallback
+        }
     }
 }

@@ -18,6 +18,8 @@ struct NodeMetrics: Sendable {
     let relayStored = Counter(label: "meshpeer_relay_store_and_forward_total")
     let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
     let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")
+    /// Database steps that failed and will be retried (an outbox update, a gap release): logged and counted here.
+    let storageErrors = Counter(label: "meshpeer_storage_errors_total")
     let peersKnown = Gauge(label: "meshpeer_dht_peers_known")
     let relaysInUse = Gauge(label: "meshpeer_relays_in_use")
     let outboxPending = Gauge(label: "meshpeer_outbox_pending")
