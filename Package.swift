@@ -233,6 +233,8 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // The process tests (RelayServerTests, MeshNodeTests, MeshPeerCLITests) run the `meshpeer` binary that
+        // `swift build --build-tests` builds beside them; no test target depends on or imports the executable.
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
@@ -278,7 +280,7 @@ let package = Package(
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "MeshPeerCLI", "Kademlia", "KademliaDriver",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "Kademlia", "KademliaDriver",
             ] + nioSockets,
             swiftSettings: strict
         ),
@@ -299,9 +301,8 @@ let package = Package(
         .testTarget(
             name: "MeshNodeTests",
             dependencies: [
-                // MeshPeerCLI only so the `meshpeer` binary the process tests start is built; no test imports it.
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
-                "RelayFallback", "RelayServer", "RelayClient", "MeshPeerCLI", "KademliaDriver",
+                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict
@@ -317,7 +318,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshPeerCLITests",
-            dependencies: ["MeshCore", "MeshPeerCLI"],
+            dependencies: ["MeshCore"],
             swiftSettings: strict
         ),
     ]

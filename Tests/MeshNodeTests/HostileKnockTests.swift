@@ -16,7 +16,7 @@ import Testing
 @Suite(.serialized)
 struct HostileKnockTests {
     @Test func onlyTheHonestKnockGetsThrough() async throws {
-        let mesh = TestMesh.make("hostile-knock")
+        let mesh = try TestMesh.make("hostile-knock")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
             try await mesh.startBootstrap()
@@ -137,7 +137,7 @@ struct HostileKnockTests {
 extension HostileKnockTests {
     /// The owner rotates the knock token: the record in the DHT names the new one at once.
     @Test func rotatedTokenIsRepublished() async throws {
-        let mesh = TestMesh.make("token")
+        let mesh = try TestMesh.make("token")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
             try await mesh.startBootstrap()

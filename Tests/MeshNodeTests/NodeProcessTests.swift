@@ -10,7 +10,7 @@ import Testing
 struct NodeProcessTests {
     /// The whole path once: find by DID, knock (accepted by policy), a message each way, the receipt, the status.
     @Test func knockMessageAndReceipt() async throws {
-        let mesh = TestMesh.make("basic")
+        let mesh = try TestMesh.make("basic")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
             let (didA, didB) = try await TestMesh.pair(mesh)
@@ -51,7 +51,7 @@ struct NodeProcessTests {
     /// 1,000 messages while the recipient, the relay and the sender are each killed with SIGKILL mid-stream and
     /// restarted: every message the sender's API accepted reaches the recipient's agent exactly once, in order.
     @Test func exactlyOnceThroughCrashes() async throws {
-        let mesh = TestMesh.make("crash")
+        let mesh = try TestMesh.make("crash")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
             let (_, didB) = try await TestMesh.pair(mesh)

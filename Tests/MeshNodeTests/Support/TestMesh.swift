@@ -19,7 +19,10 @@ enum TestMesh {
     /// The tests' event-loop group for their API clients.
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    static func make(_ label: String) -> LocalMesh {
+    static func make(_ label: String) throws -> LocalMesh {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw TestFailure("no meshpeer binary at \(binary): build it first (swift build --build-tests)")
+        }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "meshpeer-\(label)-\(UUID().uuidString)"
         )
