@@ -53,7 +53,8 @@ extension AgentProfile {
                 signedPrekeySignature: bundle.signedPrekeySignature,
                 oneTimePrekeys: []
             ),
-            addressHints: record.addressHints
+            addressHints: record.addressHints,
+            exposure: Exposure.declared(by: record)
         )
     }
 

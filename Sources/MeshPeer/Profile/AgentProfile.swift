@@ -22,6 +22,8 @@ public struct AgentProfile: Hashable, Sendable {
     /// The signed prekey only: records carry no one-time prekeys (decision 0071).
     public var prekeyBundle: PrekeyBundle
     public var addressHints: [[UInt8]]
+    /// Who may find the agent; carried as `RecordExtension.exposure` (absent means listed).
+    public var exposure: Exposure
 
     public init(
         card: AgentCard,
@@ -29,7 +31,8 @@ public struct AgentProfile: Hashable, Sendable {
         knockDifficulty: UInt8,
         homeRelays: [String],
         prekeyBundle: PrekeyBundle,
-        addressHints: [[UInt8]] = []
+        addressHints: [[UInt8]] = [],
+        exposure: Exposure = .listed
     ) {
         self.card = card
         self.knockToken = knockToken
@@ -37,6 +40,7 @@ public struct AgentProfile: Hashable, Sendable {
         self.homeRelays = homeRelays
         self.prekeyBundle = prekeyBundle
         self.addressHints = addressHints
+        self.exposure = exposure
     }
 
     /// The capability names to announce in the DHT (the card's skill ids and tags).
@@ -94,6 +98,7 @@ public struct AgentProfile: Hashable, Sendable {
             addressHints: addressHints,
             prekeyBundle: bundle,
             extensions: [RecordExtension(type: RecordExtension.knockPolicy, value: knockToken + [knockDifficulty])]
+                + [exposure.recordExtension].compactMap { $0 }
         )
     }
 
