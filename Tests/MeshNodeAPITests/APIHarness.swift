@@ -34,6 +34,7 @@ struct APIHarness: Sendable {
         let service = try LocalAPI.makeService(
             control: node,
             token: token,
+            tokenDirectory: directory,
             configuration: configuration,
             eventLoopGroup: group,
             logger: logger,

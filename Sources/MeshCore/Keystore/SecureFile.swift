@@ -42,6 +42,39 @@ public enum SecureFile {
         syncDirectory(of: path)
     }
 
+    /// Replaces `path` (or creates it) with `contents` atomically: a reader sees the old file or the complete new
+    /// one, never a mix. For secrets that rotate (the API token); keys are never replaced, so they use
+    /// `createExclusive`.
+    public static func replace(at path: String, contents: [UInt8], mode: mode_t = 0o600) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw ioError("cannot create \(temporary)") }
+        var written = 0
+        while written < contents.count {
+            let result = contents.withUnsafeBytes { raw in
+                write(fd, raw.baseAddress! + written, raw.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                close(fd)
+                unlink(temporary)
+                throw ioError("cannot write \(temporary)")
+            }
+            written += result
+        }
+        guard fsync(fd) == 0 else {
+            close(fd)
+            unlink(temporary)
+            throw ioError("cannot sync \(temporary)")
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw ioError("cannot move the new file to \(path)")
+        }
+        syncDirectory(of: path)
+    }
+
     /// Reads a file that must be private to its owner.
     public static func readPrivate(at path: String, maximumByteCount: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)

@@ -46,7 +46,9 @@ public enum NodeRunner {
         let seeds = try bootstrapSeeds(configuration, home: home, logger: logger)
         let listen = try configuration.dht.listen.map { try PeerAddress.resolve($0).socketAddress }
         let dht = try await DHTNode.start(
-            signingKey: identity.signingKey,
+            // A private agent's DHT node signs with a key of its own, made per run: the identity key would tell
+            // every DHT peer, and every storer of its sealed records, which DID is behind them (decision 0082).
+            signingKey: configuration.exposure == .private ? Ed25519.PrivateKey() : identity.signingKey,
             listen: listen,
             seeds: seeds,
             storePath: (home as NSString).appendingPathComponent("dht.sqlite"),
@@ -79,6 +81,7 @@ public enum NodeRunner {
         let api = try LocalAPI.makeService(
             control: node,
             token: token,
+            tokenDirectory: home,
             configuration: LocalAPIConfiguration(
                 host: configuration.api.host,
                 port: configuration.api.port,

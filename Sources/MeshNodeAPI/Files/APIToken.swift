@@ -57,6 +57,18 @@ public struct APIToken: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Writes this token to `<directory>/api-token` (0600), replacing the old one atomically: after a rotation a
+    /// client that reads the file gets the old token or the new one, never a torn line.
+    public func save(in directory: String) throws(LocalAPIError) {
+        let path = directory + "/" + Self.fileName
+        do {
+            try SecureFile.makeDirectory(directory)
+            try SecureFile.replace(at: path, contents: Array((value + "\n").utf8), mode: 0o600)
+        } catch {
+            throw LocalAPIError("cannot write the API token \(path): \(error)")
+        }
+    }
+
     /// Reads an existing `<directory>/api-token`.
     public static func load(from directory: String) throws(LocalAPIError) -> APIToken {
         let path = directory + "/" + fileName
