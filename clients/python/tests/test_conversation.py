@@ -31,6 +31,21 @@ def test_the_owner_rotates_the_knock_token(mesh: Mesh) -> None:
         assert rotation["previous_valid_until"] > rotation["rotated_at"]
 
 
+def test_a_stolen_api_token_stops_working_when_the_owner_rotates_it(mesh: Mesh) -> None:
+    with Client(mesh.home("ada")) as owner:
+        endpoint = owner.endpoint()
+        with Client(url=endpoint.url, token=endpoint.token) as thief:
+            assert thief.status().did == mesh.dids["ada"]
+            rotation = owner.rotate_api_token()
+            assert rotation["closed_event_streams"] >= 0
+            with pytest.raises(MeshPeerError) as refused:
+                thief.status()
+            assert refused.value.code == "unauthorized"
+        # The owner's client reads the new token from the data directory and goes on.
+        assert owner.status().did == mesh.dids["ada"]
+        assert owner.endpoint().token != endpoint.token
+
+
 def test_two_clients_hold_a_conversation(mesh: Mesh) -> None:
     asyncio.run(_conversation(mesh))
 

@@ -98,6 +98,10 @@ def contacts() -> Call[List[Contact]]:
     return Call("GET", "/v1/contacts", lambda r: [Contact.from_json(c) for c in _json(r)])
 
 
+def rotate_api_token() -> Call[Dict[str, Any]]:
+    return Call("POST", "/v1/token/rotate", _json)
+
+
 def rotate_knock_token() -> Call[Dict[str, str]]:
     return Call("POST", "/v1/knock-token/rotate", lambda r: {k: str(v) for k, v in _json(r).items()})
 

@@ -48,6 +48,17 @@ class _Base:
             self._endpoint = Endpoint.from_home(self._home)
         return self._endpoint
 
+    def _token_rotated(self, used: Endpoint) -> bool:
+        """After a 401: whether the data directory now holds another token than the one just refused (the
+        owner rotated it). Never true for a client given its token explicitly."""
+        if self._fixed is not None:
+            return False
+        try:
+            current = self.endpoint(refresh=True)
+        except MeshPeerError:
+            return False
+        return current.token != used.token
+
     def _headers(self, endpoint: Endpoint, events: bool = False) -> Dict[str, str]:
         headers = {"Authorization": f"Bearer {endpoint.token}"}
         if events:
@@ -136,6 +147,10 @@ class Client(_Base):
                 # Nothing was sent: the node may have restarted on another port. Look again, once.
                 endpoint = self.endpoint(refresh=True)
                 response = self._http.request(**self._request(endpoint, call))
+            if response.status_code == 401 and self._token_rotated(endpoint):
+                # The owner rotated the token (`meshpeer token rotate`): read the new one and try once more.
+                endpoint = self.endpoint()
+                response = self._http.request(**self._request(endpoint, call))
         except httpx.ConnectError as error:
             raise self._unreachable(endpoint, error) from None
         except httpx.TransportError as error:
@@ -219,6 +234,11 @@ class Client(_Base):
         """Publish a new knock token (the owner's answer to a flood); ``previous_valid_until`` says how long the
         old one is still accepted."""
         return self._call(calls.rotate_knock_token())
+
+    def rotate_api_token(self) -> Dict[str, Any]:
+        """Replace the local API token (a leaked one is refused at once); this client reads the new one from the
+        data directory on its next call."""
+        return self._call(calls.rotate_api_token())
 
     def metrics(self) -> str:
         """The node's metrics in the Prometheus text format."""
@@ -323,6 +343,9 @@ class AsyncClient(_Base):
             except httpx.ConnectError:
                 endpoint = self.endpoint(refresh=True)
                 response = await self._http.request(**self._request(endpoint, call))
+            if response.status_code == 401 and self._token_rotated(endpoint):
+                endpoint = self.endpoint()
+                response = await self._http.request(**self._request(endpoint, call))
         except httpx.ConnectError as error:
             raise self._unreachable(endpoint, error) from None
         except httpx.TransportError as error:
@@ -392,6 +415,9 @@ class AsyncClient(_Base):
 
     async def rotate_knock_token(self) -> Dict[str, str]:
         return await self._call(calls.rotate_knock_token())
+
+    async def rotate_api_token(self) -> Dict[str, Any]:
+        return await self._call(calls.rotate_api_token())
 
     async def metrics(self) -> str:
         return await self._call(calls.metrics())
