@@ -16,7 +16,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
             STUNServerCommand.self, ICEConnectCommand.self, RelayCommand.self, RunCommand.self, DevnetCommand.self,
             AgentStatusCommand.self, AgentFindCommand.self, AgentKnockCommand.self, AgentKnocksCommand.self,
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
-            AgentContactsCommand.self, AgentKnockTokenCommand.self, MCPCommand.self,
+            AgentContactsCommand.self, AgentKnockTokenCommand.self, MCPCommand.self, InviteCommand.self,
         ]
     )
 }

@@ -42,7 +42,9 @@ public final class KademliaNode {
         config: KademliaConfig = KademliaConfig(),
         store: any RecordStore = InMemoryRecordStore(),
         random: any RandomSource,
-        validators: [any RecordValidator] = [AgentRecordValidator(), ProviderRecordValidator()],
+        validators: [any RecordValidator] = [
+            AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
+        ],
         now: Timestamp
     ) {
         self.signingKey = signingKey

@@ -8,6 +8,8 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
     case provider = 2
     /// Reserved for the relay module's signed adverts.
     case relayAdvert = 3
+    /// A private agent's record, sealed under an invite slot's key (one per slot, newest sequence wins).
+    case sealed = 4
 }
 
 /// A record in transit: its type tag and its encoded bytes, validated by the type's `RecordValidator`.

@@ -27,6 +27,7 @@ public struct SignatureDomain: Hashable, Sendable, CustomStringConvertible {
     // Every label MeshPeer signs under. Add new ones here and in docs/protocol.md.
     public static let agentRecord = SignatureDomain("meshpeer/v1/agent-record")
     public static let providerRecord = SignatureDomain("meshpeer/v1/provider-record")
+    public static let sealedRecord = SignatureDomain("meshpeer/v1/sealed-record")
     public static let relayAdvert = SignatureDomain("meshpeer/v1/relay-advert")
     public static let dhtMessage = SignatureDomain("meshpeer/v1/dht-message")
     public static let relayChallenge = SignatureDomain("meshpeer/v1/relay-challenge")

@@ -1,4 +1,5 @@
 import Foundation
+import MeshPeer
 
 /// The node's settings: `config.json` in the data directory (optional; every key has a default). Unknown keys are
 /// refused, naming the key. docs/node.md documents each one.
@@ -51,12 +52,14 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
     public var policyFile = "policy.json"
     /// How many home relays to keep.
     public var homeRelays = 2
+    /// Who can find the agent: `listed`, `unlisted` or `private` (docs/exposure.md).
+    public var exposure = Exposure.listed
 
     public init() {}
 
     static let keys = [
         "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
-        "policyFile", "homeRelays",
+        "policyFile", "homeRelays", "exposure",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +76,7 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         cardFile = try c.decodeIfPresent(String.self, forKey: key("cardFile")) ?? cardFile
         policyFile = try c.decodeIfPresent(String.self, forKey: key("policyFile")) ?? policyFile
         homeRelays = try c.decodeIfPresent(Int.self, forKey: key("homeRelays")) ?? homeRelays
+        exposure = try c.decodeIfPresent(Exposure.self, forKey: key("exposure")) ?? exposure
         try validate()
     }
 

@@ -24,7 +24,8 @@ extension AgentNode: NodeControl {
             inboxCount: counts?.1 ?? 0,
             knocksPending: counts?.2 ?? 0,
             contacts: counts?.3 ?? 0,
-            apiURL: apiURL
+            apiURL: apiURL,
+            exposure: configuration.exposure
         )
     }
 
@@ -45,7 +46,7 @@ extension AgentNode: NodeControl {
         }
         if existing.0 != nil { throw NodeAPIError(.conflict, "\(to) is already a contact: send a message") }
         if let pending = existing.1 { return pending.summary }
-        guard let record = await dht.agentRecord(did: to) else {
+        guard let record = await lookUpRecord(did: to) else {
             throw NodeAPIError(.notFound, "no record for \(to) in the DHT")
         }
         let target: KnockTarget

@@ -157,7 +157,7 @@ extension AgentNode {
         let now = self.now
         if let last = lastHomeRefresh[entry.peer], now - last < .seconds(60) { return }
         lastHomeRefresh[entry.peer] = now
-        guard let record = await dht.agentRecord(did: entry.peer), !record.homeRelays.isEmpty,
+        guard let record = await lookUpRecord(did: entry.peer), !record.homeRelays.isEmpty,
             record.homeRelays != entry.relays
         else { return }
         let homes = record.homeRelays

@@ -6,9 +6,11 @@ import MeshPeer
 import Ratchet
 
 extension AgentNode {
-    /// Signs and publishes the node's record (card, home relays, prekey bundle, knock token and difficulty), and
-    /// announces each capability the card names. Called at start, on schedule, and whenever something in the
-    /// record changed: the card file, the homes, the token, a prekey rotation.
+    /// Signs and publishes the node's record (card, home relays, prekey bundle, knock token and difficulty) as the
+    /// exposure level says (docs/exposure.md): `listed` under the DID key with a provider record per capability
+    /// the card names; `unlisted` under the DID key only, saying so; `private` sealed under each active invite's
+    /// slot (`publishSealed`) and nothing under the DID key. Called at start, on schedule, and whenever something
+    /// in the record changed: the card file, the homes, the token, a prekey rotation, an invite made or revoked.
     func publishRecord(reason: String) async {
         let now = self.now
         let homes = await relays.homes()
@@ -23,7 +25,7 @@ extension AgentNode {
                 try NodeMetaStore.setInteger("record-seq", sequence, db)
                 return (prekeys, sequence)
             }
-            let (record, profile) = try card.record(
+            var (record, profile) = try card.record(
                 identity: identity,
                 prekeys: prekeys,
                 token: tokens[0],
@@ -35,10 +37,24 @@ extension AgentNode {
             )
             let served = profile.servedCard(did: identity.did)
             servedCard = (try? JSONDecoder().decode(JSONValue.self, from: Data(served.jsonBytes()))) ?? .null
-            let result = try await dht.publish { core, now in
-                try core.publish(record.envelope, key: record.key, now: now)
+            let exposure = configuration.exposure
+            if exposure != .listed {
+                profile.exposure = exposure
+                record = try profile.record(
+                    signedBy: identity,
+                    sequence: sequence,
+                    issuedAt: now,
+                    ttl: .seconds(configuration.recordTTLSeconds)
+                )
             }
-            let accepted = result?.accepted ?? 0
+            let accepted: Int
+            if exposure == .private {
+                accepted = await publishSealed(profile, sequence: sequence, now: now)
+            } else {
+                let (envelope, key) = (record.envelope, record.key)
+                let result = try await dht.publish { core, now in try core.publish(envelope, key: key, now: now) }
+                accepted = result?.accepted ?? 0
+            }
             published = accepted > 0
             lastPublish = now
             lastPublishedHomes = homes
@@ -46,7 +62,8 @@ extension AgentNode {
                 "record published",
                 metadata: ["reason": "\(reason)", "stored_by": "\(accepted)", "homes": "\(homes)"]
             )
-            let capabilities = Set(card.capabilities)
+            // Only a listed agent announces its capabilities; the others are not to be found by them.
+            let capabilities = exposure == .listed ? Set(card.capabilities) : []
             for capability in capabilities.subtracting(publishedCapabilities) {
                 if let result = await dht.provide(capability: capability), result.accepted > 0 {
                     publishedCapabilities.insert(capability)

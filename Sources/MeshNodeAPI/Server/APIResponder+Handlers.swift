@@ -82,6 +82,8 @@ extension APIResponder {
         case (_?, _?):
             throw NodeAPIError(.badRequest, "give either 'capability' or 'did', not both")
         case (nil, nil):
+        case .listInvites, .createInvite, .resolveInvite, .revokeInvite:
+            return try await handleInvite(route, request)
             throw NodeAPIError(.badRequest, "give a query parameter 'capability' or 'did'")
         }
     }

@@ -18,6 +18,8 @@ enum APIRoute: Hashable, Sendable {
     case metrics
 
     enum Failure: Error, Hashable {
+    case listInvites, createInvite, resolveInvite
+    case revokeInvite(id: String)
         case notFound
         case methodNotAllowed(allowed: [HTTPRequest.Method])
         case badPath(String)
@@ -43,6 +45,13 @@ enum APIRoute: Hashable, Sendable {
             guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }
             switch decodeID(parts[2]) {
             case .success(let id): table = [.post: .decideKnock(id: id, accept: parts[3] == "approve")]
+        case ["v1", "invites"]: table = [.get: .listInvites, .post: .createInvite]
+        case ["v1", "invites", "resolve"]: table = [.post: .resolveInvite]
+        case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "invites" && parts[3] == "revoke":
+            switch decodeID(parts[2]) {
+            case .success(let id): table = [.post: .revokeInvite(id: id)]
+            case .failure(let failure): return .failure(failure)
+            }
             case .failure(let failure): return .failure(failure)
             }
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "messages" && parts[2] == "sent":

@@ -17,6 +17,8 @@ public struct NodeStatus: Hashable, Sendable, Codable {
     public var knocksPending: Int
     public var contacts: Int
     public var apiURL: String?
+    /// Who can find the agent (`listed`, `unlisted`, `private`); absent from nodes that predate the setting.
+    public var exposure: Exposure?
 
     public init(
         did: String,
@@ -30,7 +32,8 @@ public struct NodeStatus: Hashable, Sendable, Codable {
         inboxCount: Int,
         knocksPending: Int,
         contacts: Int,
-        apiURL: String? = nil
+        apiURL: String? = nil,
+        exposure: Exposure? = nil
     ) {
         self.did = did
         self.nodeID = nodeID
@@ -44,10 +47,11 @@ public struct NodeStatus: Hashable, Sendable, Codable {
         self.knocksPending = knocksPending
         self.contacts = contacts
         self.apiURL = apiURL
+        self.exposure = exposure
     }
 
     enum CodingKeys: String, CodingKey {
-        case did, version, published, relays, contacts
+        case did, version, published, relays, contacts, exposure
         case nodeID = "node_id"
         case uptimeSeconds = "uptime_seconds"
         case dhtContacts = "dht_contacts"

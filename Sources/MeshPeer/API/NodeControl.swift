@@ -22,4 +22,10 @@ public protocol NodeControl: Sendable {
     func subscribe() async -> AsyncStream<NodeEvent>
     /// Prometheus text exposition of the node's metrics.
     func metrics() async -> String
+    /// Invites to a private agent (docs/exposure.md); the defaults in InviteModels.swift say "not available".
+    func createInvite(_ request: InviteCreateRequest) async throws(NodeAPIError) -> InviteSummary
+    func invites() async throws(NodeAPIError) -> [InviteSummary]
+    func revokeInvite(id: String) async throws(NodeAPIError) -> InviteSummary
+    /// Finds the agent an invite leads to (its sealed record, opened and verified) and remembers the invite.
+    func resolveInvite(_ request: InviteResolveRequest) async throws(NodeAPIError) -> AgentSummary
 }

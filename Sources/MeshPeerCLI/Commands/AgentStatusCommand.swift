@@ -28,6 +28,7 @@ struct AgentStatusCommand: AsyncParsableCommand {
             ),
             ("Version", "\(status.version), up \(AgentFormat.uptime(status.uptimeSeconds))"),
             ("DHT", "\(status.dhtContacts) contacts, record \(status.published ? "published" : "not yet published")"),
+            ("Exposure", status.exposure?.rawValue ?? "unknown"),
         ]
         let relays = status.relays.map { relay in
             [
