@@ -57,6 +57,9 @@ extension APIResponder {
         case .rotateKnockToken:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.json(try await control.rotateKnockToken())
+        case .dashboardLogin:
+            _ = try APIQuery(request.uri.query, allowed: [])
+            return APIResponse.json(await DashboardLogin.issue(dashboardSessions), status: .created)
         case .events:
             _ = try APIQuery(request.uri.query, allowed: [])
             return await EventStream.response(

@@ -10,8 +10,19 @@ struct APIResponder: HTTPResponder {
     let control: any NodeControl
     let token: APIToken
     let configuration: LocalAPIConfiguration
+    /// The dashboard's login codes and sessions (the one piece of state the server keeps; decision 0091).
+    let dashboardSessions = DashboardSessionStore()
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if DashboardServer.owns(request.uri.path) {
+            // The owner's browser: a session cookie instead of the bearer token (DashboardServer checks it).
+            let dashboard = DashboardServer(
+                control: control,
+                sessions: dashboardSessions,
+                keepAlive: configuration.eventKeepAlive
+            )
+            return await dashboard.respond(to: request)
+        }
         if let refusal = authenticate(request) { return APIResponse.error(refusal) }
         let route: APIRoute
         switch APIRoute.resolve(method: request.method, path: request.uri.path) {

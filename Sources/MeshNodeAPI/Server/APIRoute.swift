@@ -14,6 +14,7 @@ enum APIRoute: Hashable, Sendable {
     case sentMessage(id: String)
     case contacts
     case rotateKnockToken
+    case dashboardLogin
     case events
     case metrics
 
@@ -40,6 +41,7 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "messages"]: table = [.get: .messages, .post: .send]
         case ["v1", "contacts"]: table = [.get: .contacts]
         case ["v1", "knock-token", "rotate"]: table = [.post: .rotateKnockToken]
+        case ["v1", "dashboard", "login"]: table = [.post: .dashboardLogin]
         case ["v1", "events"]: table = [.get: .events]
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "knocks":
             guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }

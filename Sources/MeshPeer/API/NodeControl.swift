@@ -22,6 +22,8 @@ public protocol NodeControl: Sendable {
     func subscribe() async -> AsyncStream<NodeEvent>
     /// Prometheus text exposition of the node's metrics.
     func metrics() async -> String
+    /// Conversations (metadata only) and traffic by hour for the owner's dashboard (default: not available).
+    func dashboardFacts() async throws(NodeAPIError) -> DashboardFacts
     /// Invites to a private agent (docs/exposure.md); the defaults in InviteModels.swift say "not available".
     func createInvite(_ request: InviteCreateRequest) async throws(NodeAPIError) -> InviteSummary
     func invites() async throws(NodeAPIError) -> [InviteSummary]
