@@ -25,5 +25,6 @@ let package = Package(
         harness("FuzzSTUN", ["ICE", "MeshCore"]),
         harness("FuzzRelayFrame", ["RelayFallback", "MeshCore"]),
         harness("FuzzMeshEnvelope", ["MeshPeer", "MeshCore"]),
+        harness("FuzzDashboardForm", ["MeshNodeAPI"]),
     ]
 )
