@@ -25,6 +25,8 @@ let package = Package(
         harness("FuzzSTUN", ["ICE", "MeshCore"]),
         harness("FuzzRelayFrame", ["RelayFallback", "MeshCore"]),
         harness("FuzzMeshEnvelope", ["MeshPeer", "MeshCore"]),
+        harness("FuzzCardSignature", ["MeshPeer", "MeshCore"]),
         harness("FuzzDashboardForm", ["MeshNodeAPI"]),
+        harness("FuzzInvite", ["MeshPeer", "Kademlia", "MeshCore"]),
     ]
 )

@@ -12,17 +12,20 @@ extension AgentNode {
 
     /// Publishes the record sealed for every active invite, and a tombstone (an empty sealed record with a newer
     /// sequence) for every invite revoked within the last record lifetime, so storers drop the revoked slot's
-    /// readable copy now rather than at its expiry. Returns how many stores accepted a sealed record.
-    func publishSealed(_ profile: AgentProfile, sequence: UInt64, now: Timestamp) async -> Int {
+    /// readable copy now rather than at its expiry. Returns how many stores accepted a sealed record, and how many
+    /// active slots there were (none: there is nothing to publish, and nothing is missing).
+    func publishSealed(_ profile: AgentProfile, sequence: UInt64, now: Timestamp) async -> (accepted: Int, slots: Int) {
         let ttl = Duration.seconds(configuration.recordTTLSeconds)
         let all = await lookUp("invites", or: []) { db in try InviteStore.all(db) }
         var random = SystemRandom()
         var accepted = 0
+        var slots = 0
         for issued in all {
             let slot = InviteSlot(issued.invite)
             let envelope: RecordEnvelope
             let isActive = issued.revokedAt == nil && (issued.invite.expiresAt.map { $0 > now } ?? true)
             if isActive {
+                slots += 1
                 do {
                     envelope = try profile.sealedRecord(
                         signedBy: identity,
@@ -57,7 +60,7 @@ extension AgentNode {
                 )
             }
         }
-        return accepted
+        return (accepted, slots)
     }
 
     /// An empty sealed record: a holder of the revoked invite reads "revoked", and nothing else is left there.

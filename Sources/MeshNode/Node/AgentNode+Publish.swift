@@ -48,14 +48,18 @@ extension AgentNode {
                 )
             }
             let accepted: Int
+            // A private agent without invites has nothing to publish, and is not waiting to.
+            var nothingToPublish = false
             if exposure == .private {
-                accepted = await publishSealed(profile, sequence: sequence, now: now)
+                let sealed = await publishSealed(profile, sequence: sequence, now: now)
+                accepted = sealed.accepted
+                nothingToPublish = sealed.slots == 0
             } else {
                 let (envelope, key) = (record.envelope, record.key)
                 let result = try await dht.publish { core, now in try core.publish(envelope, key: key, now: now) }
                 accepted = result?.accepted ?? 0
             }
-            published = accepted > 0
+            published = accepted > 0 || nothingToPublish
             lastPublish = now
             lastPublishedHomes = homes
             logger.info(

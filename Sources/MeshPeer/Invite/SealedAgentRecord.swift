@@ -94,15 +94,7 @@ public enum SealedAgentRecord {
             throw InviteError(.badRecord, "the record does not open with this invite's secret")
         }
         defer { secureZero(&plaintext) }
-        guard plaintext.count >= 2 else { throw InviteError(.badRecord, "the sealed plaintext is empty") }
-        let length = Int(plaintext[0]) << 8 | Int(plaintext[1])
-        guard length <= plaintext.count - 2, length <= maximumRecordBytes else {
-            throw InviteError(.badRecord, "the sealed plaintext claims \(length) bytes of \(plaintext.count - 2)")
-        }
-        guard plaintext[(2 + length)...].allSatisfy({ $0 == 0 }) else {
-            throw InviteError(.badRecord, "the padding is not zero")
-        }
-        let envelope = RecordEnvelope(type: .agent, bytes: Array(plaintext[2..<(2 + length)]))
+        let envelope = RecordEnvelope(type: .agent, bytes: try recordBytes(fromPlaintext: plaintext))
         let record: AgentRecord
         do {
             _ = try AgentRecordValidator().validate(envelope, now: now, limits: limits)
@@ -125,6 +117,19 @@ public enum SealedAgentRecord {
             throw InviteError(.badRecord, "the sealed record's sequence or times differ from its envelope's")
         }
         return record
+    }
+
+    /// The agent record's bytes in an opened plaintext: `u16 length ‖ record ‖ zero padding`, every length checked.
+    public static func recordBytes(fromPlaintext plaintext: [UInt8]) throws(InviteError) -> [UInt8] {
+        guard plaintext.count >= 2 else { throw InviteError(.badRecord, "the sealed plaintext is empty") }
+        let length = Int(plaintext[0]) << 8 | Int(plaintext[1])
+        guard length <= plaintext.count - 2, length <= maximumRecordBytes else {
+            throw InviteError(.badRecord, "the sealed plaintext claims \(length) bytes of \(plaintext.count - 2)")
+        }
+        guard plaintext[(2 + length)...].allSatisfy({ $0 == 0 }) else {
+            throw InviteError(.badRecord, "the padding is not zero")
+        }
+        return Array(plaintext[2..<(2 + length)])
     }
 }
 
