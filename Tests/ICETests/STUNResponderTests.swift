@@ -61,13 +61,13 @@ struct STUNResponderTests {
 
     @Test("the per-source table is bounded")
     func boundedTable() {
-        var config = SourceRateLimiter.Config()
-        config.maximumSources = 16
-        var limiter = SourceRateLimiter(config: config)
+        var limits = KeyedRateLimiter<IPAddress>.Limits.stunResponses
+        limits.maximumKeys = 16
+        var limiter = KeyedRateLimiter<IPAddress>(limits: limits)
         for i in 0..<200 {
             _ = limiter.allow(IPAddress(bytes: [198, 51, 100, UInt8(i)])!, now: now + .milliseconds(Int64(i)))
         }
-        #expect(limiter.trackedSources == 16)
+        #expect(limiter.trackedKeys == 16)
     }
 }
 

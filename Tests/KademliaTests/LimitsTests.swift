@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func rateLimiterAllowsBurstThenRate() {
-        var limiter = RateLimiter(burst: 3, perSecond: 2, capacity: 2)
+        var limiter = KeyedRateLimiter<[UInt8]>(rate: TokenRate(perSecond: 2, burst: 3), capacity: 2)
         let t = Fixture.start
         let results = (0..<5).map { _ in limiter.allow([1, 2, 3, 4], now: t) }
         #expect(results == [true, true, true, false, false])
@@ -32,7 +32,7 @@ import Testing
             limiter.allow([6, 6, 6, 6], now: t + .seconds(2)),
         ]
         #expect(later == [true, false, true, true])
-        #expect(limiter.trackedSources == 2)
+        #expect(limiter.trackedKeys == 2)
     }
 
     @Test func rateLimitsCountByIPOnTheInternetAndByPortOnLoopback() {

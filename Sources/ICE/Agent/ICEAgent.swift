@@ -20,7 +20,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
     public internal(set) var selected: PairKey?
 
     var random: Random
-    var responseLimiter: SourceRateLimiter
+    var responseLimiter: KeyedRateLimiter<IPAddress>
     /// Requests dropped by the per-source limit.
     public internal(set) var droppedRequests = 0
     var remoteEndOfCandidates = false
@@ -48,7 +48,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
         self.localCredentials = credentials ?? ICECredentials.random(using: &random)
         self.tieBreaker = random.next()
         self.random = random
-        self.responseLimiter = SourceRateLimiter(config: config.responseLimit)
+        self.responseLimiter = KeyedRateLimiter(limits: config.responseLimit)
     }
 
     /// Our credentials and candidates, for the offer or answer.

@@ -25,14 +25,11 @@ public struct ICEAgentConfig: Sendable {
     public var maximumQueuedEvents = 64
     /// Answers to incoming checks per source IP: generous for a real peer (a few pairs paced at Ta), tight enough
     /// that a spoofed flood gets little reflected.
-    public var responseLimit: SourceRateLimiter.Config = {
-        var limit = SourceRateLimiter.Config()
-        limit.perSourceRate = 100
-        limit.perSourceBurst = 200
-        limit.globalRate = 5_000
-        limit.maximumSources = 1_024
-        return limit
-    }()
+    public var responseLimit = KeyedRateLimiter<IPAddress>.Limits(
+        perKey: TokenRate(perSecond: 100, burst: 200),
+        total: TokenRate(perSecond: 5_000, burst: 5_000),
+        maximumKeys: 1_024
+    )
     /// Port prediction for a symmetric NAT facing an endpoint-independent one (docs/ice.md).
     public var portPrediction = PortPredictionConfig()
     /// SOFTWARE in our messages; nil sends none (smaller responses).

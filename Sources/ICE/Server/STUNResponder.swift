@@ -25,7 +25,7 @@ public struct STUNResponder: Sendable {
 
     /// The address a client should use for the changed-address tests; nil when this responder has no alternates.
     public var otherAddress: TransportAddress?
-    public var limiter: SourceRateLimiter
+    public var limiter: KeyedRateLimiter<IPAddress>
     public private(set) var dropped = 0
     /// Replies not sent because they would have been larger than the amplification bound allows.
     public private(set) var oversizeDropped = 0
@@ -36,7 +36,10 @@ public struct STUNResponder: Sendable {
     /// How many bytes a reply may exceed its request by: the size of one XOR-MAPPED-ADDRESS for the source's family.
     public static func allowance(for source: TransportAddress) -> Int { source.ip.isIPv4 ? 12 : 24 }
 
-    public init(otherAddress: TransportAddress? = nil, limiter: SourceRateLimiter = SourceRateLimiter()) {
+    public init(
+        otherAddress: TransportAddress? = nil,
+        limiter: KeyedRateLimiter<IPAddress> = KeyedRateLimiter(limits: .stunResponses)
+    ) {
         self.otherAddress = otherAddress
         self.limiter = limiter
     }

@@ -21,7 +21,7 @@ public final class KademliaNode {
     var random: any RandomSource
     var validators: [RecordType: any RecordValidator]
     var tokens: WriteTokens
-    var limiter: RateLimiter
+    var limiter: KeyedRateLimiter<[UInt8]>
     var pending: [UInt64: PendingRequest] = [:]
     var lookups: [QueryID: Lookup] = [:]
     var publishes: [QueryID: PublishState] = [:]
@@ -56,9 +56,8 @@ public final class KademliaNode {
         self.validators = Dictionary(validators.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
         self.routingTable = RoutingTable(localID: localID, config: config, now: now)
         self.tokens = WriteTokens(using: &self.random, now: now)
-        self.limiter = RateLimiter(
-            burst: config.rateLimitBurst,
-            perSecond: config.rateLimitPerSecond,
+        self.limiter = KeyedRateLimiter(
+            rate: TokenRate(perSecond: Double(config.rateLimitPerSecond), burst: Double(config.rateLimitBurst)),
             capacity: config.rateLimitSources
         )
         self.nextSweep = now + config.expirySweepInterval

@@ -16,9 +16,8 @@ struct ICEScenario: ParsableCommand {
         let now = Timestamp(secondsSinceEpoch: 1_000)
         let local = TransportAddress("192.0.2.1:4000")!
         var agentConfig = ICEAgentConfig()
-        agentConfig.responseLimit.perSourceRate = 1e12
-        agentConfig.responseLimit.perSourceBurst = 1e12
-        agentConfig.responseLimit.globalRate = 1e12
+        agentConfig.responseLimit.perKey = TokenRate(perSecond: 1e12, burst: 1e12)
+        agentConfig.responseLimit.total = TokenRate(perSecond: 1e12, burst: 1e12)
         var agent = ICEAgent(role: .controlled, config: agentConfig, random: SeededRandom(seed: 1))
         agent.addLocalCandidate(Candidate(kind: .host, address: local), now: now)
         let attributes: [STUNAttribute] = [
@@ -34,11 +33,10 @@ struct ICEScenario: ParsableCommand {
                 while let event = agent.pollEvent() { blackHole(event) }
             }
         }
-        var config = SourceRateLimiter.Config()
-        config.perSourceRate = 1e12
-        config.perSourceBurst = 1e12
-        config.globalRate = 1e12
-        var responder = STUNResponder(limiter: SourceRateLimiter(config: config))
+        let unlimited = TokenRate(perSecond: 1e12, burst: 1e12)
+        var responder = STUNResponder(
+            limiter: KeyedRateLimiter(limits: .init(perKey: unlimited, total: unlimited, maximumKeys: 4_096))
+        )
         let binding = STUNMessage(.request, transactionID: [UInt8](repeating: 4, count: 12)).encoded()
         let responderSeconds = Stopwatch.measure {
             for index in 0..<messages {
