@@ -35,4 +35,5 @@ public struct SignatureDomain: Hashable, Sendable, CustomStringConvertible {
     public static let signedPrekey = SignatureDomain("meshpeer/v1/signed-prekey")
     public static let iceCredentials = SignatureDomain("meshpeer/v1/ice-credentials")
     public static let keyFileCheck = SignatureDomain("meshpeer/v1/key-file-check")
+    public static let auditCheckpoint = SignatureDomain("meshpeer/v1/audit-checkpoint")
 }

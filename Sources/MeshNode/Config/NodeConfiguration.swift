@@ -52,6 +52,9 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
     public var policyFile = "policy.json"
     /// How many home relays to keep.
     public var homeRelays = 2
+    /// The owner's audit log and circuit breaker (docs/owner-controls.md).
+    public var audit = AuditSettings()
+    public var breaker = BreakerSettings()
     /// Who can find the agent: `listed`, `unlisted` or `private` (docs/exposure.md).
     public var exposure = Exposure.listed
 
@@ -59,7 +62,7 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
 
     static let keys = [
         "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
-        "policyFile", "homeRelays", "exposure",
+        "policyFile", "homeRelays", "audit", "breaker", "exposure",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +79,8 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         cardFile = try c.decodeIfPresent(String.self, forKey: key("cardFile")) ?? cardFile
         policyFile = try c.decodeIfPresent(String.self, forKey: key("policyFile")) ?? policyFile
         homeRelays = try c.decodeIfPresent(Int.self, forKey: key("homeRelays")) ?? homeRelays
+        audit = try c.decodeIfPresent(AuditSettings.self, forKey: key("audit")) ?? audit
+        breaker = try c.decodeIfPresent(BreakerSettings.self, forKey: key("breaker")) ?? breaker
         exposure = try c.decodeIfPresent(Exposure.self, forKey: key("exposure")) ?? exposure
         try validate()
     }

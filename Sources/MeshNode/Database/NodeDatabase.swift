@@ -36,6 +36,7 @@ public struct NodeDatabase: Sendable {
         KnockStore.registerMigrations(in: &migrator)
         OutboxStore.registerMigrations(in: &migrator)
         InboxStore.registerMigrations(in: &migrator)
+        AuditStore.registerMigrations(in: &migrator)
         InviteStore.registerMigrations(in: &migrator)
         return migrator
     }

@@ -14,7 +14,8 @@ extension AgentNode: NodeControl {
         }
         return NodeStatus(
             did: did,
-            nodeID: identity.nodeID.hex,
+            // The DHT's own ID: the identity's, except for a private node, which uses a key of its own per run.
+            nodeID: NodeID(publicKey: dht.key).hex,
             version: MeshPeerVersion.string,
             uptimeSeconds: Int((now - startedAt).components.seconds),
             dhtContacts: await dht.contactCount(),
@@ -46,6 +47,7 @@ extension AgentNode: NodeControl {
         }
         if existing.0 != nil { throw NodeAPIError(.conflict, "\(to) is already a contact: send a message") }
         if let pending = existing.1 { return pending.summary }
+        try await admitSend(to: to, intent: request.intent, firstContact: true)
         guard let record = await lookUpRecord(did: to) else {
             throw NodeAPIError(.notFound, "no record for \(to) in the DHT")
         }
@@ -100,6 +102,7 @@ extension AgentNode: NodeControl {
         guard (1...maximum).contains(seconds) else {
             throw NodeAPIError(.badRequest, "`expires_in_seconds` must be 1 to \(maximum)")
         }
+        try await admitSend(to: request.to, intent: request.intent, firstContact: false)
         let entry = try await commitSend(
             PendingSend(
                 to: request.to,
@@ -160,7 +163,10 @@ extension AgentNode: NodeControl {
             try ledger.decide(knockID: id, accept: accept, reason: reason, ownRelays: ownRelays, now: now, db)
         }
         logger.info("knock decided by the owner", metadata: ["id": "\(id)", "accepted": "\(accept)"])
-        if accept { await tellRelaysContacts() }
+        if accept {
+            await tellRelaysContacts()
+            await observe(sendGate.newContact(now: now))
+        }
         wakeOutbox()
         await events.publish(NodeEvent(type: .knock, knock: knock.summary))
         return knock.summary

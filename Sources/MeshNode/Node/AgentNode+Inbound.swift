@@ -43,6 +43,12 @@ extension AgentNode {
 
     func receiveKnock(_ bytes: [UInt8], id: MessageID, relay: RelayAddress) async {
         let envelopeID = id.envelopeID
+        // A tripped breaker refuses new knocks before any work (the sender's knock expires unanswered).
+        guard sendGate.isOpen else {
+            figures.knocksRefused.increment()
+            logger.info("knock refused", metadata: ["code": "breaker_tripped"])
+            return await relays.acknowledge([envelopeID], relay: relay)
+        }
         // Cost order: everything the gate checks (size, token, window, replay, work, signature, rates) runs before
         // any Diffie-Hellman, prekey use or database write; the frame is decoded only after the size check.
         let frame: KnockFrame
@@ -91,13 +97,17 @@ extension AgentNode {
                 ]
             )
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))
-            if knock.state == .accepted { await tellRelaysContacts() }
+            if knock.state == .accepted {
+                await tellRelaysContacts()
+                await observe(sendGate.newContact(now: now))
+            }
             wakeOutbox()
         } catch let error as DatabaseError {
             // Not acknowledged: the relay delivers it again after a reconnect.
             logger.error("could not store a knock", metadata: ["error": "\(error)"])
         } catch {
             figures.undecryptable.increment()
+            await observe(sendGate.decryptFailed(now: now))
             logger.notice("dropped a knock that does not open", metadata: ["error": "\(error)"])
             await relays.acknowledge([envelopeID], relay: relay)
         }
@@ -117,6 +127,7 @@ extension AgentNode {
             logger.error("could not store an envelope", metadata: ["error": "\(error)"])
         } catch {
             figures.undecryptable.increment()
+            await observe(sendGate.decryptFailed(now: now))
             logger.notice("dropped an envelope that does not open", metadata: ["error": "\(error)"])
             await relays.acknowledge([envelopeID], relay: relay)
         }
@@ -150,7 +161,10 @@ extension AgentNode {
         case .decision(let knock):
             logger.info("knock answered", metadata: ["peer": "\(knock.peer)", "state": "\(knock.state.rawValue)"])
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))
-            if knock.state == .accepted { await tellRelaysContacts() }
+            if knock.state == .accepted {
+                await tellRelaysContacts()
+                await observe(sendGate.newContact(now: now))
+            }
             wakeOutbox()
         }
     }

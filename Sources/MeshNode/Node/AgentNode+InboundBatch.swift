@@ -139,6 +139,7 @@ extension AgentNode {
             case .success(let outcome): await report(outcome)
             case .failure(let error):
                 figures.undecryptable.increment()
+                await observe(sendGate.decryptFailed(now: now))
                 logger.notice("dropped an envelope that does not open", metadata: ["error": "\(error)"])
             }
         }

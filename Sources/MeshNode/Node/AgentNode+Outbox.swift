@@ -27,7 +27,10 @@ extension AgentNode {
             wakePending = false
             await deliverDue()
             if wakePending { continue }
-            let next = await lookUp("the outbox's next deadline", or: nil) { db in try OutboxStore.nextDue(db) }
+            // While the breaker is tripped nothing is due: the reset wakes the outbox.
+            let next =
+                sendGate.isOpen
+                ? await lookUp("the outbox's next deadline", or: nil) { db in try OutboxStore.nextDue(db) } : nil
             let delay = min(max((next ?? now + .seconds(5)) - now, .milliseconds(5)), .seconds(5))
             let sleeper = Task { try await Task.sleep(for: delay) }
             outboxSleeper = sleeper
@@ -58,7 +61,8 @@ extension AgentNode {
             logger.error("outbox unavailable", metadata: ["error": "\(error)"])
             return
         }
-        guard !due.isEmpty else { return }
+        // The circuit breaker: while it is tripped nothing is claimed or handed to a relay (expiry still runs).
+        guard !due.isEmpty, sendGate.isOpen else { return }
         // Claim the batch first: its next attempt is set before anything is sent, so a relay's `accepted`, which
         // may arrive before the send call returns, is never overwritten by this pass.
         let claims = due.map {

@@ -104,6 +104,7 @@ extension AgentNode {
                     policy = reloaded.policy
                     policyStamp = reloaded.stamp
                     logger.info("knock policy reloaded")
+                    await auditPolicyChange(path: policyPath)
                 }
             } catch {
                 policyStamp = FileStamp.of(policyPath)

@@ -70,7 +70,7 @@ extension AgentNode {
             }
             throw NodeAPIError(.forbidden, "\(send.to) is not a contact: knock first")
         }
-        return try ledger.send(
+        let entry = try ledger.send(
             intent: send.intent,
             body: send.body,
             inReplyTo: send.inReplyTo,
@@ -79,5 +79,16 @@ extension AgentNode {
             now: now,
             db
         )
+        // In the same savepoint: the log holds this send exactly when the outbox does.
+        try ledger.auditMessage(
+            .messageSent,
+            peer: contact.did,
+            intent: send.intent,
+            body: send.body,
+            path: "relay",
+            now: now,
+            db
+        )
+        return entry
     }
 }

@@ -19,7 +19,9 @@ public actor AgentNode {
     let database: NodeDatabase
     let ledger: NodeLedger
     let dht: DHTNode
+    /// The node's relays behind `sendGate`: every outgoing envelope passes the circuit breaker there.
     let relays: any RelayTransport
+    let sendGate: SendGate
     let clock: any MeshClock
     let logger: Logger
     let events = EventHub()
@@ -89,7 +91,8 @@ public actor AgentNode {
             messageExpiry: .seconds(configuration.messageExpirySeconds)
         )
         self.dht = dht
-        self.relays = relays
+        sendGate = SendGate(limits: configuration.breaker.limits)
+        self.relays = GatedRelayTransport(inner: relays, gate: sendGate)
         self.clock = clock
         self.logger = logger
         self.metricsText = metricsText
@@ -99,14 +102,17 @@ public actor AgentNode {
         self.policyStamp = policyStamp
         self.gate = KnockGate(configuration: KnockGate.Configuration())
         startedAt = clock.now()
+        let recordBodies = configuration.audit.recordBodies
         (tokens, previousTokenUntil) = try database.pool.write { db in
-            (
+            try AuditStore.setRecordsBodies(recordBodies, db)
+            return (
                 try AgentNode.loadTokens(db),
                 try NodeMetaStore.get("knock-token-previous-until", db).map { _ in
                     Timestamp(milliseconds: Int64(try NodeMetaStore.integer("knock-token-previous-until", db)))
                 }
             )
         }
+        sendGate.restore(try database.pool.read { db in try BreakerStore.load(db) })
     }
 
     var did: String { identity.did }

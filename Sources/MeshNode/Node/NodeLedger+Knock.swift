@@ -88,6 +88,7 @@ extension NodeLedger {
             ),
             db
         )
+        try auditKnock(.knockSent, knock, by: "agent", now: now, db)
         return knock
     }
 
@@ -168,6 +169,7 @@ extension NodeLedger {
             evicted = try makeRoom(for: knock, configuration: pendingConfiguration, now: now, db)
         }
         try KnockStore.insert(knock, db)
+        try auditKnock(.knockReceived, knock, by: "policy", now: now, db)
         try enqueueReceipt(for: [frame.knockID], to: peer, relays: body.senderRelays, now: now, db)
         return .stored(knock, evicted: evicted)
     }
@@ -264,6 +266,7 @@ extension NodeLedger {
             )
         }
         try enqueueDecision(for: knock, accepted: accept, reason: reason, ownRelays: ownRelays, now: now, db)
+        try auditKnock(.knockDecided, knock, by: "owner", now: now, db)
         return knock
     }
 }

@@ -81,11 +81,21 @@ extension NodeLedger {
                 try Intent.validateName(message.intent)
                 let body = try JSONDecoder().decode(JSONValue.self, from: Data(message.body))
                 try IntentSchemas.validate(intent: message.intent, body: body)
+                try NodeLedger.checkCardAnswer(message, body: body, from: did, db)
             } catch {
                 return .invalidMessage("\(message.intent) from \(did): \(error)")
             }
             try ContactStore.touch(did: did, now: now, db)
             let shown = try InboxStore.insert(message, from: contact, now: now, db)
+            try auditMessage(
+                .messageReceived,
+                peer: did,
+                intent: message.intent,
+                body: message.body,
+                path: "relay",
+                now: now,
+                db
+            )
             if message.intent == Intent.capabilityQuery {
                 return .answeredQuery(shown, try answer(message, from: contact, servedCard: servedCard, now: now, db))
             }
@@ -115,6 +125,7 @@ extension NodeLedger {
                 _ = try OutboxStore.markDelivered(id: knockID, from: did, now: now, db)
             }
             receipts.owe(id, to: (did, frame.sender), relays: homes)
+            try auditKnock(.knockAnswered, knock, by: "peer", now: now, db)
             return .decision(knock)
         case .knock:
             return .ignored("a knock body inside a session envelope")
@@ -130,9 +141,19 @@ extension NodeLedger {
         _ db: Database
     ) throws -> OutboxEntry {
         let body: JSONValue = .object(["status": .string("ok"), "output": servedCard])
+        let bytes = Array(try JSONEncoder().encode(body))
+        try auditMessage(
+            .messageSent,
+            peer: contact.did,
+            intent: Intent.taskResponse,
+            body: bytes,
+            path: "relay",
+            now: now,
+            db
+        )
         return try send(
             intent: Intent.taskResponse,
-            body: Array(try JSONEncoder().encode(body)),
+            body: bytes,
             inReplyTo: query.id,
             expiresAt: now + .seconds(24 * 3600),
             to: contact,

@@ -15,6 +15,8 @@ struct NodeMetrics: Sendable {
     let knocksRejected = Counter(label: "meshpeer_knocks_rejected_total")
     let knocksHeld = Counter(label: "meshpeer_knocks_held_total")
     let knocksRefused = Counter(label: "meshpeer_knocks_refused_total")
+    /// Sends and knocks the circuit breaker refused (tripped, or a per-peer or per-intent limit).
+    let sendsRefusedByBreaker = Counter(label: "meshpeer_breaker_refused_total")
     let relayStored = Counter(label: "meshpeer_relay_store_and_forward_total")
     let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
     let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")

@@ -13,6 +13,7 @@ public struct AgentNodeService: Service {
             group.addTask { await node.runRelayEvents() }
             group.addTask { await node.runOutbox() }
             group.addTask { await node.runMaintenance() }
+            group.addTask { await node.runAuditFeed() }
             try? await gracefulShutdown()
             group.cancelAll()
         }

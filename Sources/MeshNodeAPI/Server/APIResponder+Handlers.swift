@@ -67,6 +67,8 @@ extension APIResponder {
                 request: request,
                 keepAlive: configuration.eventKeepAlive
             )
+        case .audit, .auditVerify, .breaker, .breakerTrip, .breakerReset:
+            return try await handleOwner(route, request)
         case .metrics:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.text(await control.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")

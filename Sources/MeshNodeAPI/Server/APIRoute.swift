@@ -17,6 +17,7 @@ enum APIRoute: Hashable, Sendable {
     case dashboardLogin
     case events
     case metrics
+    case audit, auditVerify, breaker, breakerTrip, breakerReset
 
     enum Failure: Error, Hashable {
     case listInvites, createInvite, resolveInvite
@@ -43,6 +44,11 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "knock-token", "rotate"]: table = [.post: .rotateKnockToken]
         case ["v1", "dashboard", "login"]: table = [.post: .dashboardLogin]
         case ["v1", "events"]: table = [.get: .events]
+        case ["v1", "audit"]: table = [.get: .audit]
+        case ["v1", "audit", "verify"]: table = [.get: .auditVerify]
+        case ["v1", "breaker"]: table = [.get: .breaker]
+        case ["v1", "breaker", "trip"]: table = [.post: .breakerTrip]
+        case ["v1", "breaker", "reset"]: table = [.post: .breakerReset]
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "knocks":
             guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }
             switch decodeID(parts[2]) {

@@ -359,6 +359,10 @@ public struct NodeEvent: Hashable, Sendable, Codable {
         case knock
         /// A message could not be delivered (`sent` is set, with `last_error`).
         case deliveryFailed = "delivery_failed"
+        /// A new audit entry (`audit` is set).
+        case audit
+        /// The circuit breaker tripped or was reset (`breaker` is set).
+        case breaker
     }
 
     public var type: Kind
@@ -366,6 +370,8 @@ public struct NodeEvent: Hashable, Sendable, Codable {
     public var message: InboxMessage?
     public var sent: SentMessage?
     public var knock: KnockSummary?
+    public var audit: AuditEntryView?
+    public var breaker: BreakerStatus?
     /// Live events this subscriber missed before this one because it fell behind (catch up by cursor).
     public var dropped: Int
 
@@ -375,6 +381,8 @@ public struct NodeEvent: Hashable, Sendable, Codable {
         message: InboxMessage? = nil,
         sent: SentMessage? = nil,
         knock: KnockSummary? = nil,
+        audit: AuditEntryView? = nil,
+        breaker: BreakerStatus? = nil,
         dropped: Int = 0
     ) {
         self.type = type
@@ -382,6 +390,8 @@ public struct NodeEvent: Hashable, Sendable, Codable {
         self.message = message
         self.sent = sent
         self.knock = knock
+        self.audit = audit
+        self.breaker = breaker
         self.dropped = dropped
     }
 }

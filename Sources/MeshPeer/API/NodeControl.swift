@@ -24,6 +24,13 @@ public protocol NodeControl: Sendable {
     func metrics() async -> String
     /// Conversations (metadata only) and traffic by hour for the owner's dashboard (default: not available).
     func dashboardFacts() async throws(NodeAPIError) -> DashboardFacts
+    /// The owner's audit log: entries after `sequence` (oldest first), and whether the whole chain verifies.
+    func auditEntries(after sequence: UInt64, limit: Int) async throws(NodeAPIError) -> AuditPage
+    func verifyAudit() async throws(NodeAPIError) -> AuditVerification
+    /// The circuit breaker: its state, and the owner's trip and reset (each audited and announced as an event).
+    func breaker() async throws(NodeAPIError) -> BreakerStatus
+    func tripBreaker(reason: String) async throws(NodeAPIError) -> BreakerStatus
+    func resetBreaker() async throws(NodeAPIError) -> BreakerStatus
     /// Invites to a private agent (docs/exposure.md); the defaults in InviteModels.swift say "not available".
     func createInvite(_ request: InviteCreateRequest) async throws(NodeAPIError) -> InviteSummary
     func invites() async throws(NodeAPIError) -> [InviteSummary]

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import MeshCore
+import MeshPeer
+
+extension AgentNode {
+    /// Entries announced per database read while catching up.
+    static let auditFeedBatch = 256
+    static let auditTrimEvery: UInt64 = 1_000
+
+    public func auditEntries(after sequence: UInt64, limit: Int) async throws(NodeAPIError) -> AuditPage {
+        let limit = min(max(limit, 1), 1_000)
+        let entries = try await read { db in try AuditStore.page(after: sequence, limit: limit + 1, db) }
+        let page = Array(entries.prefix(limit))
+        return AuditPage(
+            entries: page.map(AgentNode.view),
+            next: entries.count > limit ? page.last?.sequence : nil
+        )
+    }
+
+    public func verifyAudit() async throws(NodeAPIError) -> AuditVerification {
+        let node = identity.publicKey
+        let (report, checkpoint) = try await read { db in try AuditStore.verify(node: node, db) }
+        return AuditVerification(
+            ok: report.ok,
+            entries: report.entries,
+            firstBadSeq: report.firstBadSequence,
+            reason: report.reason,
+            checkpoint: checkpoint.map {
+                AuditCheckpointView(
+                    seq: $0.sequence,
+                    hash: Hex.encode($0.hash),
+                    at: APITime.format($0.at),
+                    trimmedTotal: $0.trimmedTotal,
+                    signature: Hex.encode($0.signature)
+                )
+            }
+        )
+    }
+
+    /// Announces every new audit entry on the event stream, whichever transaction wrote it: GRDB reports each
+    /// commit that changed the log's newest sequence number, and the feed reads what is new in bounded pages.
+    func runAuditFeed() async {
+        var announced = await lookUp("the audit log's head", or: UInt64(0)) { db in
+            UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0)
+        }
+        let observation = ValueObservation.tracking { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0
+        }
+        await trimAudit()
+        var sinceTrim: UInt64 = 0
+        do {
+            for try await newest in observation.values(in: database.pool, bufferingPolicy: .bufferingNewest(1)) {
+                while UInt64(bitPattern: newest) > announced, !Task.isCancelled {
+                    let after = announced
+                    let entries = await lookUp("new audit entries", or: [AuditEntry]()) { db in
+                        try AuditStore.page(after: after, limit: AgentNode.auditFeedBatch, db)
+                    }
+                    guard let last = entries.last else { break }
+                    for entry in entries { await events.publish(NodeEvent(type: .audit, audit: AgentNode.view(entry))) }
+                    sinceTrim += last.sequence - announced
+                    announced = last.sequence
+                }
+                // Retention is applied at start and after every `auditTrimEvery` new entries; a trim writes one
+                // entry itself, which the next pass announces.
+                if sinceTrim >= AgentNode.auditTrimEvery {
+                    sinceTrim = 0
+                    await trimAudit()
+                }
+            }
+        } catch {
+            if !Task.isCancelled { logger.error("the audit feed stopped", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    /// The owner edited the knock policy and the node now applies it.
+    func auditPolicyChange(path: String) async {
+        let node = identity.publicKey
+        let now = self.now
+        let record = AuditEntry.Record(kind: .policyChanged, detail: ["file": path])
+        await persist("auditing a policy change") { db in try AuditStore.append(record, node: node, now: now, db) }
+    }
+
+    /// Applies the retention limits (from upkeep): a bounded log whose kept part still verifies.
+    func trimAudit() async {
+        let retention = configuration.audit.retention
+        let identity = self.identity
+        let now = self.now
+        await persist("trimming the audit log") { db in
+            try AuditStore.trim(retention, identity: identity, now: now, db)
+        }
+    }
+
+    static func view(_ entry: AuditEntry) -> AuditEntryView {
+        AuditEntryView(
+            seq: entry.sequence,
+            at: APITime.format(entry.at),
+            kind: entry.record.kind.rawValue,
+            peer: entry.record.peer,
+            intent: entry.record.intent,
+            size: entry.record.size,
+            path: entry.record.path,
+            detail: entry.record.detail,
+            hash: Hex.encode(entry.hash),
+            prevHash: Hex.encode(entry.previousHash)
+        )
+    }
+}
