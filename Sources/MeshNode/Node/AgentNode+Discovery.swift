@@ -36,13 +36,22 @@ extension AgentNode {
             }
             var results: [AgentSummary] = []
             for record in records.sorted(by: { $0.did < $1.did }) {
-                if let summary = try? await summary(of: record) { results.append(summary) }
+                do {
+                    results.append(try await summary(of: record))
+                } catch {
+                    // A forged or unsigned card is left out of the answer, and the reason is logged.
+                    logger.notice(
+                        "a provider's record is refused",
+                        metadata: ["did": "\(record.did)", "reason": "\(error)"]
+                    )
+                }
             }
             return results
         }
     }
 
-    /// A verified record as the agent sees it: the card must parse and the prekey bundle must be the DID's.
+    /// A verified record as the agent sees it: the card's A2A signature must verify under the record's DID, the
+    /// card must parse and the prekey bundle must be the DID's (`NodeCard.verify`).
     func summary(of record: AgentRecord) async throws -> AgentSummary {
         let profile = try NodeCard.verify(record)
         let did = record.did

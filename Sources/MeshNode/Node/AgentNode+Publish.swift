@@ -35,8 +35,8 @@ extension AgentNode {
                 issuedAt: now,
                 ttl: .seconds(configuration.recordTTLSeconds)
             )
-            let served = profile.servedCard(did: identity.did)
-            servedCard = (try? JSONDecoder().decode(JSONValue.self, from: Data(served.jsonBytes()))) ?? .null
+            // The full card a capability.query gets, signed like the record's card (decision 0080).
+            servedCard = try profile.signedServedCard(identity: identity)
             let exposure = configuration.exposure
             if exposure != .listed {
                 profile.exposure = exposure

@@ -77,11 +77,19 @@ struct NodeCard: Sendable {
     }
 
     /// A record found in the DHT (its signature already checked by the DHT's validator), read as a profile: the
-    /// card must parse and the prekey bundle must be signed by the record's DID.
+    /// card's own A2A signature must verify under the record's DID (`AgentCardSignature.verify`; a record without
+    /// one is refused, decision 0080), the card must parse and the prekey bundle must be signed by the record's DID.
+    /// The card comes back as the strict reader saw it, exactly the JSON that was verified.
     static func verify(_ record: AgentRecord) throws -> (card: JSONValue, profile: AgentProfile) {
         let profile = try AgentProfile.read(from: record)
-        let json = try JSONDecoder().decode(JSONValue.self, from: Data(record.agentCard))
+        let json = try AgentCardSignature.verify(cardBytes: record.agentCard, did: record.did)
         return (json, profile)
+    }
+
+    /// The card as `run` publishes it in the record: compacted to the record's budget and signed by `identity`.
+    func publishedCard(identity: AgentIdentity) throws -> JSONValue {
+        let bytes = try AgentProfile.signedCompactCard(card, identity: identity)
+        return try StrictJSON.parse(bytes, maximumBytes: AgentRecord.maximumCardBytes)
     }
 
     /// What a knock on the record's agent needs.

@@ -4,10 +4,16 @@ import Ratchet
 
 extension AgentProfile {
     /// Reads a verified record (its signature checked by the DHT's validator) back into a profile: the compact
-    /// card, parsed strictly; the knock policy extension; the relays and hints; and the prekey bundle, whose
+    /// card, whose own A2A signature must verify under the record's DID (a card without one, as an older node
+    /// would publish, is refused too: decision 0080), parsed strictly; the knock policy extension; the relays and hints; and the prekey bundle, whose
     /// signature must verify under the record's DID. One-time prekeys, should a record carry any, are dropped
     /// (decision 0071). Unknown extensions are ignored.
     public static func read(from record: AgentRecord) throws(ProfileError) -> AgentProfile {
+        do {
+            try AgentCardSignature.verify(cardBytes: record.agentCard, did: record.did)
+        } catch {
+            throw ProfileError(.badSignature, field: "agentCard.signatures", "\(error)")
+        }
         let card: AgentCard
         do {
             card = try CardFile.parse(record.agentCard)

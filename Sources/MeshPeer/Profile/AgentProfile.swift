@@ -55,8 +55,17 @@ public struct AgentProfile: Hashable, Sendable {
         public var extensions: [RecordExtension]
     }
 
-    /// The record's fields: the compact card, the knock policy extension, the relays, hints and bundle. Throws
-    /// `ProfileError` naming the field that is too big or malformed.
+    /// The record's fields: the compact card signed by `identity` (A2A §8.4, decision 0080), the knock policy
+    /// extension, the relays, hints and bundle. Throws `ProfileError` naming the field that is too big or malformed.
+    public func recordContents(signedBy identity: AgentIdentity) throws(ProfileError) -> RecordContents {
+        var contents = try recordContents(for: identity.did)
+        contents.agentCard = try AgentProfile.signedCompactCard(card, identity: identity)
+        return contents
+    }
+
+    /// The record's fields with the compact card unsigned: `AgentProfile.read` refuses a record built from these,
+    /// so a record to publish takes `recordContents(signedBy:)`. Throws `ProfileError` naming the field that is too
+    /// big or malformed.
     public func recordContents(for did: String) throws(ProfileError) -> RecordContents {
         guard knockToken.count == AgentProfile.knockTokenBytes else {
             throw ProfileError(.invalidValue, field: "knockToken", "\(knockToken.count) bytes; a knock token is 8")
@@ -109,7 +118,7 @@ public struct AgentProfile: Hashable, Sendable {
         issuedAt: Timestamp,
         ttl: Duration
     ) throws -> AgentRecord {
-        let contents = try recordContents(for: identity.did)
+        let contents = try recordContents(signedBy: identity)
         return try AgentRecord.signed(
             by: identity,
             sequence: sequence,

@@ -81,7 +81,7 @@ import Testing
             return prefix + String(repeating: "p", count: AgentRecord.maximumRelayBytes - prefix.utf8.count)
         }
         full.addressHints = Array(repeating: [UInt8](repeating: 4, count: AgentRecord.maximumHintBytes), count: 4)
-        let contents = try full.recordContents(for: bob.did)
+        let contents = try full.recordContents(signedBy: bob)
         #expect(contents.homeRelays.allSatisfy { $0.utf8.count == AgentRecord.maximumRelayBytes })
         let a = KademliaNode(identity: bob, random: SeededRandom(seed: 1), now: ProfileFixture.start)
         let b = KademliaNode(

@@ -1,0 +1,67 @@
+/// RFC 8785 JSON Canonicalization Scheme: the one byte string a JSON value signs as. Members sorted by their
+/// names' UTF-16 code units, no whitespace, strings with only the escapes JSON requires, numbers written the way
+/// ECMAScript's `Number.prototype.toString` writes them (`JCSNumber`). Values nested deeper than
+/// `StrictJSON.maximumDepth` and numbers that are not finite have no canonical form and are refused.
+public enum JCS {
+    public static func canonicalize(_ value: JSONValue) throws(CardSignatureError) -> [UInt8] {
+        var out: [UInt8] = []
+        try write(value, depth: 0, into: &out)
+        return out
+    }
+
+    static func write(_ value: JSONValue, depth: Int, into out: inout [UInt8]) throws(CardSignatureError) {
+        switch value {
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case .bool(let flag): out.append(contentsOf: Array((flag ? "true" : "false").utf8))
+        case .number(let number): out.append(contentsOf: Array(try JCSNumber.format(number).utf8))
+        case .string(let text): writeString(text, into: &out)
+        case .array(let items):
+            guard depth < StrictJSON.maximumDepth else { throw tooDeep }
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                try write(item, depth: depth + 1, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            guard depth < StrictJSON.maximumDepth else { throw tooDeep }
+            out.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                try write(members[key]!, depth: depth + 1, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static var tooDeep: CardSignatureError {
+        CardSignatureError(.malformedCard, "nested deeper than \(StrictJSON.maximumDepth)")
+    }
+
+    /// RFC 8785 §3.2.2.2: `"` and `\` escaped, the control characters as `\b \t \n \f \r` or `\u00xx` (lower-case
+    /// hex), everything else as its own UTF-8.
+    static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A2A card signatures (A2A §8.4, decision 0080) across independent implementations, both directions:
+#   1. `meshpeer card show --a2a` prints the agent's signed card; the A2A SDK (PyPI a2a-sdk) parses it strictly;
+#   2. jwcrypto and rfc8785 (independent JOSE and JCS implementations) verify its signature given only the card
+#      and the DID (the Ed25519 key comes from the did:key), and so does the A2A SDK's own verifier;
+#   3. cards signed by that Python stack (jwcrypto + rfc8785, and the A2A SDK's signer) verify with
+#      `meshpeer card verify`, and a tampered one or the wrong DID is refused with its reason.
+# Installs its tools in .cache/venv-a2a-jws; the helper is 42-a2a-card-jws.py next to this file.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+ensure_swift
+ensure_packages python3 python3-venv
+
+VENV="$ROOT/.cache/venv-a2a-jws"
+PINS=("a2a-sdk==1.3.0" "jwcrypto==1.6.1" "rfc8785==0.1.4" "PyJWT==2.15.1")
+if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+fi
+installed="$("$VENV/bin/pip" freeze 2>/dev/null || true)"
+for pin in "${PINS[@]}"; do
+    if ! grep -qix "${pin//./\\.}" <<<"$installed"; then
+        log "installing ${PINS[*]}"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
+        break
+    fi
+done
+PY="$VENV/bin/python"
+HELPER="$ROOT/scripts/test.d/42-a2a-card-jws.py"
+
+swift build --product meshpeer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+MESHPEER="$(swift build --show-bin-path)/meshpeer"
+[ -x "$MESHPEER" ] || die "meshpeer did not build"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/meshpeer-card-jws.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+home="$work/home"
+"$MESHPEER" init --home "$home" >/dev/null
+# A card with text JCS must write exactly: non-ASCII, quotes, a backslash, a newline and a tab.
+cat >"$home/card.json" <<'CARD'
+{
+  "name": "Zoë's «legal» translator \"Lexis\" \\ v2",
+  "description": "Übersetzt Verträge — EN⇄DE.\nSecond line\twith a tab; 😀; €5.",
+  "version": "2.4.1",
+  "capabilities": {"streaming": true, "pushNotifications": false},
+  "defaultInputModes": ["text/plain"],
+  "defaultOutputModes": ["text/plain"],
+  "skills": [{"id": "legal-translation", "name": "Legal translation", "description": "Translates contracts.",
+              "tags": ["translation", "legal"], "examples": ["Translate this NDA."]}]
+}
+CARD
+did="$("$MESHPEER" card show --home "$home" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["did"])')"
+"$MESHPEER" card show --home "$home" --a2a >"$work/ours.json"
+log "checking the card MeshPeer signs ($did) with the A2A SDK, jwcrypto and rfc8785"
+"$PY" "$HELPER" check "$work/ours.json" "$did" || die "our signed card does not pass the Python stack"
+
+log "verifying cards signed by jwcrypto + rfc8785 and by the A2A SDK with meshpeer card verify"
+for signer in sign sign-sdk; do
+    theirs="$work/theirs-$signer.json"
+    their_did="$("$PY" "$HELPER" "$signer" "$theirs")" || die "the Python stack could not sign ($signer)"
+    "$MESHPEER" card verify "$theirs" --did "$their_did" || die "a card signed by the Python stack ($signer) does not verify"
+    # Negative controls: the wrong DID, and one changed character, are refused with their reason.
+    out="$("$MESHPEER" card verify "$theirs" --did "$did" --json || true)"
+    grep -q '"code":"kid-names-another-did"' <<<"$out" || die "the wrong DID was not refused by name: $out"
+    sed 's/Translates\./Translates!/' "$theirs" >"$work/tampered.json"
+    out="$("$MESHPEER" card verify "$work/tampered.json" --did "$their_did" --json || true)"
+    grep -q '"code":"signature-mismatch"' <<<"$out" || die "a tampered card was not refused by name: $out"
+done
+echo "a2a card jws: 3 passed, 0 failed"
