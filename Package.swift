@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "Kademlia", targets: ["Kademlia"]),
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "RelayFallback", targets: ["RelayFallback"]),
+        .library(name: "Indexer", targets: ["Indexer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -183,7 +184,7 @@ let package = Package(
             name: "MeshNode",
             dependencies: [
                 "MeshPeer", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "Ratchet",
-                "RatchetStore", "RelayFallback", "RelayClient", "RelayServer", "ICE", "ICEDriver",
+                "RatchetStore", "RelayFallback", "RelayClient", "RelayServer", "ICE", "ICEDriver", "Indexer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -191,6 +192,31 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+
+        // The indexer: a sans-IO crawler, ranking and query checks (Indexer); the mirror, HTTP API and crawl service
+        // (IndexerService).
+        .target(
+            name: "Indexer",
+            dependencies: ["Kademlia", "MeshCore", "MeshPeer"],
+            swiftSettings: strict
+        ),
+        // Test and benchmark support: the crawler driving one node of the Kademlia simulator.
+        .target(
+            name: "IndexerSimulation",
+            dependencies: ["Indexer", "Kademlia", "KademliaSimulator", "MeshCore", "MeshPeer"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IndexerService",
+            dependencies: [
+                "Indexer", "Kademlia", "KademliaDriver", "MeshPeer", "MeshCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ] + nioSockets,
             swiftSettings: strict
         ),
@@ -213,6 +239,7 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
                 "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient", "MeshMCP",
+                "IndexerService", "Indexer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -226,7 +253,8 @@ let package = Package(
             name: "MeshBench",
             dependencies: [
                 "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
-                "RelayFallback", "RelayServer", "RelayClient", "MeshPeer", "MeshNode", "MeshNodeAPI",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshPeer", "MeshNode", "MeshNodeAPI", "Indexer",
+                "IndexerService", "IndexerSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + nioWebSocket,
             swiftSettings: strict
@@ -314,6 +342,15 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
             ] + nioSockets,
             exclude: ["python"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IndexerTests",
+            dependencies: [
+                "Indexer", "IndexerService", "IndexerSimulation", "Kademlia", "KademliaSimulator", "KademliaDriver",
+                "MeshCore", "MeshPeer", "MeshNode",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ] + nioSockets,
             swiftSettings: strict
         ),
         .testTarget(

@@ -28,5 +28,6 @@ let package = Package(
         harness("FuzzCardSignature", ["MeshPeer", "MeshCore"]),
         harness("FuzzDashboardForm", ["MeshNodeAPI"]),
         harness("FuzzInvite", ["MeshPeer", "Kademlia", "MeshCore"]),
+        harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
     ]
 )

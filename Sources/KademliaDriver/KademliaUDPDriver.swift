@@ -158,6 +158,7 @@ public final class KademliaUDPDriver: Sendable {
                 switch event {
                 case .lookupFinished(let result): result.id
                 case .publishFinished(let result): result.id
+                case .probeFinished(let result): result.id
                 default: nil
                 }
             if let id, let waiter = state.waiters.removeValue(forKey: id) {

@@ -17,7 +17,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
             AgentStatusCommand.self, AgentFindCommand.self, AgentKnockCommand.self, AgentKnocksCommand.self,
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
             AgentContactsCommand.self, AgentKnockTokenCommand.self, MCPCommand.self, InviteCommand.self,
-            DashboardCommand.self, CardCommand.self,
+            DashboardCommand.self, CardCommand.self, IndexerCommand.self,
         ]
     )
 }

@@ -56,6 +56,8 @@ public enum DropReason: String, Sendable, CaseIterable {
 public enum KademliaEvent: Sendable {
     case lookupFinished(LookupResult)
     case publishFinished(PublishResult)
+    /// A `probe` was answered or timed out (decision 0088).
+    case probeFinished(ProbeResult)
     case recordRejected(from: PeerAddress, RecordRejection)
     case contactAdded(Contact)
     case contactEvicted(NodeID)

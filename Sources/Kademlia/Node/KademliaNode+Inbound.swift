@@ -53,6 +53,8 @@ extension KademliaNode {
             verifying.remove(senderID)
         case .bootstrap:
             break
+        case .probe(let query, let probe):
+            finishProbe(query, probe, reply: message, from: source, now: now)
         case .publish(let query):
             guard case .stored(let accepted, _) = message.message else { return }
             publishes[query]?.outstanding.remove(message.transactionID)

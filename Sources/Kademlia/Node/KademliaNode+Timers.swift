@@ -70,6 +70,11 @@ extension KademliaNode {
             if let id = request.expectedID { verifying.remove(id) }
         case .bootstrap:
             retryBootstrap(request.destination, now: now)
+        case .probe(let query, let probe):
+            if let id = request.expectedID {
+                let contact = Contact(id: id, address: request.destination)
+                emit(.probeFinished(ProbeResult.unanswered(query, probe, contact, now: now)))
+            }
         }
     }
 

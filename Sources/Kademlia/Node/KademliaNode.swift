@@ -136,6 +136,8 @@ struct PendingRequest {
         case publish(QueryID)
         case verify
         case bootstrap
+        /// One direct request for a crawler (`probe(_:to:now:)`).
+        case probe(QueryID, ProbeRequest)
     }
 
     var destination: PeerAddress

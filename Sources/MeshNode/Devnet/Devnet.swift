@@ -38,7 +38,14 @@ public struct Devnet: Sendable {
         let mesh = LocalMesh(executable: options.executable, root: options.root, group: options.group, say: say)
         do {
             try await start(mesh)
-            let summary = try await DevnetScenario(mesh: mesh, say: say).run()
+            let indexer = try await mesh.startIndexer()
+            say("  ✓ indexer crawling the DHT, search at \(indexer)")
+            var summary = try await DevnetScenario(mesh: mesh, say: say).run()
+            if let lexi = mesh.ready("lexi")?.did {
+                let search = DevnetSearch(indexer: indexer, say: say)
+                summary.checks.append(try await search.run(words: "translate legal", expecting: lexi))
+                summary.indexer = indexer
+            }
             if options.keep {
                 say(summary.text)
                 say("Running until Ctrl-C.")
@@ -75,6 +82,8 @@ public struct DevnetSummary: Sendable, Codable {
     public var relays: [String]
     public var bootstrap: String
     public var checks: [String]
+    /// The indexer's HTTP API (search page at `/`), when one ran.
+    public var indexer: String?
 
     public struct AgentLine: Sendable, Codable {
         public var name: String
@@ -103,6 +112,9 @@ public struct DevnetSummary: Sendable, Codable {
                 lines.append("  meshpeer send \(second.did) --text 'hello' --home \(first.home)")
             }
             lines.append("  curl -H \"Authorization: Bearer $(cat \(first.home)/api-token)\" \(first.api)/v1/status")
+            if let indexer {
+                lines.append("  curl '\(indexer)/v1/search?q=translate'   (or open \(indexer)/ in a browser)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -69,6 +69,8 @@ enum DHTSupport {
             return ["event": "contact-added", "node_id": contact.id.hex, "address": contact.address.description]
         case .contactEvicted(let id):
             return ["event": "contact-evicted", "node_id": id.hex]
+        case .probeFinished(let result):
+            return ["event": "probe-finished", "node_id": result.contact.id.hex, "answered": result.answered]
         }
     }
 

@@ -1,0 +1,102 @@
+import Foundation
+import Kademlia
+import MeshCore
+import MeshPeer
+
+/// What the mirror stores and searches for one agent, read from a record the Kademlia core already validated
+/// (signature under the DID, expiry, key). The card is parsed strictly by MeshPeer's `CardFile`; an agent that
+/// asked to be left out (`unlisted`, or a level this build does not know) is refused here, so it never reaches
+/// the mirror (decision 0082).
+public struct AgentDocument: Sendable, Equatable {
+    public var did: String
+    public var sequence: UInt64
+    public var issuedAt: Timestamp
+    public var expiresAt: Timestamp
+    public var name: String
+    public var description: String
+    /// Skill names and descriptions, one per line (searched, not shown).
+    public var skills: String
+    public var examples: String
+    /// Lowercased skill tags and capability names (skill ids and tags, as the node announces them).
+    public var tags: [String]
+    /// The compact card JSON exactly as signed.
+    public var card: [UInt8]
+    /// The signed record envelope bytes: a client verifies these itself.
+    public var record: [UInt8]
+
+    /// Reads `record`, or says why it does not belong in the mirror.
+    public static func make(
+        from record: ValidatedRecord,
+        limits: MirrorLimits = MirrorLimits()
+    ) throws(DocumentRejection)
+        -> AgentDocument
+    {
+        guard record.type == .agent else { throw .notAgent }
+        let agent: AgentRecord
+        do {
+            agent = try AgentRecord(wireBytes: record.envelope.bytes)
+        } catch {
+            throw .malformed("\(error)")
+        }
+        guard agent.key == record.key else { throw .malformed("record for \(agent.did) under another key") }
+        switch Exposure.declared(by: agent) {
+        case .listed: break
+        case .unlisted: throw .unlisted
+        case .private: throw .private
+        }
+        let card: AgentCard
+        do {
+            card = try CardFile.parse(agent.agentCard)
+        } catch {
+            throw .badCard(error.description)
+        }
+        let skills = card.skills.filter { $0.id != AgentCard.contactSkillID }
+        var tags: [String] = []
+        var seen: Set<String> = []
+        for raw in card.capabilityNames + skills.flatMap(\.tags) {
+            let tag = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard !tag.isEmpty, tag.count <= limits.maximumTagLength, seen.insert(tag).inserted else { continue }
+            tags.append(tag)
+            if tags.count == limits.maximumTagsPerAgent { break }
+        }
+        return AgentDocument(
+            did: agent.did,
+            sequence: agent.sequence,
+            issuedAt: agent.issuedAt,
+            expiresAt: agent.expiresAt,
+            name: card.name,
+            description: card.description,
+            skills: skills.map { "\($0.name)\n\($0.description)" }.joined(separator: "\n"),
+            examples: skills.flatMap { $0.examples ?? [] }.joined(separator: "\n"),
+            tags: tags,
+            card: agent.agentCard,
+            record: record.envelope.bytes
+        )
+    }
+}
+
+/// Why a verified record is not mirrored.
+public enum DocumentRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    case notAgent
+    case malformed(String)
+    case unlisted
+    case `private`
+    case badCard(String)
+
+    public var code: String {
+        switch self {
+        case .notAgent: "not-agent"
+        case .malformed: "malformed"
+        case .unlisted: "unlisted"
+        case .private: "private"
+        case .badCard: "bad-card"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason), .badCard(let reason): "\(code): \(reason)"
+        default: code
+        }
+    }
+}

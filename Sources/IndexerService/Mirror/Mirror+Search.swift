@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import Indexer
+import MeshCore
+
+/// One search result: what a person reads, and the signed record a client verifies for itself.
+public struct SearchHit: Sendable, Equatable, Codable {
+    public var did: String
+    public var name: String
+    public var description: String
+    public var tags: [String]
+    public var sequence: UInt64
+    public var expiresMs: Int64
+    public var lastSeenMs: Int64
+    /// The signed record envelope bytes, base64 (standard alphabet).
+    public var record: String
+}
+
+/// One page of results and the cursor of the next, if any.
+public struct SearchPage: Sendable, Equatable, Codable {
+    public var results: [SearchHit]
+    public var nextCursor: String?
+}
+
+/// One agent in full: the card as signed and the record bytes.
+public struct AgentEntry: Sendable, Equatable {
+    public var hit: SearchHit
+    public var card: [UInt8]
+    public var firstSeenMs: Int64
+}
+
+extension Mirror {
+    /// Ranked by BM25 over name (weight 10), description (4), skills (3), tags (3) and examples (1), scaled up to
+    /// 1.5 times for an agent seen in the last minutes (freshness), then by DID so pages are stable. Without words,
+    /// the freshest first.
+    public func search(_ query: SearchQuery, now: Timestamp) throws -> SearchPage {
+        var arguments: StatementArguments = []
+        var sql: String
+        let nowMs = now.millisecondsSinceEpoch
+        if let match = query.matchExpression {
+            sql = """
+                SELECT a.*, bm25(indexer_fts, 10.0, 4.0, 3.0, 3.0, 1.0)
+                    * (1.0 + 0.5 / (1.0 + (? - a.last_seen_ms) / 600000.0)) AS score
+                FROM indexer_fts JOIN indexer_agent a ON a.id = indexer_fts.rowid
+                WHERE indexer_fts MATCH ? AND a.expires_ms > ?
+                """
+            arguments += [nowMs, match, nowMs]
+        } else {
+            sql = "SELECT a.*, 0.0 AS score FROM indexer_agent a WHERE a.expires_ms > ?"
+            arguments += [nowMs]
+        }
+        for filter in [query.tag, query.capability].compactMap({ $0 }) {
+            sql += " AND a.id IN (SELECT agent FROM indexer_tag WHERE tag = ?)"
+            arguments += [filter]
+        }
+        sql += query.matchExpression == nil ? " ORDER BY a.last_seen_ms DESC, a.did" : " ORDER BY score, a.did"
+        sql += " LIMIT ? OFFSET ?"
+        arguments += [query.limit + 1, query.offset]
+        let hits = try database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Mirror.hit)
+        }
+        let more = hits.count > query.limit && query.offset + query.limit <= SearchQuery.maximumOffset
+        return SearchPage(
+            results: Array(hits.prefix(query.limit)),
+            nextCursor: more ? SearchCursor.encode(offset: query.offset + query.limit) : nil
+        )
+    }
+
+    /// One live agent, or nil.
+    public func agent(did: String, now: Timestamp) throws -> AgentEntry? {
+        try database.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM indexer_agent WHERE did = ? AND expires_ms > ?",
+                    arguments: [did, now.millisecondsSinceEpoch]
+                )
+            else { return nil }
+            let card: Data = row["card"]
+            return AgentEntry(hit: Mirror.hit(row), card: Array(card), firstSeenMs: row["first_seen_ms"])
+        }
+    }
+
+    /// Tags with the number of live agents under each, most first (at most `limit`).
+    public func tagCounts(now: Timestamp, limit: Int = 500) throws -> [(tag: String, count: Int)] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.tag, COUNT(*) AS n FROM indexer_tag t JOIN indexer_agent a ON a.id = t.agent
+                    WHERE a.expires_ms > ? GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?
+                    """,
+                arguments: [now.millisecondsSinceEpoch, limit]
+            ).map { ($0["tag"], $0["n"]) }
+        }
+    }
+
+    static func hit(_ row: Row) -> SearchHit {
+        let record: Data = row["record"]
+        let tags: String = row["tags"]
+        let sequence: Int64 = row["sequence"]
+        return SearchHit(
+            did: row["did"],
+            name: row["name"],
+            description: row["description"],
+            tags: tags.split(separator: " ").map(String.init),
+            sequence: UInt64(bitPattern: sequence),
+            expiresMs: row["expires_ms"],
+            lastSeenMs: row["last_seen_ms"],
+            record: record.base64EncodedString()
+        )
+    }
+}

@@ -1,0 +1,112 @@
+import Indexer
+import Kademlia
+import KademliaDriver
+import Logging
+import MeshCore
+import NIOCore
+import ServiceLifecycle
+
+/// The crawl as a swift-service-lifecycle `Service`: the indexer's own DHT node (a `KademliaUDPDriver` on the
+/// process's event-loop group), the sans-IO `Crawler` deciding what to probe, the mirror receiving what it
+/// verified, and the expiry sweep. It only translates between them (design rule 2). On graceful shutdown it
+/// stops probing, writes what it holds and closes its sockets.
+public struct CrawlService: Service {
+    let configuration: IndexerConfiguration
+    let ingest: Ingest
+    let status: IndexerStatus
+    let group: any EventLoopGroup
+    let logger: Logger
+    let signingKey: Ed25519.PrivateKey
+    let progress: (@Sendable (CrawlStats, Int) -> Void)?
+
+    public init(
+        configuration: IndexerConfiguration,
+        mirror: Mirror,
+        status: IndexerStatus,
+        signingKey: Ed25519.PrivateKey,
+        group: any EventLoopGroup,
+        logger: Logger,
+        progress: (@Sendable (CrawlStats, Int) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.ingest = Ingest(mirror: mirror, status: status)
+        self.status = status
+        self.signingKey = signingKey
+        self.group = group
+        self.logger = logger
+        self.progress = progress
+    }
+
+    public func run() async throws {
+        let signingKey = self.signingKey
+        let driver = try await KademliaUDPDriver.start(
+            listen: configuration.dhtListen,
+            group: group,
+            makeCore: { now in KademliaNode(signingKey: signingKey, random: SystemRandom(), now: now) }
+        )
+        let seeds = configuration.seeds
+        try await driver.perform { core, now in core.bootstrap(from: seeds, now: now) }
+        logger.info("indexer DHT node listening", metadata: ["addresses": "\(driver.localAddresses)"])
+        await cancelWhenGracefulShutdown {
+            await crawl(driver)
+        }
+        await driver.shutdown()
+    }
+
+    /// The loop: seed from the routing table, send what the crawler allows, feed back results, write findings.
+    func crawl(_ driver: KademliaUDPDriver) async {
+        let clock = SystemClock()
+        var crawler = Crawler(config: configuration.crawler, random: SystemRandom(), now: clock.now())
+        let results = LockedValue<[ProbeResult]>([])
+        var pending: [CrawlFinding] = []
+        var nextSweep = clock.now()
+        var nextProgress = clock.now()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let now = clock.now()
+                if crawler.knownNodes == 0,
+                    let contacts = try? await driver.perform({ core, _ in core.routingTable.allContacts })
+                {
+                    crawler.seed(contacts, now: now)
+                }
+                for probe in crawler.nextProbes(now: now) {
+                    group.addTask {
+                        let event = await driver.query { core, now in
+                            core.probe(probe.request, to: probe.contact, now: now)
+                        }
+                        if case .probeFinished(let result) = event { results.withLock { $0.append(result) } }
+                    }
+                }
+                for result in results.withLock({ list in
+                    defer { list.removeAll() }
+                    return list
+                }) {
+                    pending += crawler.handle(result, now: clock.now())
+                }
+                if !pending.isEmpty {
+                    let batch = pending.prefix(configuration.ingestBatch)
+                    pending.removeFirst(batch.count)
+                    do {
+                        try await ingest.ingest(Array(batch), now: clock.now())
+                    } catch {
+                        logger.error("mirror write failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                if now >= nextSweep {
+                    nextSweep = now + configuration.expirySweep
+                    if let expired = try? ingest.mirror.expire(now: now), expired > 0 {
+                        await status.count(expired: expired)
+                    }
+                }
+                await status.update(crawl: crawler.stats)
+                if now >= nextProgress, let progress {
+                    nextProgress = now + .seconds(1)
+                    progress(crawler.stats, (try? ingest.mirror.agentCount(now: now)) ?? 0)
+                }
+                // A short tick: replies are collected in batches, and the crawler's own rate bound paces probes.
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        if !pending.isEmpty { _ = try? await ingest.ingest(pending, now: clock.now()) }
+    }
+}

@@ -1,0 +1,85 @@
+import Indexer
+import Kademlia
+import KademliaSimulator
+import MeshCore
+
+/// The crawler on node 0 of a simulated network whose other nodes each publish an agent record (decision 0088):
+/// how much of the population the crawl verifies, and how fast in virtual time, within its rate bound.
+public enum CrawlExperiment {
+    public struct Outcome: Sendable {
+        public var publishers: Int
+        public var verified: Int
+        /// Virtual seconds from the crawl's start until the last new record was verified (or the horizon).
+        public var virtualSeconds: Double
+        public var probes: Int
+        public var stats: CrawlStats
+        public var coverage: Double { publishers == 0 ? 0 : Double(verified) / Double(publishers) }
+        /// The crawl's rate over its duration (probes per virtual second), to compare with the configured bound.
+        public var probesPerSecond: Double { virtualSeconds > 0 ? Double(probes) / virtualSeconds : 0 }
+    }
+
+    /// Builds `nodes` simulated nodes, lets every node but 0 publish a synthetic card, then crawls from node 0 until
+    /// every record is verified or `horizon` virtual time has passed. `onFinding` sees each verified record.
+    public static func run(
+        nodes count: Int,
+        seed: UInt64,
+        crawler config: CrawlerConfig,
+        horizon: Duration = .seconds(120),
+        onFinding: (CrawlFinding) -> Void = { _ in }
+    ) -> Outcome {
+        var kademlia = KademliaConfig()
+        kademlia.maximumLookups = 4_096
+        let simulator = Simulator(count: count, seed: seed, config: kademlia)
+        simulator.populateRoutingTables()
+        var results: [ProbeResult] = []
+        simulator.eventHandler = { node, event in
+            if node == 0, case .probeFinished(let result) = event { results.append(result) }
+        }
+        var publishers = Set<String>()
+        for index in 1..<count {
+            let did = simulator.nodes[index].signingKey.publicKey.did
+            let card = SyntheticCard.bytes(index: index, did: did)
+            let published = simulator.interact(index) { core, now in
+                (try? core.publishAgentRecord(agentCard: card, now: now)) != nil
+            }
+            if published { publishers.insert(did) }
+        }
+        simulator.run(until: simulator.now + .seconds(10))
+
+        let start = simulator.now
+        var crawler = Crawler(config: config, random: SeededRandom(seed: seed &+ 1), now: start)
+        crawler.seed(simulator.nodes[0].core.routingTable.allContacts, now: start)
+        var verified = Set<String>()
+        var lastNew = start
+        let deadline = start + horizon
+        while simulator.now < deadline, verified.count < publishers.count {
+            let now = simulator.now
+            let probes = crawler.nextProbes(now: now)
+            if !probes.isEmpty {
+                simulator.interact(0) { core, now in
+                    for probe in probes { core.probe(probe.request, to: probe.contact, now: now) }
+                }
+            }
+            let wake = min(crawler.pollTimeout(now: now) ?? deadline, now + .milliseconds(50))
+            simulator.run(while: { results.isEmpty }, until: max(wake, now + .milliseconds(1)))
+            for result in results {
+                for finding in crawler.handle(result, now: simulator.now) {
+                    onFinding(finding)
+                    if let record = try? AgentRecord(wireBytes: finding.record.envelope.bytes),
+                        publishers.contains(record.did), verified.insert(record.did).inserted
+                    {
+                        lastNew = simulator.now
+                    }
+                }
+            }
+            results.removeAll()
+        }
+        return Outcome(
+            publishers: publishers.count,
+            verified: verified.count,
+            virtualSeconds: Double((lastNew - start).nanoseconds) / 1e9,
+            probes: crawler.stats.probesSent,
+            stats: crawler.stats
+        )
+    }
+}

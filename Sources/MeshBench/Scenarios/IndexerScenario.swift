@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import Indexer
+import IndexerService
+import IndexerSimulation
+import Kademlia
+import Logging
+import MeshCore
+import NIOPosix
+import ServiceLifecycle
+
+/// `meshbench indexer`: ingest, query and crawl figures for the indexer (docs/indexer.md, "Performance").
+///
+/// - `ingest_per_s`: records verified (signature, limits, expiry), read into documents and written to the mirror
+///   in batches, per second, at `--records` records.
+/// - `query_ms_p50/p99`: `--queries` searches over HTTP (one keep-alive connection) against that mirror;
+///   `baseline_query_ms_p99`: the same searches straight on SQLite (the mirror's own query, no HTTP) in the same run.
+/// - `crawl_coverage`, `crawl_virtual_seconds`: the crawler over the simulator with `--crawl-nodes` nodes that each
+///   publish a card, within `--crawl-rate` probes per second.
+struct IndexerScenario: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "indexer",
+        abstract: "Indexer ingest, HTTP query latency and crawl coverage."
+    )
+
+    @Option(help: "Records in the mirror.") var records = 100_000
+    @Option(help: "Queries to time.") var queries = 2_000
+    @Option(help: "Simulated nodes for the crawl (0 skips it).") var crawlNodes = 10_000
+    @Option(help: "The crawl's probe-rate bound, per second.") var crawlRate: Double = 500
+    @Option(help: "Seed for every random choice.") var seed: UInt64 = 1
+
+    func run() throws {
+        var report = BenchReport(scenario: "indexer")
+        report["records"] = records
+        report["queries"] = queries
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshbench-indexer-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: path) }
+        var limits = MirrorLimits()
+        limits.maximumAgentsPerTag = records
+        let mirror = try Mirror(path: path.appendingPathComponent("indexer.sqlite").path, limits: limits)
+        let now = SystemClock().now()
+
+        // Records are signed up front; the timed part is verify + read + write, as the crawl does it.
+        var random = SeededRandom(seed: seed)
+        let signed: [[UInt8]] = try (0..<records).map { index in
+            let key = Ed25519.PrivateKey(using: &random)
+            return try AgentRecord.signed(
+                by: key,
+                sequence: 1,
+                issuedAt: now,
+                ttl: .seconds(3_600),
+                agentCard: SyntheticCard.bytes(index: index, did: key.publicKey.did)
+            ).wireBytes
+        }
+        let ingestSeconds = try Stopwatch.measure {
+            for chunk in stride(from: 0, to: signed.count, by: 1_000) {
+                var batch: [(document: AgentDocument, source: String)] = []
+                for (offset, bytes) in signed[chunk..<min(chunk + 1_000, signed.count)].enumerated() {
+                    let record = try RecordVerifier.verify(agentRecord: bytes, now: now)
+                    batch.append((try AgentDocument.make(from: record), "source-\(chunk + offset)"))
+                }
+                _ = try mirror.ingest(batch, now: now)
+            }
+        }
+        report.set("ingest_per_s", Double(records) / ingestSeconds)
+
+        let texts = Self.queryTexts(count: queries, seed: seed)
+        var baseline: [Double] = []
+        for text in texts {
+            let query = try SearchQuery.parse(q: text, capability: nil, tag: nil, limit: "20", cursor: nil)
+            baseline.append(try Stopwatch.measure { _ = try mirror.search(query, now: now) } * 1_000)
+        }
+        let timings = LockedValue<[Double]>([])
+        try runBlocking {
+            let measured = try await Self.queryOverHTTP(mirror: mirror, texts: texts)
+            timings.withLock { $0 = measured }
+        }
+        let overHTTP = timings.withLock { $0 }
+        report.set("query_ms_p50", Self.percentile(overHTTP, 0.50))
+        report.set("query_ms_p99", Self.percentile(overHTTP, 0.99))
+        report.set("baseline_query_ms_p50", Self.percentile(baseline, 0.50))
+        report.set("baseline_query_ms_p99", Self.percentile(baseline, 0.99))
+
+        if crawlNodes > 1 {
+            var config = CrawlerConfig()
+            config.requestsPerSecond = crawlRate
+            config.burst = 20
+            config.maximumInFlight = 64
+            var outcome: CrawlExperiment.Outcome?
+            let wall = Stopwatch.measure {
+                outcome = CrawlExperiment.run(nodes: crawlNodes, seed: seed, crawler: config, horizon: .seconds(120))
+            }
+            report["crawl_nodes"] = crawlNodes
+            report.set("crawl_coverage", outcome?.coverage ?? 0)
+            report.set("crawl_virtual_seconds", outcome?.virtualSeconds ?? 0)
+            report["crawl_probes"] = outcome?.probes ?? 0
+            report.set("crawl_rate_bound", crawlRate)
+            report.set("crawl_probes_per_s", outcome?.probesPerSecond ?? 0)
+            report.set("crawl_wall_seconds", wall)
+        }
+        report.set("peak_rss_mb", DHTScenario().peakResidentMegabytes())
+        report.printJSON()
+    }
+
+    /// Nearest-rank percentile; 0 for an empty sample.
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * fraction).rounded(.up)) - 1))]
+    }
+
+    /// One or two words from the synthetic cards' vocabulary, some as prefixes.
+    static func queryTexts(count: Int, seed: UInt64) -> [String] {
+        let words = [
+            "translation", "weather", "summarise", "invoice", "calendar", "search", "images", "audio", "code", "review",
+            "legal", "medical", "finance", "travel", "recipes", "chess", "maths", "physics", "poetry", "news",
+            "translate", "forecast", "draft", "check", "plan", "render", "transcribe", "fix", "rate", "trans", "med",
+        ]
+        var random = SeededRandom(seed: seed &+ 7)
+        return (0..<count).map { _ in
+            let first = words[Int(random.next() % UInt64(words.count))]
+            let second = words[Int(random.next() % UInt64(words.count))]
+            return random.next() % 2 == 0 ? first : "\(first) \(second)"
+        }
+    }
+
+    static func queryOverHTTP(mirror: Mirror, texts: [String]) async throws -> [Double] {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var configuration = IndexerConfiguration(databasePath: "", dhtListen: [], seeds: [])
+        configuration.httpPort = 0
+        configuration.httpRate = TokenRate(perSecond: 1_000_000, burst: 1_000_000)
+        let port = LockedValue<Int?>(nil)
+        let application = IndexerHTTP.makeApplication(
+            configuration: configuration,
+            mirror: mirror,
+            status: IndexerStatus(started: SystemClock().now()),
+            group: group,
+            logger: Logger(label: "meshbench.indexer"),
+            onBound: { url in port.withLock { $0 = Int(url.split(separator: ":").last ?? "") } }
+        )
+        let services = ServiceGroup(services: [application], logger: Logger(label: "meshbench.indexer"))
+        return try await withThrowingTaskGroup(of: [Double]?.self) { tasks in
+            tasks.addTask {
+                try await services.run()
+                return nil
+            }
+            tasks.addTask {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while port.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                guard let bound = port.withLock({ $0 }) else { throw BenchError("the HTTP server did not start") }
+                var timings: [Double] = []
+                do {
+                    let client = try LoopbackHTTPGetter(port: bound)
+                    try Self.time(texts, with: client, into: &timings)
+                }
+                await services.triggerGracefulShutdown()
+                return timings
+            }
+            var timings: [Double] = []
+            for try await result in tasks { if let result { timings = result } }
+            try await group.shutdownGracefully()
+            return timings
+        }
+    }
+
+    static func time(_ texts: [String], with client: LoopbackHTTPGetter, into timings: inout [Double]) throws {
+        for text in texts {
+            let path = "/v1/search?q=" + (text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let start = ContinuousClock.now
+            let (status, _) = try client.get(path)
+            let elapsed = ContinuousClock.now - start
+            guard status == 200 else { throw BenchError("search answered \(status)") }
+            timings.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+        }
+    }
+}

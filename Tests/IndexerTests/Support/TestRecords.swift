@@ -1,0 +1,50 @@
+import Foundation
+import Indexer
+import IndexerSimulation
+import Kademlia
+import MeshCore
+import MeshPeer
+
+/// Signed agent records for tests: real keys, real signatures, the synthetic cards the benchmark uses.
+enum TestRecords {
+    static let start = Timestamp(secondsSinceEpoch: 1_800_000_000)
+
+    static func key(_ seed: UInt64) -> Ed25519.PrivateKey {
+        var random = SeededRandom(seed: seed)
+        return Ed25519.PrivateKey(using: &random)
+    }
+
+    static func record(
+        _ key: Ed25519.PrivateKey,
+        index: Int,
+        sequence: UInt64 = 1,
+        card: AgentCard? = nil,
+        issuedAt: Timestamp = start,
+        ttl: Duration = .seconds(600),
+        extensions: [RecordExtension] = []
+    ) throws -> ValidatedRecord {
+        let did = key.publicKey.did
+        let bytes = try (card ?? SyntheticCard.card(index: index, did: did)).compact(
+            budget: AgentRecord.maximumCardBytes
+        )
+        let record = try AgentRecord.signed(
+            by: key,
+            sequence: sequence,
+            issuedAt: issuedAt,
+            ttl: ttl,
+            agentCard: bytes,
+            extensions: extensions
+        )
+        return try RecordVerifier.verify(agentRecord: record.wireBytes, now: issuedAt)
+    }
+
+    static func document(_ record: ValidatedRecord) throws -> AgentDocument {
+        try AgentDocument.make(from: record)
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("indexer-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+}
