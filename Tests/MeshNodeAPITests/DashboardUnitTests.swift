@@ -110,7 +110,8 @@ import Testing
         let relayed = hours.reduce(0) { $0 + $1.relayed }
         let direct = hours.reduce(0) { $0 + $1.direct }
         #expect(svg.contains("\(relayed) messages relayed and \(direct) direct in the last 24 hours"))
-        let bars = svg.components(separatedBy: "<rect ").count - 1
+        let plot = svg.components(separatedBy: "</svg>")[0]
+        let bars = plot.components(separatedBy: "<rect ").count - 1
         #expect(bars == hours.filter { $0.relayed > 0 }.count + hours.filter { $0.direct > 0 }.count)
         #expect(svg.contains("<td>2026-12-04T04:00:00.000Z</td><td>4</td><td>0</td>"))
         #expect(DashboardPlot.hourLabel("2026-12-04T14:00:00.000Z") == "14:00")

@@ -32,12 +32,17 @@ enum DashboardAssets {
         (function () {
           var login = document.getElementById("login-form");
           if (login) {
-            var code = location.hash.slice(1);
-            history.replaceState(null, "", location.pathname);
-            if (/^[0-9a-f]{64}$/.test(code)) {
-              document.getElementById("code").value = code;
-              login.submit();
-            }
+            var spend = function () {
+              var code = location.hash.slice(1);
+              if (!code) { return; }
+              history.replaceState(null, "", location.pathname);
+              if (/^[0-9a-f]{64}$/.test(code)) {
+                document.getElementById("code").value = code;
+                login.submit();
+              }
+            };
+            window.addEventListener("hashchange", spend);
+            spend();
             return;
           }
           var panels = document.getElementById("panels");

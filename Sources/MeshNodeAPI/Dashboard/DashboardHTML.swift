@@ -65,7 +65,9 @@ enum DashboardHTML {
     static func error(_ refusal: DashboardRefusal) -> Response {
         var hint = ""
         if refusal.code == 401 {
-            hint = "<p>Run <code>meshpeer dashboard</code> on this machine to get a new login link.</p>"
+            hint =
+                "<p>Run <code>meshpeer dashboard</code> on this machine to get a new login link.</p>"
+                + DashboardPage.loginForm
         }
         let body = """
             <main><h1>\(refusal.code == 401 ? "Log in to the dashboard" : "The dashboard refused this request")</h1>

@@ -30,11 +30,16 @@ enum DashboardPage {
         let body = """
             <main><h1>Log in to the MeshPeer dashboard</h1>
             <p>Logging in… If nothing happens, paste the login code that <code>meshpeer dashboard</code> printed.</p>
-            <form id="login-form" method="post" action="/dashboard/login">
-            <label for="code">Login code</label>
-            <input type="text" id="code" name="code" autocomplete="off" spellcheck="false" required maxlength="64">
-            <button type="submit">Log in</button></form></main>
+            \(loginForm)</main>
             """
         return DashboardHTML.document(title: "Log in: MeshPeer dashboard", body: body)
     }
+
+    /// The form a login code is spent with (the script fills it from the URL's fragment and submits it).
+    static let loginForm = """
+        <form id="login-form" method="post" action="/dashboard/login">
+        <label for="code">Login code</label>
+        <input type="text" id="code" name="code" autocomplete="off" spellcheck="false" required maxlength="64">
+        <button type="submit">Log in</button></form>
+        """
 }

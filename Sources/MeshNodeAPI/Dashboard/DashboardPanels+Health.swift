@@ -32,7 +32,7 @@ extension DashboardPanels {
             rows += """
                 <tr><td><code>\(DashboardHTML.escape(relay.address))</code></td><td>\(relay.home ? "home" : "other")</td>\
                 <td class="state \(relay.state == "ready" ? "good" : "bad")">\(state)</td>\
-                <td>\(relay.roundTripMs.map { String(Int($0.rounded())) + " ms" } ?? "")</td>\
+                <td>\(relay.roundTripMs.map { String(($0 * 10).rounded() / 10) + " ms" } ?? "")</td>\
                 <td>\(DashboardHTML.escape(relay.lastError ?? ""))</td></tr>
                 """
         }

@@ -45,10 +45,14 @@ enum DashboardPlot {
         }
         svg += "</svg>"
         let legend = """
-            <p><span aria-hidden="true">■</span> <span class="state">relayed</span> (blue, lower) · \
-            <span aria-hidden="true">■</span> <span class="state">direct</span> (orange, upper); hours in UTC.</p>
+            <p>\(swatch("#0645ad")) <span class="state">relayed</span> (blue, lower) · \
+            \(swatch("#b35900")) <span class="state">direct</span> (orange, upper); hours in UTC.</p>
             """
         return svg + legend + table(hours)
+    }
+
+    private static func swatch(_ fill: String) -> String {
+        "<svg width=\"12\" height=\"12\" aria-hidden=\"true\"><rect width=\"12\" height=\"12\" fill=\"\(fill)\"/></svg>"
     }
 
     private static func rect(x: Double, y: Double, width: Double, height: Double, fill: String) -> String {
