@@ -43,6 +43,7 @@ struct ExposureProcessTests {
             let quietStatus = try await mesh.client("quiet").status()
             let loudDID = try await mesh.client("loud").status().did
             #expect(quietStatus.exposure == .unlisted)
+            #expect(quietStatus.nodeID == NodeID(publicKey: try DIDKey.decode(quietStatus.did)).hex)
             #expect(try await seeker.status().exposure == .listed)
 
             let found = try await TestMesh.eventually("the unlisted agent by DID", timeout: .seconds(60)) {
@@ -101,6 +102,9 @@ struct ExposureProcessTests {
             let hiddenStatus = try await hidden.status()
             #expect(hiddenStatus.exposure == .private)
             let did = hiddenStatus.did
+            // Its DHT node signs with a key of its own, so DHT peers never see the identity's node ID.
+            let identityNodeID = NodeID(publicKey: try DIDKey.decode(did))
+            #expect(hiddenStatus.nodeID != identityNodeID.hex)
 
             // Two invites; the friend gets the first, the other agent the second.
             let first = try await hidden.createInvite(InviteCreateRequest(label: "friend"))
@@ -150,6 +154,7 @@ struct ExposureProcessTests {
                 #expect(!everything.contains(Array(secret.utf8)), "\(secret) is readable in a storer's database")
             }
             #expect(!everything.contains(try DIDKey.decode(did).rawRepresentation))
+            #expect(!everything.contains(identityNodeID.bytes))
 
             // Revoking the first invite: it stops working well within one record lifetime (a tombstone replaces
             // it at once), using it again is refused, and the second invite keeps working.

@@ -116,6 +116,7 @@ extension AgentNode {
                         "at most \(InviteStore.maximumActive) active invites; revoke one first"
                     )
                 }
+                try InviteStore.forgetEnded(before: now - .seconds(7 * 24 * 3600), db)
                 try InviteStore.insert(issued, db)
             }
         } catch let error as NodeAPIError {

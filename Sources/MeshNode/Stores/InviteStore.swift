@@ -61,6 +61,18 @@ enum InviteStore {
 
     static func countActive(now: Timestamp, _ db: Database) throws -> Int { try active(now: now, db).count }
 
+    /// Forgets invites revoked or expired before `instant` (their tombstones have long expired too), so the table
+    /// holds at most `maximumActive` live invites and what ended recently.
+    static func forgetEnded(before instant: Timestamp, _ db: Database) throws {
+        let cutoff = instant.millisecondsSinceEpoch
+        try db.execute(sql: "DELETE FROM invite_issued WHERE revoked_ms < ?", arguments: [cutoff])
+        for issued in try all(db) where issued.revokedAt == nil {
+            if let expiry = issued.invite.expiresAt, expiry < instant {
+                try db.execute(sql: "DELETE FROM invite_issued WHERE id = ?", arguments: [issued.id])
+            }
+        }
+    }
+
     /// Marks an invite revoked; false when it was not found or already revoked.
     static func revoke(id: String, now: Timestamp, _ db: Database) throws -> Bool {
         try db.execute(

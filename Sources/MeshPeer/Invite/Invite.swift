@@ -77,7 +77,8 @@ public struct Invite: Sendable {
         guard payload.count == payloadByteCount else {
             throw InviteError(.malformed, "the invite holds \(payload.count) bytes, not \(payloadByteCount)")
         }
-        let body = Array(payload.prefix(payloadByteCount - checksumByteCount))
+        var body = Array(payload.prefix(payloadByteCount - checksumByteCount))
+        defer { secureZero(&body) }
         guard ConstantTime.equals(checksum(body), Array(payload.suffix(checksumByteCount))) else {
             throw InviteError(.badChecksum, "the checksum does not match; the invite was mistyped or cut short")
         }
