@@ -18,6 +18,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
             AgentContactsCommand.self, AgentKnockTokenCommand.self, MCPCommand.self, InviteCommand.self,
             DashboardCommand.self, CardCommand.self, IndexerCommand.self,
+            AuditCommand.self, BreakerCommand.self,
         ]
     )
 }
