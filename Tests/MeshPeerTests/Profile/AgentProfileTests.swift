@@ -24,7 +24,7 @@ import Testing
         #expect(read.knockDifficulty == 18)
         #expect(read.homeRelays == profile.homeRelays)
         #expect(read.prekeyBundle == profile.prekeyBundle)
-        // The card's signature takes ~320 of the record's 1,100 card bytes, so this three-skill card keeps its
+        // The card's signature takes 323 of the record's 1,100 card bytes, so this three-skill card keeps its
         // first two skills in the record (decision 0080); the full card, served on request, keeps all three.
         #expect(profile.capabilities.starts(with: read.capabilities) && read.card.skills.count == 2)
     }
