@@ -38,7 +38,7 @@ public enum CrawlExperiment {
         var publishers = Set<String>()
         for index in 1..<count {
             let did = simulator.nodes[index].signingKey.publicKey.did
-            let card = SyntheticCard.bytes(index: index, did: did)
+            let card = SyntheticCard.bytes(index: index, key: simulator.nodes[index].signingKey)
             let published = simulator.interact(index) { core, now in
                 (try? core.publishAgentRecord(agentCard: card, now: now)) != nil
             }

@@ -1,4 +1,5 @@
 import Kademlia
+import MeshCore
 import MeshPeer
 
 /// Deterministic, varied A2A cards for simulated agents and the benchmark: agent `index` gets a name, a description
@@ -31,8 +32,9 @@ public enum SyntheticCard {
         return card
     }
 
-    /// The compact JSON that goes into the agent record.
-    public static func bytes(index: Int, did: String) -> [UInt8] {
-        (try? card(index: index, did: did).compact(budget: AgentRecord.maximumCardBytes)) ?? []
+    /// The compact JSON that goes into the agent record, signed the A2A way by the agent's key (decision 0080).
+    public static func bytes(index: Int, key: Ed25519.PrivateKey) -> [UInt8] {
+        guard let identity = try? AgentIdentity(signingKey: key) else { return [] }
+        return (try? AgentProfile.signedCompactCard(card(index: index, did: identity.did), identity: identity)) ?? []
     }
 }

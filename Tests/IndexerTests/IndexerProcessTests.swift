@@ -26,19 +26,24 @@ import FoundationNetworking
         )
         let seed = try await run.address(of: bootstrap)
 
-        // Three agents with a word each; one of them (with a home, on a fixed port) is edited later.
+        // Three agents with a word each, and one (on a fixed port) whose card is edited later.
         let words = ["quokka", "narwhal", "axolotl"]
         var agents: [ChildProcess] = []
-        for (index, word) in words.enumerated() {
-            agents.append(
-                try run.start("agent-\(word)", run.agentArguments(seed: seed, card: run.card(index: index, word: word)))
-            )
+        for word in words {
+            let home = try run.initHome(word)
+            let card = try run.card(home: home, word: word)
+            agents.append(try run.start("agent-\(word)", run.agentArguments(seed: seed, card: card, home: home)))
         }
         let editHome = try run.initHome("editable")
         let editPort = try run.freeUDPPort()
         let editable = try run.start(
             "agent-editable",
-            run.agentArguments(seed: seed, card: run.card(index: 9, word: "pangolin"), home: editHome, port: editPort)
+            run.agentArguments(
+                seed: seed,
+                card: run.card(home: editHome, word: "pangolin"),
+                home: editHome,
+                port: editPort
+            )
         )
         // The liar: a genuine record first, so there is something for the lies to try to replace.
         let liarKey = Ed25519.PrivateKey()
@@ -80,7 +85,12 @@ import FoundationNetworking
         _ = await editable.stop()
         let edited = try run.start(
             "agent-edited",
-            run.agentArguments(seed: seed, card: run.card(index: 9, word: "capybara"), home: editHome, port: editPort)
+            run.agentArguments(
+                seed: seed,
+                card: run.card(home: editHome, word: "capybara"),
+                home: editHome,
+                port: editPort
+            )
         )
         _ = try await eventually("the edited card", timeout: .seconds(60), every: .milliseconds(500)) {
             try await run.search(api, "capybara").isEmpty ? nil : true
@@ -181,12 +191,14 @@ struct ProcessRun: Sendable {
         return socket.localAddress?.port ?? 0
     }
 
-    func card(index: Int, word: String) throws -> String {
-        var card = AgentCard.defaultCard(name: "\(word) helper", did: "did:key:test")
+    /// A card signed by the key in `home` (discovery and the indexer refuse unsigned cards, decision 0080).
+    func card(home: String, word: String) throws -> String {
+        let identity = try Keystore(home: home).loadIdentity(passphrase: nil)
+        var card = AgentCard.defaultCard(name: "\(word) helper", did: identity.did)
         card.description = "Answers every question about the \(word)."
         card.skills = [AgentSkill(id: "\(word)-facts", name: "\(word) facts", description: "Facts.", tags: [word])]
-        let path = "\(root)/card-\(index)-\(word).json"
-        try Data(try card.compact(budget: AgentRecord.maximumCardBytes)).write(to: URL(fileURLWithPath: path))
+        let path = "\(root)/card-\(word).json"
+        try Data(try AgentProfile.signedCompactCard(card, identity: identity)).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -205,7 +217,7 @@ struct ProcessRun: Sendable {
             sequence: sequence,
             issuedAt: SystemClock().now(),
             ttl: .seconds(600),
-            agentCard: card.compact(budget: AgentRecord.maximumCardBytes)
+            agentCard: AgentProfile.signedCompactCard(card, identity: AgentIdentity(signingKey: key))
         )
     }
 

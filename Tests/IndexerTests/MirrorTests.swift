@@ -1,6 +1,7 @@
 import Foundation
 import Indexer
 import IndexerService
+import IndexerSimulation
 import Kademlia
 import MeshCore
 import MeshPeer
@@ -118,6 +119,25 @@ import Testing
         #expect(try mirror.agentCount(now: now) == 5)
         // Every one of these agents has the tag "translation", but at most two are listed under it.
         #expect(try mirror.tagCounts(now: now).first(where: { $0.tag == "translation" })?.count == 2)
+    }
+
+    @Test func cardsMustCarryTheirDIDsSignature() throws {
+        let key = TestRecords.key(5)
+        let unsigned = try SyntheticCard.card(index: 1, did: key.publicKey.did).compact(budget: 1_100)
+        let other = try AgentProfile.signedCompactCard(
+            SyntheticCard.card(index: 1, did: key.publicKey.did),
+            identity: AgentIdentity(signingKey: TestRecords.key(6))
+        )
+        for card in [unsigned, other] {
+            let record = try TestRecords.record(key, index: 1, cardBytes: card)
+            do {
+                _ = try AgentDocument.make(from: record)
+                Issue.record("a card without its DID's signature was accepted")
+            } catch {
+                #expect(error.code == "bad-card-signature")
+            }
+        }
+        #expect(try AgentDocument.make(from: TestRecords.record(key, index: 1)).did == key.publicKey.did)
     }
 
     @Test func unlistedAgentsAreNotMirrored() throws {

@@ -4,7 +4,8 @@ import MeshCore
 import MeshPeer
 
 /// What the mirror stores and searches for one agent, read from a record the Kademlia core already validated
-/// (signature under the DID, expiry, key). The card is parsed strictly by MeshPeer's `CardFile`; an agent that
+/// (signature under the DID, expiry, key). The card's own A2A signature must verify under the DID, and it is parsed
+/// strictly by MeshPeer's `CardFile`; an agent that
 /// asked to be left out (`unlisted`, or a level this build does not know) is refused here, so it never reaches
 /// the mirror (decision 0082).
 public struct AgentDocument: Sendable, Equatable {
@@ -44,6 +45,12 @@ public struct AgentDocument: Sendable, Equatable {
         case .unlisted: throw .unlisted
         case .private: throw .private
         }
+        // The card must carry its own A2A signature by the record's DID (decision 0080), as discovery requires.
+        do {
+            try AgentCardSignature.verify(cardBytes: agent.agentCard, did: agent.did)
+        } catch {
+            throw .badCardSignature(error.description)
+        }
         let card: AgentCard
         do {
             card = try CardFile.parse(agent.agentCard)
@@ -82,6 +89,7 @@ public enum DocumentRejection: Error, Sendable, Equatable, CustomStringConvertib
     case unlisted
     case `private`
     case badCard(String)
+    case badCardSignature(String)
 
     public var code: String {
         switch self {
@@ -90,12 +98,13 @@ public enum DocumentRejection: Error, Sendable, Equatable, CustomStringConvertib
         case .unlisted: "unlisted"
         case .private: "private"
         case .badCard: "bad-card"
+        case .badCardSignature: "bad-card-signature"
         }
     }
 
     public var description: String {
         switch self {
-        case .malformed(let reason), .badCard(let reason): "\(code): \(reason)"
+        case .malformed(let reason), .badCard(let reason), .badCardSignature(let reason): "\(code): \(reason)"
         default: code
         }
     }

@@ -6,6 +6,9 @@ import NIOCore
 
 /// The HTML search page: plain forms and links, no JavaScript, every value escaped.
 enum IndexerPages {
+    /// A did:key is letters, digits and colons; anything else in one is escaped in a link.
+    static let didCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ":"))
+
     static func home() -> Response {
         page(title: "MeshPeer index", body: form(""))
     }
@@ -15,7 +18,7 @@ enum IndexerPages {
         body +=
             "<p id=\"count\">\(page.results.count) result\(page.results.count == 1 ? "" : "s")</p>\n<ol id=\"results\">\n"
         for hit in page.results {
-            let link = "/agents/" + (hit.did.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")
+            let link = "/agents/" + (hit.did.addingPercentEncoding(withAllowedCharacters: didCharacters) ?? "")
             body += "<li class=\"result\"><a href=\"\(escape(link))\">\(escape(hit.name))</a>"
             body += "<p>\(escape(hit.description))</p><p class=\"tags\">\(escape(hit.tags.joined(separator: ", ")))</p>"
             body += "<code>\(escape(hit.did))</code></li>\n"

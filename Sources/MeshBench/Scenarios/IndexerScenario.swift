@@ -52,7 +52,7 @@ struct IndexerScenario: ParsableCommand {
                 sequence: 1,
                 issuedAt: now,
                 ttl: .seconds(3_600),
-                agentCard: SyntheticCard.bytes(index: index, did: key.publicKey.did)
+                agentCard: SyntheticCard.bytes(index: index, key: key)
             ).wireBytes
         }
         let ingestSeconds = try Stopwatch.measure {

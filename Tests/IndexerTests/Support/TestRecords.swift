@@ -21,18 +21,20 @@ enum TestRecords {
         card: AgentCard? = nil,
         issuedAt: Timestamp = start,
         ttl: Duration = .seconds(600),
-        extensions: [RecordExtension] = []
+        extensions: [RecordExtension] = [],
+        cardBytes: [UInt8]? = nil
     ) throws -> ValidatedRecord {
         let did = key.publicKey.did
-        let bytes = try (card ?? SyntheticCard.card(index: index, did: did)).compact(
-            budget: AgentRecord.maximumCardBytes
+        let bytes = try AgentProfile.signedCompactCard(
+            card ?? SyntheticCard.card(index: index, did: did),
+            identity: AgentIdentity(signingKey: key)
         )
         let record = try AgentRecord.signed(
             by: key,
             sequence: sequence,
             issuedAt: issuedAt,
             ttl: ttl,
-            agentCard: bytes,
+            agentCard: cardBytes ?? bytes,
             extensions: extensions
         )
         return try RecordVerifier.verify(agentRecord: record.wireBytes, now: issuedAt)
