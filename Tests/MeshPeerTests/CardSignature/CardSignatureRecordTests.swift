@@ -47,6 +47,16 @@ import Testing
         #expect(read.card.signatures?.count == 1)
     }
 
+    @Test func theServedFullCardIsSignedToo() throws {
+        let (profile, _) = ProfileFixture.profile(alice, card: try ProfileFixture.ownerCard())
+        let served = try profile.signedServedCard(identity: alice)
+        try AgentCardSignature.verify(card: served, did: alice.did)
+        #expect(served["skills"]?.arrayValue?.count == 3, "the full card keeps every skill")
+        let extensions = served["capabilities"]?["extensions"]?.arrayValue ?? []
+        #expect(extensions.contains { $0["uri"] == .string(AgentProfile.didExtensionURI) })
+        #expect(throws: CardSignatureError.self) { try AgentCardSignature.verify(card: served, did: mallory.did) }
+    }
+
     @Test func anUnsignedCardIsRefused() throws {
         let unsigned = try AgentCard.defaultCard(name: "alice", did: alice.did).compact(budget: 1_100)
         let error = refusal(try record(card: unsigned))
