@@ -28,6 +28,7 @@ let package = Package(
         harness("FuzzCardSignature", ["MeshPeer", "MeshCore"]),
         harness("FuzzDashboardForm", ["MeshNodeAPI"]),
         harness("FuzzInvite", ["MeshPeer", "Kademlia", "MeshCore"]),
+        harness("FuzzAuditCheckpoint", ["MeshPeer", "MeshCore"]),
         harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
     ]
 )
