@@ -84,6 +84,14 @@ struct IndexerCommand: ParsableCommand {
         return configuration
     }
 
+    /// One JSON object per line on stdout, slashes unescaped so a URL reads as it is.
+    static func printLine(_ object: [String: String]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(object)) ?? Data()
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
     static func serve(_ configuration: IndexerConfiguration) async throws {
         let logger = Logger(label: "meshpeer.indexer")
         // The process's one event-loop group, for the DHT node and the HTTP server.
@@ -112,7 +120,7 @@ struct IndexerCommand: ParsableCommand {
             status: status,
             group: group,
             logger: logger,
-            onBound: { url in RelayCommand.printJSONLine(["event": "listening", "http": url]) }
+            onBound: { url in printLine(["event": "listening", "http": url]) }
         )
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -123,6 +131,6 @@ struct IndexerCommand: ParsableCommand {
         )
         try await services.run()
         try await group.shutdownGracefully()
-        RelayCommand.printJSONLine(["event": "stopped"])
+        printLine(["event": "stopped"])
     }
 }
