@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A2A card signatures (A2A §8.4, decision 0080) across independent implementations, both directions:
-#   1. `meshpeer card show --a2a` prints the agent's signed card; the A2A SDK (PyPI a2a-sdk) parses it strictly;
+#   1. `meshpeer card show --a2a` prints the agent's signed card, and a Swift test writes the signed full (served)
+#      and compact owner cards; the A2A SDK (PyPI a2a-sdk) parses each strictly;
 #   2. jwcrypto and rfc8785 (independent JOSE and JCS implementations) verify its signature given only the card
 #      and the DID (the Ed25519 key comes from the did:key), and so does the A2A SDK's own verifier;
 #   3. cards signed by that Python stack (jwcrypto + rfc8785, and the A2A SDK's signer) verify with
@@ -54,6 +55,19 @@ did="$("$MESHPEER" card show --home "$home" --json | "$PY" -c 'import json,sys; 
 log "checking the card MeshPeer signs ($did) with the A2A SDK, jwcrypto and rfc8785"
 "$PY" "$HELPER" check "$work/ours.json" "$did" || die "our signed card does not pass the Python stack"
 
+# The full card a capability.query returns (MeshPeer's extensions, numbers in their params) and the compact owner
+# card, signed by the Swift test that writes them.
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+out="${TMPDIR:-/tmp}/meshpeer-card-jws-swift.log"
+mkdir -p "$work/swift"
+MESHPEER_CARD_JWS_OUT="$work/swift" swift test --skip-build \
+    --filter 'MeshPeerTests.CardSignatureRecordTests/signedCardsForTheInteropCheck' 2>&1 | tee "$out" >/dev/null
+grep -Eq "Test run with 1 test in 1 suite passed" "$out" || die "the Swift test that writes the signed cards failed; see $out"
+for card in "$work"/swift/*.json; do
+    log "checking $(basename "$card") with the A2A SDK, jwcrypto and rfc8785"
+    "$PY" "$HELPER" check "$card" "$(cat "$work/swift/did.txt")" || die "$(basename "$card") does not pass the Python stack"
+done
+
 log "verifying cards signed by jwcrypto + rfc8785 and by the A2A SDK with meshpeer card verify"
 for signer in sign sign-sdk; do
     theirs="$work/theirs-$signer.json"
@@ -66,4 +80,4 @@ for signer in sign sign-sdk; do
     out="$("$MESHPEER" card verify "$work/tampered.json" --did "$their_did" --json || true)"
     grep -q '"code":"signature-mismatch"' <<<"$out" || die "a tampered card was not refused by name: $out"
 done
-echo "a2a card jws: 3 passed, 0 failed"
+echo "a2a card jws: 5 passed, 0 failed"

@@ -57,6 +57,20 @@ import Testing
         #expect(throws: CardSignatureError.self) { try AgentCardSignature.verify(card: served, did: mallory.did) }
     }
 
+    /// Writes the signed full and compact owner cards to `MESHPEER_CARD_JWS_OUT` (with the DID in `did.txt`) for
+    /// scripts/test.d/42-a2a-card-jws.sh, which checks them with the A2A SDK, jwcrypto and rfc8785.
+    @Test func signedCardsForTheInteropCheck() throws {
+        let (profile, _) = ProfileFixture.profile(alice, card: try ProfileFixture.ownerCard())
+        let served = try JCS.canonicalize(try profile.signedServedCard(identity: alice))
+        let compact = try AgentProfile.signedCompactCard(profile.card, identity: alice)
+        for bytes in [served, compact] { try AgentCardSignature.verify(cardBytes: bytes, did: alice.did) }
+        guard let folder = ProcessInfo.processInfo.environment["MESHPEER_CARD_JWS_OUT"] else { return }
+        let url = URL(fileURLWithPath: folder)
+        try Data(served).write(to: url.appendingPathComponent("owner-served-signed.json"))
+        try Data(compact).write(to: url.appendingPathComponent("owner-compact-signed.json"))
+        try Data(alice.did.utf8).write(to: url.appendingPathComponent("did.txt"))
+    }
+
     @Test func anUnsignedCardIsRefused() throws {
         let unsigned = try AgentCard.defaultCard(name: "alice", did: alice.did).compact(budget: 1_100)
         let error = refusal(try record(card: unsigned))
