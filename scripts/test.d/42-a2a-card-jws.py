@@ -11,11 +11,15 @@
   sign OUT         Makes a fresh Ed25519 key and signs a card with jwcrypto over rfc8785's canonical form (with
                    non-ASCII text, escapes and numbers that JCS must write exactly); writes OUT and prints the DID.
   sign-sdk OUT     The same card signed by the A2A SDK's own signer (PyJWT); prints the DID.
+  sign-many DIR N  N cards with random params (awkward numbers, strings and keys) signed over rfc8785; prints
+                   "FILE DID" per card.
 Exits non-zero, saying why, on any failure.
 """
 import base64
 import copy
 import json
+import math
+import struct
 import sys
 
 import rfc8785
@@ -169,6 +173,70 @@ def sign(path: str) -> None:
     print(did)
 
 
+def random_text(rng, length: int) -> str:
+    """Code points JCS must handle (C0 and C1 controls, quotes, Latin-1, CJK, astral emoji), none combining, so no
+    two different strings are canonically equivalent (a reader that compares by equivalence stays exact)."""
+    ranges = [(0x20, 0x7E), (0x00, 0x1F), (0x80, 0xFF), (0x4E00, 0x4E80), (0x1F600, 0x1F640), (0x22, 0x22),
+              (0x5C, 0x5C), (0x7F, 0x7F), (0x2028, 0x2029), (0xFFF0, 0xFFFD)]
+    out = []
+    for _ in range(length):
+        low, high = rng.choice(ranges)
+        out.append(chr(rng.randint(low, high)))
+    return "".join(out) or "x"
+
+
+def random_number(rng):
+    choice = rng.randrange(4)
+    if choice == 0:
+        return rng.randint(-(2**53) + 1, 2**53 - 1)
+    if choice == 1:
+        return rng.randint(-1000, 1000)
+    while True:
+        value = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
+        if math.isfinite(value):
+            return value if choice == 2 else value / 1e300 if abs(value) > 1 else value
+
+
+def random_value(rng, depth: int):
+    kind = rng.randrange(6 if depth < 4 else 3)
+    if kind == 0:
+        return random_number(rng)
+    if kind == 1:
+        return random_text(rng, rng.randint(1, 12))
+    if kind == 2:
+        return rng.choice([True, False])
+    if kind == 3:
+        return [random_value(rng, depth + 1) for _ in range(rng.randint(1, 4))]
+    return {random_text(rng, rng.randint(1, 6)): random_value(rng, depth + 1) for _ in range(rng.randint(1, 5))}
+
+
+def sign_many(folder: str, count: int) -> None:
+    """COUNT cards with random params (numbers from random bit patterns, strings of awkward code points, keys that
+    sort differently by UTF-16 and by code point), each signed with jwcrypto over rfc8785; a line per card: the
+    file name and the DID. Our verifier accepting all of them means our JCS writes what rfc8785 writes."""
+    import pathlib
+    import random
+
+    rng = random.Random(8785)
+    for index in range(count):
+        private = Ed25519PrivateKey.generate()
+        did = did_of(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        card = json.loads(json.dumps(SAMPLE_CARD))
+        card["description"] = random_text(rng, 40)
+        card["capabilities"]["extensions"][0]["params"] = {
+            random_text(rng, rng.randint(1, 6)): random_value(rng, 0) for _ in range(rng.randint(3, 8))
+        }
+        card = without_defaults(card)
+        token = jws.JWS(rfc8785.dumps(card))
+        token.add_signature(jwk.JWK.from_pyca(private), alg="EdDSA",
+                            protected=json.dumps({"alg": "EdDSA", "kid": kid_of(did), "typ": "JOSE"}))
+        general = json.loads(token.serialize())
+        card["signatures"] = [{"protected": general["protected"], "signature": general["signature"]}]
+        path = pathlib.Path(folder) / f"random-{index:03}.json"
+        path.write_text(json.dumps(card, ensure_ascii=rng.choice([True, False])), encoding="utf-8")
+        print(path, did)
+
+
 def sign_sdk(path: str) -> None:
     from a2a.utils.signing import create_agent_card_signer
     from jwt.api_jwk import PyJWK
@@ -195,6 +263,8 @@ def main() -> int:
             sign(sys.argv[2])
         elif command == "sign-sdk" and len(sys.argv) == 3:
             sign_sdk(sys.argv[2])
+        elif command == "sign-many" and len(sys.argv) == 4:
+            sign_many(sys.argv[2], int(sys.argv[3]))
         else:
             print(__doc__, file=sys.stderr)
             return 2

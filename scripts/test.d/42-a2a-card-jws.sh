@@ -5,7 +5,8 @@
 #   2. jwcrypto and rfc8785 (independent JOSE and JCS implementations) verify its signature given only the card
 #      and the DID (the Ed25519 key comes from the did:key), and so does the A2A SDK's own verifier;
 #   3. cards signed by that Python stack (jwcrypto + rfc8785, and the A2A SDK's signer) verify with
-#      `meshpeer card verify`, and a tampered one or the wrong DID is refused with its reason.
+#      `meshpeer card verify`, and a tampered one or the wrong DID is refused with its reason; so do 60 cards with
+#      random awkward params signed over rfc8785 (our JCS must agree with it byte for byte).
 # Installs its tools in .cache/venv-a2a-jws; the helper is 42-a2a-card-jws.py next to this file.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
@@ -80,4 +81,17 @@ for signer in sign sign-sdk; do
     out="$("$MESHPEER" card verify "$work/tampered.json" --did "$their_did" --json || true)"
     grep -q '"code":"signature-mismatch"' <<<"$out" || die "a tampered card was not refused by name: $out"
 done
-echo "a2a card jws: 5 passed, 0 failed"
+
+# 60 cards with random params (numbers from random bit patterns, strings of control, astral and Latin-1 characters,
+# keys whose UTF-16 order differs from code-point order) signed over rfc8785: ours must verify every one, which
+# holds only if our JCS writes exactly what rfc8785 writes.
+mkdir -p "$work/random"
+"$PY" "$HELPER" sign-many "$work/random" 60 >"$work/random.txt" || die "the Python stack could not sign the random cards"
+verified=0
+while read -r card card_did; do
+    "$MESHPEER" card verify "$card" --did "$card_did" >/dev/null || die "$(basename "$card") (signed over rfc8785) does not verify"
+    verified=$((verified + 1))
+done <"$work/random.txt"
+[ "$verified" -eq 60 ] || die "verified $verified random cards, expected 60"
+log "all $verified random cards signed over rfc8785 verify"
+echo "a2a card jws: 6 passed, 0 failed"
