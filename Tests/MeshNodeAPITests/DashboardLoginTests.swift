@@ -118,6 +118,23 @@ import Testing
         }
     }
 
+    @Test func theEventStreamEndsWithItsSession() async throws {
+        var configuration = LocalAPIConfiguration()
+        configuration.eventKeepAlive = .milliseconds(50)
+        try await APIHarness.with(configuration) { api in
+            let browser = try await DashboardBrowser.loggedIn(api)
+            let csrf = try #require(browser.csrf)
+            // Read until the server closes the stream (RawHTTP gives up with an error after 10 s).
+            async let stream = browser.get("/dashboard/events") { _ in false }
+            #expect(try await eventually { await api.node.subscriberCount >= 1 })
+            let out = try await browser.post("/dashboard/logout", form: "csrf=\(csrf)")
+            #expect(out.status == 303)
+            let text = try await stream.text
+            #expect(text.contains(": connected"))
+            #expect(try await eventually { await api.node.subscriberCount == 0 })
+        }
+    }
+
     @Test func logoutEndsTheSession() async throws {
         try await APIHarness.with { api in
             let browser = try await DashboardBrowser.loggedIn(api)

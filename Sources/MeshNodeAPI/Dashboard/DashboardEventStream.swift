@@ -9,7 +9,14 @@ import ServiceLifecycle
 enum DashboardEventStream {
     static let capacity = 16
 
-    static func response(control: any NodeControl, request: Request, keepAlive: Duration) async -> Response {
+    /// `stillLoggedIn` is asked before every write: the stream ends (within one keep-alive) once the session does,
+    /// at logout, expiry or a rotation of the API token.
+    static func response(
+        control: any NodeControl,
+        request: Request,
+        keepAlive: Duration,
+        stillLoggedIn: @escaping @Sendable () async -> Bool
+    ) async -> Response {
         let events = await control.subscribe()
         var headers = DashboardHTML.headers(contentType: "text/event-stream")
         headers[.cacheControl] = "no-store"
@@ -37,7 +44,10 @@ enum DashboardEventStream {
                             }
                             do {
                                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                                for await line in lines { try await writer.write(ByteBuffer(string: line)) }
+                                for await line in lines {
+                                    guard await stillLoggedIn() else { break }
+                                    try await writer.write(ByteBuffer(string: line))
+                                }
                             } catch {
                                 // The page went away mid-write: nothing to tell it.
                             }

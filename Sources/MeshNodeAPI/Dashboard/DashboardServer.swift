@@ -75,7 +75,11 @@ struct DashboardServer: Sendable {
         switch path {
         case "/dashboard/events":
             try Self.noQuery(request)
-            return await DashboardEventStream.response(control: control, request: request, keepAlive: keepAlive)
+            let sessions = self.sessions
+            let cookie = session.cookie
+            return await DashboardEventStream.response(control: control, request: request, keepAlive: keepAlive) {
+                await sessions.session(cookie: cookie) != nil
+            }
         case "/dashboard/panels":
             try Self.noQuery(request)
             let snapshot = await DashboardSnapshot.gather(from: control)
