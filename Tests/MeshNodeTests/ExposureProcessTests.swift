@@ -177,11 +177,50 @@ struct ExposureProcessTests {
             #expect(still.did == did)
             await expectRefusal(.conflict) { _ = try await hidden.revokeInvite(id: first.id) }
             await expectRefusal(.notFound) { _ = try await hidden.revokeInvite(id: "0123456789ab") }
+
+            // The same through the CLI: create and list on the owner's side, find with the invite on the peer's.
+            let made = try await cli(["invite", "create", "--home", mesh.home("hidden"), "--label", "cli", "--json"])
+            #expect(made.status == 0)
+            let created = try JSONDecoder().decode(InviteSummary.self, from: Data(made.output.utf8))
+            let cliText = try #require(created.invite)
+            let listed = try await cli(["invite", "list", "--home", mesh.home("hidden"), "--json"])
+            let states = try JSONDecoder().decode([InviteSummary].self, from: Data(listed.output.utf8))
+            #expect(states.map(\.state) == ["revoked", "active", "active"])
+            #expect(!listed.output.contains("meshpeer:invite:"))
+            let foundByCLI = try await TestMesh.eventually("the agent through the CLI's invite") {
+                let run = try await cli(["find", "--invite", cliText, "--home", mesh.home("other"), "--json"])
+                return run.status == 0 ? run.output : nil
+            }
+            #expect(foundByCLI.contains(did))
+            let refused = try await cli(["invite", "resolve", String(typo), "--home", mesh.home("other")])
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("bad-checksum"))
         } catch {
             await mesh.stopAll()
             throw error
         }
         await mesh.stopAll()
+    }
+
+    /// Runs the `meshpeer` binary to its end; stdout and stderr together.
+    func cli(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestMesh.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, output)
     }
 
     func expectRefusal(

@@ -6,7 +6,7 @@ import MeshPeer
 struct AgentFindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "find",
-        abstract: "Find agents by capability or by DID (each result's signed record is verified first)."
+        abstract: "Find agents by capability, by DID or with an invite (each record is verified first)."
     )
 
     @OptionGroup var home: HomeOptions
@@ -18,16 +18,24 @@ struct AgentFindCommand: AsyncParsableCommand {
     @Option(help: "An agent's DID.")
     var did: String?
 
+    @Option(help: "An invite to a private agent (meshpeer:invite:v1:…; docs/exposure.md).")
+    var invite: String?
+
     func validate() throws {
-        guard (capability == nil) != (did == nil) else {
-            throw ValidationError("give exactly one of --capability or --did")
+        guard [capability, did, invite].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --capability, --did or --invite")
         }
     }
 
     func run() async throws {
         try await AgentRunner.run(home) { client in
             let query: FindQuery = capability.map { .capability($0) } ?? .did(did ?? "")
-            let agents = try await client.find(query)
+            let agents: [AgentSummary]
+            if let invite {
+                agents = [try await client.resolveInvite(invite)]
+            } else {
+                agents = try await client.find(query)
+            }
             if output.json { return try AgentJSON.print(agents) }
             guard !agents.isEmpty else {
                 print(capability.map { "No agent offers '\($0)' right now." } ?? "No agent found.")
