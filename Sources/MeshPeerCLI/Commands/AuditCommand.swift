@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MeshNodeAPI
 import MeshPeer
 
@@ -55,7 +56,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await AgentRunner.run(home) { client in
                 let emit: (AuditEntryView) throws -> Void = { entry in
-                    if output.json { try AgentJSON.print(entry) } else { print(AuditCommand.line(entry)) }
+                    // Unbuffered: a follower reads line by line through a pipe, and print's buffer would hold entries back.
+                    let text = output.json ? try AgentJSON.line(entry) : AuditCommand.line(entry)
+                    FileHandle.standardOutput.write(Data((text + "\n").utf8))
                 }
                 // Subscribe before reading the backlog, so nothing written in between is missed.
                 let events = follow ? try await client.connectEvents() : nil

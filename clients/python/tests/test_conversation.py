@@ -31,6 +31,22 @@ def test_the_owner_rotates_the_knock_token(mesh: Mesh) -> None:
         assert rotation["previous_valid_until"] > rotation["rotated_at"]
 
 
+def test_the_owner_trips_and_resets_the_breaker_and_the_audit_log_verifies(mesh: Mesh) -> None:
+    with Client(mesh.home("ada")) as ada:
+        tripped = ada.trip_breaker("python client test")
+        assert tripped["state"] == "tripped" and tripped["reason"] == "python client test"
+        assert ada.breaker()["automatic"] is False
+        with pytest.raises(MeshPeerError) as refused:
+            ada.send(mesh.dids["ben"], "chat.message", {"text": "not while tripped"})
+        assert refused.value.code == "forbidden" and "circuit breaker" in refused.value.message
+        reset = ada.reset_breaker()
+        assert reset["state"] == "closed" and reset["reason"] is None
+        kinds = [entry["kind"] for entry in ada.audit(limit=1000)["entries"]]
+        assert kinds[-2:] == ["breaker.tripped", "breaker.reset"]
+        verdict = ada.verify_audit()
+        assert verdict["ok"] is True and verdict["first_bad_seq"] is None
+
+
 def test_a_stolen_api_token_stops_working_when_the_owner_rotates_it(mesh: Mesh) -> None:
     with Client(mesh.home("ada")) as owner:
         endpoint = owner.endpoint()

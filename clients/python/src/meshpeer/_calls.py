@@ -106,6 +106,26 @@ def rotate_knock_token() -> Call[Dict[str, str]]:
     return Call("POST", "/v1/knock-token/rotate", lambda r: {k: str(v) for k, v in _json(r).items()})
 
 
+def audit(after: int, limit: int) -> Call[Dict[str, Any]]:
+    return Call("GET", "/v1/audit", _json, params={"after": after, "limit": limit})
+
+
+def verify_audit() -> Call[Dict[str, Any]]:
+    return Call("GET", "/v1/audit/verify", _json)
+
+
+def breaker() -> Call[Dict[str, Any]]:
+    return Call("GET", "/v1/breaker", _json)
+
+
+def trip_breaker(reason: str) -> Call[Dict[str, Any]]:
+    return Call("POST", "/v1/breaker/trip", _json, body={"reason": reason})
+
+
+def reset_breaker() -> Call[Dict[str, Any]]:
+    return Call("POST", "/v1/breaker/reset", _json, body={})
+
+
 def metrics() -> Call[str]:
     return Call("GET", "/metrics", lambda r: r.text)
 

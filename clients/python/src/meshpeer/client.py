@@ -240,6 +240,26 @@ class Client(_Base):
         data directory on its next call."""
         return self._call(calls.rotate_api_token())
 
+    def audit(self, after: int = 0, limit: int = 100) -> Dict[str, Any]:
+        """The owner's audit log after sequence number ``after``: ``{"entries": [...], "next": seq or None}``."""
+        return self._call(calls.audit(after, limit))
+
+    def verify_audit(self) -> Dict[str, Any]:
+        """Whether the audit log's hash chain verifies; ``first_bad_seq`` and ``reason`` name what broke it."""
+        return self._call(calls.verify_audit())
+
+    def breaker(self) -> Dict[str, Any]:
+        """The circuit breaker: ``state`` is ``closed`` or ``tripped`` (nothing is sent)."""
+        return self._call(calls.breaker())
+
+    def trip_breaker(self, reason: str) -> Dict[str, Any]:
+        """Stop every send at once (the owner's kill switch); sends then fail with ``forbidden``."""
+        return self._call(calls.trip_breaker(reason))
+
+    def reset_breaker(self) -> Dict[str, Any]:
+        """Let the agent send again; what was queued leaves at once."""
+        return self._call(calls.reset_breaker())
+
     def metrics(self) -> str:
         """The node's metrics in the Prometheus text format."""
         return self._call(calls.metrics())
@@ -418,6 +438,21 @@ class AsyncClient(_Base):
 
     async def rotate_api_token(self) -> Dict[str, Any]:
         return await self._call(calls.rotate_api_token())
+
+    async def audit(self, after: int = 0, limit: int = 100) -> Dict[str, Any]:
+        return await self._call(calls.audit(after, limit))
+
+    async def verify_audit(self) -> Dict[str, Any]:
+        return await self._call(calls.verify_audit())
+
+    async def breaker(self) -> Dict[str, Any]:
+        return await self._call(calls.breaker())
+
+    async def trip_breaker(self, reason: str) -> Dict[str, Any]:
+        return await self._call(calls.trip_breaker(reason))
+
+    async def reset_breaker(self) -> Dict[str, Any]:
+        return await self._call(calls.reset_breaker())
 
     async def metrics(self) -> str:
         return await self._call(calls.metrics())
