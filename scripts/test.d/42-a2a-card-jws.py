@@ -76,17 +76,25 @@ def ed25519_jwk(public: bytes) -> jwk.JWK:
     return jwk.JWK(kty="OKP", crv="Ed25519", x=b64url(public))
 
 
-def without_defaults(value):
+def without_defaults(card):
     """A2A §8.4.3 step 3, written here from the spec: nulls, empty strings, lists and objects go at every depth
-    (a container left empty goes too), and so does an extension's `required: false` (a proto3 default)."""
+    (a container left empty goes too), and so does `capabilities.extensions[].required` when false (a proto3
+    default, the card's one non-optional bool)."""
+    card = copy.deepcopy(card)
+    extensions = card.get("capabilities", {}).get("extensions") if isinstance(card, dict) else None
+    if isinstance(extensions, list):
+        for item in extensions:
+            if isinstance(item, dict) and item.get("required") is False:
+                del item["required"]
+    return without_empty(card)
+
+
+def without_empty(value):
     if isinstance(value, dict):
-        if "extensions" in value and isinstance(value["extensions"], list):
-            value = dict(value, extensions=[{k: v for k, v in item.items() if not (k == "required" and v is False)}
-                                            if isinstance(item, dict) else item for item in value["extensions"]])
-        kept = {k: c for k, v in value.items() if (c := without_defaults(v)) is not None}
+        kept = {k: c for k, v in value.items() if (c := without_empty(v)) is not None}
         return kept or None
     if isinstance(value, list):
-        kept = [c for v in value if (c := without_defaults(v)) is not None]
+        kept = [c for v in value if (c := without_empty(v)) is not None]
         return kept or None
     if value is None or value == "":
         return None
