@@ -236,13 +236,15 @@ extension AgentNode {
         )
     }
 
-    /// The record for `did`: under its DID key, or, for a private agent, through the invite that found it here.
+    /// The record for `did`: through the invite that found it here, if there is one (a private agent has nothing
+    /// under its DID key, so that lookup would only time out), else under its DID key.
     func lookUpRecord(did: String) async -> AgentRecord? {
-        if let record = await dht.agentRecord(did: did) { return record }
-        guard let invite = await lookUp("held invite", or: nil, { db in try InviteStore.held(did: did, db) }) else {
-            return nil
+        if let invite = await lookUp("held invite", or: nil, { db in try InviteStore.held(did: did, db) }),
+            let record = try? await sealedAgentRecord(invite)
+        {
+            return record
         }
-        return try? await sealedAgentRecord(invite)
+        return await dht.agentRecord(did: did)
     }
 
     static func summary(of issued: IssuedInvite, now: Timestamp) -> InviteSummary {
