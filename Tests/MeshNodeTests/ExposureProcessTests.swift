@@ -134,9 +134,21 @@ struct ExposureProcessTests {
 
             // Knocks still apply: the friend can knock now, and the private agent's policy (hold) decides.
             _ = try await friend.knock(KnockRequest(to: did, intent: "chat.message", purpose: "hello via invite"))
-            _ = try await TestMesh.eventually("the knock held at the private agent") {
+            let held = try await TestMesh.eventually("the knock held at the private agent") {
                 try await hidden.knocks().first { $0.direction == "incoming" && $0.state == "held" }
             }
+            // The owner approves; then a message reaches the private agent like any other.
+            _ = try await hidden.decide(knock: held.id, accept: true)
+            _ = try await TestMesh.eventually("the friend to become a contact") {
+                try await friend.contacts().first { $0.did == did }
+            }
+            let sent = try await friend.send(
+                SendRequest(to: did, intent: "chat.message", body: .object(["text": .string("found you")]))
+            )
+            let received = try await TestMesh.eventually("the message at the private agent") {
+                try await hidden.messages(after: 0, limit: 10, wait: .seconds(1)).messages.first
+            }
+            #expect(received.id == sent.id)
 
             // A DHT node that stores the sealed record cannot read the card: the other agent's DHT database holds
             // the record (the slot key is in it) but neither the name, the description nor the DID.
