@@ -25,7 +25,7 @@ import FoundationNetworking
         _ = try mirror.ingest(batch, now: now)
         let first = batch[0].document
 
-        try await withServer(mirror: mirror, rate: TokenRate(perSecond: 1, burst: 40)) { api in
+        try await withServer(mirror: mirror, rate: TokenRate(perSecond: 1, burst: 80)) { api in
             let (search, status) = try await get(api, "/v1/search?q=agent&limit=2")
             #expect(status == 200)
             let page = try #require(try JSONSerialization.jsonObject(with: search) as? [String: Any])
@@ -75,9 +75,23 @@ import FoundationNetworking
             let hostile = String(decoding: try await get(api, "/search?q=%3Cscript%3E").body, as: UTF8.self)
             #expect(!hostile.contains("<script>"))
 
-            // The flood: the bucket (40, then 1/s) runs dry and the answer is 429.
+            // Every path of the OpenAPI document answers 200 on the running server, and errors have its shape.
+            let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("docs/indexer-openapi.yaml")
+            let paths = try String(contentsOf: document, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("  /") && $0.hasSuffix(":") }.map { String($0.dropFirst(2).dropLast()) }
+            #expect(paths.count == 9)
+            for path in paths {
+                let concrete = path.replacingOccurrences(of: "{did}", with: did)
+                #expect(try await get(api, concrete).status == 200, "\(path)")
+            }
+            let refusal = try await get(api, "/v1/search?cursor=bad").body
+            let error = try #require(try JSONSerialization.jsonObject(with: refusal) as? [String: [String: String]])
+            #expect(error["error"]?["code"] == "bad-request" && error["error"]?["message"] != nil)
+
+            // The flood: the bucket (80, then 1/s) runs dry and the answer is 429.
             var statuses: [Int] = []
-            for _ in 0..<60 { statuses.append(try await get(api, "/healthz").status) }
+            for _ in 0..<100 { statuses.append(try await get(api, "/healthz").status) }
             #expect(statuses.contains(429))
         }
     }

@@ -30,12 +30,23 @@ enum IndexerResponse {
     }
 
     static func error(_ status: HTTPResponse.Status, _ reason: String) -> Response {
-        let body = (try? encoder.encode(["error": ["code": status.code.description, "reason": reason]])) ?? Data()
+        let body = (try? encoder.encode(["error": ["code": code(status), "message": reason]])) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
+    }
+
+    /// The error code word, as the local API spells its own (`{"error": {"code": ..., "message": ...}}`).
+    static func code(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad-request"
+        case 404: "not-found"
+        case 405: "method-not-allowed"
+        case 429: "too-many-requests"
+        default: "unavailable"
+        }
     }
 
     /// One agent: the card as signed (JSON), the signed record bytes (base64) and when the index saw it.

@@ -30,28 +30,37 @@ public struct AgentEntry: Sendable, Equatable {
 }
 
 extension Mirror {
+    /// How many of the best text matches freshness re-ranks (more when a page reaches deeper).
+    static let rerankedCandidates = 200
+
     /// Ranked by BM25 over name (weight 10), description (4), skills (3), tags (3) and examples (1), scaled up to
-    /// 1.5 times for an agent seen in the last minutes (freshness), then by DID so pages are stable. Without words,
-    /// the freshest first.
+    /// 1.5 times for an agent seen in the last minutes (freshness, over the best `rerankedCandidates` text matches),
+    /// then by DID so pages are stable. Without words, the freshest first.
     public func search(_ query: SearchQuery, now: Timestamp) throws -> SearchPage {
         var arguments: StatementArguments = []
         var sql: String
         let nowMs = now.millisecondsSinceEpoch
-        if let match = query.matchExpression {
-            sql = """
-                SELECT a.*, bm25(indexer_fts, 10.0, 4.0, 3.0, 3.0, 1.0)
-                    * (1.0 + 0.5 / (1.0 + (? - a.last_seen_ms) / 600000.0)) AS score
-                FROM indexer_fts JOIN indexer_agent a ON a.id = indexer_fts.rowid
-                WHERE indexer_fts MATCH ? AND a.expires_ms > ?
-                """
-            arguments += [nowMs, match, nowMs]
-        } else {
-            sql = "SELECT a.*, 0.0 AS score FROM indexer_agent a WHERE a.expires_ms > ?"
-            arguments += [nowMs]
+        let filters = [query.tag, query.capability].compactMap { $0 }
+        func filtered(_ column: String) -> String {
+            String(repeating: " AND \(column) IN (SELECT agent FROM indexer_tag WHERE tag = ?)", count: filters.count)
         }
-        for filter in [query.tag, query.capability].compactMap({ $0 }) {
-            sql += " AND a.id IN (SELECT agent FROM indexer_tag WHERE tag = ?)"
-            arguments += [filter]
+        if let match = query.matchExpression {
+            // FTS5 ranks its matches by BM25 alone (its `rank`, weighted at creation) and hands over the best
+            // candidates; freshness re-ranks those. Joining every match to the agent table first cost a lookup per
+            // match, which dominated common words.
+            let candidates = max(Mirror.rerankedCandidates, query.offset + query.limit + 1)
+            sql =
+                "WITH c AS (SELECT rowid AS id, rank AS bm FROM indexer_fts WHERE indexer_fts MATCH ?"
+                + filtered("rowid") + " ORDER BY rank LIMIT ?) "
+                + "SELECT a.*, c.bm * (1.0 + 0.5 / (1.0 + (? - a.last_seen_ms) / 600000.0)) AS score "
+                + "FROM c JOIN indexer_agent a ON a.id = c.id WHERE a.expires_ms > ?"
+            arguments += [match]
+            for filter in filters { arguments += [filter] }
+            arguments += [candidates, nowMs, nowMs]
+        } else {
+            sql = "SELECT a.*, 0.0 AS score FROM indexer_agent a WHERE a.expires_ms > ?" + filtered("a.id")
+            arguments += [nowMs]
+            for filter in filters { arguments += [filter] }
         }
         sql += query.matchExpression == nil ? " ORDER BY a.last_seen_ms DESC, a.did" : " ORDER BY score, a.did"
         sql += " LIMIT ? OFFSET ?"

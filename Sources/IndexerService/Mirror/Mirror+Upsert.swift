@@ -15,8 +15,7 @@ extension Mirror {
         let sequence = Int64(bitPattern: document.sequence)
         let nowMs = now.millisecondsSinceEpoch
         if let row = try Row.fetchOne(
-            db,
-            sql: "SELECT id, sequence, record FROM indexer_agent WHERE did = ?",
+            db.cachedStatement(sql: "SELECT id, sequence, record FROM indexer_agent WHERE did = ?"),
             arguments: [document.did]
         ) {
             let id: Int64 = row["id"]
@@ -24,61 +23,63 @@ extension Mirror {
             let bytes: Data = row["record"]
             if sequence < existing || (sequence == existing && bytes != Data(document.record)) { return .stale }
             if sequence == existing {
-                try db.execute(
-                    sql: "UPDATE indexer_agent SET last_seen_ms = ? WHERE id = ?",
-                    arguments: [nowMs, id]
-                )
+                try db.run("UPDATE indexer_agent SET last_seen_ms = ? WHERE id = ?", [nowMs, id])
                 return .refreshed
             }
-            try db.execute(
-                sql: """
-                    UPDATE indexer_agent SET sequence = ?, issued_ms = ?, expires_ms = ?, last_seen_ms = ?, source = ?,
-                    name = ?, description = ?, tags = ?, card = ?, record = ? WHERE id = ?
-                    """,
-                arguments: [
+            try db.run(
+                """
+                UPDATE indexer_agent SET sequence = ?, issued_ms = ?, expires_ms = ?, last_seen_ms = ?, source = ?,
+                name = ?, description = ?, tags = ?, card = ?, record = ? WHERE id = ?
+                """,
+                [
                     sequence, document.issuedAt.millisecondsSinceEpoch, document.expiresAt.millisecondsSinceEpoch,
                     nowMs, source, document.name, document.description, document.tags.joined(separator: " "),
                     Data(document.card), Data(document.record), id,
                 ]
             )
-            try db.execute(sql: "DELETE FROM indexer_fts WHERE rowid = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM indexer_tag WHERE agent = ?", arguments: [id])
+            try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
+            try unindexTags(id: id, db: db)
             try index(document, id: id, limits: limits, db: db)
             return .updated
         }
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM indexer_agent") ?? 0
+        let total = try db.int("SELECT value FROM indexer_counter WHERE name = 'agents'") ?? 0
         let fromSource =
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM indexer_agent WHERE source = ?", arguments: [source]) ?? 0
+            try db.int("SELECT COUNT(*) FROM indexer_agent WHERE source = ?", [source]) ?? 0
         guard total < limits.maximumAgents, fromSource < limits.maximumAgentsPerSource else { return .full }
-        try db.execute(
-            sql: """
-                INSERT INTO indexer_agent (did, sequence, issued_ms, expires_ms, first_seen_ms, last_seen_ms, source,
-                name, description, tags, card, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+        try db.run(
+            """
+            INSERT INTO indexer_agent (did, sequence, issued_ms, expires_ms, first_seen_ms, last_seen_ms, source,
+            name, description, tags, card, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 document.did, sequence, document.issuedAt.millisecondsSinceEpoch,
                 document.expiresAt.millisecondsSinceEpoch, nowMs, nowMs, source, document.name, document.description,
                 document.tags.joined(separator: " "), Data(document.card), Data(document.record),
             ]
         )
         try index(document, id: db.lastInsertedRowID, limits: limits, db: db)
+        try db.run("UPDATE indexer_counter SET value = value + 1 WHERE name = 'agents'")
         return .inserted
     }
 
     /// The FTS row (rowid = the agent's id) and the tag rows, each tag only while it has room.
     static func index(_ document: AgentDocument, id: Int64, limits: MirrorLimits, db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO indexer_fts (rowid, name, description, skills, tags, examples) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
+        try db.run(
+            "INSERT INTO indexer_fts (rowid, name, description, skills, tags, examples) VALUES (?, ?, ?, ?, ?, ?)",
+            [
                 id, document.name, document.description, document.skills, document.tags.joined(separator: " "),
                 document.examples,
             ]
         )
         for tag in document.tags {
             let count =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM indexer_tag WHERE tag = ?", arguments: [tag]) ?? 0
+                try db.int("SELECT n FROM indexer_tag_count WHERE tag = ?", [tag]) ?? 0
             guard count < limits.maximumAgentsPerTag else { continue }
-            try db.execute(sql: "INSERT OR IGNORE INTO indexer_tag (tag, agent) VALUES (?, ?)", arguments: [tag, id])
+            try db.run("INSERT INTO indexer_tag (tag, agent) VALUES (?, ?)", [tag, id])
+            try db.run(
+                "INSERT INTO indexer_tag_count (tag, n) VALUES (?, 1) ON CONFLICT (tag) DO UPDATE SET n = n + 1",
+                [tag]
+            )
         }
     }
 }

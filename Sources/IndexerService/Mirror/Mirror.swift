@@ -46,6 +46,22 @@ public final class Mirror: Sendable {
                     """
             )
         }
+        // v2: counts kept as rows (a COUNT(*) per write made ingest O(n)), a prefix index and the BM25 weights as
+        // FTS5's rank. The mirror is a cache of the DHT, so v1's rows are dropped and the crawl refills them.
+        migrator.registerMigration("indexer-v2") { db in
+            try db.execute(
+                sql: """
+                    DROP TABLE indexer_fts; DELETE FROM indexer_tag; DELETE FROM indexer_agent;
+                    CREATE VIRTUAL TABLE indexer_fts USING fts5(
+                        name, description, skills, tags, examples, tokenize = 'unicode61 remove_diacritics 2',
+                        prefix = '2 3 4');
+                    INSERT INTO indexer_fts (indexer_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 3.0, 3.0, 1.0)');
+                    CREATE TABLE indexer_tag_count (tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+                    DELETE FROM indexer_counter;
+                    INSERT INTO indexer_counter (name, value) VALUES ('agents', 0);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -98,9 +114,19 @@ public final class Mirror: Sendable {
     }
 
     static func delete(id: Int64, db: Database) throws {
-        try db.execute(sql: "DELETE FROM indexer_fts WHERE rowid = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM indexer_tag WHERE agent = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM indexer_agent WHERE id = ?", arguments: [id])
+        try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
+        try unindexTags(id: id, db: db)
+        try db.run("DELETE FROM indexer_agent WHERE id = ?", [id])
+        try db.run("UPDATE indexer_counter SET value = value - 1 WHERE name = 'agents'")
+    }
+
+    /// Removes an agent's tag rows and lowers each tag's count.
+    static func unindexTags(id: Int64, db: Database) throws {
+        try db.run(
+            "UPDATE indexer_tag_count SET n = n - 1 WHERE tag IN (SELECT tag FROM indexer_tag WHERE agent = ?)",
+            [id]
+        )
+        try db.run("DELETE FROM indexer_tag WHERE agent = ?", [id])
     }
 }
 
@@ -109,4 +135,16 @@ public enum IngestOutcome: String, Sendable, Equatable {
     case inserted, updated, refreshed, stale
     /// Refused by a `MirrorLimits` bound (overall, or per source).
     case full
+}
+
+extension Database {
+    /// Runs one statement from the connection's statement cache (the ingest path runs the same few all the time).
+    func run(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// One integer from a cached statement.
+    func int(_ sql: String, _ arguments: StatementArguments = []) throws -> Int? {
+        try Int.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
 }
