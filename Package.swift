@@ -348,7 +348,7 @@ let package = Package(
             name: "IndexerTests",
             dependencies: [
                 "Indexer", "IndexerService", "IndexerSimulation", "Kademlia", "KademliaSimulator", "KademliaDriver",
-                "MeshCore", "MeshPeer", "MeshNode",
+                "MeshCore", "MeshPeer", "MeshNode", "MeshNodeAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict

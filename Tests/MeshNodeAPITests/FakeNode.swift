@@ -59,6 +59,7 @@ actor FakeNode: NodeControl {
         case .capability(let capability): return capability == "translate.legal" ? [translator] : []
         case .did(let did) where did == Self.peerDID: return [translator]
         case .did(let did): throw NodeAPIError(.notFound, "no record for \(did) in the DHT")
+        case .words(let words): return words.contains("legal") ? [translator] : []
         }
     }
 

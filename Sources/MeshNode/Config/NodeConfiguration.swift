@@ -57,12 +57,14 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
     public var breaker = BreakerSettings()
     /// Who can find the agent: `listed`, `unlisted` or `private` (docs/exposure.md).
     public var exposure = Exposure.listed
+    /// Indexers (`http://host:port`) that answer `find "words"` (docs/indexer.md); each result is verified here.
+    public var indexers: [String] = []
 
     public init() {}
 
     static let keys = [
         "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
-        "policyFile", "homeRelays", "audit", "breaker", "exposure",
+        "policyFile", "homeRelays", "audit", "breaker", "exposure", "indexers",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +84,7 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         audit = try c.decodeIfPresent(AuditSettings.self, forKey: key("audit")) ?? audit
         breaker = try c.decodeIfPresent(BreakerSettings.self, forKey: key("breaker")) ?? breaker
         exposure = try c.decodeIfPresent(Exposure.self, forKey: key("exposure")) ?? exposure
+        indexers = try c.decodeIfPresent([String].self, forKey: key("indexers")) ?? indexers
         try validate()
     }
 
@@ -96,6 +99,9 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
             throw ConfigurationError("messageExpirySeconds must be 60...604800, not \(messageExpirySeconds)")
         }
         guard (1...4).contains(homeRelays) else { throw ConfigurationError("homeRelays must be 1...4") }
+        guard indexers.count <= 8, indexers.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
+            throw ConfigurationError("indexers: at most 8 http:// or https:// URLs")
+        }
         guard (0...65_535).contains(api.port) else { throw ConfigurationError("api.port must be 0...65535") }
     }
 

@@ -10,6 +10,8 @@ extension AgentNode {
 
     public func find(_ query: FindQuery) async throws(NodeAPIError) -> [AgentSummary] {
         switch query {
+        case .words(let text):
+            return try await search(words: text)
         case .did(let did):
             guard (try? DIDKey.decode(did)) != nil else { throw NodeAPIError(.badRequest, "\(did) is not a did:key") }
             guard let record = await dht.agentRecord(did: did) else {

@@ -57,6 +57,7 @@ public struct LocalAPIClient: Sendable {
         switch query {
         case .capability(let capability): try await call(.GET, "/v1/find?capability=\(Self.escape(capability))")
         case .did(let did): try await call(.GET, "/v1/find?did=\(Self.escape(did))")
+        case .words(let words): try await call(.GET, "/v1/find?q=\(Self.escape(words))")
         }
     }
 

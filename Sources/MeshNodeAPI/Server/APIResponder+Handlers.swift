@@ -76,7 +76,14 @@ extension APIResponder {
     }
 
     private func findQuery(_ request: Request) throws(NodeAPIError) -> FindQuery {
-        let query = try APIQuery(request.uri.query, allowed: ["capability", "did"])
+        let query = try APIQuery(request.uri.query, allowed: ["capability", "did", "q"])
+        if let words = query.string("q") {
+            guard query.string("capability") == nil, query.string("did") == nil else {
+                throw NodeAPIError(.badRequest, "give one of 'q', 'capability' or 'did'")
+            }
+            try Validate.nonEmpty(words, field: "q")
+            return .words(words)
+        }
         switch (query.string("capability"), query.string("did")) {
         case (let capability?, nil):
             try Validate.nonEmpty(capability, field: "capability")

@@ -90,6 +90,8 @@ public struct RelayStatus: Hashable, Sendable, Codable {
 public enum FindQuery: Hashable, Sendable {
     case capability(String)
     case did(String)
+    /// Free words, answered through the configured indexers (every result verified), else by capability keys.
+    case words(String)
 }
 
 /// One agent found in the DHT, after its record's signature and freshness were checked.

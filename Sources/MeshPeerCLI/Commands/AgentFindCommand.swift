@@ -12,6 +12,9 @@ struct AgentFindCommand: AsyncParsableCommand {
     @OptionGroup var home: HomeOptions
     @OptionGroup var output: AgentOutputOptions
 
+    @Argument(help: "Words to search for through the configured indexers (docs/indexer.md).")
+    var words: String?
+
     @Option(help: "A capability (skill tag), such as translate.legal.")
     var capability: String?
 
@@ -22,14 +25,14 @@ struct AgentFindCommand: AsyncParsableCommand {
     var invite: String?
 
     func validate() throws {
-        guard [capability, did, invite].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("give exactly one of --capability, --did or --invite")
+        guard [words, capability, did, invite].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of \"words\", --capability, --did or --invite")
         }
     }
 
     func run() async throws {
         try await AgentRunner.run(home) { client in
-            let query: FindQuery = capability.map { .capability($0) } ?? .did(did ?? "")
+            let query: FindQuery = words.map { .words($0) } ?? capability.map { .capability($0) } ?? .did(did ?? "")
             let agents: [AgentSummary]
             if let invite {
                 agents = [try await client.resolveInvite(invite)]
