@@ -49,6 +49,13 @@ struct BreakerProcessTests {
             )
             try await mesh.startAgent("a")
             try await mesh.startAgent("b")
+            try await mesh.prepareAgent(
+                "c",
+                card: TestMesh.card("C", skills: ["gamma"]),
+                policy: ["default": "accept"],
+                relays: [relay]
+            )
+            try await mesh.startAgent("c")
             let (didA, didB) = try await TestMesh.contacts(mesh, "a", "b")
             let first = try mesh.client("a")
             let b = try mesh.client("b")
@@ -62,6 +69,24 @@ struct BreakerProcessTests {
             // The owner trips a's breaker.
             let tripped = try await first.tripBreaker(reason: "test: stop everything")
             #expect(tripped.state == "tripped" && tripped.reason == "test: stop everything" && !tripped.automatic)
+
+            // New knocks are refused both ways: a's own (403 before any lookup), and c's knock on a.
+            let c = try mesh.client("c")
+            let didC = try await c.status().did
+            do {
+                _ = try await first.knock(KnockRequest(to: didC, intent: "chat.message", purpose: "while tripped"))
+                Issue.record("a knock was accepted while the breaker was tripped")
+            } catch {
+                #expect(error.code == .forbidden)
+            }
+            _ = try await TestMesh.eventually("a's record in the DHT for c", timeout: .seconds(60)) {
+                try await c.find(.did(didA)).first
+            }
+            _ = try await c.knock(KnockRequest(to: didA, intent: "chat.message", purpose: "hello a"))
+            _ = try await TestMesh.eventually("a to refuse c's knock") {
+                TestMesh.metric("meshpeer_knocks_refused_total", in: try await first.metrics()) >= 1 ? true : nil
+            }
+            #expect(try await first.knocks().allSatisfy { $0.peer != didC }, "c's knock never reached a's owner")
 
             // b writes to a. a still receives (acks are plumbing), but the receipt it owes must not leave.
             let fromB = try await b.send(
