@@ -16,8 +16,8 @@ struct MeshPeerCommand: AsyncParsableCommand {
             STUNServerCommand.self, ICEConnectCommand.self, RelayCommand.self, RunCommand.self, DevnetCommand.self,
             AgentStatusCommand.self, AgentFindCommand.self, AgentKnockCommand.self, AgentKnocksCommand.self,
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
-            AgentContactsCommand.self, AgentKnockTokenCommand.self, MCPCommand.self, InviteCommand.self,
-            DashboardCommand.self, CardCommand.self, IndexerCommand.self,
+            AgentContactsCommand.self, AgentKnockTokenCommand.self, TokenCommand.self, MCPCommand.self,
+            DashboardCommand.self, InviteCommand.self, IndexerCommand.self, CardCommand.self,
             AuditCommand.self, BreakerCommand.self,
         ]
     )

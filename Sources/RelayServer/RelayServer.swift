@@ -45,6 +45,13 @@ public final class RelayServer: Sendable {
         let group: any EventLoopGroup = loop
         let limits = configuration.limits
         let tls = LockedValue(try configuration.tls?.makeContext())
+        let adversary = configuration.adversary
+        if adversary != nil {
+            guard configuration.lab else {
+                throw RelayServerError("adversary: a relay that lies runs only in a lab (\"lab\": true or --lab)")
+            }
+            logger.warning("this relay is HOSTILE: it drops, delays, replays and corrupts envelopes (a lab test)")
+        }
         let service = try await loop.submit {
             try RelayService(
                 identity: identity,
@@ -52,7 +59,8 @@ public final class RelayServer: Sendable {
                 store: store,
                 eventLoop: loop,
                 clock: clock,
-                logger: logger
+                logger: logger,
+                adversary: adversary
             )
         }.get()
         let gate = try await loop.submit {

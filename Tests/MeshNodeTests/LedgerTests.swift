@@ -134,9 +134,13 @@ import Testing
         _ = try send("lost", from: alice, to: bob, at: later)
         let second = try send("2", from: alice, to: bob, at: later)
         _ = try bob.deliver(second, now: later)
-        let early = try bob.write { db in try InboxStore.releaseStale(now: later + .seconds(29), db) }
+        let early = try bob.write { db in
+            try InboxStore.releaseStale(now: later + InboxStore.gapTimeout - .seconds(1), db)
+        }
         #expect(early.isEmpty)
-        let released = try bob.write { db in try InboxStore.releaseStale(now: later + .seconds(31), db) }
+        let released = try bob.write { db in
+            try InboxStore.releaseStale(now: later + InboxStore.gapTimeout + .seconds(1), db)
+        }
         #expect(released.map(\.id) == [second.id.hex])
     }
 

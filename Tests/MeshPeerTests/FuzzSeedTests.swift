@@ -34,7 +34,13 @@ import Testing
         )
         return [
             "envelope-knock": MeshEnvelope.knock(frame).encoded(),
-            "envelope-session": MeshEnvelope.session(SessionFrame(sender: alice.key, ratchet: ratchet)).encoded(),
+            "envelope-session": MeshEnvelope.session(
+                SessionFrame(
+                    sender: alice.key,
+                    messageID: try MessageID(bytes: Array(repeating: 7, count: 16)),
+                    ratchet: ratchet
+                )
+            ).encoded(),
             "payload-knock": SessionPayload.knock(try largestKnockBody()).encoded(),
             "payload-message": SessionPayload.message(message).encoded(),
             "payload-receipt": SessionPayload.receipt([id]).encoded(),

@@ -86,7 +86,13 @@ import Testing
         try sessions.startSession(identity: alice.identity, bundle: bob.bundle, random: &random)
         let ratchet = try sessions.encrypt(bytes("hi"), random: &random)
         var gate = KnockGate()
-        let bytes = MeshEnvelope.session(SessionFrame(sender: alice.key, ratchet: ratchet)).encoded()
+        let bytes = MeshEnvelope.session(
+            SessionFrame(
+                sender: alice.key,
+                messageID: try MessageID(bytes: Array(repeating: 7, count: 16)),
+                ratchet: ratchet
+            )
+        ).encoded()
         let result = gate.admit(bytes, ours: bob.key, tokens: [token], difficulty: 0, now: epoch)
         #expect(result == .failure(KnockRefusal(.malformed, "a session frame where a knock was expected")))
     }

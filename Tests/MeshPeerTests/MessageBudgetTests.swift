@@ -43,7 +43,13 @@ import Testing
         #expect(ratchet.initialHeader?.oneTimePrekey != nil)
         #expect(ratchet.wireBytes.count == payload.count + MessageBudget.ratchetEnvelopeOverhead)
 
-        let envelope = MeshEnvelope.session(SessionFrame(sender: alice.key, ratchet: ratchet)).encoded()
+        let envelope = MeshEnvelope.session(
+            SessionFrame(
+                sender: alice.key,
+                messageID: try MessageID(bytes: Array(repeating: 7, count: 16)),
+                ratchet: ratchet
+            )
+        ).encoded()
         #expect(envelope.count == ratchet.wireBytes.count + MessageBudget.meshEnvelopeSessionOverhead)
         #expect(envelope.count <= MeshEnvelope.maximumByteCount)
         #expect(envelope.count <= RelayFallbackModule.maximumEnvelopeByteCount)
@@ -68,10 +74,10 @@ import Testing
     }
 
     @Test func theLayersAddUpToOneRelayEnvelope() {
-        #expect(MessageBudget.meshEnvelopeSessionOverhead == 34)
+        #expect(MessageBudget.meshEnvelopeSessionOverhead == 50)
         #expect(MessageBudget.ratchetEnvelopeOverhead == 232)
         #expect(MessageBudget.messagePayloadOverhead == 129)
-        #expect(MessageBudget.maximumSessionPayloadByteCount == 1_048_576 - 34 - 232)
+        #expect(MessageBudget.maximumSessionPayloadByteCount == 1_048_576 - 50 - 232)
         #expect(
             AgentMessage.maximumBodyBytes + MessageBudget.messagePayloadOverhead
                 <= MessageBudget.maximumSessionPayloadByteCount

@@ -47,16 +47,28 @@ import Testing
         var sessions = PeerSessions(remoteIdentity: bob.key)
         try sessions.startSession(identity: alice.identity, bundle: bob.bundle, random: &random)
         let ratchet = try sessions.encrypt(bytes("hello"), random: &random)
-        let envelope = MeshEnvelope.session(SessionFrame(sender: alice.key, ratchet: ratchet))
+        let envelope = MeshEnvelope.session(
+            SessionFrame(
+                sender: alice.key,
+                messageID: try MessageID(bytes: Array(repeating: 7, count: 16)),
+                ratchet: ratchet
+            )
+        )
         let encoded = envelope.encoded()
-        #expect(encoded.count == 2 + 32 + ratchet.wireBytes.count)
+        #expect(encoded.count == 2 + 32 + 16 + ratchet.wireBytes.count)
         #expect(try MeshEnvelope.decode(encoded) == envelope)
         #expect(MeshEnvelope.kind(of: encoded) == .session)
         expectEveryTruncationThrows(encoded) { _ = try MeshEnvelope.decode($0) }
 
         // The X3DH header must name the frame's sender.
-        let forged = MeshEnvelope.session(SessionFrame(sender: bob.key, ratchet: ratchet)).encoded()
-        #expect(throws: WireError(.invalidValue, at: 34, "the X3DH header names another sender")) {
+        let forged = MeshEnvelope.session(
+            SessionFrame(
+                sender: bob.key,
+                messageID: try MessageID(bytes: Array(repeating: 7, count: 16)),
+                ratchet: ratchet
+            )
+        ).encoded()
+        #expect(throws: WireError(.invalidValue, at: 50, "the X3DH header names another sender")) {
             try MeshEnvelope.decode(forged)
         }
     }

@@ -19,6 +19,7 @@ public final class LocalMesh: Sendable {
         var order: [String] = []
         var bootstrap = ""
         var relays: [String: (address: String, port: Int, directory: String)] = [:]
+        var relayMetricsPorts: [String: Int] = [:]
         var ready: [String: NodeReady] = [:]
     }
 
@@ -36,6 +37,10 @@ public final class LocalMesh: Sendable {
 
     public var bootstrapAddress: String { state.withLock { $0.bootstrap } }
     public func relayAddress(_ name: String) -> String? { state.withLock { $0.relays[name]?.address } }
+    /// The relay's loopback `/metrics` port, from its `listening` line.
+    public func relayMetricsPort(_ name: String) -> Int? { state.withLock { $0.relayMetricsPorts[name] } }
+    /// The relay's data directory (its `relay.sqlite`).
+    public func relayDirectory(_ name: String) -> String? { state.withLock { $0.relays[name]?.directory } }
     public func ready(_ name: String) -> NodeReady? { state.withLock { $0.ready[name] } }
     public func process(_ name: String) -> ChildProcess? { state.withLock { $0.processes[name] } }
     public func home(_ name: String) -> String { root + "/" + name }
@@ -54,7 +59,13 @@ public final class LocalMesh: Sendable {
 
     /// A relay (and its DHT node, joined through the bootstrap node). `port` 0 picks one; a restart keeps it.
     @discardableResult
-    public func startRelay(_ name: String, port: Int = 0, limits: [String: Any] = [:]) async throws -> String {
+    /// `settings` adds top-level config keys (a hostile test relay's `adversary`).
+    public func startRelay(
+        _ name: String,
+        port: Int = 0,
+        limits: [String: Any] = [:],
+        settings: [String: Any] = [:]
+    ) async throws -> String {
         let directory = home(name)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let previous = state.withLock { $0.relays[name] }
@@ -66,12 +77,16 @@ public final class LocalMesh: Sendable {
             "dht": ["listen": ["127.0.0.1:0"], "bootstrap": [bootstrapAddress]],
         ]
         if !limits.isEmpty { config["limits"] = limits }
+        config.merge(settings) { _, new in new }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + ".json"))
         let process = try spawn(name, ["relay", "--config", directory + ".json"])
         let line = try await process.waitForEvent("listening", as: Listening.self, timeout: .seconds(30))
         guard let bound = line.port else { throw process.failure("named no port") }
         let address = "ws://127.0.0.1:\(bound)"
-        state.withLock { $0.relays[name] = (address, bound, directory) }
+        state.withLock {
+            $0.relays[name] = (address, bound, directory)
+            $0.relayMetricsPorts[name] = line.metricsPort
+        }
         return address
     }
 
@@ -157,5 +172,11 @@ public final class LocalMesh: Sendable {
     struct Listening: Decodable {
         var addresses: [String]?
         var port: Int?
+        var metricsPort: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case addresses, port
+            case metricsPort = "metrics_port"
+        }
     }
 }

@@ -31,7 +31,8 @@ extension AgentNode {
             await receiveKnock(delivered.payload, id: id, relay: relay)
         case .session:
             if case .session(let frame)? = try? MeshEnvelope.decode(delivered.payload) {
-                return await receiveSession(frame, id: id, envelopeID: delivered.id, relay: relay)
+                // The end-to-end ID is the frame's (a resend travels under a new envelope ID).
+                return await receiveSession(frame, id: frame.messageID, envelopeID: delivered.id, relay: relay)
             }
             fallthrough
         case nil:
@@ -158,6 +159,8 @@ extension AgentNode {
                 figures.receiptsReceived.increment()
                 await events.publish(NodeEvent(type: .receipt, sent: entry.sent))
             }
+            // A receipt may have made an older message due at once (fast retransmit).
+            wakeOutbox()
         case .decision(let knock):
             logger.info("knock answered", metadata: ["peer": "\(knock.peer)", "state": "\(knock.state.rawValue)"])
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))

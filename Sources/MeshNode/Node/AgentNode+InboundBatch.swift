@@ -72,7 +72,8 @@ extension AgentNode {
                     sessions.append(
                         InboundSession(
                             frame: frame,
-                            id: MessageID(envelopeID: delivered.id),
+                            // End to end, the frame's ID (a resend travels under a new envelope ID).
+                            id: frame.messageID,
                             envelopeID: delivered.id,
                             relay: item.relay
                         )

@@ -14,8 +14,13 @@ extension AgentNode {
     /// When an entry is tried again. Until a relay accepts it: quickly, backing off to a minute. Once a relay
     /// holds it: only if the recipient's receipt has not come back, every 30 s doubling to 10 minutes, because the
     /// relay already stores it and a resend only covers a relay that lost it.
-    static func retryDelay(attempts: Int, relayed: Bool) -> Duration {
+    ///
+    /// A message whose absence the recipient's receipts revealed (`fillsGap`: the recipient holds back what follows
+    /// it) is retried on a short clock instead: 2 s doubling to 30 s, so it fills the gap well within the
+    /// recipient's 90 s gap timeout even when its resends are lost too.
+    static func retryDelay(attempts: Int, relayed: Bool, fillsGap: Bool = false) -> Duration {
         let exponent = min(attempts, 10)
+        if relayed, fillsGap { return .seconds(min(2 << exponent, 30)) }
         if relayed { return .seconds(min(30 << exponent, 600)) }
         return .milliseconds(min(500 << exponent, 60_000))
     }
@@ -65,12 +70,30 @@ extension AgentNode {
         guard !due.isEmpty, sendGate.isOpen else { return }
         // Claim the batch first: its next attempt is set before anything is sent, so a relay's `accepted`, which
         // may arrive before the send call returns, is never overwritten by this pass.
+        // Each attempt travels under its own envelope ID (`MessageID.envelopeID(attempt:)`), remembered here so
+        // the relay's answer finds the entry.
         let claims = due.map {
-            ($0.id, now + AgentNode.retryDelay(attempts: $0.attempts, relayed: $0.state == .relayed))
+            (
+                $0.id, $0.id.envelopeID(attempt: $0.attempts),
+                now + AgentNode.retryDelay(attempts: $0.attempts, relayed: $0.state == .relayed, fillsGap: $0.fillsGap)
+            )
         }
+        // A resend of a message a relay took (and no receipt followed) is encrypted afresh in the same transaction
+        // (`NodeLedger.reseal`); one no relay took yet keeps its ciphertext.
+        let ledger = self.ledger
+        let resends = due.filter { $0.attempts > 0 && $0.kind == .message && $0.state == .relayed }
+        var batch = due
         do {
-            try await database.pool.write { db in
-                for (id, next) in claims { try OutboxStore.recordAttempt(id: id, next: next, error: nil, db) }
+            let resealed = try await database.pool.write { db in
+                for (id, envelopeID, next) in claims {
+                    try OutboxStore.claim(id: id, envelopeID: envelopeID, next: next, now: now, db)
+                }
+                var payloads: [MessageID: [UInt8]] = [:]
+                for entry in resends { payloads[entry.id] = try ledger.reseal(entry, db) }
+                return payloads
+            }
+            for index in batch.indices {
+                if let payload = resealed[batch[index].id] { batch[index].payload = payload }
             }
         } catch {
             logger.error("outbox unavailable", metadata: ["error": "\(error)"])
@@ -82,14 +105,14 @@ extension AgentNode {
         let failures = await withTaskGroup(of: (OutboxEntry, String)?.self) { group in
             var failed: [(OutboxEntry, String)] = []
             var running = 0
-            for entry in due {
+            for entry in batch {
                 if running >= AgentNode.sendsInFlight, let result = await group.next() {
                     running -= 1
                     if let result { failed.append(result) }
                 }
                 let remaining = max(1, Int((entry.expiresAt - now).components.seconds))
                 let envelope = OutboundEnvelope(
-                    id: entry.id.envelopeID,
+                    id: entry.id.envelopeID(attempt: entry.attempts),
                     recipient: NodeID(publicKey: entry.peerKey),
                     ttlSeconds: UInt32(clamping: remaining),
                     payload: entry.payload
@@ -122,7 +145,6 @@ extension AgentNode {
 
     /// A relay took an envelope: receipts are done; everything else now waits for the recipient's receipt.
     func relayAccepted(_ id: EnvelopeID, _ disposition: Disposition) async {
-        guard let messageID = try? MessageID(bytes: id.bytes) else { return }
         switch disposition {
         case .stored: figures.relayStored.increment()
         case .forwarded: figures.relayForwarded.increment()
@@ -130,7 +152,9 @@ extension AgentNode {
         }
         let now = self.now
         await persist("a relay's acceptance") { db in
-            guard let entry = try OutboxStore.entry(id: messageID, db) else { return }
+            // A late answer about an earlier attempt names an envelope ID the entry no longer uses: ignored.
+            guard let entry = try OutboxStore.entry(envelopeID: id, db) else { return }
+            let messageID = entry.id
             if entry.kind == .receipt {
                 try OutboxStore.delete(id: messageID, db)
             } else if entry.state == .queued {
@@ -146,11 +170,10 @@ extension AgentNode {
     }
 
     func recordRefusal(_ id: EnvelopeID, _ reason: String) async {
-        guard let messageID = try? MessageID(bytes: id.bytes) else { return }
         await persist("a relay's refusal") { db in
             try db.execute(
-                sql: "UPDATE node_outbox SET last_error = ? WHERE id = ?",
-                arguments: [reason, Data(messageID.bytes)]
+                sql: "UPDATE node_outbox SET last_error = ? WHERE envelope_id = ?",
+                arguments: [reason, Data(id.bytes)]
             )
         }
     }

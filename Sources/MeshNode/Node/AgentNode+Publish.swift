@@ -120,9 +120,13 @@ extension AgentNode {
             why = why ?? "joined a network"
         }
         if let why { await publishRecord(reason: why) }
-        // A write only when something waits behind a gap: an idle node does no database writes.
+        // A write only when something waits behind a gap: an idle node does no database writes. The wait counts
+        // from this start too: while the node was down the missing message could not arrive, so a restart must not
+        // give up on a gap the moment it comes back.
         var shown: [InboxMessage] = []
-        if await lookUp("held messages", or: false, { db in try InboxStore.hasHeld(db) }) {
+        if now - startedAt >= InboxStore.gapTimeout,
+            await lookUp("held messages", or: false, { db in try InboxStore.hasHeld(db) })
+        {
             do {
                 shown = try await database.pool.write { db in try InboxStore.releaseStale(now: now, db) }
             } catch {

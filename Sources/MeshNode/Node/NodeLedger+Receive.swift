@@ -75,6 +75,11 @@ extension NodeLedger {
         try InboxStore.markReceived(sender: frame.sender, id: id, now: now, db)
         switch payload {
         case .message(let message):
+            // The frame's clear ID is a hint for deduplication; the authenticated one must agree, or a relay
+            // could file one message under another's ID and so suppress the other as a "duplicate".
+            guard message.id == id else {
+                throw NodeLedgerError("the frame's message ID \(id) does not match the message's own \(message.id)")
+            }
             guard let contact else { return .notAccepted("\(did) sent a message before its knock was accepted") }
             receipts.owe(id, to: (did, frame.sender), relays: contact.homes)
             do {
@@ -107,6 +112,17 @@ extension NodeLedger {
                     settled.append(entry)
                 }
             }
+            // Fast retransmit: an older message still without its receipt holds back everything after it at the
+            // recipient; resend it now rather than at its 30 s (or later) retry.
+            if let latest = settled.filter({ $0.kind == .message }).map(\.createdAt).max() {
+                try OutboxStore.resendGaps(
+                    peer: did,
+                    before: latest,
+                    quiet: NodeLedger.gapResendQuiet,
+                    now: now,
+                    db
+                )
+            }
             return .receipts(settled)
         case .knockDecision(let notice):
             guard var knock = ourKnock, knock.id == notice.knockID.hex else {
@@ -131,6 +147,10 @@ extension NodeLedger {
             return .ignored("a knock body inside a session envelope")
         }
     }
+
+    /// How long after its last send a message missing from the recipient's receipts is resent at once: the
+    /// time its receipt may still be on the way.
+    static let gapResendQuiet: Duration = .seconds(2)
 
     /// The full card, sent back as a `task.response` to a contact's `capability.query`.
     func answer(

@@ -28,7 +28,9 @@ struct NodeLedger: Sendable {
     ) throws -> OutboxEntry {
         var random = SystemRandom()
         let sealed = try ratchet.encrypt(payload.encoded(), to: peer.key, random: &random, in: db)
-        let bytes = MeshEnvelope.session(SessionFrame(sender: identity.publicKey, ratchet: sealed)).encoded()
+        let bytes = MeshEnvelope.session(
+            SessionFrame(sender: identity.publicKey, messageID: id, ratchet: sealed)
+        ).encoded()
         let entry = OutboxEntry(
             id: id,
             peer: peer.did,
@@ -45,8 +47,25 @@ struct NodeLedger: Sendable {
             deliveredAt: nil,
             relays: relays
         )
-        try OutboxStore.insert(entry, db)
+        // A message keeps its plaintext until its receipt, so a resend can be encrypted afresh (`reseal`).
+        try OutboxStore.insert(entry, plain: kind == .message ? payload.encoded() : nil, db)
         return entry
+    }
+
+    /// A resend of a message, encrypted again with the session as it is now; same message ID and conversation
+    /// sequence, so the recipient deduplicates and orders it like the first copy. A resend must not reuse the first
+    /// ciphertext: by the time it is needed the recipient may have dropped that chain's skipped keys (bounded per
+    /// session), or replaced the session, and the old ciphertext would never open. Returns the new envelope bytes,
+    /// or nil when the entry keeps no plaintext.
+    func reseal(_ entry: OutboxEntry, _ db: Database) throws -> [UInt8]? {
+        guard entry.kind == .message, let plain = try OutboxStore.plain(id: entry.id, db) else { return nil }
+        var random = SystemRandom()
+        let sealed = try ratchet.encrypt(plain, to: entry.peerKey, random: &random, in: db)
+        let bytes = MeshEnvelope.session(
+            SessionFrame(sender: identity.publicKey, messageID: entry.id, ratchet: sealed)
+        ).encoded()
+        try OutboxStore.replacePayload(id: entry.id, bytes, db)
+        return bytes
     }
 
     /// A receipt for envelopes we processed, sent once (resent only when the peer resends).

@@ -9,8 +9,11 @@ import MeshPeer
 /// a gap waits, with no cursor, until the gap fills or `gapTimeout` passes. Cursors only grow, so an agent that
 /// reads "after N" never misses a message that became visible later.
 enum InboxStore {
-    /// How long a message waits for an earlier one of the same conversation before it is shown anyway.
-    static let gapTimeout: Duration = .seconds(30)
+    /// How long a message waits for an earlier one of the same conversation before it is shown anyway. Longer
+    /// than the sender's first timed resend (30 s) plus a round trip: a lost message is normally resent at once
+    /// (the receipts for what follows it show the gap to the sender), but when those receipts are lost too, the
+    /// timed resend must still win the race, or the conversation would be shown out of order.
+    static let gapTimeout: Duration = .seconds(90)
     /// How long processed envelope IDs are remembered (longer than any sender keeps resending: 7 days of expiry).
     static let receivedMemory: Duration = .seconds(8 * 24 * 3600)
 

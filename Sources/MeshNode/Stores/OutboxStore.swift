@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MeshCore
 import MeshPeer
+import RelayFallback
 
 /// One envelope waiting to leave, or kept until the recipient's receipt: the ciphertext is made once, in the
 /// transaction that stored it, and every resend carries the same bytes under the same envelope ID, so relays and
@@ -29,6 +30,8 @@ struct OutboxEntry: Hashable, Sendable {
     var deliveredAt: Timestamp?
     /// Relays to try, best first (the recipient's homes).
     var relays: [String]
+    /// The recipient's receipts for later messages showed this one missing: it is resent on a short clock.
+    var fillsGap = false
 
     var awaitsReceipt: Bool { kind != .receipt }
 
@@ -69,17 +72,34 @@ enum OutboxStore {
             }
             try db.create(index: "node_outbox_due", on: "node_outbox", columns: ["state", "next_attempt_ms"])
         }
+        // Resends go out under new envelope IDs (`MessageID.envelopeID(attempt:)`): the relay's answers name the
+        // envelope, so the entry remembers the one in flight; and when it was last handed to a relay, so a gap
+        // the recipient's receipts reveal is filled at once but not by a resend per receipt.
+        migrator.registerMigration("outbox-v2-envelopes") { db in
+            // `plain`: a message's session payload, so a resend is encrypted afresh (see `NodeLedger.reseal`).
+            try db.alter(table: "node_outbox") { table in
+                table.add(column: "envelope_id", .blob)
+                table.add(column: "attempted_ms", .integer)
+                table.add(column: "plain", .blob)
+                table.add(column: "gap", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: "UPDATE node_outbox SET envelope_id = id")
+            try db.create(index: "node_outbox_envelope", on: "node_outbox", columns: ["envelope_id"])
+        }
     }
 
-    static func insert(_ entry: OutboxEntry, _ db: Database) throws {
+    /// `plain` is the session payload of a message that waits for its receipt (nil for the rest).
+    static func insert(_ entry: OutboxEntry, plain: [UInt8]? = nil, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO node_outbox (id, peer, peer_key, kind, intent, payload, state, created_ms, expires_ms,
-                    next_attempt_ms, attempts, last_error, delivered_ms, relays)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO node_outbox (id, envelope_id, plain, peer, peer_key, kind, intent, payload, state,
+                    created_ms, expires_ms, next_attempt_ms, attempts, last_error, delivered_ms, relays)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                Data(entry.id.bytes), entry.peer, Data(entry.peerKey.rawRepresentation), entry.kind.rawValue,
+                Data(entry.id.bytes), Data(entry.id.bytes), plain.map { Data($0) }, entry.peer,
+                Data(entry.peerKey.rawRepresentation),
+                entry.kind.rawValue,
                 entry.intent, Data(entry.payload), entry.state.rawValue, entry.createdAt.millisecondsSinceEpoch,
                 entry.expiresAt.millisecondsSinceEpoch, entry.nextAttemptAt.millisecondsSinceEpoch, entry.attempts,
                 entry.lastError, entry.deliveredAt?.millisecondsSinceEpoch, ContactStore.encodeHomes(entry.relays),
@@ -126,6 +146,75 @@ enum OutboxStore {
         )
     }
 
+    /// Claims an entry for a send: the envelope ID this attempt uses, when it happens and when the next is due.
+    static func claim(id: MessageID, envelopeID: EnvelopeID, next: Timestamp, now: Timestamp, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE node_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = NULL,
+                    envelope_id = ?, attempted_ms = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                next.millisecondsSinceEpoch, Data(envelopeID.bytes), now.millisecondsSinceEpoch, Data(id.bytes),
+            ]
+        )
+    }
+
+    /// A message's session payload, kept for resends (nil once settled, or for other kinds).
+    static func plain(id: MessageID, _ db: Database) throws -> [UInt8]? {
+        try Data.fetchOne(
+            db,
+            sql: "SELECT plain FROM node_outbox WHERE id = ? AND state IN ('queued', 'relayed')",
+            arguments: [Data(id.bytes)]
+        ).map { [UInt8]($0) }
+    }
+
+    static func replacePayload(id: MessageID, _ payload: [UInt8], _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE node_outbox SET payload = ? WHERE id = ?",
+            arguments: [Data(payload), Data(id.bytes)]
+        )
+    }
+
+    /// The entry whose current attempt travels as `envelopeID` (a relay's answer names the envelope).
+    static func entry(envelopeID: EnvelopeID, _ db: Database) throws -> OutboxEntry? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM node_outbox WHERE envelope_id = ?",
+            arguments: [Data(envelopeID.bytes)]
+        )
+        .flatMap(decode)
+    }
+
+    /// A receipt for a message to `peer` shows the recipient got a later one: messages to `peer` created before
+    /// `before` that still wait for their receipt are most likely lost, and the recipient holds back what follows
+    /// them. Each is marked as filling a gap and made due `quiet` after its last send (at once if that has
+    /// passed) instead of at its 30 s retry: fast retransmit. Returns how many.
+    @discardableResult
+    static func resendGaps(
+        peer: String,
+        before: Timestamp,
+        quiet: Duration,
+        now: Timestamp,
+        _ db: Database
+    ) throws
+        -> Int
+    {
+        let quietMs = quiet.components.seconds * 1_000 + quiet.components.attoseconds / 1_000_000_000_000_000
+        try db.execute(
+            sql: """
+                UPDATE node_outbox SET gap = 1, next_attempt_ms = MAX(?, COALESCE(attempted_ms, 0) + ?)
+                WHERE peer = ? AND kind = 'message' AND state = 'relayed' AND created_ms < ?
+                    AND next_attempt_ms > MAX(?, COALESCE(attempted_ms, 0) + ?)
+                """,
+            arguments: [
+                now.millisecondsSinceEpoch, quietMs, peer, before.millisecondsSinceEpoch, now.millisecondsSinceEpoch,
+                quietMs,
+            ]
+        )
+        return db.changesCount
+    }
+
     static func setState(id: MessageID, _ state: OutboxEntry.State, at now: Timestamp? = nil, _ db: Database) throws {
         try db.execute(
             sql: "UPDATE node_outbox SET state = ?, delivered_ms = COALESCE(?, delivered_ms) WHERE id = ?",
@@ -138,6 +227,8 @@ enum OutboxStore {
         guard var entry = try entry(id: id, db), entry.peer == peer, entry.state == .queued || entry.state == .relayed
         else { return nil }
         try setState(id: id, .delivered, at: now, db)
+        // The plaintext was kept only for resends.
+        try db.execute(sql: "UPDATE node_outbox SET plain = NULL WHERE id = ?", arguments: [Data(id.bytes)])
         entry.state = .delivered
         entry.deliveredAt = now
         return entry
@@ -201,7 +292,8 @@ enum OutboxStore {
             attempts: row["attempts"],
             lastError: row["last_error"],
             deliveredAt: (row["delivered_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
-            relays: ContactStore.decodeHomes(row["relays"])
+            relays: ContactStore.decodeHomes(row["relays"]),
+            fillsGap: (row["gap"] as Bool?) ?? false
         )
     }
 }

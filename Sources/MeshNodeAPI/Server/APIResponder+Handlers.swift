@@ -57,6 +57,17 @@ extension APIResponder {
         case .rotateKnockToken:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.json(try await control.rotateKnockToken())
+        case .rotateAPIToken:
+            _ = try APIQuery(request.uri.query, allowed: [])
+            let closed: Int
+            do {
+                closed = try tokens.rotate()
+            } catch {
+                throw NodeAPIError(.unavailable, "the token was not rotated: \(error.description)")
+            }
+            await dashboardSessions.endAll()
+            let now = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            return APIResponse.json(APITokenRotation(rotatedAt: now, closedEventStreams: closed))
         case .dashboardLogin:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.json(await DashboardLogin.issue(dashboardSessions), status: .created)
@@ -65,13 +76,16 @@ extension APIResponder {
             return await EventStream.response(
                 control: control,
                 request: request,
-                keepAlive: configuration.eventKeepAlive
+                keepAlive: configuration.eventKeepAlive,
+                endOn: tokens
             )
         case .audit, .auditVerify, .breaker, .breakerTrip, .breakerReset:
             return try await handleOwner(route, request)
         case .metrics:
             _ = try APIQuery(request.uri.query, allowed: [])
             return APIResponse.text(await control.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case .listInvites, .createInvite, .resolveInvite, .revokeInvite:
+            return try await handleInvite(route, request)
         }
     }
 
@@ -94,8 +108,6 @@ extension APIResponder {
         case (_?, _?):
             throw NodeAPIError(.badRequest, "give either 'capability' or 'did', not both")
         case (nil, nil):
-        case .listInvites, .createInvite, .resolveInvite, .revokeInvite:
-            return try await handleInvite(route, request)
             throw NodeAPIError(.badRequest, "give a query parameter 'capability' or 'did'")
         }
     }

@@ -8,7 +8,8 @@ struct APIResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     let control: any NodeControl
-    let token: APIToken
+    /// The current bearer token; rotating it cuts off the old one at once (`APITokenKeeper`).
+    let tokens: APITokenKeeper
     let configuration: LocalAPIConfiguration
     /// The dashboard's login codes and sessions (the one piece of state the server keeps; decision 0091).
     let dashboardSessions = DashboardSessionStore()
@@ -60,7 +61,7 @@ struct APIResponder: HTTPResponder {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return NodeAPIError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
         }
-        guard token.matches(parts[1].trimmingCharacters(in: .whitespaces)) else {
+        guard tokens.matches(parts[1].trimmingCharacters(in: .whitespaces)) else {
             return NodeAPIError(.unauthorized, "wrong bearer token")
         }
         return nil

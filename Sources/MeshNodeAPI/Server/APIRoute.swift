@@ -14,14 +14,15 @@ enum APIRoute: Hashable, Sendable {
     case sentMessage(id: String)
     case contacts
     case rotateKnockToken
+    case rotateAPIToken
     case dashboardLogin
     case events
     case metrics
     case audit, auditVerify, breaker, breakerTrip, breakerReset
-
-    enum Failure: Error, Hashable {
     case listInvites, createInvite, resolveInvite
     case revokeInvite(id: String)
+
+    enum Failure: Error, Hashable {
         case notFound
         case methodNotAllowed(allowed: [HTTPRequest.Method])
         case badPath(String)
@@ -42,6 +43,7 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "messages"]: table = [.get: .messages, .post: .send]
         case ["v1", "contacts"]: table = [.get: .contacts]
         case ["v1", "knock-token", "rotate"]: table = [.post: .rotateKnockToken]
+        case ["v1", "token", "rotate"]: table = [.post: .rotateAPIToken]
         case ["v1", "dashboard", "login"]: table = [.post: .dashboardLogin]
         case ["v1", "events"]: table = [.get: .events]
         case ["v1", "audit"]: table = [.get: .audit]
@@ -49,10 +51,6 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "breaker"]: table = [.get: .breaker]
         case ["v1", "breaker", "trip"]: table = [.post: .breakerTrip]
         case ["v1", "breaker", "reset"]: table = [.post: .breakerReset]
-        case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "knocks":
-            guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }
-            switch decodeID(parts[2]) {
-            case .success(let id): table = [.post: .decideKnock(id: id, accept: parts[3] == "approve")]
         case ["v1", "invites"]: table = [.get: .listInvites, .post: .createInvite]
         case ["v1", "invites", "resolve"]: table = [.post: .resolveInvite]
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "invites" && parts[3] == "revoke":
@@ -60,6 +58,10 @@ enum APIRoute: Hashable, Sendable {
             case .success(let id): table = [.post: .revokeInvite(id: id)]
             case .failure(let failure): return .failure(failure)
             }
+        case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "knocks":
+            guard parts[3] == "approve" || parts[3] == "deny" else { return .failure(.notFound) }
+            switch decodeID(parts[2]) {
+            case .success(let id): table = [.post: .decideKnock(id: id, accept: parts[3] == "approve")]
             case .failure(let failure): return .failure(failure)
             }
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "messages" && parts[2] == "sent":

@@ -23,7 +23,14 @@ enum EventStream {
     }
 
     /// Subscribes before the response head goes out, so a client that has the head receives every later event.
-    static func response(control: any NodeControl, request: Request, keepAlive: Duration) async -> Response {
+    /// With `tokens`, the stream ends when the token it was opened with is rotated away.
+    static func response(
+        control: any NodeControl,
+        request: Request,
+        keepAlive: Duration,
+        endOn tokens: APITokenKeeper? = nil
+    ) async -> Response {
+        let generation = tokens?.generation
         let events = await control.subscribe()
         let headers: HTTPFields = [
             .contentType: "text/event-stream", .cacheControl: "no-store",
@@ -38,6 +45,12 @@ enum EventStream {
                         await withTaskGroup(of: Void.self) { group in
                             group.addTask { await forward(events, to: sink) }
                             group.addTask { await tick(every: keepAlive, into: sink) }
+                            if let tokens, let generation {
+                                group.addTask {
+                                    await tokens.waitForRotation(after: generation)
+                                    if !Task.isCancelled { sink.finish() }
+                                }
+                            }
                             do {
                                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                                 for await item in items {

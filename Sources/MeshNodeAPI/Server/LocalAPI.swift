@@ -13,10 +13,13 @@ public enum LocalAPI {
     /// - Once listening it writes `<endpointFileDirectory>/api.json` (when given), then calls `onBound` with the
     ///   base URL (`http://127.0.0.1:PORT`); the file is removed when the service returns.
     /// - It stops on the group's graceful shutdown: open event streams and long polls end, then the listener.
+    /// - `POST /v1/token/rotate` replaces the token; with `tokenDirectory` the new one is written to its
+    ///   `api-token` file first.
     /// - Throws `LocalAPIError` for a configuration it must not serve (a non-loopback host, unless allowed).
     public static func makeService(
         control: any NodeControl,
         token: APIToken,
+        tokenDirectory: String? = nil,
         configuration: LocalAPIConfiguration = LocalAPIConfiguration(),
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
@@ -25,7 +28,11 @@ public enum LocalAPI {
     ) throws(LocalAPIError) -> LocalAPIService {
         try configuration.validate()
         let (bound, boundSink) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let responder = APIResponder(control: control, token: token, configuration: configuration)
+        let responder = APIResponder(
+            control: control,
+            tokens: APITokenKeeper(token, directory: tokenDirectory),
+            configuration: configuration
+        )
         let idle = configuration.idleTimeout.components
         let application = Application(
             responder: responder,

@@ -9,7 +9,7 @@ import RelayFallback
 /// ```
 /// version (u8 = 1) ‖ kind (u8: 1 knock, 2 session) ‖ body
 /// knock:   KnockFrame (see KnockFrame.swift)
-/// session: sender (32) ‖ RatchetEnvelope (to the end)
+/// session: sender (32) ‖ message ID (16) ‖ RatchetEnvelope (to the end)
 /// ```
 /// Decoding is strict: an unknown version or kind, a bad key, trailing bytes or oversize input throw `WireError`.
 public enum MeshEnvelope: Hashable, Sendable, WireEncodable, WireDecodable {
@@ -85,25 +85,36 @@ public enum MeshEnvelope: Hashable, Sendable, WireEncodable, WireDecodable {
 /// A message of an established (or starting) session. The sender's key travels in clear so the recipient finds the
 /// session without trusting the relay's word for who sent it; the ratchet authenticates it (a wrong key cannot
 /// decrypt).
+///
+/// The end-to-end message ID travels in clear too, independent of the relay envelope that carries the frame: a
+/// resend goes out under a new envelope ID (a relay that lost, corrupted or misdelivered the first copy would
+/// otherwise answer `duplicate` and drop it), and the recipient still recognises it as the message it already
+/// has, without spending a ratchet step, and sends its receipt again. The clear ID is only a hint: after
+/// decryption the message's own (authenticated) ID must match it, so a relay that rewrites it can only make a
+/// frame fail, which is no more than dropping it.
 public struct SessionFrame: Hashable, Sendable {
     public let sender: Ed25519.PublicKey
+    public let messageID: MessageID
     public let ratchet: RatchetEnvelope
 
-    /// The sender's key ahead of the ratchet envelope.
-    public static let overheadByteCount = Ed25519.publicKeyByteCount
+    /// The sender's key and the message ID ahead of the ratchet envelope.
+    public static let overheadByteCount = Ed25519.publicKeyByteCount + MessageID.byteCount
 
-    public init(sender: Ed25519.PublicKey, ratchet: RatchetEnvelope) {
+    public init(sender: Ed25519.PublicKey, messageID: MessageID, ratchet: RatchetEnvelope) {
         self.sender = sender
+        self.messageID = messageID
         self.ratchet = ratchet
     }
 
     func encode(to writer: inout WireWriter) {
         writer.write(raw: sender.rawRepresentation)
+        writer.write(raw: messageID.bytes)
         ratchet.encode(to: &writer)
     }
 
     init(from reader: inout WireReader) throws {
         sender = try reader.readPublicKey()
+        messageID = try MessageID(from: &reader)
         let start = reader.position
         ratchet = try RatchetEnvelope(from: &reader)
         if let initial = ratchet.initialHeader, initial.identityKey != sender {

@@ -44,6 +44,25 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
         try! EnvelopeID(bytes: bytes)
     }
 
+    /// How many distinct envelope IDs one message uses, at most, across its resends.
+    public static let envelopeVariants = 5
+
+    /// The relay envelope ID of the `attempt`th send (from 0): the message's own bytes at first, then a keyed
+    /// hash of them and the attempt, up to `envelopeVariants` distinct IDs. A resend must not reuse the first ID:
+    /// a relay that lost, corrupted or misdelivered that envelope still remembers its ID and would answer
+    /// `duplicate`, so the resend would never arrive. The cap bounds the copies a relay keeps for an offline
+    /// recipient; the recipient recognises every copy by the frame's message ID.
+    public func envelopeID(attempt: Int) -> EnvelopeID {
+        let variant = min(max(attempt, 0), MessageID.envelopeVariants - 1)
+        guard variant > 0 else { return envelopeID }
+        let digest = BLAKE2b.hash(
+            Array("meshpeer resend envelope v1".utf8) + bytes + [UInt8(variant)],
+            outputByteCount: MessageID.byteCount
+        )
+        // Same length by construction.
+        return try! EnvelopeID(bytes: digest)
+    }
+
     public func hash(into hasher: inout Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }

@@ -47,6 +47,10 @@ final class RelayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             service.recordBufferedOutput()
             body = []
             registry?.emit(into: &body)
+            // A hostile lab relay says what it did, so a test can tell that its attacks really happened.
+            for (attack, count) in service.adversaryCounts.sorted(by: { $0.key < $1.key }) {
+                body += Array("meshpeer_relay_adversary_attacks_total{attack=\"\(attack)\"} \(count)\n".utf8)
+            }
             type = "text/plain; version=0.0.4; charset=utf-8"
         default:
             status = .notFound

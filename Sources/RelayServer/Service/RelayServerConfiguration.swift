@@ -17,6 +17,8 @@ public struct RelayServerConfiguration: Codable, Sendable {
     public var metricsListen: String?
     /// A lab (one machine, or a private network): loopback, private and link-local addresses may be advertised.
     public var lab: Bool
+    /// A relay that lies, for tests (issue 19); refused unless `lab` is set.
+    public var adversary: RelayAdversaryPlan?
 
     /// Metrics stay on loopback unless the operator says otherwise: 127.0.0.1:7401, or port 0 (any free port)
     /// when the relay itself listens on port 0 (tests, benchmarks, several relays on one machine).
@@ -49,6 +51,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         case tls
         case metricsListen
         case lab
+        case adversary
     }
 
     /// Missing keys take their defaults, so a config file names only what it changes; unknown keys are refused.
@@ -63,6 +66,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         tls = try container.decodeIfPresent(RelayTLSConfiguration.self, forKey: .tls)
         metricsListen = try container.decodeIfPresent(String.self, forKey: .metricsListen)
         lab = try container.decodeIfPresent(Bool.self, forKey: .lab) ?? false
+        adversary = try container.decodeIfPresent(RelayAdversaryPlan.self, forKey: .adversary)
     }
 
     /// Splits `listen` into host and port.

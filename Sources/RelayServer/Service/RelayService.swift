@@ -30,6 +30,8 @@ final class RelayService: @unchecked Sendable {
     private var timerDeadline: Timestamp?
     private var timerStarted = false
     private(set) var isShuttingDown = false
+    /// A lab relay that lies (issue 19's hostile relay); nil for every real relay.
+    private var adversary: RelayAdversary<SeededRandom>?
 
     init(
         identity: AgentIdentity,
@@ -37,8 +39,10 @@ final class RelayService: @unchecked Sendable {
         store: EnvelopeStore,
         eventLoop: any EventLoop,
         clock: any MeshClock,
-        logger: Logger
+        logger: Logger,
+        adversary: RelayAdversaryPlan? = nil
     ) throws {
+        self.adversary = adversary.map { RelayAdversary(plan: $0, random: SeededRandom(seed: $0.seed)) }
         self.eventLoop = eventLoop
         self.store = store
         self.clock = clock
@@ -66,7 +70,7 @@ final class RelayService: @unchecked Sendable {
     /// is harmless: `tick` does only what is due.
     private func rescheduleTimer() {
         guard timerStarted, !isShuttingDown else { return }
-        let deadline = hub.nextDeadline()
+        let deadline = [hub.nextDeadline(), adversary?.nextDeadline()].compactMap { $0 }.min()
         guard deadline != timerDeadline else { return }
         timer?.cancel()
         timerDeadline = deadline
@@ -75,6 +79,7 @@ final class RelayService: @unchecked Sendable {
         timer = eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in
             self.timerDeadline = nil
             self.endOfBurst()
+            if let held = self.adversary?.due(now: self.clock.now()), !held.isEmpty { self.execute(held) }
             self.perform(self.hub.tick(now: self.clock.now()))
         }
     }
@@ -131,10 +136,21 @@ final class RelayService: @unchecked Sendable {
 
     func isOpen(_ id: ConnectionID) -> Bool { channels[id] != nil }
 
-    /// Performs the hub's actions in order, except that every `persist` among them is written first, in one
+    /// Performs the hub's actions, first through the adversary when this is a hostile lab relay.
+    func perform(_ actions: [RelayHubAction]) {
+        guard adversary != nil else { return execute(actions) }
+        execute(adversary!.transform(actions, now: clock.now()))
+    }
+
+    /// What the hostile relay has done so far, by attack (empty for a real relay).
+    var adversaryCounts: [String: Int] {
+        Dictionary(uniqueKeysWithValues: (adversary?.counts ?? [:]).map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// Performs actions in order, except that every `persist` among them is written first, in one
     /// transaction: each `persist` precedes the `accepted(.stored)` it makes true, so writing them all before
     /// any answer keeps that promise while a burst of stored envelopes costs one commit instead of one each.
-    func perform(_ actions: [RelayHubAction]) {
+    private func execute(_ actions: [RelayHubAction]) {
         var failed: Set<EnvelopeID> = []
         var toPersist: [StoredEnvelope] = []
         for case .persist(let envelopes) in actions { toPersist += envelopes }
