@@ -10,6 +10,8 @@ import MeshPeer
 enum AuditStore {
     static let checkpointKey = "audit-checkpoint"
     static let recordBodiesKey = "audit-record-bodies"
+    /// Entries read at once while verifying.
+    static let verifyPage = 1_000
 
     static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("node-audit-v1") { db in
@@ -100,8 +102,23 @@ enum AuditStore {
                 nil
             )
         }
-        let entries = try page(after: 0, limit: Int.max, db)
-        return (AuditVerifier(node: node).verify(entries, checkpoint: checkpoint), checkpoint)
+        // One page at a time: memory stays at a page whatever the retention allows. A broken link asks where
+        // the hash it names is stored (a scan, only on failure) to tell a moved entry from an edited one.
+        var walk = AuditVerifier.Walk(node: node, checkpoint: checkpoint)
+        var after: UInt64 = 0
+        while walk.isIntact {
+            let entries = try page(after: after, limit: verifyPage, db)
+            guard let last = entries.last else { break }
+            for entry in entries {
+                let intact = walk.feed(entry) { hash in
+                    (try? Int64.fetchOne(db, sql: "SELECT seq FROM node_audit WHERE hash = ?", arguments: [Data(hash)]))
+                        .flatMap { $0 }.map { UInt64(bitPattern: $0) }
+                }
+                if !intact { break }
+            }
+            after = last.sequence
+        }
+        return (walk.report(entries: try count(db)), checkpoint)
     }
 
     /// Trims entries beyond `retention`: the last trimmed entry becomes a signed checkpoint and an

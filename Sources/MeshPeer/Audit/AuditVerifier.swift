@@ -37,69 +37,86 @@ public struct AuditVerifier: Sendable {
 
     /// Verifies `entries` (in stored order, by sequence number) from `checkpoint` or, without one, from genesis.
     public func verify(_ entries: [AuditEntry], checkpoint: AuditCheckpoint?) -> Report {
-        let count = entries.count
-        var expectedSequence: UInt64 = 1
-        var expectedPrevious = AuditChain.genesis(for: node)
-        if let checkpoint {
+        // Where each stored hash sits, to tell a moved entry from an edited one.
+        var positionOfHash: [[UInt8]: UInt64] = [:]
+        for entry in entries { positionOfHash[entry.hash] = entry.sequence }
+        var walk = Walk(node: node, checkpoint: checkpoint)
+        for entry in entries where !walk.feed(entry, locate: { positionOfHash[$0] }) { break }
+        return walk.report(entries: entries.count)
+    }
+
+    /// The same check one entry at a time, so a store can verify a log of any length holding one page: `locate`
+    /// answers where a hash is stored (asked only when a link breaks, to tell a move from an edit).
+    public struct Walk: Sendable {
+        private var expectedSequence: UInt64 = 1
+        private var expectedPrevious: [UInt8]
+        private var previousSequence: UInt64?
+        private let fromCheckpoint: Bool
+        private var failure: (sequence: UInt64?, reason: String)?
+
+        public init(node: Ed25519.PublicKey, checkpoint: AuditCheckpoint?) {
+            expectedPrevious = AuditChain.genesis(for: node)
+            fromCheckpoint = checkpoint != nil
+            guard let checkpoint else { return }
             guard checkpoint.isValid(for: node) else {
-                return .bad(
-                    count,
-                    checkpoint.sequence &+ 1,
-                    "the checkpoint is not signed by this node (forged or edited)"
-                )
+                failure = (checkpoint.sequence &+ 1, "the checkpoint is not signed by this node (forged or edited)")
+                return
             }
             expectedSequence = checkpoint.sequence &+ 1
             expectedPrevious = checkpoint.hash
         }
-        // Where each stored hash sits, to tell a moved entry from an edited one.
-        var positionOfHash: [[UInt8]: UInt64] = [:]
-        for entry in entries { positionOfHash[entry.hash] = entry.sequence }
-        var previousSequence: UInt64?
-        for entry in entries {
+
+        /// False once the chain is broken (later entries change nothing).
+        public var isIntact: Bool { failure == nil }
+
+        public func report(entries: Int) -> Report {
+            guard let failure else { return .good(entries) }
+            return .bad(entries, failure.sequence, failure.reason)
+        }
+
+        /// Checks the next stored entry; false when it (or an earlier one) breaks the chain.
+        public mutating func feed(_ entry: AuditEntry, locate: (_ hash: [UInt8]) -> UInt64?) -> Bool {
+            guard failure == nil else { return false }
+            if let broken = check(entry, locate: locate) {
+                failure = broken
+                return false
+            }
+            previousSequence = entry.sequence
+            expectedSequence = entry.sequence &+ 1
+            expectedPrevious = entry.hash
+            return true
+        }
+
+        private func check(_ entry: AuditEntry, locate: (_ hash: [UInt8]) -> UInt64?) -> (UInt64?, String)? {
             if entry.sequence > expectedSequence {
                 let missing =
                     entry.sequence - expectedSequence == 1
                     ? "entry \(expectedSequence) is missing"
                     : "entries \(expectedSequence) to \(entry.sequence - 1) are missing"
                 let why =
-                    previousSequence == nil && checkpoint == nil
+                    previousSequence == nil && !fromCheckpoint
                     ? "\(missing): the head was cut without a signed checkpoint"
                     : "\(missing) (deleted)"
-                return .bad(count, expectedSequence, why)
+                return (expectedSequence, why)
             }
             if entry.sequence < expectedSequence {
-                return .bad(count, entry.sequence, "entry \(entry.sequence) appears twice or out of order")
+                return (entry.sequence, "entry \(entry.sequence) appears twice or out of order")
             }
             if entry.previousHash.count != expectedPrevious.count
                 || !ConstantTime.equals(entry.previousHash, expectedPrevious)
             {
-                if let other = positionOfHash[entry.previousHash], other != entry.sequence &- 1 {
-                    return .bad(
-                        count,
-                        entry.sequence,
-                        "entry \(entry.sequence) was moved: it follows entry \(other) in the chain"
-                    )
+                if let other = locate(entry.previousHash), other != entry.sequence &- 1 {
+                    return (entry.sequence, "entry \(entry.sequence) was moved: it follows entry \(other) in the chain")
                 }
                 if let previous = previousSequence, previous == entry.sequence &- 1 {
-                    return .bad(
-                        count,
-                        previous,
-                        "entry \(previous) was edited: entry \(entry.sequence) no longer links to it"
-                    )
+                    return (previous, "entry \(previous) was edited: entry \(entry.sequence) no longer links to it")
                 }
-                return .bad(count, entry.sequence, "entry \(entry.sequence) does not link to the checkpoint or genesis")
+                return (entry.sequence, "entry \(entry.sequence) does not link to the checkpoint or genesis")
             }
             guard AuditChain.isSelfConsistent(entry) else {
-                return .bad(
-                    count,
-                    entry.sequence,
-                    "entry \(entry.sequence) was edited: its contents do not match its hash"
-                )
+                return (entry.sequence, "entry \(entry.sequence) was edited: its contents do not match its hash")
             }
-            previousSequence = entry.sequence
-            expectedSequence = entry.sequence &+ 1
-            expectedPrevious = entry.hash
+            return nil
         }
-        return .good(count)
     }
 }
