@@ -1,26 +1,13 @@
 import HTTPTypes
 import Hummingbird
+import MeshCore
 import NIOCore
 
 /// Escaping and the shape of every dashboard response: the security headers on all of them, HTML pages, errors
 /// as a page that says what went wrong, redirects after a form (so a reload never repeats it).
 enum DashboardHTML {
     /// Text for an element or a quoted attribute: everything that could end either is escaped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// A DID shortened for a table cell, the full value in its title.
     static func did(_ did: String) -> String {
