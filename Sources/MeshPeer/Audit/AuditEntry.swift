@@ -17,7 +17,6 @@ public struct AuditEntry: Hashable, Sendable {
         public static let knockAnswered = Kind("knock.answered")
         public static let messageSent = Kind("message.sent")
         public static let messageReceived = Kind("message.received")
-        public static let sendRefused = Kind("send.refused")
         public static let breakerTripped = Kind("breaker.tripped")
         public static let breakerReset = Kind("breaker.reset")
         public static let policyChanged = Kind("policy.changed")
