@@ -10,11 +10,21 @@ extension DashboardPanels {
         }
     }
 
+    /// The exposure level in words (docs/exposure.md): who can find this agent.
+    static func exposure(_ level: Exposure) -> String {
+        switch level {
+        case .listed: "listed (found by capability, by DID and in indexers)"
+        case .unlisted: "unlisted (found only by whoever knows the DID)"
+        case .private: "private (found only with an invite)"
+        }
+    }
+
     static func network(_ snapshot: DashboardSnapshot) -> String {
         let status = snapshot.status
         var body = """
             <ul><li>DHT peers: <strong id="dht-peers">\(status.dhtContacts)</strong></li>
             <li>Record published: \(status.published ? "yes" : "<span class=\"bad\">not yet</span>")</li>
+            <li>Exposure: <strong id="exposure">\(exposure(status.exposure ?? .listed))</strong></li>
             <li>NAT class: <span class="na">not known (the node does not report it yet)</span></li>
             """
         if case .success(let facts) = snapshot.facts {
