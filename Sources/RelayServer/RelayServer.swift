@@ -44,6 +44,7 @@ public final class RelayServer: Sendable {
         let loop = callerGroup.next()
         let group: any EventLoopGroup = loop
         let limits = configuration.limits
+        let clientAddress = ClientAddress(trustedProxies: Set(configuration.trustedProxies))
         let tls = LockedValue(try configuration.tls?.makeContext())
         let adversary = configuration.adversary
         if adversary != nil {
@@ -64,7 +65,10 @@ public final class RelayServer: Sendable {
             )
         }.get()
         let gate = try await loop.submit {
-            NIOLoopBound(ConnectionGate(limit: 2 * limits.connectionsPerSource), eventLoop: loop)
+            NIOLoopBound(
+                ConnectionGate(limit: 2 * limits.connectionsPerSource, trusted: Set(configuration.trustedProxies)),
+                eventLoop: loop
+            )
         }.get()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1_024)
@@ -97,7 +101,13 @@ public final class RelayServer: Sendable {
                     if let context = tls.withLock({ $0 }) {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
-                    try Self.configure(channel, service: service, registry: registry, limits: limits)
+                    try Self.configure(
+                        channel,
+                        service: service,
+                        registry: registry,
+                        limits: limits,
+                        clientAddress: clientAddress
+                    )
                 }
             }
             .bind(host: host, port: port)
@@ -184,7 +194,8 @@ public final class RelayServer: Sendable {
         _ channel: any Channel,
         service: RelayService,
         registry: PrometheusCollectorRegistry?,
-        limits: RelayLimits
+        limits: RelayLimits,
+        clientAddress: ClientAddress = ClientAddress(trustedProxies: [])
     ) throws {
         // Slowloris before the upgrade: the whole HTTP exchange and login share the login deadline; the hub
         // enforces it again after the upgrade.
@@ -199,10 +210,16 @@ public final class RelayServer: Sendable {
             shouldUpgrade: { channel, head in
                 channel.eventLoop.makeSucceededFuture(head.uri == RelayServer.path ? HTTPHeaders() : nil)
             },
-            upgradePipelineHandler: { channel, _ in
+            upgradePipelineHandler: { channel, head in
                 deadline.cancel()
+                let source = clientAddress.source(
+                    peer: channel.remoteAddress?.ipAddress,
+                    forwardedFor: head.headers["X-Forwarded-For"]
+                )
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RelayWebSocketHandler(service: service))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RelayWebSocketHandler(service: service, source: source)
+                    )
                 }
             }
         )

@@ -40,6 +40,12 @@ struct RelayCommand: ParsableCommand {
     var bootstrap: [String] = []
     @Flag(name: .long, help: "A lab network: allow advertising loopback, private and link-local addresses.")
     var lab = false
+    @Option(
+        name: .long,
+        help: "Address of a reverse proxy in front of the relay (repeatable; replaces trustedProxies): "
+            + "its X-Forwarded-For names the client."
+    )
+    var trustedProxy: [String] = []
     @Option(name: .long, help: "host:port for /metrics and /healthz (default 127.0.0.1:7401; port 0 with --listen :0).")
     var metricsListen: String?
     @Option(name: .long, help: "Log format on stderr: text or json (one object per line).")
@@ -82,6 +88,12 @@ struct RelayCommand: ParsableCommand {
         if let data { configuration.dataDirectory = data }
         if let metricsListen { configuration.metricsListen = metricsListen }
         if lab { configuration.lab = true }
+        if !trustedProxy.isEmpty {
+            for proxy in trustedProxy where ClientAddress.normalized(proxy) != proxy {
+                throw CLIError("--trusted-proxy \(proxy) is not an IP address (write 127.0.0.1 or ::1, no port)")
+            }
+            configuration.trustedProxies = trustedProxy
+        }
         if !advertise.isEmpty || !dhtListen.isEmpty || !bootstrap.isEmpty {
             var dht = configuration.dht ?? RelayDHTConfiguration()
             if !advertise.isEmpty { dht.advertise = advertise }

@@ -9,15 +9,19 @@ import NIOCore
 /// of bare TCP connections from one address is closed at accept. Confined to the relay's single event loop.
 final class ConnectionGate {
     let limit: Int
+    /// Reverse proxies carry many clients on their connections: not capped here (the hub counts each client by
+    /// its forwarded address, and `maximumConnections` bounds the total).
+    let trusted: Set<String>
     private var open: [String: Int] = [:]
 
-    init(limit: Int) {
+    init(limit: Int, trusted: Set<String> = []) {
         self.limit = limit
+        self.trusted = trusted
     }
 
     /// True when `channel` may proceed; it then holds a slot until it closes.
     func admit(_ channel: any Channel) -> Bool {
-        guard let source = channel.remoteAddress?.ipAddress else { return true }
+        guard let source = channel.remoteAddress?.ipAddress, !trusted.contains(source) else { return true }
         let count = open[source, default: 0]
         guard count < limit else { return false }
         open[source] = count + 1

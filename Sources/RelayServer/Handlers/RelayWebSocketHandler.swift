@@ -9,14 +9,16 @@ final class RelayWebSocketHandler: ChannelInboundHandler {
     typealias OutboundOut = WebSocketFrame
 
     private let service: RelayService
+    /// The address the per-source limits count this client under (`ClientAddress`).
+    private let source: String
     private var id: ConnectionID?
 
-    init(service: RelayService) {
+    init(service: RelayService, source: String) {
         self.service = service
+        self.source = source
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let source = context.channel.remoteAddress?.ipAddress ?? "unknown"
         id = service.open(context.channel, source: source)
     }
 

@@ -19,6 +19,9 @@ public struct RelayServerConfiguration: Codable, Sendable {
     public var lab: Bool
     /// A relay that lies, for tests (issue 19); refused unless `lab` is set.
     public var adversary: RelayAdversaryPlan?
+    /// Reverse proxies in front of the relay (exact addresses): from these, the client's address is taken from
+    /// `X-Forwarded-For`, so per-source limits count real clients (`ClientAddress`).
+    public var trustedProxies: [String]
 
     /// Metrics stay on loopback unless the operator says otherwise: 127.0.0.1:7401, or port 0 (any free port)
     /// when the relay itself listens on port 0 (tests, benchmarks, several relays on one machine).
@@ -39,6 +42,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         self.shutdownGraceSeconds = 5
         self.dht = dht
         self.lab = false
+        self.trustedProxies = []
     }
 
     /// Every key of the file is camelCase, like the limits' keys (decision 0064).
@@ -52,6 +56,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         case metricsListen
         case lab
         case adversary
+        case trustedProxies
     }
 
     /// Missing keys take their defaults, so a config file names only what it changes; unknown keys are refused.
@@ -67,6 +72,12 @@ public struct RelayServerConfiguration: Codable, Sendable {
         metricsListen = try container.decodeIfPresent(String.self, forKey: .metricsListen)
         lab = try container.decodeIfPresent(Bool.self, forKey: .lab) ?? false
         adversary = try container.decodeIfPresent(RelayAdversaryPlan.self, forKey: .adversary)
+        trustedProxies = try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? []
+        for proxy in trustedProxies where ClientAddress.normalized(proxy) != proxy {
+            throw RelayServerError(
+                "trustedProxies: \(proxy) is not an IP address as the relay prints it (write 127.0.0.1 or ::1, no port)"
+            )
+        }
     }
 
     /// Splits `listen` into host and port.
