@@ -42,8 +42,10 @@ struct RelayCommand: ParsableCommand {
     var lab = false
     @Option(
         name: .long,
-        help: "Address of a reverse proxy in front of the relay (repeatable; replaces trustedProxies): "
-            + "its X-Forwarded-For names the client."
+        help: """
+            Address of a reverse proxy in front of the relay (repeatable; replaces trustedProxies): its \
+            X-Forwarded-For names the client.
+            """
     )
     var trustedProxy: [String] = []
     @Option(name: .long, help: "host:port for /metrics and /healthz (default 127.0.0.1:7401; port 0 with --listen :0).")
