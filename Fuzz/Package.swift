@@ -29,6 +29,7 @@ let package = Package(
         harness("FuzzDashboardForm", ["MeshNodeAPI"]),
         harness("FuzzInvite", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzAuditCheckpoint", ["MeshPeer", "MeshCore"]),
+        harness("FuzzOwnerCertificate", ["MeshPeer", "MeshCore"]),
         harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
     ]
 )

@@ -36,4 +36,8 @@ public struct SignatureDomain: Hashable, Sendable, CustomStringConvertible {
     public static let iceCredentials = SignatureDomain("meshpeer/v1/ice-credentials")
     public static let keyFileCheck = SignatureDomain("meshpeer/v1/key-file-check")
     public static let auditCheckpoint = SignatureDomain("meshpeer/v1/audit-checkpoint")
+    /// An owner key vouching for one of its agents (decision 0093).
+    public static let ownerCertificate = SignatureDomain("meshpeer/v1/owner-certificate")
+    /// An owner key withdrawing one of its certificates (decision 0093).
+    public static let ownerRevocation = SignatureDomain("meshpeer/v1/owner-revocation")
 }

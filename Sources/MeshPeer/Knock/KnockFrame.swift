@@ -12,8 +12,9 @@ import Ratchet
 /// before the nonce (see `KnockWork`).
 public struct KnockFrame: Hashable, Sendable {
     public static let maximumIntentByteCount = 64
-    /// The sealed `SessionPayload.knock` with its X3DH header: a largest `KnockBody` seals to less than this.
-    public static let maximumSealedByteCount = 2_048
+    /// The sealed `SessionPayload.knock` with its X3DH header: a largest `KnockBody` (owner credentials included,
+    /// decision 0093) seals to less than this.
+    public static let maximumSealedByteCount = 2_304
     /// Every field but `sealed`.
     public static let fixedByteCount =
         MessageID.byteCount + 2 * Ed25519.publicKeyByteCount + KnockToken.byteCount + 8 + 1 + 8

@@ -8,6 +8,9 @@ extension KnockPolicy {
         case intents
         case acceptIntroducedByContacts
         case difficulty
+        case requireOwner
+        case owners
+        case tiers
     }
 
     /// Any key, so unknown ones can be named in the error.
@@ -37,8 +40,12 @@ extension KnockPolicy {
             intents: try container.decodeIfPresent([String: Rule].self, forKey: .intents) ?? [:],
             acceptIntroducedByContacts: try container.decodeIfPresent(Bool.self, forKey: .acceptIntroducedByContacts)
                 ?? false,
-            difficulty: try container.decodeIfPresent(UInt8.self, forKey: .difficulty) ?? KnockPolicy.defaultDifficulty
+            difficulty: try container.decodeIfPresent(UInt8.self, forKey: .difficulty) ?? KnockPolicy.defaultDifficulty,
+            requireOwner: try container.decodeIfPresent([String: [String]].self, forKey: .requireOwner) ?? [:],
+            owners: try container.decodeIfPresent([String].self, forKey: .owners) ?? [],
+            tiers: try KnockPolicy.decodeTiers(container)
         )
+        try validateOwners(container)
         for did in allow + deny where (try? DIDKey.decode(did)) == nil {
             let key: CodingKeys = allow.contains(did) ? .allow : .deny
             throw DecodingError.dataCorruptedError(
@@ -71,6 +78,12 @@ extension KnockPolicy {
         try container.encode(intents, forKey: .intents)
         try container.encode(acceptIntroducedByContacts, forKey: .acceptIntroducedByContacts)
         try container.encode(difficulty, forKey: .difficulty)
+        if !requireOwner.isEmpty { try container.encode(requireOwner, forKey: .requireOwner) }
+        if !owners.isEmpty { try container.encode(owners, forKey: .owners) }
+        if !tiers.isEmpty {
+            let named = Dictionary(uniqueKeysWithValues: tiers.map { ($0.key.rawValue, $0.value) })
+            try container.encode(named, forKey: .tiers)
+        }
     }
 
     /// An intent name, or a namespace `a.b.*` whose prefix `a.b` is made of intent-name characters.

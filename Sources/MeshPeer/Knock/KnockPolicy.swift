@@ -28,6 +28,13 @@ public struct KnockPolicy: Hashable, Sendable, Codable {
     public var acceptIntroducedByContacts: Bool
     /// The proof-of-work bits the node asks for in its record.
     public var difficulty: UInt8
+    /// Intent name or `prefix.*` → owner DIDs: a knock for a matching intent must carry a certificate from one of
+    /// them, or it is rejected with the certificate's refusal (decision 0093).
+    public var requireOwner: [String: [String]]
+    /// Owner DIDs whose verified certificates make a knocker `owner-verified`, besides those in `requireOwner`.
+    public var owners: [String]
+    /// Rules by the knocker's tier (`TrustTier` raw values), applied after `allow` and introductions.
+    public var tiers: [TrustTier: Rule]
 
     public static let defaultDifficulty: UInt8 = 12
 
@@ -37,7 +44,10 @@ public struct KnockPolicy: Hashable, Sendable, Codable {
         deny: [String] = [],
         intents: [String: Rule] = [:],
         acceptIntroducedByContacts: Bool = false,
-        difficulty: UInt8 = KnockPolicy.defaultDifficulty
+        difficulty: UInt8 = KnockPolicy.defaultDifficulty,
+        requireOwner: [String: [String]] = [:],
+        owners: [String] = [],
+        tiers: [TrustTier: Rule] = [:]
     ) {
         self.default = rule
         self.allow = allow
@@ -45,14 +55,23 @@ public struct KnockPolicy: Hashable, Sendable, Codable {
         self.intents = intents
         self.acceptIntroducedByContacts = acceptIntroducedByContacts
         self.difficulty = difficulty
+        self.requireOwner = requireOwner
+        self.owners = owners
+        self.tiers = tiers
     }
 
     /// What to do with a knock that passed the gate. `introducedByContact` is the node's finding (the knock names an
     /// introducer who is one of our contacts), not the sender's claim.
     public func decide(sender: String, intent: String, introducedByContact: Bool) -> KnockVerdict {
+        decide(sender: sender, intent: intent, introducedByContact: introducedByContact, tier: .unknown)
+    }
+
+    /// `decide` for a knocker whose tier the node has worked out (see `KnockPolicy.judge` for certificates).
+    func decide(sender: String, intent: String, introducedByContact: Bool, tier: TrustTier) -> KnockVerdict {
         if deny.contains(sender) { return .reject(rule: "deny") }
         if allow.contains(sender) { return .accept(rule: "allow") }
         if introducedByContact && acceptIntroducedByContacts { return .accept(rule: "acceptIntroducedByContacts") }
+        if let rule = tiers[tier] { return KnockVerdict(rule, "tiers[\(tier.rawValue)]") }
         if let rule = intents[intent] { return KnockVerdict(rule, "intents[\(intent)]") }
         let wildcard =
             intents.keys

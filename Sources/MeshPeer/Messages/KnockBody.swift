@@ -15,13 +15,16 @@ public struct KnockBody: Hashable, Sendable {
     public let senderRelays: [String]
     /// A display name (≤ 64 bytes).
     public let senderName: String?
+    /// The sender's owner certificate and revocations, for a recipient whose policy asks (decision 0093).
+    public let ownerCredentials: OwnerCredentials?
 
     /// Checks every bound (and that `introducedBy` is a did:key); throws `WireError(.oversize/.invalidValue)`.
     public init(
         purpose: String,
         introducedBy: String? = nil,
         senderRelays: [String] = [],
-        senderName: String? = nil
+        senderName: String? = nil,
+        ownerCredentials: OwnerCredentials? = nil
     )
         throws
     {
@@ -45,9 +48,12 @@ public struct KnockBody: Hashable, Sendable {
         self.introducedBy = introducedBy
         self.senderRelays = senderRelays
         self.senderName = senderName
+        self.ownerCredentials = ownerCredentials
     }
 
-    /// `purpose (u16 len) ‖ has-introducedBy (u8) [u8 len ‖ DID] ‖ relays (u8 count, each u8 len) ‖ has-name [u8 len]`
+    /// `purpose (u16 len) ‖ has-introducedBy (u8) [u8 len ‖ DID] ‖ relays (u8 count, each u8 len) ‖ has-name [u8 len]
+    /// ‖ [has-credentials (u8) ‖ OwnerCredentials]`; the last field is written only when present, so bodies from
+    /// before decision 0093 still decode.
     func encode(to writer: inout WireWriter) {
         writer.writeString(purpose, .uint16)
         writer.write(introducedBy != nil)
@@ -55,6 +61,10 @@ public struct KnockBody: Hashable, Sendable {
         writer.writeStrings(senderRelays)
         writer.write(senderName != nil)
         if let senderName { writer.writeString(senderName, .uint8) }
+        if let ownerCredentials {
+            writer.write(true)
+            ownerCredentials.encode(to: &writer)
+        }
     }
 
     init(from reader: inout WireReader) throws {
@@ -62,9 +72,24 @@ public struct KnockBody: Hashable, Sendable {
         let introducedBy = try reader.readOptional { try $0.readString(.uint8, maximum: DIDKey.maximumLength) }
         let relays = try reader.readStrings(maximumCount: KnockBody.maximumRelays)
         let name = try reader.readOptional { try $0.readString(.uint8, maximum: KnockBody.maximumNameByteCount) }
+        // Absent credentials are absent bytes (never a 0 flag), so each body has one encoding.
+        var credentials: OwnerCredentials?
+        if !reader.isAtEnd {
+            let flag = reader.position
+            guard try reader.readUInt8() == 1 else {
+                throw WireError(.trailingBytes, at: flag, "owner credentials are written only when present")
+            }
+            credentials = try OwnerCredentials(from: &reader)
+        }
         let start = reader.position
         do {
-            try self.init(purpose: purpose, introducedBy: introducedBy, senderRelays: relays, senderName: name)
+            try self.init(
+                purpose: purpose,
+                introducedBy: introducedBy,
+                senderRelays: relays,
+                senderName: name,
+                ownerCredentials: credentials
+            )
         } catch let error as WireError {
             throw WireError(error.code, at: start, error.reason)
         }
