@@ -18,7 +18,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
             AgentContactsCommand.self, AgentKnockTokenCommand.self, TokenCommand.self, MCPCommand.self,
             DashboardCommand.self, InviteCommand.self, IndexerCommand.self, CardCommand.self,
-            AuditCommand.self, BreakerCommand.self,
+            AuditCommand.self, BreakerCommand.self, OwnerCommand.self,
         ]
     )
 }
