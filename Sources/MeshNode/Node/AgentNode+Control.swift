@@ -63,8 +63,23 @@ extension AgentNode: NodeControl {
         let ledger = self.ledger
         let now = self.now
         let name = card.name
+        // The owner's certificate, when `meshpeer owner certify` put one here, goes with the knock (decision 0093).
+        let credentials: OwnerCredentials?
+        do {
+            credentials = try OwnerCredentialsFile.credentials(home: home)
+        } catch {
+            throw NodeAPIError(.unavailable, "the owner certificate in \(home) cannot be read: \(error)")
+        }
         let knock = try await write { db in
-            try ledger.knock(request, target: target, ownRelays: ownRelays, ownName: name, now: now, db)
+            try ledger.knock(
+                request,
+                target: target,
+                ownRelays: ownRelays,
+                ownName: name,
+                ownerCredentials: credentials,
+                now: now,
+                db
+            )
         }
         logger.info("knocked", metadata: ["to": "\(to)", "intent": "\(request.intent)"])
         wakeOutbox()
@@ -180,7 +195,8 @@ extension AgentNode: NodeControl {
                     name: $0.name,
                     since: APITime.format($0.since),
                     homeRelays: $0.homes,
-                    lastMessageAt: $0.lastMessageAt.map(APITime.format)
+                    lastMessageAt: $0.lastMessageAt.map(APITime.format),
+                    tier: $0.tier
                 )
             }
         }

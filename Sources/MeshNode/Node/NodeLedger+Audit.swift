@@ -28,8 +28,19 @@ extension NodeLedger {
     }
 
     /// A knock's decision, as the audit log keeps it.
-    func auditKnock(_ kind: AuditEntry.Kind, _ knock: StoredKnock, by: String, now: Timestamp, _ db: Database) throws {
+    /// `certificate` and `tier` are what the policy learnt of the knocker's owner certificate (decision 0093).
+    func auditKnock(
+        _ kind: AuditEntry.Kind,
+        _ knock: StoredKnock,
+        by: String,
+        certificate: String? = nil,
+        tier: TrustTier? = nil,
+        now: Timestamp,
+        _ db: Database
+    ) throws {
         var detail = ["state": knock.state.rawValue, "by": by, "purpose": knock.purpose]
+        if let certificate { detail["certificate"] = certificate }
+        if let tier { detail["tier"] = tier.rawValue }
         if let rule = knock.rule { detail["rule"] = rule }
         if let reason = knock.reason { detail["reason"] = reason }
         if let introducer = knock.introducedBy { detail["introduced_by"] = introducer }

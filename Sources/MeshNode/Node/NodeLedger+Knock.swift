@@ -29,6 +29,7 @@ extension NodeLedger {
         target: KnockTarget,
         ownRelays: [String],
         ownName: String?,
+        ownerCredentials: OwnerCredentials? = nil,
         now: Timestamp,
         _ db: Database
     ) throws -> StoredKnock {
@@ -38,7 +39,8 @@ extension NodeLedger {
             purpose: request.purpose,
             introducedBy: request.introducedBy,
             senderRelays: ownRelays,
-            senderName: ownName
+            senderName: ownName,
+            ownerCredentials: ownerCredentials
         )
         let sealed = try ratchet.encrypt(SessionPayload.knock(body).encoded(), to: target.key, random: &random, in: db)
         let frame = KnockFrame.make(
@@ -119,14 +121,15 @@ extension NodeLedger {
         let did = frame.sender.did
         let isContact = try ContactStore.contact(did: did, db) != nil
         let introducedByContact = try body.introducedBy.map { try ContactStore.contact(did: $0, db) != nil } ?? false
-        let verdict: KnockVerdict =
-            isContact
-            ? .accept(rule: "already a contact")
-            : policy.decide(
-                sender: did,
-                intent: frame.intent,
-                introducedByContact: introducedByContact
-            )
+        // The owner certificate travels in the sealed body (decision 0093); `judge` verifies it against the policy.
+        let judgement = policy.judge(
+            sender: frame.sender,
+            intent: frame.intent,
+            introducedByContact: introducedByContact,
+            credentials: body.ownerCredentials,
+            now: now
+        )
+        let verdict: KnockVerdict = isContact ? .accept(rule: "already a contact") : judgement.verdict
         var knock = StoredKnock(
             id: frame.knockID.hex,
             direction: .incoming,
@@ -158,18 +161,33 @@ extension NodeLedger {
                 now: now,
                 db
             )
+            try ContactStore.setTier(did: did, judgement.tier == .ownerVerified ? .ownerVerified : .knockedAccepted, db)
             try enqueueDecision(for: knock, accepted: true, reason: nil, ownRelays: ownRelays, now: now, db)
         case .reject(let rule):
             knock.state = .rejected
             knock.rule = rule
             knock.decidedAt = now
-            try enqueueDecision(for: knock, accepted: false, reason: nil, ownRelays: ownRelays, now: now, db)
+            // A certificate refusal is worth telling an honest knocker (its owner can re-certify); a plain rule is not.
+            var told: String?
+            if case .failure(let refusal)? = judgement.certificate, rule.hasPrefix("requireOwner") {
+                knock.reason = refusal.description
+                told = "owner certificate refused: \(refusal.code.rawValue)"
+            }
+            try enqueueDecision(for: knock, accepted: false, reason: told, ownRelays: ownRelays, now: now, db)
         case .hold(let rule):
             knock.rule = rule
             evicted = try makeRoom(for: knock, configuration: pendingConfiguration, now: now, db)
         }
         try KnockStore.insert(knock, db)
-        try auditKnock(.knockReceived, knock, by: "policy", now: now, db)
+        try auditKnock(
+            .knockReceived,
+            knock,
+            by: "policy",
+            certificate: judgement.certificateDetail,
+            tier: isContact ? nil : judgement.tier,
+            now: now,
+            db
+        )
         try enqueueReceipt(for: [frame.knockID], to: peer, relays: body.senderRelays, now: now, db)
         return .stored(knock, evicted: evicted)
     }
@@ -264,6 +282,7 @@ extension NodeLedger {
                 now: now,
                 db
             )
+            try ContactStore.setTier(did: knock.peer, .knockedAccepted, db)
         }
         try enqueueDecision(for: knock, accepted: accept, reason: reason, ownRelays: ownRelays, now: now, db)
         try auditKnock(.knockDecided, knock, by: "owner", now: now, db)

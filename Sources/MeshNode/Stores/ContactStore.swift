@@ -16,6 +16,9 @@ public struct Contact: Hashable, Sendable {
     /// The sequence number we expect next from it; later ones wait until the gap fills or times out.
     public var nextReceiveSequence: UInt64
     public var lastMessageAt: Timestamp?
+    /// How far we trust it (decision 0093): `knocked-accepted` until the first message, then `contact`;
+    /// `owner-verified` when its owner certificate verified as its knock was accepted.
+    public var tier: TrustTier = .contact
 }
 
 /// Contacts in `node_contacts`. Functions take a `Database` so callers compose them into one transaction.
@@ -33,6 +36,16 @@ enum ContactStore {
                 table.column("last_message_ms", .integer)
             }
         }
+        migrator.registerMigration("contacts-v2-tier") { db in
+            try db.alter(table: "node_contacts") { table in
+                table.add(column: "tier", .text).notNull().defaults(to: TrustTier.contact.rawValue)
+            }
+        }
+    }
+
+    /// Sets a new contact's tier (the knock that made it decides).
+    static func setTier(did: String, _ tier: TrustTier, _ db: Database) throws {
+        try db.execute(sql: "UPDATE node_contacts SET tier = ? WHERE did = ?", arguments: [tier.rawValue, did])
     }
 
     static func contact(did: String, _ db: Database) throws -> Contact? {
@@ -104,8 +117,14 @@ enum ContactStore {
 
     static func touch(did: String, now: Timestamp, _ db: Database) throws {
         try db.execute(
-            sql: "UPDATE node_contacts SET last_message_ms = ? WHERE did = ?",
-            arguments: [now.millisecondsSinceEpoch, did]
+            sql: """
+                UPDATE node_contacts SET last_message_ms = ?,
+                    tier = CASE WHEN tier = ? THEN ? ELSE tier END
+                WHERE did = ?
+                """,
+            arguments: [
+                now.millisecondsSinceEpoch, TrustTier.knockedAccepted.rawValue, TrustTier.contact.rawValue, did,
+            ]
         )
     }
 
@@ -121,7 +140,8 @@ enum ContactStore {
             since: Timestamp(milliseconds: row["since_ms"]),
             nextSendSequence: UInt64(row["next_send_seq"] as Int64),
             nextReceiveSequence: UInt64(row["next_recv_seq"] as Int64),
-            lastMessageAt: (row["last_message_ms"] as Int64?).map(Timestamp.init(milliseconds:))
+            lastMessageAt: (row["last_message_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
+            tier: (row["tier"] as String?).flatMap(TrustTier.init(rawValue:)) ?? .contact
         )
     }
 

@@ -101,7 +101,7 @@ enum DashboardPanels {
         for contact in all.prefix(200) {
             rows += """
                 <tr><td>\(DashboardHTML.escape(contact.name ?? "(no name)"))</td><td>\(DashboardHTML.did(contact.did))</td>
-                <td>contact</td><td>\(DashboardHTML.escape(contact.since))</td>
+                <td>\(DashboardHTML.escape(contact.tier?.rawValue ?? "contact"))</td><td>\(DashboardHTML.escape(contact.since))</td>
                 <td>\(DashboardHTML.escape(contact.lastMessageAt ?? "never"))</td></tr>
                 """
         }
@@ -109,8 +109,8 @@ enum DashboardPanels {
             "contacts",
             "Contacts",
             """
-            <p>Trust tiers are not built yet: every contact shows its current state.</p>
-            <table><thead><tr><th scope="col">name</th><th scope="col">DID</th><th scope="col">state</th>
+            <p>Tiers, lowest first: knocked-accepted, contact, owner-verified (its owner certificate verified).</p>
+            <table><thead><tr><th scope="col">name</th><th scope="col">DID</th><th scope="col">tier</th>
             <th scope="col">since</th><th scope="col">last message</th></tr></thead><tbody>\(rows)</tbody></table>
             """
         )

@@ -334,17 +334,27 @@ public struct ContactSummary: Hashable, Sendable, Codable {
     public var since: String
     public var homeRelays: [String]
     public var lastMessageAt: String?
+    /// `TrustTier` (decision 0093); absent from nodes that predate it.
+    public var tier: TrustTier?
 
-    public init(did: String, name: String?, since: String, homeRelays: [String], lastMessageAt: String?) {
+    public init(
+        did: String,
+        name: String?,
+        since: String,
+        homeRelays: [String],
+        lastMessageAt: String?,
+        tier: TrustTier? = nil
+    ) {
         self.did = did
         self.name = name
         self.since = since
         self.homeRelays = homeRelays
         self.lastMessageAt = lastMessageAt
+        self.tier = tier
     }
 
     enum CodingKeys: String, CodingKey {
-        case did, name, since
+        case did, name, since, tier
         case homeRelays = "home_relays"
         case lastMessageAt = "last_message_at"
     }

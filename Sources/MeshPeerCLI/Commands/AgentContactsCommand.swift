@@ -22,11 +22,11 @@ struct AgentContactsCommand: AsyncParsableCommand {
             let rows = contacts.map { contact in
                 [
                     AgentFormat.did(contact.did, full: output.full),
-                    AgentFormat.clip(contact.name ?? "-", 28, full: output.full),
+                    AgentFormat.clip(contact.name ?? "-", 28, full: output.full), contact.tier?.rawValue ?? "contact",
                     AgentFormat.relative(contact.since), AgentFormat.relative(contact.lastMessageAt),
                 ]
             }
-            print(AgentFormat.table(["DID", "NAME", "SINCE", "LAST MESSAGE"], rows))
+            print(AgentFormat.table(["DID", "NAME", "TIER", "SINCE", "LAST MESSAGE"], rows))
         }
     }
 }
