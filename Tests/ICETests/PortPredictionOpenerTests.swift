@@ -112,6 +112,7 @@ struct PortPredictionOpenerTests {
             NATReport(
                 udp: true,
                 natClass: natClass,
+                certainty: varies == nil ? .partial : .full,
                 publicAddress: "203.0.113.40:1000",
                 mappingVariesByDestination: varies,
                 filtering: .unknown,

@@ -79,7 +79,7 @@ struct NATClassificationTests {
 
     @Test("classic names from mapping and filtering behaviour")
     func classes() {
-        #expect(NATClass.classify(localAddresses: local, mapped: [], filtering: .unknown) == .udpBlocked)
+        #expect(NATClass.classify(localAddresses: local, mapped: [], filtering: .unknown) == .noAnswer)
         #expect(NATClass.classify(localAddresses: local, mapped: local, filtering: .unknown) == .open)
         #expect(
             NATClass.classify(localAddresses: local, mapped: [a, b], filtering: .addressAndPortDependent) == .symmetric
@@ -139,7 +139,17 @@ struct NATClassificationTests {
         #expect(probe.isFinished)
         #expect(sent == 4)
         #expect(now - start == .milliseconds(2_500))
-        #expect(probe.report(localAddresses: local).natClass == .udpBlocked)
+        // Silence is reported as silence, with no certainty, not as a NAT class (issue 16).
+        #expect(probe.report(localAddresses: local).natClass == .noAnswer)
+        #expect(probe.report(localAddresses: local).certainty == NATCertainty.none)
+        #expect(!probe.report(localAddresses: local).udp)
+    }
+
+    @Test func certaintyFollowsHowManyServersAnswered() {
+        #expect(NATCertainty.of(answered: 0) == NATCertainty.none)
+        #expect(NATCertainty.of(answered: 1) == .partial)
+        #expect(NATCertainty.of(answered: 2) == .full)
+        #expect(NATCertainty.partial.explanation.contains("symmetric"))
     }
 }
 

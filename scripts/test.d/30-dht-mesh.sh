@@ -44,6 +44,20 @@ check="$("$BIN" nat-check --stun "127.0.0.1:${ports[1]}" --stun "127.0.0.1:${por
 [ "$(printf '%s' "$check" | grep -o '"mapped":"127\.0\.0\.1:[0-9]*"' | wc -l)" -eq 2 ] \
     || die "DHT ports did not answer STUN with a mapped address: $check"
 
+log "nat-check with no --stun asks the bootstrap list's nodes (a name resolves), and says how sure it is"
+mkdir -p "$WORK/natcheck-home"
+printf '{"version":1,"nodes":[{"address":"localhost:%s"},{"address":"127.0.0.1:%s"}]}\n' "${ports[1]}" "${ports[2]}" \
+    >"$WORK/natcheck-home/bootstrap-nodes.json"
+check="$("$BIN" nat-check --home "$WORK/natcheck-home" --bind 127.0.0.1:0 --json)"
+grep -q '"certainty":"full"' <<<"$check" && grep -q '"class":"open"' <<<"$check" \
+    || die "nat-check from the bootstrap list: $check"
+check="$("$BIN" nat-check --stun "127.0.0.1:${ports[1]}" --bind 127.0.0.1:0 --json)"
+grep -q '"certainty":"partial"' <<<"$check" || die "one server cannot be full certainty: $check"
+silent="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+check="$("$BIN" nat-check --stun "127.0.0.1:$silent" --bind 127.0.0.1:0 --json || true)"
+grep -q '"class":"no-answer"' <<<"$check" && grep -q '"certainty":"none"' <<<"$check" \
+    || die "silence must be reported as no answer, not as a NAT class: $check"
+
 log "starting the publisher (record TTL ${TTL} s)"
 export MESHPEER_HOME="$WORK/publisher-home"
 "$BIN" init --json >/dev/null

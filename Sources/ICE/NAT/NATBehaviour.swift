@@ -14,8 +14,9 @@ public enum NATClass: String, Sendable, Codable {
     case restrictedCone = "restricted-cone"
     case portRestricted = "port-restricted"
     case symmetric
-    /// No STUN answer at all: UDP is filtered; only the relay path works.
-    case udpBlocked = "udp-blocked"
+    /// No STUN server answered. That is not a NAT class: UDP may be filtered (then only the relay path works), or
+    /// every server may be down; one probe cannot tell which, so nat-check says so instead of guessing.
+    case noAnswer = "no-answer"
     /// NAT with endpoint-independent mapping, filtering not measurable.
     case cone
     /// More than one NAT between us and the public address (double NAT, or carrier-grade NAT); the mapping and
@@ -28,7 +29,7 @@ public enum NATClass: String, Sendable, Codable {
         mapped: [TransportAddress],
         filtering: NATFiltering
     ) -> NATClass {
-        guard let first = mapped.first else { return .udpBlocked }
+        guard let first = mapped.first else { return .noAnswer }
         if localAddresses.contains(first) || localAddresses.contains(where: { $0.ip == first.ip && $0.port == 0 }) {
             return .open
         }
@@ -38,6 +39,31 @@ public enum NATClass: String, Sendable, Codable {
         case .addressDependent: return .restrictedCone
         case .addressAndPortDependent: return .portRestricted
         case .unknown: return .cone
+        }
+    }
+}
+
+/// How much a `NATReport` can know from the servers that answered.
+public enum NATCertainty: String, Sendable, Codable {
+    /// No server answered: nothing is known about the NAT.
+    case none
+    /// One server answered: the public address is known, but a cone NAT cannot be told from a symmetric one
+    /// (that takes two servers that see the same or different mapped ports).
+    case partial
+    /// Two or more servers answered: the mapping behaviour is measured. (Filtering is measured only with a server
+    /// that has an alternate address; `filtering` says `unknown` otherwise.)
+    case full
+
+    public static func of(answered: Int) -> NATCertainty {
+        answered == 0 ? .none : answered == 1 ? .partial : .full
+    }
+
+    /// One sentence for people.
+    public var explanation: String {
+        switch self {
+        case .none: "no server answered: UDP may be blocked, or the servers are down"
+        case .partial: "one server answered: a symmetric NAT cannot be told from a cone"
+        case .full: "two or more servers answered: the mapping behaviour is measured"
         }
     }
 }
@@ -57,6 +83,8 @@ public struct NATReport: Sendable, Codable, Equatable {
 
     public var udp: Bool
     public var natClass: NATClass
+    /// How sure the class is, from how many servers answered.
+    public var certainty: NATCertainty
     public var publicAddress: String?
     public var mappingVariesByDestination: Bool?
     public var filtering: NATFiltering
@@ -74,6 +102,7 @@ public struct NATReport: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case udp
         case natClass = "class"
+        case certainty
         case publicAddress = "public_address"
         case mappingVariesByDestination = "mapping_varies_by_destination"
         case filtering, servers

@@ -166,6 +166,7 @@ public struct NATProbe<Random: RandomSource>: Sendable {
         return NATReport(
             udp: !addresses.isEmpty,
             natClass: NATClass.classify(localAddresses: localAddresses, mapped: addresses, filtering: filtering),
+            certainty: NATCertainty.of(answered: addresses.count),
             publicAddress: addresses.first?.description,
             mappingVariesByDestination: addresses.count >= 2 ? Set(addresses).count > 1 : nil,
             filtering: filtering,
