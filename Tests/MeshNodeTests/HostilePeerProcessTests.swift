@@ -15,7 +15,7 @@ import Testing
 /// Issue 19: a contact that turns hostile after its knock was accepted. Real `meshpeer run` nodes a, b and c share
 /// one relay; a has b and c as contacts. Then b's node stops and the test becomes b: b's own identity (from its
 /// data directory), b's own `node.sqlite` (its ratchet sessions and send sequence) and b's own relay login. From
-/// there it sends a garbage, ratchet messages far past MAX_SKIP, frames whose ratchet envelope belongs to another
+/// there it sends garbage, ratchet messages far past MAX_SKIP, frames whose ratchet envelope belongs to another
 /// sender or another session, a flood of valid messages while c talks to a, and receipts and replies citing
 /// messages a never sent to b. The promise, read from a's API and metrics: a stays up with bounded memory, shows
 /// only what b really sent (once each), marks nothing delivered that was not, its session with b survives the
@@ -38,6 +38,8 @@ struct HostilePeerProcessTests {
             )
             try await mesh.startAgent("c")
             let (_, didC) = try await TestMesh.contacts(mesh, "a", "c")
+            // b and c are contacts too (c knocked, b accepted): b holds a real b → c session to confuse a with.
+            _ = try await TestMesh.contacts(mesh, "c", "b")
             let a = try mesh.client("a")
             var c = try mesh.client("c")
             // c → a works before anything happens (and gives a a session with c to be confused with).
@@ -140,8 +142,9 @@ struct HostilePeerProcessTests {
                 )
             }
 
-            // 3. Header-key confusion: a valid b → a ratchet envelope under c's name, and an envelope b encrypted
-            // for another agent (its X3DH start with someone else) under b's own name.
+            // 3. Header-key confusion: a valid b → a ratchet envelope under c's name; under b's own name, an envelope
+            // of b's real session with c, and an envelope b encrypted for another agent (its X3DH start with
+            // someone else).
             do {
                 let before = try await Self.figures(a)
                 let asC = try contact.rolledBack { db, ledger in try contact.send("I am c", ledger, db) }
@@ -151,11 +154,21 @@ struct HostilePeerProcessTests {
                 let impersonation = MeshEnvelope.session(
                     SessionFrame(sender: keyC, messageID: frame.messageID, ratchet: frame.ratchet)
                 ).encoded()
+                let ofSessionWithC = try contact.rolledBack { db, ledger in
+                    var random = SystemRandom()
+                    let sealed = try ledger.ratchet.encrypt(Array("b to c".utf8), to: keyC, random: &random, in: db)
+                    return MeshEnvelope.session(
+                        SessionFrame(
+                            sender: contact.identity.publicKey,
+                            messageID: MessageID.random(using: &random),
+                            ratchet: sealed
+                        )
+                    ).encoded()
+                }
                 let elsewhere = try contact.envelopeForAnotherPeer()
-                try await contact.deliver(impersonation)
-                try await contact.deliver(elsewhere)
-                _ = try await TestMesh.eventually("a to refuse both") {
-                    try await Self.figures(a).undecryptable >= before.undecryptable + 2 ? true : nil
+                for bytes in [impersonation, ofSessionWithC, elsewhere] { try await contact.deliver(bytes) }
+                _ = try await TestMesh.eventually("a to refuse all three") {
+                    try await Self.figures(a).undecryptable >= before.undecryptable + 3 ? true : nil
                 }
                 // Both sessions still work: b's and c's next messages are shown.
                 let next = try contact.message("after the confusion")
@@ -174,7 +187,7 @@ struct HostilePeerProcessTests {
                     Self.report(
                         "hostile-peer-header-confusion",
                         mesh,
-                        sent: 3,
+                        sent: 4,
                         shown: fromB + asShownC.filter { $0.id != fromC.id },
                         expected: [next.id.hex]
                     )
@@ -589,13 +602,12 @@ final class HostileContact: Sendable {
     }
 
     /// Whatever `body` builds from b's state, with b's state rolled back afterwards (b's real session never moved).
-    func rolledBack(_ body: @escaping @Sendable (Database, NodeLedger) throws -> OutboxEntry) throws -> OutboxEntry {
-        struct Rollback: Error { let entry: OutboxEntry }
+    func rolledBack<T: Sendable>(_ body: @escaping @Sendable (Database, NodeLedger) throws -> T) throws -> T {
         let ledger = self.ledger
         do {
-            try database.pool.write { db in throw Rollback(entry: try body(db, ledger)) }
-        } catch let rollback as Rollback {
-            return rollback.entry
+            try database.pool.write { db in throw Rollback(value: try body(db, ledger)) }
+        } catch let rollback as Rollback<T> {
+            return rollback.value
         }
         throw TestFailure("no rollback")
     }
@@ -613,4 +625,9 @@ final class HostileContact: Sendable {
             SessionFrame(sender: identity.publicKey, messageID: MessageID.random(using: &random2), ratchet: sealed)
         ).encoded()
     }
+}
+
+/// Carries a value out of a write transaction that must not commit (throwing rolls it back).
+private struct Rollback<Value: Sendable>: Error {
+    let value: Value
 }
