@@ -63,10 +63,11 @@ extension AgentNode: NodeControl {
         let ledger = self.ledger
         let now = self.now
         let name = card.name
-        // The owner's certificate, when `meshpeer owner certify` put one here, goes with the knock (decision 0093).
+        // The owner's certificate, when `meshpeer owner certify` put one here, goes with the knock; revocations go in
+        // the record, where the recipient looks them up (decision 0093).
         let credentials: OwnerCredentials?
         do {
-            credentials = try OwnerCredentialsFile.credentials(home: home)
+            credentials = try OwnerCredentialsFile.certificate(home: home).map { OwnerCredentials(certificate: $0) }
         } catch {
             throw NodeAPIError(.unavailable, "the owner certificate in \(home) cannot be read: \(error)")
         }
@@ -97,8 +98,10 @@ extension AgentNode: NodeControl {
             throw NodeAPIError(.badRequest, "\(error)")
         }
         let body: [UInt8]
-        do { body = Array(try JSONEncoder().encode(request.body)) } catch {
-            throw NodeAPIError(.badRequest, "the body is not JSON: \(error)")
+        // The canonical form (RFC 8785): compact, and the same bytes for the same value; written directly, not
+        // through Foundation's encoder, which dominated the send path's profile.
+        do { body = try JCS.canonicalize(request.body) } catch {
+            throw NodeAPIError(.badRequest, "the body cannot be sent as JSON: \(error.reason)")
         }
         guard body.count <= AgentMessage.maximumBodyBytes else {
             throw NodeAPIError(.tooLarge, "the body is \(body.count) bytes; at most \(AgentMessage.maximumBodyBytes)")

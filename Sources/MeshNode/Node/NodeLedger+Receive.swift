@@ -84,7 +84,9 @@ extension NodeLedger {
             receipts.owe(id, to: (did, frame.sender), relays: contact.homes)
             do {
                 try Intent.validateName(message.intent)
-                let body = try JSONDecoder().decode(JSONValue.self, from: Data(message.body))
+                // Strict (no duplicate keys, bounded depth) and direct: Foundation's decoder into `JSONValue` tries
+                // each type in turn and builds an error for every miss, which dominated the receive path's profile.
+                let body = try StrictJSON.parse(message.body, maximumBytes: AgentMessage.maximumBodyBytes)
                 try IntentSchemas.validate(intent: message.intent, body: body)
                 try NodeLedger.checkCardAnswer(message, body: body, from: did, db)
             } catch {

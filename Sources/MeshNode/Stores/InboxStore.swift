@@ -160,7 +160,8 @@ enum InboxStore {
             let body = row["body"] as Data?
         else { return nil }
         let json =
-            (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .string(String(decoding: body, as: UTF8.self))
+            (try? StrictJSON.parse([UInt8](body), maximumBytes: body.count))
+            ?? .string(String(decoding: body, as: UTF8.self))
         return InboxMessage(
             cursor: cursor,
             id: Hex.encode([UInt8](idData)),
