@@ -8,8 +8,9 @@ import Testing
 /// Owner certificates with real `meshpeer run` nodes, a real relay and a real bootstrap node on 127.0.0.1, and real
 /// `meshpeer owner` commands (decision 0093). The gate's policy requires a certificate from owner O for `task.*`:
 /// it refuses a knock without one, accepts one O certified (the knocker becomes an owner-verified contact), and
-/// refuses an expired one, one O revoked, and one copied from another agent, each with its reason on the refused
-/// knock, in the audit log, and (for the knocker) in the decision it gets back.
+/// refuses an expired one, one O revoked (the revocation published in the knocker's record, not sent with the knock),
+/// and one copied from another agent, each with its reason on the refused knock, in the audit log, and (for the
+/// knocker) in the decision it gets back.
 @Suite(.serialized)
 struct OwnerCertificateProcessTests {
     /// Runs `meshpeer owner …` and returns its JSON output line.
@@ -87,6 +88,11 @@ struct OwnerCertificateProcessTests {
                 dids[name] = try await client.status().did
                 _ = try await TestMesh.eventually("the gate's record, seen by \(name)", timeout: .seconds(60)) {
                     try await client.find(.did(gateDID)).first
+                }
+                // Knocks carry the certificate only; the revocation reaches the gate through this record.
+                let did = try #require(dids[name])
+                _ = try await TestMesh.eventually("\(name)'s record, seen by the gate", timeout: .seconds(60)) {
+                    try await gate.find(.did(did)).first
                 }
                 _ = try await client.knock(KnockRequest(to: gateDID, intent: "task.request", purpose: "from \(name)"))
             }

@@ -135,3 +135,66 @@ import Testing
         }
     }
 }
+
+/// The knocker's published record in `judge` (decision 0093): its revocations and a newer certificate count.
+@Suite struct KnockPolicyPublishedTests {
+    let base = KnockPolicyOwnerTests()
+
+    @Test func aRevocationInTheRecordRefusesTheKnockedCertificate() {
+        let presented = base.credentials()
+        let revoked = base.credentials(revoked: true)
+        let judgement = base.policy.judge(
+            sender: base.knocker.key,
+            intent: "task.request",
+            introducedByContact: false,
+            credentials: presented,
+            published: revoked,
+            now: epoch
+        )
+        #expect(base.rejection(judgement)?.hasPrefix("requireOwner[task.*]: revoked:") == true)
+        // The same record without a revocation changes nothing.
+        let fine = base.policy.judge(
+            sender: base.knocker.key,
+            intent: "task.request",
+            introducedByContact: false,
+            credentials: presented,
+            published: presented,
+            now: epoch
+        )
+        #expect(fine.tier == .ownerVerified)
+    }
+
+    @Test func aNewerCertificateInTheRecordSupersedesAnOlderSerial() {
+        let older = OwnerCredentials(
+            certificate: OwnerCertificate.issue(
+                owner: base.owner,
+                agent: base.knocker.key,
+                serial: 1,
+                issuedAt: epoch,
+                expiresAt: epoch + .seconds(86_400)
+            )
+        )
+        let judgement = base.policy.judge(
+            sender: base.knocker.key,
+            intent: "task.request",
+            introducedByContact: false,
+            credentials: older,
+            published: base.credentials(),  // serial 3
+            now: epoch
+        )
+        #expect(base.rejection(judgement)?.contains("superseded by 3") == true)
+        // A forged newer certificate in the record supersedes nothing.
+        var forgedBytes = base.credentials().encoded()
+        forgedBytes[70] ^= 1
+        let forged = try? OwnerCredentials(decoding: forgedBytes)
+        let kept = base.policy.judge(
+            sender: base.knocker.key,
+            intent: "task.request",
+            introducedByContact: false,
+            credentials: older,
+            published: forged,
+            now: epoch
+        )
+        #expect(kept.tier == .ownerVerified)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Kademlia
 import MeshCore
 import Testing
 
@@ -168,17 +169,24 @@ import Testing
         #expect(bytes.count == OwnerCredentials.maximumByteCount)
         #expect(try OwnerCredentials(decoding: bytes) == credentials)
         #expect(refusal(credentials.verify(presentedBy: agent.key, owners: nil, now: epoch)) == .revoked)
-        // With the exposure extension (1 byte) and both headers, the record's extension budget still holds it.
-        #expect(4 + bytes.count + 4 + 1 <= 320)
-        // Two revocations, or one for another owner, are refused.
+        // Beside the knock-policy (9), exposure (1) and invite-slot (32) extensions, each with its 4-byte header.
+        #expect((4 + bytes.count) + (4 + 9) + (4 + 1) + (4 + 32) <= AgentRecord.maximumExtensionBytes)
+        // Two revocations, a truncated one, or trailing bytes are refused.
         var two = issued.encoded()
         two.append(2)
-        two += older.encoded() + newer.encoded()
+        two += Array(bytes.suffix(80)) + Array(bytes.suffix(80))
         #expect(throws: WireError.self) { try OwnerCredentials(decoding: two) }
-        var stray = issued.encoded()
-        stray.append(1)
-        stray += foreign.encoded()
-        #expect(throws: WireError.self) { try OwnerCredentials(decoding: stray) }
+        #expect(throws: WireError.self) { try OwnerCredentials(decoding: Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try OwnerCredentials(decoding: bytes + [0]) }
+        // A revocation whose signature does not verify decodes but revokes nothing.
+        var forged = bytes
+        forged[forged.count - 1] ^= 1
+        let ignored = try OwnerCredentials(decoding: forged)
+        #expect(
+            credentials.verify(presentedBy: agent.key, owners: nil, extraRevocations: [], now: epoch)
+                != ignored.verify(presentedBy: agent.key, owners: nil, now: epoch)
+        )
+        #expect(ignored.verify(presentedBy: agent.key, owners: nil, now: epoch) == .success(owner.publicKey))
     }
 
     @Test func aKnockBodyCarriesCredentialsAndOldBodiesStillDecode() throws {

@@ -69,6 +69,10 @@ extension AgentNode {
         }
         let ledger = self.ledger
         let policy = self.policy
+        // Revocations are published in the knocker's record (decision 0093): look it up when a rule names an owner.
+        // The gate's rate limits bound how often this runs; a record that cannot be found counts as none.
+        let record = policy.namesOwners ? await lookUpRecord(did: frame.sender.did) : nil
+        let published = record.flatMap { try? AgentProfile.read(from: $0) }?.ownerCredentials
         let ownRelays = await relays.homes()
         let now = self.now
         do {
@@ -76,6 +80,7 @@ extension AgentNode {
                 try ledger.receiveKnock(
                     frame,
                     policy: policy,
+                    published: published,
                     pendingConfiguration: AgentNode.pendingKnocks,
                     ownRelays: ownRelays,
                     now: now,

@@ -38,8 +38,11 @@ extension AgentNode {
             // The full card a capability.query gets, signed like the record's card (decision 0080).
             servedCard = try profile.signedServedCard(identity: identity)
             let exposure = configuration.exposure
-            if exposure != .listed {
+            // The owner's certificate and revocations, re-read at every publish (decision 0093).
+            let credentials = try OwnerCredentialsFile.credentials(home: home)
+            if exposure != .listed || credentials != nil {
                 profile.exposure = exposure
+                profile.ownerCredentials = credentials
                 record = try profile.record(
                     signedBy: identity,
                     sequence: sequence,

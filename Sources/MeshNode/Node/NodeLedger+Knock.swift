@@ -99,6 +99,7 @@ extension NodeLedger {
     func receiveKnock(
         _ frame: KnockFrame,
         policy: KnockPolicy,
+        published: OwnerCredentials? = nil,
         pendingConfiguration: PendingKnocks.Configuration,
         ownRelays: [String],
         now: Timestamp,
@@ -127,6 +128,7 @@ extension NodeLedger {
             intent: frame.intent,
             introducedByContact: introducedByContact,
             credentials: body.ownerCredentials,
+            published: published,
             now: now
         )
         let verdict: KnockVerdict = isContact ? .accept(rule: "already a contact") : judgement.verdict

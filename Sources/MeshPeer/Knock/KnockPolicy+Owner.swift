@@ -20,7 +20,9 @@ public struct KnockJudgement: Hashable, Sendable {
 }
 
 extension KnockPolicy {
-    /// Decides a knock whose body may carry `credentials` (decision 0093). Precedence: `deny`; a `requireOwner`
+    /// Decides a knock whose body may carry `credentials` (decision 0093); `published` is what the knocker's own
+    /// record carries, whose revocations (and a newer certificate, which supersedes an older serial) count too.
+    /// Precedence: `deny`; a `requireOwner`
     /// rule for the intent (exact, then the longest `prefix.*`), which rejects a knock whose certificate is missing
     /// or refused; then `decide`'s order with the knocker's tier (`tiers` after `allow` and introductions).
     public func judge(
@@ -28,6 +30,7 @@ extension KnockPolicy {
         intent: String,
         introducedByContact: Bool,
         credentials: OwnerCredentials?,
+        published: OwnerCredentials? = nil,
         now: Timestamp
     ) -> KnockJudgement {
         let did = sender.did
@@ -38,7 +41,9 @@ extension KnockPolicy {
         if let (pattern, required) = ownerRequirement(for: intent) {
             let listed = Set(required.compactMap { try? DIDKey.decode($0) })
             certificate =
-                credentials?.verify(presentedBy: sender, owners: listed, now: now)
+                credentials.map {
+                    KnockPolicy.verify($0, sender: sender, owners: listed, published: published, now: now)
+                }
                 ?? .failure(CertificateRefusal(.missing, "intent \(intent) needs a certificate from a listed owner"))
             if case .failure(let refusal) = certificate {
                 return KnockJudgement(
@@ -48,7 +53,13 @@ extension KnockPolicy {
                 )
             }
         } else if let credentials {
-            certificate = credentials.verify(presentedBy: sender, owners: trustedOwnerKeys, now: now)
+            certificate = KnockPolicy.verify(
+                credentials,
+                sender: sender,
+                owners: trustedOwnerKeys,
+                published: published,
+                now: now
+            )
         }
         let tier: TrustTier = if case .success = certificate { .ownerVerified } else { .unknown }
         let verdict = decide(sender: did, intent: intent, introducedByContact: introducedByContact, tier: tier)
@@ -65,6 +76,36 @@ extension KnockPolicy {
         guard let wildcard, let owners = requireOwner[wildcard] else { return nil }
         return (wildcard, owners)
     }
+
+    /// `credentials` checked with the revocations the knocker's record publishes; a published certificate from the
+    /// same owner with a larger serial supersedes the presented one (it is refused as revoked).
+    static func verify(
+        _ credentials: OwnerCredentials,
+        sender: Ed25519.PublicKey,
+        owners: Set<Ed25519.PublicKey>,
+        published: OwnerCredentials?,
+        now: Timestamp
+    ) -> Result<Ed25519.PublicKey, CertificateRefusal> {
+        let result = credentials.verify(
+            presentedBy: sender,
+            owners: owners,
+            extraRevocations: published?.revocations ?? [],
+            now: now
+        )
+        let presented = credentials.certificate
+        if case .success = result, let newer = published?.certificate, newer.isAuthentic,
+            newer.owner == presented.owner,
+            newer.agent == presented.agent, newer.serial > presented.serial
+        {
+            return .failure(
+                CertificateRefusal(.revoked, "serial \(presented.serial) superseded by \(newer.serial) in the record")
+            )
+        }
+        return result
+    }
+
+    /// Whether any rule names an owner: only then does the node look the knocker's record up for revocations.
+    public var namesOwners: Bool { !owners.isEmpty || !requireOwner.isEmpty }
 
     /// Every owner the policy names (`owners` and all `requireOwner` lists).
     var trustedOwnerKeys: Set<Ed25519.PublicKey> {

@@ -60,7 +60,11 @@ extension AgentProfile {
                 oneTimePrekeys: []
             ),
             addressHints: record.addressHints,
-            exposure: Exposure.declared(by: record)
+            exposure: Exposure.declared(by: record),
+            // Malformed credentials are dropped, not fatal: the record stays usable and no certificate is shown.
+            ownerCredentials: record.extensionValue(ofType: RecordExtension.ownerCredentials).flatMap {
+                try? OwnerCredentials(decoding: $0)
+            }
         )
     }
 

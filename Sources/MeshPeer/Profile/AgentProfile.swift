@@ -24,6 +24,8 @@ public struct AgentProfile: Hashable, Sendable {
     public var addressHints: [[UInt8]]
     /// Who may find the agent; carried as `RecordExtension.exposure` (absent means listed).
     public var exposure: Exposure
+    /// The owner's certificate and newest revocation, as `RecordExtension.ownerCredentials` (decision 0093).
+    public var ownerCredentials: OwnerCredentials?
 
     public init(
         card: AgentCard,
@@ -32,7 +34,8 @@ public struct AgentProfile: Hashable, Sendable {
         homeRelays: [String],
         prekeyBundle: PrekeyBundle,
         addressHints: [[UInt8]] = [],
-        exposure: Exposure = .listed
+        exposure: Exposure = .listed,
+        ownerCredentials: OwnerCredentials? = nil
     ) {
         self.card = card
         self.knockToken = knockToken
@@ -41,6 +44,7 @@ public struct AgentProfile: Hashable, Sendable {
         self.prekeyBundle = prekeyBundle
         self.addressHints = addressHints
         self.exposure = exposure
+        self.ownerCredentials = ownerCredentials
     }
 
     /// The capability names to announce in the DHT (the card's skill ids and tags).
@@ -108,6 +112,7 @@ public struct AgentProfile: Hashable, Sendable {
             prekeyBundle: bundle,
             extensions: [RecordExtension(type: RecordExtension.knockPolicy, value: knockToken + [knockDifficulty])]
                 + [exposure.recordExtension].compactMap { $0 }
+                + [ownerCredentials.map(\.recordExtension)].compactMap { $0 }
         )
     }
 

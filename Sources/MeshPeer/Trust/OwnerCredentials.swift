@@ -4,12 +4,14 @@ import MeshCore
 /// What an agent shows of its owner: its certificate and the owner's revocations it holds. Carried in the agent's
 /// record (extension `RecordExtension.ownerCredentials`) and in its knock bodies (decision 0093).
 ///
-/// `certificate (153) ‖ count u8 (≤ 1) ‖ revocations (145 each)`: at most 299 bytes, so with its 4-byte extension
-/// header and the exposure extension it stays within `AgentRecord.maximumExtensionBytes`.
+/// `certificate (153) ‖ count u8 (≤ 1) ‖ revocations (serial u64 ‖ revokedAt i64 ‖ signature, 80 each)`: a revocation
+/// here names the certificate's owner and agent implicitly, so the whole is at most 234 bytes and, with its 4-byte
+/// header, fits beside the knock-policy, exposure and invite-slot extensions in `AgentRecord.maximumExtensionBytes`.
 public struct OwnerCredentials: Hashable, Sendable {
     public static let maximumRevocations = 1
+    static let compactRevocationByteCount = 8 + 8 + Ed25519.signatureByteCount
     public static let maximumByteCount =
-        OwnerCertificate.byteCount + 1 + maximumRevocations * OwnerRevocation.byteCount
+        OwnerCertificate.byteCount + 1 + maximumRevocations * compactRevocationByteCount
 
     public let certificate: OwnerCertificate
     public let revocations: [OwnerRevocation]
@@ -34,10 +36,15 @@ public struct OwnerCredentials: Hashable, Sendable {
     func encode(to writer: inout WireWriter) {
         writer.write(raw: certificate.encoded())
         writer.writeCount(revocations.count, .uint8)
-        for revocation in revocations { writer.write(raw: revocation.encoded()) }
+        for revocation in revocations {
+            writer.write(revocation.serial)
+            writer.write(revocation.revokedAt.secondsSinceEpoch)
+            writer.write(raw: revocation.signature.rawRepresentation)
+        }
     }
 
-    /// Strict: at most one revocation, each for the certificate's owner and agent, nothing left over.
+    /// Strict: at most one revocation, nothing left over. A revocation's signature is not checked here (`verify`
+    /// ignores one that is not authentic).
     public init(decoding bytes: [UInt8]) throws {
         guard bytes.count <= OwnerCredentials.maximumByteCount else {
             throw WireError(
@@ -56,12 +63,15 @@ public struct OwnerCredentials: Hashable, Sendable {
         let count = try reader.readCount(.uint8, maximum: OwnerCredentials.maximumRevocations)
         var revocations: [OwnerRevocation] = []
         for _ in 0..<count {
-            let start = reader.position
-            let revocation = try OwnerRevocation(from: &reader)
-            guard revocation.owner == certificate.owner, revocation.agent == certificate.agent else {
-                throw WireError(.invalidValue, at: start, "a revocation for another owner or agent")
-            }
-            revocations.append(revocation)
+            revocations.append(
+                OwnerRevocation(
+                    owner: certificate.owner,
+                    agent: certificate.agent,
+                    serial: try reader.readUInt64(),
+                    revokedAt: Timestamp(secondsSinceEpoch: try reader.readSeconds()),
+                    signature: try reader.readSignature()
+                )
+            )
         }
         self.certificate = certificate
         self.revocations = revocations
@@ -75,6 +85,13 @@ public struct OwnerCredentials: Hashable, Sendable {
         now: Timestamp
     ) -> Result<Ed25519.PublicKey, CertificateRefusal> {
         certificate.verify(presentedBy: agent, owners: owners, revocations: revocations + extraRevocations, now: now)
+    }
+}
+
+extension OwnerCredentials {
+    /// As the agent's record carries it.
+    public var recordExtension: RecordExtension {
+        RecordExtension(type: RecordExtension.ownerCredentials, value: encoded())
     }
 }
 
