@@ -294,6 +294,19 @@ struct HostilePeerProcessTests {
                 var tampered = copy.payload
                 tampered[tampered.count - 1] ^= 0x01
                 let threshold = BreakerLimits().decryptFailures.count
+                // First as many frames naming c as sender, sent over b's login: dropped before any session is tried,
+                // they do not count, so b cannot spend c's name on a's breaker (decision 0094).
+                guard case .session(let tamperedFrame) = try MeshEnvelope.decode(tampered) else {
+                    throw TestFailure("not a session frame")
+                }
+                let posingAsC = MeshEnvelope.session(
+                    SessionFrame(sender: keyC, messageID: tamperedFrame.messageID, ratchet: tamperedFrame.ratchet)
+                ).encoded()
+                try await contact.deliver(all: Array(repeating: posingAsC, count: threshold))
+                _ = try await TestMesh.eventually("a to drop every frame posing as c") {
+                    try await Self.figures(a).undecryptable >= before.undecryptable + threshold ? true : nil
+                }
+                #expect(try await a.breaker().state == "closed", "frames posing as another contact do not trip it")
                 try await contact.deliver(all: Array(repeating: tampered, count: threshold))
                 let tripped = try await TestMesh.eventually("the breaker to trip") {
                     let status = try await a.breaker()
@@ -327,7 +340,7 @@ struct HostilePeerProcessTests {
                     Self.report(
                         "hostile-peer-breaker-lever",
                         mesh,
-                        sent: threshold,
+                        sent: 2 * threshold,
                         shown: fromB,
                         expected: [],
                         extra: [

@@ -69,6 +69,15 @@ extension AgentNode {
                     MeshEnvelope.kind(of: delivered.payload) == .session,
                     case .session(let frame)? = try? MeshEnvelope.decode(delivered.payload)
                 {
+                    // The frame names its sender in clear; the relay saw who logged in and sent it. A frame that
+                    // names someone else (one contact posing as another) is dropped before any session is tried,
+                    // and does not count toward the breaker's decrypt failures (decision 0094).
+                    guard NodeID(publicKey: frame.sender) == delivered.sender else {
+                        figures.undecryptable.increment()
+                        logger.notice("dropped an envelope whose frame names another sender than the relay's")
+                        await relays.acknowledge([delivered.id], relay: item.relay)
+                        continue
+                    }
                     sessions.append(
                         InboundSession(
                             frame: frame,
