@@ -96,7 +96,10 @@ enum MCPSchemas {
     static let page = object(["messages": array(message), "cursor": count], required: ["messages", "cursor"])
 
     static let contact = object(
-        ["did": text, "name": text, "since": text, "home_relays": array(text), "last_message_at": text],
+        [
+            "did": text, "name": text, "since": text, "home_relays": array(text), "last_message_at": text,
+            "tier": text,
+        ],
         required: ["did", "since", "home_relays"]
     )
 }
