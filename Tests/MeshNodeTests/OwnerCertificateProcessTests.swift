@@ -9,7 +9,7 @@ import Testing
 /// `meshpeer owner` commands (decision 0093). The gate's policy requires a certificate from owner O for `task.*`:
 /// it refuses a knock without one, accepts one O certified (the knocker becomes an owner-verified contact), and
 /// refuses an expired one, one O revoked (the revocation published in the knocker's record, not sent with the knock),
-/// and one copied from another agent, each with its reason on the refused knock, in the audit log, and (for the
+/// one copied from another agent, and a forged one, each with its reason on the refused knock, in the audit log, and (for the
 /// knocker) in the decision it gets back.
 @Suite(.serialized)
 struct OwnerCertificateProcessTests {
@@ -51,7 +51,7 @@ struct OwnerCertificateProcessTests {
                 ],
                 relays: [relay]
             )
-            let knockers = ["bare", "good", "stale", "revoked", "thief"]
+            let knockers = ["bare", "good", "stale", "revoked", "thief", "forged"]
             for name in knockers {
                 try await mesh.prepareAgent(
                     name,
@@ -72,6 +72,12 @@ struct OwnerCertificateProcessTests {
             _ = try await owner(mesh, ["certify", "--agent-home", mesh.home("revoked")])
             let revocation = try await owner(mesh, ["revoke", "--agent-home", mesh.home("revoked")])
             #expect(revocation["file"] as? String == OwnerCredentialsFile.revocationsPath(home: mesh.home("revoked")))
+            // The forger's certificate has one bit of its signature flipped.
+            _ = try await owner(mesh, ["certify", "--agent-home", mesh.home("forged")])
+            let forgedPath = OwnerCredentialsFile.certificatePath(home: mesh.home("forged"))
+            var forgedBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: forgedPath)))
+            forgedBytes[forgedBytes.count - 1] ^= 1
+            try SecureFile.replace(at: forgedPath, contents: forgedBytes)
             // The thief presents good's certificate as its own.
             try FileManager.default.copyItem(
                 atPath: OwnerCredentialsFile.certificatePath(home: mesh.home("good")),
@@ -96,7 +102,7 @@ struct OwnerCertificateProcessTests {
                 }
                 _ = try await client.knock(KnockRequest(to: gateDID, intent: "task.request", purpose: "from \(name)"))
             }
-            let incoming = try await TestMesh.eventually("the gate to decide all five knocks") {
+            let incoming = try await TestMesh.eventually("the gate to decide all six knocks") {
                 () async throws -> [String: KnockSummary]? in
                 let decided = try await gate.knocks().filter { $0.direction == "incoming" && $0.decidedAt != nil }
                 let byPeer = Dictionary(decided.map { ($0.peer, $0) }) { first, _ in first }
@@ -104,6 +110,7 @@ struct OwnerCertificateProcessTests {
             }
             let expected: [String: String?] = [
                 "bare": "missing", "good": nil, "stale": "expired", "revoked": "revoked", "thief": "other-agent",
+                "forged": "forged",
             ]
             let audit = try await gate.audit(limit: 100).entries.filter { $0.kind == "knock.received" }
             for name in knockers {
