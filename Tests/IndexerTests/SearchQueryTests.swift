@@ -23,10 +23,12 @@ import Testing
         #expect(throws: SearchQueryError.self) {
             try SearchQuery.parse(q: "x", capability: nil, tag: nil, limit: "ten", cursor: nil)
         }
-        for bad in ["x", "p", "p-1", "p99999", "p1 ", "q10", "p١"] {
+        // "p00" and "p007": found by FuzzIndexerQuery (a cursor must be its own canonical form).
+        for bad in ["x", "p", "p-1", "p99999", "p1 ", "q10", "p١", "p00", "p007"] {
             #expect(throws: SearchQueryError.self) { try SearchCursor.decode(bad) }
         }
         #expect(try SearchCursor.decode(SearchCursor.encode(offset: 40)) == 40)
+        #expect(try SearchCursor.decode("p0") == 0)
         #expect(throws: SearchQueryError.self) {
             try SearchQuery.parse(
                 q: String(repeating: "a", count: 600),
