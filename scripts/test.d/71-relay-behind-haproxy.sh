@@ -24,7 +24,7 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-run_case() { # run_case NAME RELAY-ARGS...
+run_case() { # run_case NAME RELAY-ARGS... : sets PROXY_PORT (not run in a subshell, so `pids` keeps every process)
     local name="$1"; shift
     local relay_port proxy_port
     relay_port="$(free_port)"
@@ -62,7 +62,7 @@ CFG
         [ "$SECONDS" -lt "$deadline" ] || die "haproxy did not listen"
         sleep 0.1
     done
-    echo "$proxy_port"
+    PROXY_PORT="$proxy_port"
 }
 
 answers() { # answers PROXY-PORT SOURCE... : one line per connection, "challenge" or "refused:<code>"
@@ -107,8 +107,8 @@ PY
 }
 
 log "relay behind haproxy, proxy trusted"
-port="$(run_case trusted --trusted-proxy 127.0.0.1)"
-got="$(answers "$port" 127.0.0.2 127.0.0.2 127.0.0.3 127.0.0.3 127.0.0.4 127.0.0.4 127.0.0.2 | tr '\n' ' ')"
+run_case trusted --trusted-proxy 127.0.0.1
+got="$(answers "$PROXY_PORT" 127.0.0.2 127.0.0.2 127.0.0.3 127.0.0.3 127.0.0.4 127.0.0.4 127.0.0.2 | tr '\n' ' ')"
 echo "  $got"
 case "$got" in
     "challenge challenge challenge challenge challenge challenge refused:9 ") ;;
@@ -116,8 +116,8 @@ case "$got" in
 esac
 
 log "relay behind haproxy, proxy not trusted"
-port="$(run_case untrusted)"
-got="$(answers "$port" 127.0.0.2 127.0.0.3 127.0.0.4 | tr '\n' ' ')"
+run_case untrusted
+got="$(answers "$PROXY_PORT" 127.0.0.2 127.0.0.3 127.0.0.4 | tr '\n' ' ')"
 echo "  $got"
 case "$got" in
     "challenge challenge refused:9 ") ;;
