@@ -94,8 +94,11 @@ public struct CrawlService: Service {
                 }
                 if now >= nextSweep {
                     nextSweep = now + configuration.expirySweep
-                    if let expired = try? ingest.mirror.expire(now: now), expired > 0 {
-                        await status.count(expired: expired)
+                    do {
+                        let expired = try ingest.mirror.expire(now: now)
+                        if expired > 0 { await status.count(expired: expired) }
+                    } catch {
+                        logger.error("mirror expiry failed", metadata: ["error": "\(error)"])
                     }
                 }
                 await status.update(crawl: crawler.stats)
@@ -107,6 +110,16 @@ public struct CrawlService: Service {
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
-        if !pending.isEmpty { _ = try? await ingest.ingest(pending, now: clock.now()) }
+        // What the crawl found last is written before the service returns; a failure is said, not dropped.
+        if !pending.isEmpty {
+            do {
+                try await ingest.ingest(pending, now: clock.now())
+            } catch {
+                logger.error(
+                    "mirror write at shutdown failed",
+                    metadata: ["error": "\(error)", "records": "\(pending.count)"]
+                )
+            }
+        }
     }
 }
