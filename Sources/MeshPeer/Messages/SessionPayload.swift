@@ -3,7 +3,8 @@ import MeshCore
 /// What travels inside the ratchet between two agents.
 ///
 /// Wire form (version 1): `version (u8 = 1) ‖ kind (u8) ‖ body`, kinds 1 knock (`KnockBody`), 2 message
-/// (`AgentMessage`), 3 receipt (`u16 count` 1...256 ‖ 16-byte IDs), 4 knock decision (`KnockDecisionNotice`).
+/// (`AgentMessage`), 3 receipt (`u16 count` 1...256 ‖ 16-byte IDs), 4 knock decision (`KnockDecisionNotice`),
+/// 5 direct-path signal (`PathSignal`).
 /// Strict: unknown version or kind, any bound exceeded, or trailing bytes throw `WireError`.
 public enum SessionPayload: Hashable, Sendable {
     case knock(KnockBody)
@@ -11,6 +12,8 @@ public enum SessionPayload: Hashable, Sendable {
     /// Message IDs received and stored (1 ... `maximumReceiptIDs`).
     case receipt([MessageID])
     case knockDecision(KnockDecisionNotice)
+    /// ICE offer, answer, trickled candidates, decline or close of a direct path (`PathManager`).
+    case path(PathSignal)
 
     public static let currentVersion: UInt8 = 1
     public static let headerByteCount = 2
@@ -23,6 +26,7 @@ public enum SessionPayload: Hashable, Sendable {
         case message = 2
         case receipt = 3
         case knockDecision = 4
+        case path = 5
     }
 
     public var kind: Kind {
@@ -31,6 +35,7 @@ public enum SessionPayload: Hashable, Sendable {
         case .message: .message
         case .receipt: .receipt
         case .knockDecision: .knockDecision
+        case .path: .path
         }
     }
 
@@ -47,6 +52,7 @@ public enum SessionPayload: Hashable, Sendable {
             writer.writeCount(ids.count, .uint16)
             for id in ids { writer.write(raw: id.bytes) }
         case .knockDecision(let notice): notice.encode(to: &writer)
+        case .path(let signal): signal.encode(to: &writer)
         }
         return writer.bytes
     }
@@ -78,6 +84,7 @@ public enum SessionPayload: Hashable, Sendable {
             for _ in 0..<count { ids.append(try MessageID(from: &reader)) }
             payload = .receipt(ids)
         case .knockDecision: payload = .knockDecision(try KnockDecisionNotice(from: &reader))
+        case .path: payload = .path(try PathSignal(from: &reader))
         }
         try reader.expectEnd()
         return payload
