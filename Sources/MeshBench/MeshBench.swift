@@ -12,7 +12,7 @@ struct MeshBench: ParsableCommand {
         subcommands: [
             CodecScenario.self, CryptoScenario.self, DirectScenario.self, RatchetScenario.self, DHTScenario.self,
             ICEScenario.self, RelayScenario.self, RelayStoreScenario.self, E2EScenario.self,
-            BaselineForwarderCommand.self, IndexerScenario.self,
+            BaselineForwarderCommand.self, IndexerScenario.self, DHTNetScenario.self,
         ]
     )
 }

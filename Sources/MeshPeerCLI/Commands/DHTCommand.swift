@@ -104,6 +104,15 @@ struct DHTServeCommand: ParsableCommand {
     @Option(name: .long, help: "Find nodes on the LAN by multicast, on the interface with this IPv4 address.")
     var lan: String?
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Take put/get commands as JSON lines on stdin, answer on stdout, and stop at end of stdin "
+                + "(for `meshbench dht-net`; the event lines are not printed then)."
+        )
+    )
+    var stdinCommands = false
+
     func run() throws {
         try CLIRunner.run {
             let card = try publishCard.map { try DHTSupport.readCard($0) }
@@ -112,12 +121,13 @@ struct DHTServeCommand: ParsableCommand {
                     home: home,
                     dht: dht,
                     defaultListen: "0.0.0.0:4646",
-                    events: true,
+                    events: !stdinCommands,
                     persistent: true
                 )
                 session.report([
                     "event": "listening", "addresses": session.addresses, "node_id": session.nodeID, "did": session.did,
                 ])
+                if stdinCommands { DHTStdinCommands.start(session) }
                 var discovery: LANDiscovery?
                 if let lan {
                     discovery = try await LANDiscovery.start(driver: session.driver, interfaceAddress: lan)

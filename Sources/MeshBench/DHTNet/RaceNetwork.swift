@@ -1,0 +1,144 @@
+import Foundation
+import MeshCore
+
+/// One side of the race: `nodes` processes of one implementation on 127.0.0.1, every one after the first joined
+/// through the first (its network's bootstrap node), each on a port the OS picks.
+///
+/// - ours: `meshpeer dht serve --ephemeral --stdin-commands`, records and the routing-table snapshot in a SQLite file
+///   of its own (as a real node keeps them); joined once a bootstrap node has answered (its table is not empty).
+/// - theirs: `scripts/lib/dht-race-peer.py`, one `kademlia.network.Server` per process; joined once
+///   `Server.bootstrap` has returned.
+///
+/// Nodes start a few at a time (`startWave`), so 100 processes do not all start at once on 2 cores.
+final class RaceNetwork: Sendable {
+    enum Side: String, Sendable { case ours, theirs }
+
+    struct Launcher: Sendable {
+        var side: Side
+        var executable: String
+        /// The arguments for node `index`, given the bootstrap node's port (nil for the first).
+        var arguments: @Sendable (_ index: Int, _ bootstrapPort: Int?) -> [String]
+    }
+
+    let side: Side
+    let peers: [RacePeer]
+    /// `kademlia 2.2.3, rpcudp 5.0.1` for theirs; nil for ours.
+    let version: String?
+
+    static let startWave = 8
+    static let joinTimeout = Duration.seconds(60)
+
+    private init(side: Side, peers: [RacePeer], version: String?) {
+        self.side = side
+        self.peers = peers
+        self.version = version
+    }
+
+    static func ours(meshpeer: String, directory: String) -> Launcher {
+        Launcher(side: .ours, executable: meshpeer) { index, bootstrap in
+            var arguments = [
+                "dht", "serve", "--ephemeral", "--stdin-commands", "--json", "--listen", "127.0.0.1:0",
+                "--home", directory + "/ours-home-\(index)", "--store", directory + "/ours-\(index).sqlite",
+            ]
+            if let bootstrap { arguments += ["--bootstrap", "127.0.0.1:\(bootstrap)"] }
+            return arguments
+        }
+    }
+
+    static func theirs(python: String, script: String) -> Launcher {
+        Launcher(side: .theirs, executable: python) { _, bootstrap in
+            [script] + (bootstrap.map { ["--bootstrap", "127.0.0.1:\($0)"] } ?? [])
+        }
+    }
+
+    /// Starts every node and waits until each has joined; on failure, stops what it started and throws.
+    static func start(_ launcher: Launcher, nodes: Int, logDirectory: String) async throws -> RaceNetwork {
+        var peers: [RacePeer] = []
+        do {
+            let first = try launch(launcher, index: 0, bootstrap: nil, logDirectory: logDirectory)
+            peers.append(first)
+            let listening = try await first.waitForEvent("listening", timeout: joinTimeout)
+            let port = try Self.port(of: listening)
+            let version = (listening["kademlia"] as? String).map {
+                "kademlia \($0), rpcudp \(listening["rpcudp"] ?? "?")"
+            }
+            for waveStart in stride(from: 1, to: nodes, by: startWave) {
+                let wave = try (waveStart..<min(nodes, waveStart + startWave)).map {
+                    try launch(launcher, index: $0, bootstrap: port, logDirectory: logDirectory)
+                }
+                peers += wave
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for peer in wave { group.addTask { try await joined(peer, side: launcher.side) } }
+                    try await group.waitForAll()
+                }
+            }
+            return RaceNetwork(side: launcher.side, peers: peers, version: version)
+        } catch {
+            await stop(peers)
+            throw error
+        }
+    }
+
+    static func launch(_ launcher: Launcher, index: Int, bootstrap: Int?, logDirectory: String) throws -> RacePeer {
+        let name = "\(launcher.side.rawValue)-\(index)"
+        return try RacePeer(
+            name: name,
+            executable: launcher.executable,
+            arguments: launcher.arguments(index, bootstrap),
+            logPath: logDirectory + "/\(name).log"
+        )
+    }
+
+    /// Ours: listening, then (polled, bounded) a non-empty routing table. Theirs: the `joined` line.
+    static func joined(_ peer: RacePeer, side: Side) async throws {
+        switch side {
+        case .theirs:
+            _ = try await peer.waitForEvent("joined", timeout: joinTimeout)
+        case .ours:
+            _ = try await peer.waitForEvent("listening", timeout: joinTimeout)
+            let deadline = ContinuousClock.now + joinTimeout
+            while ContinuousClock.now < deadline {
+                if let stats = await peer.request(["op": "stats"], timeout: .seconds(5)),
+                    (stats.reply["contacts"] as? Int ?? 0) > 0
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw BenchError("\(peer.name) did not join within \(joinTimeout); log \(peer.logPath):\n\(peer.logTail())")
+        }
+    }
+
+    /// The port of a `listening` line: ours lists addresses (`127.0.0.1:P`), theirs a `port`.
+    static func port(of listening: [String: Any]) throws -> Int {
+        if let port = listening["port"] as? Int { return port }
+        if let address = (listening["addresses"] as? [String])?.first,
+            let port = Int(address.split(separator: ":").last ?? "")
+        {
+            return port
+        }
+        throw BenchError("no port in the listening line: \(listening)")
+    }
+
+    /// Resident memory of every node, in MiB (VmRSS from /proc/<pid>/status).
+    func residentMegabytes() -> [Double] {
+        peers.map { Double(BenchProcess.memoryKiB(pid: $0.pid).current) / 1024 }
+    }
+
+    /// Routing-table sizes as each node reports them.
+    func contactCounts() async -> [Int] {
+        var counts: [Int] = []
+        for peer in peers {
+            counts.append((await peer.request(["op": "stats"], timeout: .seconds(5)))?.reply["contacts"] as? Int ?? 0)
+        }
+        return counts
+    }
+
+    func stop() async { await Self.stop(peers) }
+
+    static func stop(_ peers: [RacePeer]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for peer in peers { group.addTask { await peer.stop() } }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// One side's results: the driver's wall-clock time around every operation, and what came back.
+///
+/// Latency percentiles (`quantile`, as `meshbench e2e`) are over every operation that was answered (a lookup that finds nothing still takes its
+/// time); an operation with no answer within the driver's timeout counts as a failure and as `unanswered`.
+struct RaceTally: Sendable {
+    var putMilliseconds: [Double] = []
+    var getMilliseconds: [Double] = []
+    var puts = 0
+    var putsStored = 0
+    var gets = 0
+    var getsFound = 0
+    var unanswered = 0
+    var errors: [String] = []
+    var residentMegabytes: [Double] = []
+    var contacts: [Int] = []
+
+    var success: Double { gets == 0 ? 0 : Double(getsFound) / Double(gets) }
+    var rssPerNode: Double {
+        residentMegabytes.isEmpty ? 0 : residentMegabytes.reduce(0, +) / Double(residentMegabytes.count)
+    }
+
+    /// The side's object in the report.
+    var json: [String: Any] {
+        [
+            "success": rounded(success),
+            "get_ms_p50": rounded(quantile(getMilliseconds, 0.50)),
+            "get_ms_p99": rounded(quantile(getMilliseconds, 0.99)),
+            "publish_ms_p50": rounded(quantile(putMilliseconds, 0.50)),
+            "publish_ms_p99": rounded(quantile(putMilliseconds, 0.99)),
+            "publish_success": rounded(puts == 0 ? 0 : Double(putsStored) / Double(puts)),
+            "rss_mb_per_node": rounded(rssPerNode),
+            "rss_mb_max": rounded(residentMegabytes.max() ?? 0),
+            "contacts_mean": rounded(contacts.isEmpty ? 0 : Double(contacts.reduce(0, +)) / Double(contacts.count)),
+            "unanswered": unanswered,
+            "errors": Array(errors.prefix(3)),
+        ]
+    }
+
+    /// Three decimals keep the JSON readable.
+    func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+    mutating func record(error reply: [String: Any]) {
+        if reply["event"] as? String == "error", errors.count < 10 { errors.append(reply["message"] as? String ?? "?") }
+    }
+}
