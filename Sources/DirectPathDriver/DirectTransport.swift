@@ -95,14 +95,40 @@ public actor DirectTransport {
         }
     }
 
+    /// Every message the peer sent that is here now (at least one, waiting for it), at most `maximum`; nil once the
+    /// channel closed and every message before the close was taken. One call per burst lets the consumer store a
+    /// burst in one transaction.
+    public func receiveBatch(maximum: Int) async throws -> [[UInt8]]? {
+        guard let first = try await receive() else { return nil }
+        var batch = [first]
+        while batch.count < maximum, case .message(let message)? = channel.pollEvent() {
+            batch.append(message)
+        }
+        flush()
+        return batch
+    }
+
     public var pathQuality: PathQuality { channel.pathQuality }
     public var statistics: ChannelStatistics { channel.statistics }
 
-    public func close() async {
-        channel.close(now: clock.now())
+    /// Why the channel closed (nil while open): the peer's close, an idle timeout, a protocol violation, lost ICE
+    /// consent, or our own `close`. A closed transport never closes silently: `receive` returns nil and this says why.
+    public var closeReason: CloseReason? { closedReason ?? channel.closeReason }
+
+    public func close(code: UInt16 = 0, reason: String = "") async {
+        channel.close(code: code, reason: reason, now: clock.now())
         flush()
         for task in tasks { task.cancel() }
-        closedReason = closedReason ?? channel.closeReason
+        closedReason = closedReason ?? channel.closeReason ?? .local(code: code, reason: reason)
+        wakeWaiters()
+    }
+
+    /// The ICE session lost consent on the selected pair (RFC 7675): the peer no longer wants our packets there, so
+    /// the channel stops at once, with that reason, instead of sending into the void until its idle timeout.
+    public func consentLost() {
+        guard closedReason == nil else { return }
+        for task in tasks { task.cancel() }
+        closedReason = .local(code: 1, reason: "ICE consent lost")
         wakeWaiters()
     }
 

@@ -59,12 +59,14 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
     public var exposure = Exposure.listed
     /// Indexers (`http://host:port`) that answer `find "words"` (docs/indexer.md); each result is verified here.
     public var indexers: [String] = []
+    /// Direct paths: mode, ICE host addresses, STUN servers (docs/paths.md).
+    public var direct = DirectSettings()
 
     public init() {}
 
     static let keys = [
         "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
-        "policyFile", "homeRelays", "audit", "breaker", "exposure", "indexers",
+        "policyFile", "homeRelays", "audit", "breaker", "exposure", "indexers", "direct",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -85,6 +87,7 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         breaker = try c.decodeIfPresent(BreakerSettings.self, forKey: key("breaker")) ?? breaker
         exposure = try c.decodeIfPresent(Exposure.self, forKey: key("exposure")) ?? exposure
         indexers = try c.decodeIfPresent([String].self, forKey: key("indexers")) ?? indexers
+        direct = try c.decodeIfPresent(DirectSettings.self, forKey: key("direct")) ?? direct
         try validate()
     }
 

@@ -166,6 +166,8 @@ extension AgentNode {
             }
             // A receipt may have made an older message due at once (fast retransmit).
             wakeOutbox()
+        case .pathSignal(let peer, let signal):
+            await receivedPathSignal(signal, from: peer)
         case .decision(let knock):
             logger.info("knock answered", metadata: ["peer": "\(knock.peer)", "state": "\(knock.state.rawValue)"])
             await events.publish(NodeEvent(type: .knock, knock: knock.summary))

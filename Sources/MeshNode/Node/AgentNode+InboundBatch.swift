@@ -10,7 +10,10 @@ struct InboundSession: Sendable {
     var frame: SessionFrame
     var id: MessageID
     var envelopeID: EnvelopeID
-    var relay: RelayAddress
+    /// The relay to acknowledge it to; nil when it came over a direct channel (reliable, nothing to acknowledge).
+    var relay: RelayAddress?
+    /// "relay" or "direct": what carried it, for the audit log.
+    var path = "relay"
 }
 
 extension AgentNode {
@@ -122,6 +125,7 @@ extension AgentNode {
                                 servedCard: servedCard,
                                 now: now,
                                 receipts: &owed,
+                                path: item.path,
                                 db
                             )
                             return .commit
@@ -142,7 +146,9 @@ extension AgentNode {
             return
         }
         var byRelay: [RelayAddress: [EnvelopeID]] = [:]
-        for item in batch { byRelay[item.relay, default: []].append(item.envelopeID) }
+        for item in batch {
+            if let relay = item.relay { byRelay[relay, default: []].append(item.envelopeID) }
+        }
         for (relay, ids) in byRelay { await relays.acknowledge(ids, relay: relay) }
         for outcome in outcomes {
             switch outcome {

@@ -99,6 +99,10 @@ extension AgentNode {
             logger.error("outbox unavailable", metadata: ["error": "\(error)"])
             return
         }
+        // Conversations on a direct channel take it; the rest (and anything the channel could not take) go to the
+        // relays. A contact with messages waiting is offered a direct path (the path manager decides).
+        await considerDirect(for: batch)
+        batch = await sendDirect(batch)
         // Hand the batch to the relays with up to `sendsInFlight` answers awaited at once; acceptance arrives as
         // relay events (`relayAccepted`), failures are recorded here.
         let relays = self.relays
@@ -155,7 +159,7 @@ extension AgentNode {
             // A late answer about an earlier attempt names an envelope ID the entry no longer uses: ignored.
             guard let entry = try OutboxStore.entry(envelopeID: id, db) else { return }
             let messageID = entry.id
-            if entry.kind == .receipt {
+            if entry.kind == .receipt || entry.kind == .signal {
                 try OutboxStore.delete(id: messageID, db)
             } else if entry.state == .queued {
                 try OutboxStore.setState(id: messageID, .relayed, db)

@@ -37,6 +37,7 @@ extension AgentNode {
             let ledger = self.ledger
             let now = self.now
             let sends = batch.map(\.0)
+            let direct = Set(directPeers.keys)
             let results: [Result<OutboxEntry, NodeAPIError>]
             do {
                 results = try await database.pool.write { db in
@@ -44,7 +45,7 @@ extension AgentNode {
                         var entry: OutboxEntry?
                         do {
                             try db.inSavepoint {
-                                entry = try AgentNode.store(send, ledger: ledger, now: now, db)
+                                entry = try AgentNode.store(send, ledger: ledger, direct: direct, now: now, db)
                                 return .commit
                             }
                             guard let entry else { return .failure(NodeAPIError(.unavailable, "not stored")) }
@@ -63,7 +64,15 @@ extension AgentNode {
         sendFlushRunning = false
     }
 
-    static func store(_ send: PendingSend, ledger: NodeLedger, now: Timestamp, _ db: Database) throws -> OutboxEntry {
+    /// `direct`: the peers whose conversation runs on a direct channel now (what the audit entry names as the path;
+    /// a channel that closes before the send goes out leaves it to the relay).
+    static func store(
+        _ send: PendingSend,
+        ledger: NodeLedger,
+        direct: Set<String> = [],
+        now: Timestamp,
+        _ db: Database
+    ) throws -> OutboxEntry {
         guard let contact = try ContactStore.contact(did: send.to, db) else {
             if try KnockStore.pendingOutgoing(to: send.to, db) != nil {
                 throw NodeAPIError(.conflict, "the knock on \(send.to) is still pending: wait for its answer")
@@ -85,7 +94,7 @@ extension AgentNode {
             peer: contact.did,
             intent: send.intent,
             body: send.body,
-            path: "relay",
+            path: direct.contains(contact.did) ? "direct" : "relay",
             now: now,
             db
         )

@@ -1,3 +1,4 @@
+import DirectPath
 import Foundation
 import GRDB
 import Kademlia
@@ -58,6 +59,13 @@ public actor AgentNode {
     var sendFlushRunning = false
     /// The reader waiting for room in `pendingInbound`, if it is full.
     var inboundRoom: CheckedContinuation<Void, Never>?
+    /// Direct paths: the manager (relay or direct per conversation), each attempt's sockets and channel, which
+    /// conversations run direct now, and the manager's one timer. `direct` is nil when direct paths are off.
+    let direct: DirectSetup?
+    var paths: PathManager<SystemRandom>
+    var links: [UInt64: DirectLink] = [:]
+    var directPeers: [String: UInt64] = [:]
+    var pathTimer: Task<Void, Never>?
 
     public static let pendingKnocks = PendingKnocks.Configuration()
 
@@ -73,10 +81,15 @@ public actor AgentNode {
         policyPath: String?,
         policyStamp: FileStamp?,
         clock: any MeshClock = SystemClock(),
+        direct: DirectSetup? = nil,
         logger: Logger,
         metricsText: @escaping @Sendable () -> String
     ) throws {
         self.identity = identity
+        self.direct = direct
+        var pathConfiguration = PathConfiguration(ciphers: ChannelCipher.supported.map(\.rawValue))
+        pathConfiguration.mode = configuration.direct.mode
+        paths = PathManager(configuration: pathConfiguration, random: SystemRandom())
         self.home = home
         self.configuration = configuration
         self.database = database

@@ -22,6 +22,8 @@ enum SessionOutcome: Sendable {
     case ignored(String)
     /// A `capability.query`, shown to the agent like any message and answered by the node with the full card.
     case answeredQuery([InboxMessage], OutboxEntry)
+    /// A direct-path signal from a contact, for the path manager (no receipt: signals are never resent).
+    case pathSignal(PathPeer, PathSignal)
 }
 
 extension NodeLedger {
@@ -47,6 +49,7 @@ extension NodeLedger {
         servedCard: JSONValue,
         now: Timestamp,
         receipts: inout OwedReceipts,
+        path: String = "relay",
         _ db: Database
     ) throws -> SessionOutcome {
         let did = frame.sender.did
@@ -99,7 +102,7 @@ extension NodeLedger {
                 peer: did,
                 intent: message.intent,
                 body: message.body,
-                path: "relay",
+                path: path,
                 now: now,
                 db
             )
@@ -145,6 +148,10 @@ extension NodeLedger {
             receipts.owe(id, to: (did, frame.sender), relays: homes)
             try auditKnock(.knockAnswered, knock, by: "peer", now: now, db)
             return .decision(knock)
+        case .path(let signal):
+            // Offers from anyone but a contact are dropped: a stranger must not make us bind sockets and probe.
+            guard contact != nil else { return .notAccepted("\(did) sent a path signal before its knock was accepted") }
+            return .pathSignal(PathPeer(did: did, key: frame.sender), signal)
         case .knock:
             return .ignored("a knock body inside a session envelope")
         }

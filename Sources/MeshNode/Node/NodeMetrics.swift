@@ -18,6 +18,12 @@ struct NodeMetrics: Sendable {
     /// Sends and knocks the circuit breaker refused (tripped, or a per-peer or per-intent limit).
     let sendsRefusedByBreaker = Counter(label: "meshpeer_breaker_refused_total")
     let relayStored = Counter(label: "meshpeer_relay_store_and_forward_total")
+    /// Direct paths: messages each way over a direct channel, upgrades, fallbacks to the relay, channels open.
+    let messagesSentDirect = Counter(label: "meshpeer_direct_messages_sent_total")
+    let messagesReceivedDirect = Counter(label: "meshpeer_direct_messages_received_total")
+    let directUpgrades = Counter(label: "meshpeer_direct_upgrades_total")
+    let directFallbacks = Counter(label: "meshpeer_direct_fallbacks_total")
+    let directChannels = Gauge(label: "meshpeer_direct_channels")
     let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
     let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")
     /// Database steps that failed and will be retried (an outbox update, a gap release): logged and counted here.

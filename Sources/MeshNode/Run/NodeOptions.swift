@@ -1,4 +1,5 @@
 import MeshCore
+import MeshPeer
 
 /// What `meshpeer run` (or a test) asks of a node beyond its data directory's files: command-line overrides.
 public struct NodeOptions: Sendable {
@@ -14,6 +15,8 @@ public struct NodeOptions: Sendable {
     public var apiPort: Int?
     /// The card's name when the data directory has no card file.
     public var defaultName: String?
+    /// Replaces config.json's `direct.mode` (`auto` or `relay`).
+    public var directMode: PathMode?
 
     public init(home: String, passphrase: SecureBytes? = nil) {
         self.home = home

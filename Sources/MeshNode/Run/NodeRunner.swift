@@ -1,4 +1,6 @@
 import Foundation
+import ICE
+import ICEDriver
 import Kademlia
 import KademliaDriver
 import Logging
@@ -33,6 +35,7 @@ public enum NodeRunner {
         if let port = options.apiPort { configuration.api.port = port }
         configuration.dht.bootstrap += options.bootstrap
         configuration.relays += options.relays
+        if let mode = options.directMode { configuration.direct.mode = mode }
 
         let database = try NodeDatabase(path: (home as NSString).appendingPathComponent("node.sqlite"))
         let card = try NodeCard.load(
@@ -74,6 +77,7 @@ public enum NodeRunner {
             policy: policy.policy,
             policyPath: policyPath,
             policyStamp: policy.stamp,
+            direct: directSetup(configuration, seeds: seeds, group: group, logger: logger),
             logger: logger,
             metricsText: metricsText
         )
@@ -110,6 +114,42 @@ public enum NodeRunner {
             )
         )
         try await services.run()
+    }
+
+    /// Where ICE binds and whom it asks for server-reflexive candidates (docs/paths.md); nil when direct paths are
+    /// off. Loopback is bound only when the DHT listens on loopback (a local mesh): elsewhere the interface
+    /// addresses. STUN: config.json's servers, else the first two bootstrap nodes (they answer STUN on their DHT
+    /// port).
+    static func directSetup(
+        _ configuration: NodeConfiguration,
+        seeds: [PeerAddress],
+        group: any EventLoopGroup,
+        logger: Logger
+    ) -> DirectSetup? {
+        guard configuration.direct.mode == .auto else { return nil }
+        let loopbackDHT = configuration.dht.listen.allSatisfy {
+            ($0.hasPrefix("127.") || $0.hasPrefix("[::1]") || $0.hasPrefix("localhost"))
+        }
+        var hosts = configuration.direct.hosts.compactMap(IPAddress.init)
+        if hosts.isEmpty {
+            hosts = loopbackDHT ? [IPAddress("127.0.0.1")!] : HostInterfaces.addresses(includeIPv6: false)
+        }
+        guard !hosts.isEmpty else {
+            logger.notice("direct paths off: no interface address to bind")
+            return nil
+        }
+        var stun = configuration.direct.stun.compactMap(TransportAddress.init)
+        if stun.isEmpty {
+            stun = seeds.prefix(2).compactMap { seed in
+                IPAddress(bytes: seed.ip).map { TransportAddress(ip: $0, port: seed.port) }
+            }
+        }
+        return DirectSetup(
+            hosts: hosts,
+            stun: stun,
+            group: group,
+            allowLoopbackCandidates: hosts.contains { $0.isLoopback }
+        )
     }
 
     static func resolve(_ path: String, in home: String) -> String {

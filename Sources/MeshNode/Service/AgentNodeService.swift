@@ -30,6 +30,7 @@ extension AgentNode {
     }
 
     func shutdown() async {
+        await closeAllPaths()
         await relays.stop()
         await dht.shutdown()
         await events.finishAll()

@@ -10,7 +10,7 @@ import RelayFallback
 struct OutboxEntry: Hashable, Sendable {
     /// `message`, `knock` and `decision` wait for the recipient's receipt; a `receipt` is sent once and forgotten
     /// (a lost receipt is replaced when the peer resends and gets a fresh one).
-    enum Kind: String, Sendable { case message, knock, decision, receipt }
+    enum Kind: String, Sendable { case message, knock, decision, receipt, signal }
     /// `queued` (never accepted by a relay), `relayed` (a relay holds it; resent until the receipt), `delivered`,
     /// `expired`, `failed`.
     enum State: String, Sendable { case queued, relayed, delivered, expired, failed }
@@ -86,6 +86,43 @@ enum OutboxStore {
             try db.execute(sql: "UPDATE node_outbox SET envelope_id = id")
             try db.create(index: "node_outbox_envelope", on: "node_outbox", columns: ["envelope_id"])
         }
+        // Which path last carried the entry: when a direct channel closes, exactly what it carried without a receipt
+        // is sent again through the relay (what a relay holds is not).
+        migrator.registerMigration("outbox-v3-path") { db in
+            try db.alter(table: "node_outbox") { table in
+                table.add(column: "path", .text).notNull().defaults(to: "relay")
+            }
+        }
+    }
+
+    /// The entry went out on the direct channel: a receipt or a signal is done; a message waits for its receipt and
+    /// is resent on the relay clock if none comes.
+    static func sentDirect(id: MessageID, kind: OutboxEntry.Kind, next: Timestamp, _ db: Database) throws {
+        if kind == .receipt || kind == .signal {
+            try delete(id: id, db)
+            return
+        }
+        try db.execute(
+            sql: """
+                UPDATE node_outbox SET state = 'relayed', path = 'direct', next_attempt_ms = ?, last_error = NULL
+                WHERE id = ? AND state IN ('queued', 'relayed')
+                """,
+            arguments: [next.millisecondsSinceEpoch, Data(id.bytes)]
+        )
+    }
+
+    /// The direct channel to `peer` closed: what it carried without a receipt is due at once (on the relay now).
+    /// Returns how many entries that is.
+    @discardableResult
+    static func requeueDirect(peer: String, now: Timestamp, _ db: Database) throws -> Int {
+        try db.execute(
+            sql: """
+                UPDATE node_outbox SET next_attempt_ms = ?, path = 'relay'
+                WHERE peer = ? AND path = 'direct' AND state IN ('queued', 'relayed')
+                """,
+            arguments: [now.millisecondsSinceEpoch, peer]
+        )
+        return db.changesCount
     }
 
     /// `plain` is the session payload of a message that waits for its receipt (nil for the rest).
@@ -265,9 +302,13 @@ enum OutboxStore {
         ).compactMap(decode)
         for entry in rows {
             // A receipt that never left is simply dropped; everything else is reported.
-            if entry.kind == .receipt { try delete(id: entry.id, db) } else { try setState(id: entry.id, .expired, db) }
+            if entry.kind == .receipt || entry.kind == .signal {
+                try delete(id: entry.id, db)
+            } else {
+                try setState(id: entry.id, .expired, db)
+            }
         }
-        return rows.filter { $0.kind != .receipt }
+        return rows.filter { $0.kind != .receipt && $0.kind != .signal }
     }
 
     static func decode(_ row: Row) -> OutboxEntry? {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MeshCore
 import MeshNode
+import MeshPeer
 import Metrics
 import NIOPosix
 import Prometheus
@@ -30,6 +31,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(name: .long, help: "Log format on stderr: text or json (one object per line).")
     var logFormat: LogFormat = .text
+    @Option(
+        name: .long,
+        help: "Direct paths: auto (upgrade from the relay when both agents allow it) or relay (never; replaces config.json's direct.mode)."
+    )
+    var direct: String?
     @Flag(name: .long, help: "Print the ready line as JSON (for scripts).") var json = false
 
     func run() throws {
@@ -43,6 +49,12 @@ struct RunCommand: ParsableCommand {
             options.dhtListen = listen.isEmpty ? nil : listen
             options.apiPort = apiPort
             options.defaultName = name
+            if let direct {
+                guard let mode = PathMode(rawValue: direct) else {
+                    throw ValidationError("--direct must be auto or relay, not \(direct)")
+                }
+                options.directMode = mode
+            }
             let level = Logger.Level(rawValue: logLevel) ?? .info
             let json = self.json
             logFormat.bootstrap(level: level)

@@ -1,0 +1,30 @@
+import MeshPeer
+
+/// `direct` in config.json: whether conversations may move from the relay to a direct UDP path (docs/paths.md).
+public struct DirectSettings: Hashable, Sendable, Decodable {
+    /// `auto` upgrades when both agents allow it; `relay` never offers and declines offers.
+    public var mode = PathMode.auto
+    /// Addresses to bind ICE host candidates on. Empty: every interface address, or loopback only when the DHT
+    /// listens on loopback (a local mesh, tests).
+    public var hosts: [String] = []
+    /// STUN servers (`host:port`) for server-reflexive candidates. Empty: the bootstrap nodes, which answer STUN on
+    /// their DHT port (at most two are asked).
+    public var stun: [String] = []
+
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(["mode", "hosts", "stun"], in: "direct")
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        if let text = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "mode")) {
+            guard let mode = PathMode(rawValue: text) else {
+                throw ConfigurationError("direct.mode must be auto or relay, not \(text)")
+            }
+            self.mode = mode
+        }
+        hosts = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "hosts")) ?? hosts
+        stun = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "stun")) ?? stun
+        guard hosts.count <= 8, stun.count <= 8 else {
+            throw ConfigurationError("direct: at most 8 hosts and 8 STUN servers")
+        }
+    }
+}
