@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "Ratchet",
                 "RatchetStore", "RelayFallback", "RelayClient", "RelayServer", "ICE", "ICEDriver", "Indexer",
+                "DirectPath", "DirectPathDriver",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
