@@ -96,7 +96,7 @@ enum DHTRace {
             }
         }
         for network in networks {
-            tallies[network.side]!.residentMegabytes = network.residentMegabytes()
+            tallies[network.side]!.memory = network.memory()
             tallies[network.side]!.contacts = await network.contactCounts()
         }
         return (tallies[.ours]!, tallies[.theirs]!)
@@ -126,6 +126,11 @@ enum DHTRace {
         ratio("publish_ms_p50", quantile(ours.putMilliseconds, 0.5), quantile(theirs.putMilliseconds, 0.5))
         ratio("publish_ms_p99", quantile(ours.putMilliseconds, 0.99), quantile(theirs.putMilliseconds, 0.99))
         ratio("rss_mb_per_node", ours.rssPerNode, theirs.rssPerNode)
+        ratio(
+            "pss_mb_per_node",
+            ours.mean(ours.memory.map(\.proportional)),
+            theirs.mean(theirs.memory.map(\.proportional))
+        )
         report["ratio_direction"] =
             "ratio_* = ours / theirs: below 1 is better for *_ms_* and rss_mb_per_node, above 1 is better for success"
         // Issue 17's targets (quoted at N = 100): success at least theirs, get p99 and memory per node at most theirs.

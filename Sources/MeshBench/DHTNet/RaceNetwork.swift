@@ -120,9 +120,28 @@ final class RaceNetwork: Sendable {
         throw BenchError("no port in the listening line: \(listening)")
     }
 
-    /// Resident memory of every node, in MiB (VmRSS from /proc/<pid>/status).
-    func residentMegabytes() -> [Double] {
-        peers.map { Double(BenchProcess.memoryKiB(pid: $0.pid).current) / 1024 }
+    /// Memory of one node, in MiB: VmRSS and RssAnon from /proc/<pid>/status (the figure the race compares, as
+    /// `ps` shows it), and Pss from /proc/<pid>/smaps_rollup (shared pages, such as the code of N copies of one
+    /// binary or interpreter, divided among the processes that share them), for context.
+    struct Memory: Sendable {
+        var rss: Double
+        var anonymous: Double
+        var proportional: Double
+    }
+
+    func memory() -> [Memory] {
+        peers.map { peer in
+            func kibibytes(_ file: String, _ field: String) -> Double {
+                let text = (try? String(contentsOfFile: "/proc/\(peer.pid)/\(file)", encoding: .utf8)) ?? ""
+                let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+                return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            }
+            return Memory(
+                rss: kibibytes("status", "VmRSS") / 1024,
+                anonymous: kibibytes("status", "RssAnon") / 1024,
+                proportional: kibibytes("smaps_rollup", "Pss") / 1024
+            )
+        }
     }
 
     /// Routing-table sizes as each node reports them.

@@ -13,13 +13,13 @@ struct RaceTally: Sendable {
     var getsFound = 0
     var unanswered = 0
     var errors: [String] = []
-    var residentMegabytes: [Double] = []
+    var memory: [RaceNetwork.Memory] = []
     var contacts: [Int] = []
 
     var success: Double { gets == 0 ? 0 : Double(getsFound) / Double(gets) }
-    var rssPerNode: Double {
-        residentMegabytes.isEmpty ? 0 : residentMegabytes.reduce(0, +) / Double(residentMegabytes.count)
-    }
+    var rssPerNode: Double { mean(memory.map(\.rss)) }
+
+    func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
     /// The side's object in the report.
     var json: [String: Any] {
@@ -31,7 +31,9 @@ struct RaceTally: Sendable {
             "publish_ms_p99": rounded(quantile(putMilliseconds, 0.99)),
             "publish_success": rounded(puts == 0 ? 0 : Double(putsStored) / Double(puts)),
             "rss_mb_per_node": rounded(rssPerNode),
-            "rss_mb_max": rounded(residentMegabytes.max() ?? 0),
+            "rss_mb_max": rounded(memory.map(\.rss).max() ?? 0),
+            "rss_anon_mb_per_node": rounded(mean(memory.map(\.anonymous))),
+            "pss_mb_per_node": rounded(mean(memory.map(\.proportional))),
             "contacts_mean": rounded(contacts.isEmpty ? 0 : Double(contacts.reduce(0, +)) / Double(contacts.count)),
             "unanswered": unanswered,
             "errors": Array(errors.prefix(3)),
