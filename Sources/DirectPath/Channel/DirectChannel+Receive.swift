@@ -42,13 +42,18 @@ extension DirectChannel {
         statistics.datagramsReceived += 1
         lastReceivedAt = now
         received.record(packetNumber, ackEliciting: frames.contains { $0.isAckEliciting }, now: now)
+        var refused = false
         for frame in frames where !isClosed {
-            process(frame, now: now)
+            if !process(frame, now: now) { refused = true }
         }
+        // The stream refused data (too many separate out-of-order pieces): leave the packet unacknowledged so the
+        // sender sends it again (decision 0096).
+        if refused { received.forget(packetNumber) }
         return .accepted(packetNumber: packetNumber, isNewest: isNewest)
     }
 
-    private mutating func process(_ frame: PacketFrame, now: Timestamp) {
+    /// False when the receive stream refused a STREAM frame's data whole (`ReceiveStream.receive`).
+    private mutating func process(_ frame: PacketFrame, now: Timestamp) -> Bool {
         switch frame {
         case .padding, .ping:
             break
@@ -56,8 +61,9 @@ extension DirectChannel {
             processAck(ack, now: now)
         case .stream(let offset, let data):
             do {
-                try receiveStream.receive(offset: offset, data: data)
+                let kept = try receiveStream.receive(offset: offset, data: data)
                 statistics.bytesDroppedBeyondWindow = receiveStream.droppedBeyondWindow
+                return kept
             } catch {
                 messageTooLarge(now: now)
             }
@@ -72,6 +78,7 @@ extension DirectChannel {
             if receivedPathResponses.count == DirectChannel.maximumPathTokens { receivedPathResponses.removeFirst() }
             receivedPathResponses.append(token)
         }
+        return true
     }
 
     mutating func messageTooLarge(now: Timestamp) {

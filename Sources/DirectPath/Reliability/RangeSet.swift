@@ -95,6 +95,20 @@ struct RangeSet: Equatable, Sendable {
         }
     }
 
+    /// The stored ranges that overlap `range` or touch it (end where it starts or start where it ends), in order:
+    /// what inserting `range` would merge into one.
+    func touching(_ range: Range<UInt64>) -> ArraySlice<Range<UInt64>> {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ranges[mid].upperBound < range.lowerBound { low = mid + 1 } else { high = mid }
+        }
+        var end = low
+        while end < ranges.count && ranges[end].lowerBound <= range.upperBound { end += 1 }
+        return ranges[low..<end]
+    }
+
     /// Parts of `range` not in the set, in order.
     func gaps(in range: Range<UInt64>) -> [Range<UInt64>] {
         var result: [Range<UInt64>] = []
