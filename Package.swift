@@ -27,6 +27,8 @@ let package = Package(
     products: [
         .executable(name: "meshpeer", targets: ["MeshPeerCLI"]),
         .executable(name: "meshbench", targets: ["MeshBench"]),
+        // The network lab's helpers (`meshlab ice-connect`): lab-only keys stay out of `meshpeer` (issue 12).
+        .executable(name: "meshlab", targets: ["MeshLab"]),
         .library(name: "MeshCore", targets: ["MeshCore"]),
         .library(name: "MeshPeer", targets: ["MeshPeer"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
@@ -239,14 +241,23 @@ let package = Package(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
-                "ICEDriver", "DirectPath", "DirectPathDriver", "RelayFallback", "RelayServer", "RelayClient", "MeshMCP",
-                "IndexerService", "Indexer",
+                "ICEDriver", "RelayFallback", "RelayServer", "RelayClient", "MeshMCP", "IndexerService", "Indexer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+        // `meshlab`: lab-only helpers. Its ICE probe keys the direct channel from the ICE credentials and fixed lab
+        // keys, so it lives here and never in the product binary; MeshPeerCLITests checks `meshpeer` for it.
+        .executableTarget(
+            name: "MeshLab",
+            dependencies: [
+                "DirectPath", "DirectPathDriver", "ICE", "ICEDriver", "MeshCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + nioSockets,
             swiftSettings: strict
         ),

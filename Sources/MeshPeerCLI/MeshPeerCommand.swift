@@ -13,7 +13,7 @@ struct MeshPeerCommand: AsyncParsableCommand {
         version: "meshpeer \(MeshPeerVersion.string) (protocol v\(MeshPeerVersion.protocolVersion))",
         subcommands: [
             InitCommand.self, IdCommand.self, DIDCommand.self, DHTCommand.self, NATCheckCommand.self,
-            STUNServerCommand.self, ICEConnectCommand.self, RelayCommand.self, RunCommand.self, DevnetCommand.self,
+            STUNServerCommand.self, RelayCommand.self, RunCommand.self, DevnetCommand.self,
             AgentStatusCommand.self, AgentFindCommand.self, AgentKnockCommand.self, AgentKnocksCommand.self,
             AgentApproveCommand.self, AgentDenyCommand.self, AgentSendCommand.self, AgentInboxCommand.self,
             AgentContactsCommand.self, AgentKnockTokenCommand.self, TokenCommand.self, MCPCommand.self,

@@ -1,4 +1,4 @@
-"""aioice as the other ICE agent against `meshpeer ice-connect` (loopback; descriptions exchanged through files).
+"""aioice as the other ICE agent against `meshlab ice-connect` (loopback; descriptions exchanged through files).
 
 usage: aioice_peer.py controlling|controlled LOCAL_OUT REMOTE_IN
 Prints one JSON line: {"path": "direct", "remote": ...} or {"path": "failed", "error": ...}; exit 1 on failure.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# netlab-matrix.sh PREFIX WORKDIR MESHPEER: ICE between every pair of lab topologies (run by scripts/netlab, which
+# netlab-matrix.sh PREFIX WORKDIR MESHLAB: ICE between every pair of lab topologies (run by scripts/netlab, which
 # owns the namespaces and their cleanup). Prints the JSON matrix as the last stdout line; exits 1 when a cell the
 # issue expects to be direct is not.
 #
 # NETLAB_PREDICTION=0 runs every cell without port prediction. Otherwise the cells where prediction ran are run a
 # second time without it, and the matrix reports both `direct_rate` and `direct_rate_without_prediction`.
 source "$(dirname "$0")/common.sh"
-P="$1" work="$2" meshpeer="$3"
+P="$1" work="$2" meshlab="$3"
 topologies=(open full-cone port-restricted symmetric udp-blocked double-nat upnp)
 declare -A hostns=([open]=h-open [full-cone]=h-full [port-restricted]=h-prc [symmetric]=h-sym
     [udp-blocked]=h-blk [double-nat]=h-dbl [upnp]=h-upnp)
@@ -57,11 +57,11 @@ run_cell() { # INDEX A B [DIR PREDICTION]
     [ "$a" = upnp ] && extra_a=(--port-mapping)
     [ "$b" = upnp ] && extra_b=(--port-mapping)
     [ "$predict" = 0 ] && extra_a+=(--no-port-prediction) && extra_b+=(--no-port-prediction)
-    ip netns exec "$P-${hostns[$a]}" timeout 100 "$meshpeer" ice-connect --role controlling --host "${hostip[$a]}" \
+    ip netns exec "$P-${hostns[$a]}" timeout 100 "$meshlab" ice-connect --role controlling --host "${hostip[$a]}" \
         --port "$pa" "${stun[@]}" --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 80 \
         --transfer-bytes "$transfer_bytes" "${extra_a[@]}" >"$dir/a.out" 2>"$dir/a.err" &
     local pid_a=$!
-    ip netns exec "$P-${hostns[$b]}" timeout 100 "$meshpeer" ice-connect --role controlled --host "${hostip[$b]}" \
+    ip netns exec "$P-${hostns[$b]}" timeout 100 "$meshlab" ice-connect --role controlled --host "${hostip[$b]}" \
         --port "$pb" "${stun[@]}" --local-out "$dir/b.json" --remote-in "$dir/a.json" --timeout 80 \
         --transfer-bytes "$transfer_bytes" "${extra_b[@]}" >"$dir/b.out" 2>"$dir/b.err" &
     local pid_b=$!

@@ -10,6 +10,7 @@
 # Also reports the router's conntrack UDP timeouts and checks the channel's 15 s keepalive is shorter than both.
 source "$(dirname "$0")/common.sh"
 P="$1" work="$2" meshpeer="$3"
+meshlab="${MESHLAB:-$(dirname "$meshpeer")/meshlab}" # ice-connect is lab-only: it left meshpeer (issue 12)
 dir="$work/rebind"
 mkdir -p "$dir"
 bytes="${NETLAB_REBIND_BYTES:-8388608}"
@@ -30,11 +31,11 @@ ip netns exec "$router" conntrack -D -p udp >/dev/null 2>&1 || true
 # namespace) conntrack polling below had even seen the flow, and the flush came after the end.
 ip netns exec "$router" tc qdisc replace dev wan0 root tbf rate 24mbit burst 32kb latency 100ms
 
-ip netns exec "$P-h-prc" timeout 100 "$meshpeer" ice-connect --role controlling --host 192.0.2.18 \
+ip netns exec "$P-h-prc" timeout 100 "$meshlab" ice-connect --role controlling --host 192.0.2.18 \
     --stun 203.0.113.1:3478 --local-out "$dir/a.json" --remote-in "$dir/b.json" --timeout 80 \
     --transfer-bytes "$bytes" >"$dir/a.out" 2>"$dir/a.err" &
 pid_a=$!
-ip netns exec "$P-h-open" timeout 100 "$meshpeer" ice-connect --role controlled --host 203.0.113.10 \
+ip netns exec "$P-h-open" timeout 100 "$meshlab" ice-connect --role controlled --host 203.0.113.10 \
     --stun 203.0.113.1:3478 --local-out "$dir/b.json" --remote-in "$dir/a.json" --timeout 80 \
     --transfer-bytes "$bytes" >"$dir/b.out" 2>"$dir/b.err" &
 pid_b=$!

@@ -9,7 +9,9 @@ venv="$ROOT/.cache/venv-ice"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c 'import aioice' 2>/dev/null || "$venv/bin/pip" install -q aioice
 swift build --product meshpeer >&2
+swift build --product meshlab >&2
 meshpeer="$ROOT/.build/debug/meshpeer"
+meshlab="$ROOT/.build/debug/meshlab" # the lab-only ICE probe; meshpeer has no ice-connect (issue 12)
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -62,7 +64,7 @@ for ours in controlling controlled; do
     "$venv/bin/python" "$ROOT/scripts/lib/aioice_peer.py" "$theirs" "$work/py.json" "$work/swift.json" \
         >"$work/py.out" 2>"$work/py.err" &
     py=$!
-    "$meshpeer" ice-connect --role "$ours" --host 127.0.0.1 --local-out "$work/swift.json" \
+    "$meshlab" ice-connect --role "$ours" --host 127.0.0.1 --local-out "$work/swift.json" \
         --remote-in "$work/py.json" --timeout 20 >"$work/swift.out" 2>"$work/swift.err" || true
     wait "$py" || true
     grep -q '"path":"direct"' "$work/swift.out" \

@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 swift build --product meshpeer >&2
+swift build --product meshlab >&2
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 # Every direct cell also moves 10 MiB (the direct-path issue's figure) over the encrypted direct channel, checked by SHA-256 at both ends, and the

@@ -6,14 +6,13 @@ import ICEDriver
 import MeshCore
 import NIOPosix
 
-/// `meshpeer ice-connect`: the lab's ICE probe. Gathers candidates, writes its description to a file, reads the
+/// `meshlab ice-connect`: the lab's ICE probe. Gathers candidates, writes its description to a file, reads the
 /// peer's from another (processes in different network namespaces share the file system; in the node the
 /// descriptions travel inside the encrypted session), runs connectivity checks and prints one JSON line.
 struct ICEConnectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ice-connect",
-        abstract: "Lab helper: run ICE against a peer, exchanging descriptions through files; print JSON.",
-        shouldDisplay: false
+        abstract: "Run ICE against a peer, exchanging descriptions through files; print JSON."
     )
 
     @Option(help: "controlling or controlled.")

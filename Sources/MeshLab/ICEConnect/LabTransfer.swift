@@ -18,7 +18,7 @@ enum LabTransfer {
     /// channel ciphers this host offers, fastest first (in the node this list travels in the end-to-end session).
     static func offer(_ description: ICEDescription, encoder: JSONEncoder) throws -> Data {
         guard var object = try JSONSerialization.jsonObject(with: encoder.encode(description)) as? [String: Any] else {
-            throw CLIError("the ICE description did not encode as a JSON object")
+            throw LabError("the ICE description did not encode as a JSON object")
         }
         object["directCiphers"] = ChannelCipher.supported.map(\.rawValue)
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
