@@ -115,14 +115,26 @@ public final class ICESession: Sendable {
         loop.execute { _ = self.core.sendData(bytes, to: remote) }
     }
 
-    /// Sends application data to `remote` from now on, on the selected pair's socket: the consumer authenticated a
-    /// datagram from there that is newer than any before (the peer's NAT rebound). ICE's own checks are untouched,
-    /// and the redirect lapses if ICE selects another pair.
+    /// Sends application data to `remote` from now on, on the selected pair's socket: the consumer validated that the
+    /// peer answers there (its NAT rebound). The agent's selected pair moves with it (`ICEAgent.moveSelectedPair`), so
+    /// consent checks probe the new address too and the session outlives the rebinding; the move does not renew
+    /// consent, the new address must answer. If the agent refuses the move (another address family), data is still
+    /// redirected, and the redirect lapses if ICE selects another pair.
     public func redirect(to remote: TransportAddress) {
         loop.execute {
-            guard let pair = self.core.agent.selected else { return }
-            self.core.dataRedirect = DataRedirect(pair: pair, remote: remote)
+            guard self.core.agent.selected != nil else { return }
+            if self.core.agent.moveSelectedPair(to: remote, now: self.core.clock.now()) {
+                self.core.dataRedirect = nil
+                self.core.pump()
+            } else if let pair = self.core.agent.selected {
+                self.core.dataRedirect = DataRedirect(pair: pair, remote: remote)
+            }
         }
+    }
+
+    /// The pair ICE has selected (its remote follows `redirect`), or nil before selection and after consent is lost.
+    public func selectedPair() async throws -> PairKey? {
+        try await loop.submit { self.core.agent.selected }.get()
     }
 
     /// Application datagrams dropped because the consumer lagged more than `incomingBufferLimit` behind.

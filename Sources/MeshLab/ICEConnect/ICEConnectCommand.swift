@@ -48,6 +48,11 @@ struct ICEConnectCommand: AsyncParsableCommand {
     @Option(help: "After a direct pair is selected, move this many bytes over an encrypted direct channel.")
     var transferBytes: Int = 0
 
+    @Option(
+        help: "After the transfer, keep the channel idle this many seconds, then check it still carries a message."
+    )
+    var holdSeconds: Int = 0
+
     func run() async throws {
         guard let role = ICERole(rawValue: role) else { throw ValidationError("--role controlling|controlled") }
         let hosts = host.isEmpty ? HostInterfaces.addresses(includeIPv6: false) : host.compactMap(IPAddress.init)
@@ -128,6 +133,7 @@ struct ICEConnectCommand: AsyncParsableCommand {
                     isSender: isSender,
                     keys: keys,
                     bytes: transferBytes,
+                    hold: .seconds(holdSeconds),
                     until: deadline
                 )
                 result.merge(transfer) { $1 }

@@ -57,6 +57,7 @@ enum LabTransfer {
         isSender: Bool,
         keys: ChannelKeys,
         bytes: Int,
+        hold: Duration = .zero,
         until deadline: ContinuousClock.Instant
     ) async -> [String: String] {
         let clock = SystemClock()
@@ -120,7 +121,48 @@ enum LabTransfer {
         result["transfer_packets_lost"] = String(statistics.packetsLost)
         result["transfer_rebinds"] = String(await transport.rebinds)
         result["transfer_dropped_incoming"] = String(await session.droppedIncoming())
+        if hold > .zero, outcome != nil {
+            let alive = await Self.hold(transport: transport, isSender: isSender, for: hold, until: deadline)
+            result["hold_seconds"] = String(format: "%.0f", hold.milliseconds / 1_000)
+            result["hold_round_trip"] = alive ? "ok" : "failed"
+        }
+        let selected = (try? await session.selectedPair()) ?? nil
+        result["ice_selected_remote"] = selected.map { "\($0.remote)" } ?? "none"
         await transport.close()
         return result
+    }
+
+    /// Keeps the channel idle for `duration` (on purpose: only its keepalives and ICE's consent checks run, which is
+    /// what the lab's rebinding scenario tests past the 30 s consent timeout), then one message from the sender that
+    /// must be received and acknowledged before the deadline.
+    static func hold(
+        transport: DirectTransport,
+        isSender: Bool,
+        for duration: Duration,
+        until deadline: ContinuousClock.Instant
+    ) async -> Bool {
+        try? await Task.sleep(for: duration)
+        let probe = Array("still here".utf8)
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    if isSender {
+                        try await transport.send(probe)
+                        try await transport.waitUntilAcknowledged()
+                        return true
+                    }
+                    return try await transport.receive() == probe
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 }
