@@ -9,17 +9,28 @@ import NIOPosix
 public final class ICESession: Sendable {
     public let events: AsyncStream<ICEEvent>
     public let incoming: IncomingBatches
+    /// The candidates the session gathers itself, each as it is gathered: host candidates at once, server-reflexive
+    /// ones when the STUN probes finish. It finishes at end-of-candidates (gathering is over), so a trickling owner
+    /// sends each one and then the end-of-candidates mark (RFC 8838). Candidates added with `addLocalCandidate` are
+    /// the owner's own and are not repeated here. At most `ICEAgentConfig.maximumLocalCandidates`.
+    public let localCandidates: AsyncStream<Candidate>
     let core: SessionCore
     let loop: EventLoop
 
     /// Binds, gathers host and server-reflexive candidates (bounded: STUN gives up after 2.5 s), and returns a
     /// session whose `localDescription` is complete.
+    ///
+    /// With `trickle` (RFC 8838) it returns as soon as the host candidates are in: server-reflexive gathering goes
+    /// on in the background, `localCandidates` reports each candidate, and `localDescription` says
+    /// `endOfCandidates: false` until gathering is over. The peer's candidates may likewise come one by one
+    /// (`addRemoteCandidate`, `setRemoteEndOfCandidates`) after a description with none.
     public static func start(
         role: ICERole,
         hostAddresses: [IPAddress],
         port: UInt16 = 0,
         stunServers: [TransportAddress] = [],
         config: ICEAgentConfig = ICEAgentConfig(),
+        trickle: Bool = false,
         group: EventLoopGroup
     ) async throws -> ICESession {
         guard !hostAddresses.isEmpty else {
@@ -29,12 +40,18 @@ public final class ICESession: Sendable {
         let (events, eventSink) = AsyncStream.makeStream(of: ICEEvent.self, bufferingPolicy: .bufferingNewest(64))
         // The datagram limit is enforced by the batcher; the stream itself only ever holds that much.
         let (stream, dataSink) = AsyncStream.makeStream(of: [IncomingDatagram].self)
+        // Bounded by the agent's own limit: it refuses, and so never reports, more local candidates than that.
+        let (candidates, candidateSink) = AsyncStream.makeStream(
+            of: Candidate.self,
+            bufferingPolicy: .bufferingOldest(config.maximumLocalCandidates)
+        )
         let queued = LockedValue(0)
         let core = SessionCore(
             agent: ICEAgent(role: role, config: config, random: SystemRandom()),
             loop: loop,
             events: eventSink,
-            incoming: IncomingBatcher(sink: dataSink, queued: queued, limit: incomingBufferLimit)
+            incoming: IncomingBatcher(sink: dataSink, queued: queued, limit: incomingBufferLimit),
+            localCandidates: candidateSink
         )
         let incoming = IncomingBatches(stream: stream, queued: queued)
         var sockets: [UDPSocket] = []
@@ -48,8 +65,9 @@ public final class ICESession: Sendable {
             sockets.append(socket)
         }
         let bound = sockets
-        try await loop.flatSubmit { core.gather(sockets: bound, stunServers: stunServers) }.get()
-        return ICESession(core: core, loop: loop, events: events, incoming: incoming)
+        let gathered = try await loop.submit { core.gather(sockets: bound, stunServers: stunServers) }.get()
+        if !trickle { try await gathered.get() }
+        return ICESession(core: core, loop: loop, events: events, incoming: incoming, localCandidates: candidates)
     }
 
     /// Application datagrams held for a consumer that lags: about 6 MiB of 1,500-byte datagrams, more than a
@@ -61,16 +79,38 @@ public final class ICESession: Sendable {
         core: SessionCore,
         loop: EventLoop,
         events: AsyncStream<ICEEvent>,
-        incoming: IncomingBatches
+        incoming: IncomingBatches,
+        localCandidates: AsyncStream<Candidate>
     ) {
         self.core = core
         self.loop = loop
         self.events = events
         self.incoming = incoming
+        self.localCandidates = localCandidates
     }
 
+    /// Our credentials and the candidates gathered so far; `endOfCandidates` is true once gathering is over (always,
+    /// unless the session was started with `trickle`).
     public func localDescription() async throws -> ICEDescription {
-        try await loop.submit { self.core.agent.localDescription(endOfCandidates: true) }.get()
+        try await loop.submit { self.core.agent.localDescription(endOfCandidates: self.core.gatheringComplete) }.get()
+    }
+
+    /// A candidate the peer trickled (RFC 8838): pairs form with it and checks start (or go on) at once. Bounded by
+    /// `ICEAgentConfig.maximumRemoteCandidates`; a duplicate address is ignored.
+    public func addRemoteCandidate(_ candidate: Candidate) async throws {
+        try await loop.submit {
+            self.core.agent.addRemoteCandidate(candidate, now: self.core.clock.now())
+            self.core.pump()
+        }.get()
+    }
+
+    /// The peer has no more candidates: from now on, every pair failing fails the session (`all-pairs-failed`)
+    /// instead of waiting for the checking timeout.
+    public func setRemoteEndOfCandidates() async throws {
+        try await loop.submit {
+            self.core.agent.setRemoteEndOfCandidates(now: self.core.clock.now())
+            self.core.pump()
+        }.get()
     }
 
     public func setRemote(_ description: ICEDescription) async throws {

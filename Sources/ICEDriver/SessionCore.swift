@@ -11,6 +11,10 @@ final class SessionCore: @unchecked Sendable {
     var agent: ICEAgent<SystemRandom>
     let loop: EventLoop
     let events: AsyncStream<ICEEvent>.Continuation
+    /// Where gathered candidates are reported (`ICESession.localCandidates`); finished when gathering ends.
+    let localCandidates: AsyncStream<Candidate>.Continuation
+    /// Gathering is over (every STUN probe answered or gave up): the description says end-of-candidates.
+    var gatheringComplete = false
     var incoming: IncomingBatcher
     /// Application datagrams the consumer had no room for (see `ICESession.incomingBufferLimit`).
     var droppedIncoming: Int { incoming.dropped }
@@ -28,12 +32,21 @@ final class SessionCore: @unchecked Sendable {
         agent: ICEAgent<SystemRandom>,
         loop: EventLoop,
         events: AsyncStream<ICEEvent>.Continuation,
-        incoming: IncomingBatcher
+        incoming: IncomingBatcher,
+        localCandidates: AsyncStream<Candidate>.Continuation
     ) {
         self.agent = agent
         self.loop = loop
         self.events = events
         self.incoming = incoming
+        self.localCandidates = localCandidates
+    }
+
+    /// Adds a candidate the session gathered, and reports it if the agent kept it (not a duplicate, within bounds).
+    func addGathered(_ candidate: Candidate, now: Timestamp) {
+        let before = agent.localCandidates.count
+        agent.addLocalCandidate(candidate, now: now)
+        if agent.localCandidates.count > before { localCandidates.yield(candidate) }
     }
 
     /// Host candidates at once; server-reflexive ones when every STUN probe has finished.
@@ -42,10 +55,7 @@ final class SessionCore: @unchecked Sendable {
         for (index, socket) in list.enumerated() {
             sockets[socket.localAddress] = socket
             let preference = UInt16(65_535 - index)
-            agent.addLocalCandidate(
-                Candidate(kind: .host, address: socket.localAddress, localPreference: preference),
-                now: now
-            )
+            addGathered(Candidate(kind: .host, address: socket.localAddress, localPreference: preference), now: now)
             let servers = stunServers.filter { $0.ip.isIPv4 == socket.localAddress.ip.isIPv4 }
             guard !servers.isEmpty else { continue }
             var probe = NATProbe(servers: servers, random: SystemRandom(), measureFiltering: false)
@@ -55,6 +65,8 @@ final class SessionCore: @unchecked Sendable {
         let promise = loop.makePromise(of: Void.self)
         gathered = promise
         pumpProbes()
+        // Host candidates may already pair with trickled remote ones: send those checks now.
+        pump()
         return promise.futureResult
     }
 
@@ -74,12 +86,14 @@ final class SessionCore: @unchecked Sendable {
             for (base, probe) in probes {
                 for mapped in probe.mappedAddresses where mapped != base {
                     let srflx = Candidate(kind: .serverReflexive, address: mapped, base: base, relatedAddress: base)
-                    agent.addLocalCandidate(srflx, now: now)
+                    addGathered(srflx, now: now)
                 }
             }
             agent.setLocalNAT(Self.natHint(from: probes))
             probes = [:]
             gathered = nil
+            gatheringComplete = true
+            localCandidates.finish()
             promise.succeed(())
         }
     }
@@ -156,6 +170,12 @@ final class SessionCore: @unchecked Sendable {
         let binding = predictionSockets.binding
         stopPrediction()
         events.finish()
+        localCandidates.finish()
+        if let promise = gathered {
+            // Shut down mid-gathering (trickle): nobody waits on it any more, but a promise must not leak.
+            gathered = nil
+            promise.fail(ICEDriverError(code: .closed, reason: "the session closed while gathering"))
+        }
         incoming.flush()
         incoming.finish()
         let all = Array(sockets.values)

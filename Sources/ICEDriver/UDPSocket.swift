@@ -123,6 +123,8 @@ public struct ICEDriverError: Error, Sendable, CustomStringConvertible {
         case noAddresses = "no-addresses"
         case portMappingFailed = "port-mapping-failed"
         case timeout
+        /// The session was closed while the operation was under way.
+        case closed
     }
 
     public let code: Code
