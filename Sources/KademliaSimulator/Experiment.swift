@@ -1,11 +1,33 @@
 import Kademlia
 import MeshCore
 
-/// The DHT benchmark and the 1,000-node test share this: publish agent records, take nodes offline, then look
-/// the records up from random live honest nodes and measure what happened.
+/// The DHT benchmark and the simulator tests share this: build the tables, publish agent records, look them up
+/// from random live honest nodes while nodes come and go, and measure what happened.
+///
+/// Two models (docs/kademlia.md, "Simulator"). The honest one, the default, is `tables: .joined` with
+/// `churnModel: .continuous` (`ContinuousExperiment.swift`). The old one, `tables: .oracle` with `.oneOff`, fills
+/// tables from global knowledge and takes nodes offline once; it is faster and never quoted.
 public struct Experiment {
+    /// How routing tables are built.
+    public enum Tables: String, Sendable, CaseIterable {
+        /// Every node starts and joins through a bootstrap node; tables grow only from verified round trips.
+        case joined
+        /// `populateRoutingTables()`: up to k random nodes per bucket from global knowledge.
+        case oracle
+    }
+
+    /// How nodes come and go.
+    public enum ChurnModel: String, Sendable, CaseIterable {
+        /// Weibull sessions (`SessionModel`), Poisson arrivals; publishing and lookups run throughout.
+        case continuous
+        /// `churn` of the honest nodes leave after publishing and before the lookups; `flapsPerLookup` swaps more.
+        case oneOff = "one-off"
+    }
+
     public struct Parameters: Sendable {
         public var nodes: Int
+        /// `.continuous`: the fraction of online nodes that leave per simulated hour (as many arrive).
+        /// `.oneOff`: the fraction of honest nodes offline during the lookups.
         public var churn: Double
         public var malicious: Double
         public var lookups: Int
@@ -19,6 +41,20 @@ public struct Experiment {
         public var flapsPerLookup = 0
         public var config = KademliaConfig()
         public var latency = LatencyModel()
+        public var tables = Tables.joined
+        public var churnModel = ChurnModel.continuous
+        /// `.continuous`: the Weibull shape of session lengths (`SessionModel`).
+        public var sessionShape = 0.6
+        /// `.joined`: nodes start one after another over this span.
+        public var growth: Duration = .seconds(10 * 60)
+        /// `.continuous`: from the end of growth until measuring starts (joins settle, first refreshes run).
+        public var settle: Duration = .seconds(5 * 60)
+        /// `.continuous`: publishing, lookups and churn run over this span.
+        public var window: Duration = .seconds(10 * 60)
+        /// Well-known nodes that never leave; every join goes through one of them.
+        public var bootstrapNodes = 4
+        /// How the malicious nodes misbehave, dealt in turn.
+        public var malice = Malice.allCases
 
         public init(nodes: Int, churn: Double, malicious: Double, lookups: Int, seed: UInt64) {
             self.nodes = nodes
@@ -38,6 +74,17 @@ public struct Experiment {
         public var messages: [Int] = []
         public var forgedAccepted = 0
         public var recordsRejected = 0
+        /// `.continuous`: nodes that left and that (re)joined while measuring.
+        public var departures = 0
+        public var arrivals = 0
+        /// Median routing-table size of online honest nodes when measuring started.
+        public var medianTableSize = 0
+        /// Datagrams sent into the simulated network in the whole run.
+        public var datagrams = 0
+        /// Datagrams sent by the end of each phase (growth, settle), for seeing where the work goes.
+        public var phaseDatagrams: [Int] = []
+        /// Requests honest nodes sent that were never answered (dead nodes, droppers, made-up sybils).
+        public var requestsTimedOut = 0
         public var successRate: Double { lookups == 0 ? 0 : Double(successes) / Double(lookups) }
 
         public init() {}
@@ -45,15 +92,42 @@ public struct Experiment {
 
     /// Runs the whole experiment; deterministic for given parameters.
     public static func run(_ parameters: Parameters) -> Outcome {
+        switch parameters.churnModel {
+        case .continuous: runContinuous(parameters)
+        case .oneOff: runOneOff(parameters)
+        }
+    }
+
+    /// Builds the tables as `parameters.tables` says; returns the bootstrap nodes.
+    static func buildTables(_ simulator: Simulator, _ parameters: Parameters, random: inout SeededRandom) -> [Int] {
+        let honest = simulator.honestIndices.filter { $0 < parameters.nodes }
+        let seeds = Array(honest.prefix(max(1, parameters.bootstrapNodes)))
+        switch parameters.tables {
+        case .oracle:
+            simulator.populateRoutingTables()
+        case .joined:
+            let others = (0..<parameters.nodes).filter { !seeds.contains($0) }.shuffled(using: &random)
+            let order = seeds + others
+            for index in simulator.nodes.indices { simulator.setOnline(index, false) }
+            let spacing = parameters.growth / max(1, order.count)
+            simulator.join(order, seeds: seeds, spacing: spacing, random: &random)
+        }
+        return seeds
+    }
+
+    /// The old model: tables first, publish, a fraction of honest nodes leaves, then the lookups.
+    static func runOneOff(_ parameters: Parameters) -> Outcome {
         var random = SeededRandom(seed: parameters.seed ^ 0x5EED)
         let simulator = Simulator(
             count: parameters.nodes,
             seed: parameters.seed,
             config: parameters.config,
             latency: parameters.latency,
-            maliciousFraction: parameters.malicious
+            maliciousFraction: parameters.malicious,
+            malice: parameters.malice
         )
-        simulator.populateRoutingTables()
+        _ = buildTables(simulator, parameters, random: &random)
+        if parameters.tables == .joined { simulator.run(until: simulator.now + .seconds(30)) }
         let state = State()
         simulator.eventHandler = { node, event in state.handle(event, at: node) }
 

@@ -4,12 +4,16 @@ import MeshCore
 extension Simulator {
     /// Fills every node's table as a long-running network would have: for each bucket, up to k random nodes
     /// from that bucket's range of the key space (found by binary search in the sorted IDs, so 10,000 nodes take
-    /// seconds, not hours). Joining through `bootstrap` is tested separately on small networks.
-    public func populateRoutingTables() {
-        let sorted = nodes.indices.map { (id: nodes[$0].core.localID, index: $0) }.sorted { $0.id < $1.id }
+    /// seconds, not hours). `among` limits both the tables filled and the nodes they name (default: every node).
+    ///
+    /// This is the `--tables oracle` shortcut: real nodes cannot know the whole network, so its figures are never
+    /// quoted; `join(_:seeds:spacing:random:)` builds tables the way real nodes do.
+    public func populateRoutingTables(among subset: [Int]? = nil) {
+        let members = subset ?? Array(nodes.indices)
+        let sorted = members.map { (id: nodes[$0].core.localID, index: $0) }.sorted { $0.id < $1.id }
         let ids = sorted.map(\.id)
         let k = nodes.first?.core.config.k ?? 20
-        for index in nodes.indices {
+        for index in members {
             let own = nodes[index].core.localID
             for bucket in 0..<256 {
                 let (low, high) = Simulator.range(of: own, bucket: bucket)

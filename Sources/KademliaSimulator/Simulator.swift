@@ -10,7 +10,8 @@ public final class Simulator {
     public struct Node {
         public let signingKey: Ed25519.PrivateKey
         public let address: PeerAddress
-        public let core: KademliaNode
+        /// Replaced by `restart(_:)` when the node's process starts afresh (a new node joining the network).
+        public fileprivate(set) var core: KademliaNode
         public var online = true
         public var malice: Malice?
         var scheduledTimer = Int64.max
@@ -36,13 +37,14 @@ public final class Simulator {
     var byAddress: [PeerAddress: Int] = [:]
     private(set) var maliciousIndices: [Int] = []
 
-    /// Creates `count` nodes; a `maliciousFraction` of them (chosen by the seed) misbehave in turn as each `Malice`.
+    /// Creates `count` nodes; a `maliciousFraction` of them (chosen by the seed) misbehave in turn as each of `kinds`.
     public init(
         count: Int,
         seed: UInt64,
         config: KademliaConfig = KademliaConfig(),
         latency: LatencyModel = LatencyModel(),
         maliciousFraction: Double = 0,
+        malice kinds: [Malice] = Malice.allCases,
         start: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000)
     ) {
         random = SeededRandom(seed: seed)
@@ -65,7 +67,7 @@ public final class Simulator {
             )
             var node = Node(signingKey: signingKey, address: address, core: core)
             if malicious.contains(index) {
-                node.malice = Malice.allCases[maliciousIndices.count % Malice.allCases.count]
+                node.malice = kinds[maliciousIndices.count % kinds.count]
                 maliciousIndices.append(index)
             }
             nodes.append(node)
@@ -78,6 +80,21 @@ public final class Simulator {
     }
 
     public var honestIndices: [Int] { nodes.indices.filter { nodes[$0].malice == nil } }
+
+    /// Starts node `index`'s process afresh at the current instant: a new core with the same key and address, an
+    /// empty table and store, and timers (bucket refresh, token rotation) counted from now, as a real node that
+    /// starts now would have. Used for nodes that join the network at different times.
+    public func restart(_ index: Int) {
+        let old = nodes[index].core
+        nodes[index].core = KademliaNode(
+            signingKey: nodes[index].signingKey,
+            config: old.config,
+            random: SeededRandom(seedBytes: random.bytes(count: 32)),
+            now: now
+        )
+        nodes[index].scheduledTimer = .max
+        if nodes[index].online { flush(index) }
+    }
 
     /// Runs `body` against node `index`'s core at the current instant, then collects its outputs.
     @discardableResult
@@ -108,11 +125,13 @@ public final class Simulator {
     private func deliver(_ bytes: [UInt8], to index: Int, from source: PeerAddress) {
         guard nodes[index].online else { return }
         datagramsDelivered += 1
-        if let malice = nodes[index].malice {
-            guard let request = try? SignedMessage.decode(datagram: bytes, maximumSize: 65_536),
-                request.message.isRequest,
-                let reply = maliciousReply(request, malice: malice, node: index)
-            else { return }
+        // A malicious node answers requests its own way; replies to its own requests (it joins and refreshes
+        // like anyone, so that honest nodes verify it and keep it in their tables) go to its core.
+        if let malice = nodes[index].malice,
+            let request = try? SignedMessage.decode(datagram: bytes, maximumSize: 65_536),
+            request.message.isRequest
+        {
+            guard let reply = maliciousReply(request, malice: malice, node: index) else { return }
             let signed = SignedMessage.signed(
                 reply,
                 transactionID: request.transactionID,

@@ -3,10 +3,31 @@ import KademliaSimulator
 import MeshCore
 import Testing
 
-/// The deterministic simulated network: 1,000 nodes in CI, joins through bootstrap, churn, liars, expiry.
+/// The deterministic simulated network with the fast oracle shortcut (`tables: .oracle`, one-off churn): 1,000
+/// nodes, churn, liars, expiry. The honest model's tests are in `HonestSimulatorTests`.
 @Suite struct SimulatorTests {
+    /// The old, faster model: global-knowledge tables, nodes leave once before the lookups.
+    static func oracle(
+        nodes: Int,
+        churn: Double,
+        malicious: Double,
+        lookups: Int,
+        seed: UInt64
+    ) -> Experiment.Parameters {
+        var parameters = Experiment.Parameters(
+            nodes: nodes,
+            churn: churn,
+            malicious: malicious,
+            lookups: lookups,
+            seed: seed
+        )
+        parameters.tables = .oracle
+        parameters.churnModel = .oneOff
+        return parameters
+    }
+
     @Test func thousandNodesFindEveryRecord() {
-        var parameters = Experiment.Parameters(nodes: 1_000, churn: 0, malicious: 0, lookups: 300, seed: 11)
+        var parameters = Self.oracle(nodes: 1_000, churn: 0, malicious: 0, lookups: 300, seed: 11)
         parameters.publishers = 20
         let outcome = Experiment.run(parameters)
         #expect(outcome.lookups == 300)
@@ -18,7 +39,7 @@ import Testing
     }
 
     @Test func liarsAndForgersDoNotWin() {
-        var parameters = Experiment.Parameters(nodes: 1_000, churn: 0.1, malicious: 0.2, lookups: 200, seed: 12)
+        var parameters = Self.oracle(nodes: 1_000, churn: 0.1, malicious: 0.2, lookups: 200, seed: 12)
         parameters.publishers = 20
         let outcome = Experiment.run(parameters)
         #expect(outcome.lookups == 200)
@@ -29,7 +50,7 @@ import Testing
     }
 
     @Test func disjointPathsFindRecordsPastLiars() {
-        var parameters = Experiment.Parameters(nodes: 500, churn: 0, malicious: 0.3, lookups: 100, seed: 14)
+        var parameters = Self.oracle(nodes: 500, churn: 0, malicious: 0.3, lookups: 100, seed: 14)
         parameters.publishers = 10
         parameters.config.disjointPaths = 3
         let outcome = Experiment.run(parameters)
@@ -39,7 +60,7 @@ import Testing
     }
 
     @Test func lookupsSurviveContinuousChurn() {
-        var parameters = Experiment.Parameters(nodes: 1_000, churn: 0.2, malicious: 0, lookups: 200, seed: 15)
+        var parameters = Self.oracle(nodes: 1_000, churn: 0.2, malicious: 0, lookups: 200, seed: 15)
         parameters.publishers = 10
         parameters.flapsPerLookup = 2
         let outcome = Experiment.run(parameters)
@@ -48,7 +69,7 @@ import Testing
     }
 
     @Test func lookupsSurvivePacketLoss() {
-        var parameters = Experiment.Parameters(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
+        var parameters = Self.oracle(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
         parameters.publishers = 10
         parameters.latency = LatencyModel(loss: 0.05)
         let outcome = Experiment.run(parameters)
@@ -57,7 +78,7 @@ import Testing
     }
 
     @Test func sameSeedSameRun() {
-        var parameters = Experiment.Parameters(nodes: 200, churn: 0.1, malicious: 0.1, lookups: 50, seed: 3)
+        var parameters = Self.oracle(nodes: 200, churn: 0.1, malicious: 0.1, lookups: 50, seed: 3)
         parameters.publishers = 5
         let first = Experiment.run(parameters)
         let second = Experiment.run(parameters)
