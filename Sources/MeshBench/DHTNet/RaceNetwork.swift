@@ -97,15 +97,20 @@ final class RaceNetwork: Sendable {
         case .ours:
             _ = try await peer.waitForEvent("listening", timeout: joinTimeout)
             let deadline = ContinuousClock.now + joinTimeout
+            var asked = 0
+            var last: [String: Any]?
             while ContinuousClock.now < deadline {
-                if let stats = await peer.request(["op": "stats"], timeout: .seconds(5)),
-                    (stats.reply["contacts"] as? Int ?? 0) > 0
-                {
-                    return
+                asked += 1
+                if let stats = await peer.request(["op": "stats"], timeout: .seconds(5)) {
+                    if (stats.reply["contacts"] as? Int ?? 0) > 0 { return }
+                    last = stats.reply
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            throw BenchError("\(peer.name) did not join within \(joinTimeout); log \(peer.logPath):\n\(peer.logTail())")
+            throw BenchError(
+                "\(peer.name) did not join within \(joinTimeout) (\(asked) stats asked, last answer: "
+                    + "\(last.map { "\($0)" } ?? "none")); log \(peer.logPath):\n\(peer.logTail())"
+            )
         }
     }
 
