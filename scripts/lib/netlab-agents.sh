@@ -35,6 +35,9 @@ declare -A host2ip=([open]=203.0.113.11 [full-cone]=192.0.2.130 [port-restricted
     [symmetric]=192.0.2.162 [udp-blocked]=192.0.2.178 [double-nat]=198.51.100.34 [upnp]=192.0.2.194)
 BOOTSTRAP=203.0.113.4:4646
 RELAY=ws://203.0.113.5:7400
+# Two STUN servers (both DHT nodes answer STUN on their DHT port): with one, gathering cannot see that a NAT maps per
+# destination, so an offer carries no NAT hint and port prediction (symmetric <-> port-restricted) never runs.
+RELAY_DHT=203.0.113.5:4646
 
 PIDS=()
 MY_NAMESPACES=()
@@ -97,6 +100,19 @@ host2 r-prc h-cut 192.0.2.225 192.0.2.226
 in_ns r-full nft add rule ip cone cone_pre iifname wan0 udp dport 41000-41999 dnat to 192.0.2.130
 in_ns h-full sysctl -qw net.ipv4.ip_local_port_range="40000 40999"
 in_ns h-full2 sysctl -qw net.ipv4.ip_local_port_range="41000 41999"
+# miniupnpd's forward chain drops what it does not know (policy drop): the second host's LAN is let out like lan0's.
+in_ns r-upnp nft add rule inet filter forward iifname l-h-upnp2 oifname wan0 accept
+in_ns r-upnp nft add rule inet filter forward iifname '{ "lan0", "l-h-upnp2" }' oifname '{ "lan0", "l-h-upnp2" }' accept
+# UDP blocked, except to the lab's two DHT nodes: `meshpeer run` finds and publishes records only over the DHT, which
+# is UDP, so behind a complete block an agent can neither publish its record nor find a peer's and no knock is
+# possible (docs/netlab-agents.md). The exception lets the cells test what they are for: the conversation on the
+# relay. ICE still has no path (its checks to the peer are dropped); only STUN to the DHT nodes answers.
+if [ "${NETLAB_AGENT_STRICT_UDP_BLOCK:-0}" = 0 ]; then
+    for dht in 203.0.113.4 203.0.113.5; do
+        in_ns r-blk nft insert rule inet filter block_udp ip daddr "$dht" udp dport 4646 accept
+        in_ns r-blk nft insert rule inet filter block_udp ip saddr "$dht" udp sport 4646 accept
+    done
+fi
 
 # ------------------------------------------------------------------ bootstrap node and relay on the internet
 in_ns inet ip addr add 203.0.113.4/24 dev br0
@@ -131,7 +147,7 @@ EOF
     cat >"$dir/config.json" <<EOF
 {"dht": {"listen": ["$ip:0"], "bootstrap": ["$BOOTSTRAP"]}, "relays": ["$RELAY"], "homeRelays": 1,
  "republishSeconds": 20, "recordTTLSeconds": 120,
- "direct": {"mode": "auto", "hosts": ["$ip"], "stun": ["$BOOTSTRAP"]}}
+ "direct": {"mode": "auto", "hosts": ["$ip"], "stun": ["$BOOTSTRAP", "$RELAY_DHT"]}}
 EOF
     "$meshpeer" init --home "$dir" >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; return 1; }
     ip netns exec "$P-$ns" timeout "${NETLAB_AGENT_LIFETIME:-600}" "$meshpeer" run --home "$dir" --json \
@@ -191,7 +207,7 @@ run_cut() {
 mkdir -p "$work/cut"
 cat >"$work/cut/cut.nft" <<'EOF'
 table inet agentcut {
-    chain fwd {
+    chain cut_forward {
         type filter hook forward priority -10;
         ip saddr 192.0.2.226 meta l4proto udp ip daddr != { 203.0.113.4, 203.0.113.5 } drop
         ip daddr 192.0.2.226 meta l4proto udp ip saddr != { 203.0.113.4, 203.0.113.5 } drop
