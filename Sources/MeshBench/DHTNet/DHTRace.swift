@@ -47,8 +47,8 @@ enum DHTRace {
         let tallies = await race(workload, ours: ours, theirs: theirs, timeout: settings.timeout)
         await ours.stop()
         await theirs.stop()
-        // The logs are kept only when something went wrong.
-        if tallies.ours.unanswered + tallies.theirs.unanswered == 0 {
+        // The logs are kept only when something went wrong (an unanswered command, a node alone).
+        if tallies.ours.unanswered + tallies.theirs.unanswered + ours.alone.count + theirs.alone.count == 0 {
             try? FileManager.default.removeItem(atPath: directory)
         }
         return report(settings, tallies, version: theirs.version, seconds: milliseconds(since: started) / 1_000)
@@ -96,6 +96,7 @@ enum DHTRace {
             }
         }
         for network in networks {
+            tallies[network.side]!.alone = network.alone.count
             tallies[network.side]!.memory = network.memory()
             tallies[network.side]!.contacts = await network.contactCounts()
         }

@@ -15,6 +15,8 @@ struct RaceTally: Sendable {
     var errors: [String] = []
     var memory: [RaceNetwork.Memory] = []
     var contacts: [Int] = []
+    /// Nodes that never heard from their bootstrap node (`RaceNetwork.alone`).
+    var alone = 0
 
     var success: Double { gets == 0 ? 0 : Double(getsFound) / Double(gets) }
     var rssPerNode: Double { mean(memory.map(\.rss)) }
@@ -36,6 +38,7 @@ struct RaceTally: Sendable {
             "pss_mb_per_node": rounded(mean(memory.map(\.proportional))),
             "contacts_mean": rounded(contacts.isEmpty ? 0 : Double(contacts.reduce(0, +)) / Double(contacts.count)),
             "unanswered": unanswered,
+            "nodes_alone": alone,
             "errors": Array(errors.prefix(3)),
         ]
     }
