@@ -80,6 +80,34 @@ import Testing
         #expect(try stream.nextMessage() == payload)
     }
 
+    /// Random slicing, overlaps and retransmissions against the simple truth (the bytes themselves): the cap and the
+    /// window hold after every chunk, and the message comes out whole exactly once.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
+    func randomSlicingNeverBreaksTheBounds(seed: UInt64) throws {
+        var random = SeededRandom(seed: 9_600 + seed)
+        let payload = random.bytes(count: 30_000)
+        let bytes = Self.record(payload)
+        let cap = Int(seed % 4) + 1
+        var stream = ReceiveStream(window: 65_536, maximumMessage: 40_000, maximumPendingRanges: cap)
+        var steps = 0
+        while stream.contiguousOffset < UInt64(bytes.count) && steps < 100_000 {
+            steps += 1
+            // Mostly anywhere, now and then the head (what a retransmission of the oldest loss does).
+            let start =
+                steps % 7 == 0
+                ? Int(stream.contiguousOffset) : Int.random(in: 0..<bytes.count, using: &random)
+            let length = Int.random(in: 1...600, using: &random)
+            let end = min(start + length, bytes.count)
+            _ = try stream.receive(offset: UInt64(start), data: bytes[start..<end])
+            #expect(stream.pendingRanges <= cap)
+            #expect(stream.bufferedBytes <= 65_536)
+        }
+        #expect(stream.contiguousOffset == UInt64(bytes.count))
+        #expect(try stream.nextMessage() == payload)
+        #expect(try stream.nextMessage() == nil)
+        #expect(stream.pendingRanges == 0)
+    }
+
     @Test func aChannelWithATinyCapStillDeliversEverythingUnderLoss() throws {
         var link = try SimulatedLink(
             conditions: .init(latency: .milliseconds(20), jitter: .milliseconds(15), loss: 0.1),
