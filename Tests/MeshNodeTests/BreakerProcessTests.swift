@@ -96,6 +96,8 @@ struct BreakerProcessTests {
                 try await first.messages(after: 0, limit: 10, wait: .seconds(1)).messages.first { $0.id == fromB.id }
             }
             let baseline = try await Self.envelopesAtRelay(mesh)
+            // The direct channel a and b may have opened is the other way out: counted where it lands, at b.
+            let directBaseline = TestMesh.metric("meshpeer_direct_messages_received_total", in: try await b.metrics())
 
             // The agent keeps calling send: every call is refused with 403 and the breaker's reason.
             for index in 0..<40 {
@@ -129,6 +131,9 @@ struct BreakerProcessTests {
             }
             let whileTripped = try await Self.envelopesAtRelay(mesh) - baseline
             #expect(whileTripped == 0, "nothing reached the relay while tripped")
+            let directWhileTripped =
+                TestMesh.metric("meshpeer_direct_messages_received_total", in: try await b.metrics()) - directBaseline
+            #expect(directWhileTripped == 0, "nothing reached b over a direct channel while tripped")
             #expect(try await b.sentMessage(id: fromB.id).state != "delivered", "a's receipt did not leave")
 
             // Reset: the queued receipt leaves at once, and new messages flow.

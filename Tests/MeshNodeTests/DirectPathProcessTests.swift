@@ -79,10 +79,104 @@ struct DirectPathProcessTests {
             let page = try await mesh.client("b").audit(after: 0, limit: 1_000)
             let paths = page.entries.filter { $0.kind == "message.received" }.map(\.path)
             #expect(paths.filter { $0 == "direct" }.count >= 200)
+
+            // The owner sees the path, and a reset sends the conversation back to the relay with nothing lost; the
+            // next message upgrades it again.
+            let report = try await client.paths()
+            #expect(report.mode == "auto" && report.directChannels == 1)
+            #expect(report.peers == [PeerPath(peer: didB, path: "direct", phase: "direct")])
+            let timeToDirect = try #require(report.timeToDirectMsP50)
+            #expect(timeToDirect > 0 && timeToDirect < 5_000, "loopback: well under the lab's 1 s target")
+            let afterReset = try await client.resetPath(peer: didB)
+            #expect(afterReset.directChannels == 0 && afterReset.peers.isEmpty)
+            await #expect(throws: NodeAPIError.self) { _ = try await client.resetPath(peer: didB) }
+            let across = try await Self.send(mesh, from: "a", to: didB, count: 50, tag: "across a reset")
+            let inbox = try await Self.received(mesh, "b", across)
+            #expect(inbox == first + sentToB + across, "exactly once, in order, across the switch")
+            _ = try await TestMesh.eventually("a second upgrade after the reset") {
+                try await client.paths().channelsValidated >= 2 ? true : nil
+            }
         } catch {
             await mesh.stopAll()
             throw error
         }
         await mesh.stopAll()
+    }
+
+    /// The direct path is cut in the middle of a conversation (nftables drops every UDP datagram on loopback except
+    /// the DHT's): ICE consent is lost, the conversation continues through the relay with nothing lost or
+    /// repeated, and when the path returns the next message upgrades it again.
+    @Test(.enabled(if: getuid() == 0, "nftables needs root (CI runs as root)"))
+    func aCutDirectPathFallsBackToTheRelayAndUpgradesAgain() async throws {
+        let mesh = try TestMesh.make("direct-cut")
+        defer { try? FileManager.default.removeItem(atPath: mesh.root) }
+        let table = "meshpeer_cut_\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            let (_, didB) = try await TestMesh.pair(mesh)
+            let warmup = try await Self.send(mesh, from: "a", to: didB, count: 1, tag: "warm-up")
+            _ = try await Self.received(mesh, "b", warmup)
+            _ = try await TestMesh.eventually("a direct path") {
+                try await Self.metric(mesh, "a", "meshpeer_direct_upgrades_total") >= 1 ? true : nil
+            }
+            let before = try await Self.send(mesh, from: "a", to: didB, count: 20, tag: "before")
+            _ = try await Self.received(mesh, "b", before)
+
+            // Cut: every UDP datagram on loopback that is not to or from a DHT port (the relay is TCP).
+            var dhtPorts = Set<String>()
+            let agents = ["a", "b"].compactMap { mesh.ready($0) }.flatMap(\.dht)
+            #expect(agents.count >= 2)
+            for address in [mesh.bootstrapAddress] + agents {
+                if let port = address.split(separator: ":").last { dhtPorts.insert(String(port)) }
+            }
+            let ports = dhtPorts.sorted().joined(separator: ", ")
+            try Self.nft(["add", "table", "inet", table])
+            try Self.nft(["add", "chain", "inet", table, "out", "{ type filter hook output priority 0 ; }"])
+            try Self.nft([
+                "add", "rule", "inet", table, "out", "oifname", "lo", "meta", "l4proto", "udp",
+                "udp", "sport", "!=", "{ \(ports) }", "udp", "dport", "!=", "{ \(ports) }", "drop",
+            ])
+            let during = try await Self.send(mesh, from: "a", to: didB, count: 20, tag: "during")
+            // ICE consent (30 s without an answer) ends the channel; what it carried goes again via the relay.
+            let afterCut = try await Self.received(mesh, "b", during, timeout: .seconds(90))
+            #expect(afterCut == warmup + before + during, "exactly once, in order, across the switch")
+            #expect(try await Self.metric(mesh, "a", "meshpeer_direct_fallbacks_total") >= 1)
+
+            // The path returns: after the backoff (30 s) the next message upgrades again.
+            try Self.nft(["delete", "table", "inet", table])
+            let sentProbes = LockedValue<[String]>([])
+            _ = try await TestMesh.eventually("a second upgrade", timeout: .seconds(120)) {
+                let probe = try await Self.send(mesh, from: "a", to: didB, count: 1, tag: "probe")
+                sentProbes.withLock { $0 += probe }
+                return try await Self.metric(mesh, "a", "meshpeer_direct_upgrades_total") >= 2 ? true : nil
+            }
+            let probes = sentProbes.withLock { $0 }
+            let directBefore = try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total")
+            let after = try await Self.send(mesh, from: "a", to: didB, count: 20, tag: "after")
+            let all = try await Self.received(mesh, "b", after)
+            #expect(all == warmup + before + during + probes + after, "exactly once, in order, after the second switch")
+            #expect(try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total") >= directBefore + 20)
+        } catch {
+            try? Self.nft(["delete", "table", "inet", table])
+            await mesh.stopAll()
+            throw error
+        }
+        try? Self.nft(["delete", "table", "inet", table])
+        await mesh.stopAll()
+    }
+
+    /// Runs nft and waits for it (posix_spawn and waitpid: Foundation's `Process.waitUntilExit` spins a run loop
+    /// that can stall inside Swift concurrency's cooperative pool).
+    static func nft(_ arguments: [String]) throws {
+        let argv = (["/usr/sbin/nft"] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/sbin/nft", nil, nil, argv, environ) == 0 else {
+            throw TestFailure("could not start nft")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        guard status == 0 else {
+            throw TestFailure("nft \(arguments.joined(separator: " ")) exited with status \(status)")
+        }
     }
 }

@@ -23,10 +23,17 @@ struct HostileRelayProcessTests {
         let perDirection = environment["MESHPEER_ADVERSARY_MESSAGES"].flatMap(Int.init) ?? 40
         let mesh = try TestMesh.make("hostile-relay")
         do {
-            let (didA, didB) = try await TestMesh.pair(mesh)
+            // Relay only: the relay under test must carry every message (a direct path would bypass it).
+            let (didA, didB) = try await TestMesh.pair(mesh, extra: TestMesh.relayOnly)
             // A bystander on the same relay: where misdelivered envelopes land.
             let relay = try #require(mesh.relayAddress("relay"))
-            try await mesh.prepareAgent("c", card: TestMesh.card("C", skills: ["gamma"]), policy: [:], relays: [relay])
+            try await mesh.prepareAgent(
+                "c",
+                card: TestMesh.card("C", skills: ["gamma"]),
+                policy: [:],
+                relays: [relay],
+                extra: TestMesh.relayOnly
+            )
             try await mesh.startAgent("c")
 
             // The same relay (port, identity, store) comes back hostile once the two are contacts.

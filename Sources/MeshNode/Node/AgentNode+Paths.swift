@@ -41,6 +41,8 @@ extension AgentNode {
     /// The IO side of `PathManager`: carries out its actions, feeds it what the sockets and the session report, and
     /// keeps its one timer. Protocol decisions stay in the manager.
     func runPathActions() async {
+        // After shutdown began nothing is carried out: the channels are closing on purpose.
+        guard !pathsClosed else { return }
         while let action = paths.pollAction() {
             switch action {
             case .gather(let attempt, let peer, let controlling):
@@ -261,6 +263,8 @@ extension AgentNode {
             guard let batch = try? await transport.receiveBatch(maximum: DirectFrame.batch) else { break }
             await receiveDirect(batch, attempt: attempt)
         }
+        // Cancelled: `discardLink` closed it on purpose, and the manager already knows.
+        guard !Task.isCancelled else { return }
         let reason = await transport.closeReason.map { "\($0)" } ?? "the channel stopped"
         paths.channelClosed(attempt: attempt, reason: reason, now: now)
         await runPathActions()
@@ -320,6 +324,7 @@ extension AgentNode {
 
     /// At shutdown: every channel and ICE session closes (the peers fall back to their relays).
     func closeAllPaths() async {
+        pathsClosed = true
         pathTimer?.cancel()
         for attempt in Array(links.keys) { await discardLink(attempt, reason: "shutdown") }
     }

@@ -66,6 +66,7 @@ public actor AgentNode {
     var links: [UInt64: DirectLink] = [:]
     var directPeers: [String: UInt64] = [:]
     var pathTimer: Task<Void, Never>?
+    var pathsClosed = false
 
     public static let pendingKnocks = PendingKnocks.Configuration()
 

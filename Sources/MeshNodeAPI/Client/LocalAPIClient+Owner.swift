@@ -24,6 +24,16 @@ extension LocalAPIClient {
     public func resetBreaker() async throws(NodeAPIError) -> BreakerStatus {
         try await call(.POST, "/v1/breaker/reset", body: EmptyBody())
     }
+
+    /// How conversations travel now: relay or direct, per contact with an attempt or a channel.
+    public func paths() async throws(NodeAPIError) -> PathsReport {
+        try await call(.GET, "/v1/paths")
+    }
+
+    /// Drops the direct channel to `peer` (its conversation continues on the relay at once).
+    public func resetPath(peer: String) async throws(NodeAPIError) -> PathsReport {
+        try await call(.POST, "/v1/paths/reset", body: PathResetRequest(peer: peer))
+    }
 }
 
 /// `{}`.

@@ -86,6 +86,15 @@ extension APIResponder {
             return APIResponse.text(await control.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .listInvites, .createInvite, .resolveInvite, .revokeInvite:
             return try await handleInvite(route, request)
+        case .paths:
+            _ = try APIQuery(request.uri.query, allowed: [])
+            return APIResponse.json(try await control.paths())
+        case .resetPath:
+            _ = try APIQuery(request.uri.query, allowed: [])
+            let body = try await APIBody.collect(request, limit: configuration.maximumBodyBytes)
+            let reset = try APIBody.decode(PathResetRequest.self, from: body, fields: ["peer"])
+            try Validate.nonEmpty(reset.peer, field: "peer")
+            return APIResponse.json(try await control.resetPath(peer: reset.peer))
         }
     }
 

@@ -21,6 +21,7 @@ enum APIRoute: Hashable, Sendable {
     case audit, auditVerify, breaker, breakerTrip, breakerReset
     case listInvites, createInvite, resolveInvite
     case revokeInvite(id: String)
+    case paths, resetPath
 
     enum Failure: Error, Hashable {
         case notFound
@@ -53,6 +54,8 @@ enum APIRoute: Hashable, Sendable {
         case ["v1", "breaker", "reset"]: table = [.post: .breakerReset]
         case ["v1", "invites"]: table = [.get: .listInvites, .post: .createInvite]
         case ["v1", "invites", "resolve"]: table = [.post: .resolveInvite]
+        case ["v1", "paths"]: table = [.get: .paths]
+        case ["v1", "paths", "reset"]: table = [.post: .resetPath]
         case let parts where parts.count == 4 && parts[0] == "v1" && parts[1] == "invites" && parts[3] == "revoke":
             switch decodeID(parts[2]) {
             case .success(let id): table = [.post: .revokeInvite(id: id)]

@@ -37,4 +37,7 @@ public protocol NodeControl: Sendable {
     func revokeInvite(id: String) async throws(NodeAPIError) -> InviteSummary
     /// Finds the agent an invite leads to (its sealed record, opened and verified) and remembers the invite.
     func resolveInvite(_ request: InviteResolveRequest) async throws(NodeAPIError) -> AgentSummary
+    /// How conversations travel (relay or direct), and the owner's reset of one (docs/paths.md).
+    func paths() async throws(NodeAPIError) -> PathsReport
+    func resetPath(peer: String) async throws(NodeAPIError) -> PathsReport
 }

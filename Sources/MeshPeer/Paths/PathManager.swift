@@ -188,6 +188,17 @@ public struct PathManager<Random: RandomSource>: Sendable {
         fail(id, reason: "garbage on the direct channel: \(reason)", tellPeer: true, now: now)
     }
 
+    /// The owner drops the conversation's attempt or channel: back to the relay at once, the peer is told, and no
+    /// backoff (the next message may upgrade again). Returns whether there was anything to drop.
+    @discardableResult
+    public mutating func reset(_ did: String, now: Timestamp) -> Bool {
+        guard let attempt = attempts.removeValue(forKey: did) else { return false }
+        emit(.discard(attempt: attempt.id, reason: "reset by the owner"))
+        if attempt.phase == .direct { emit(.useRelay(peer: attempt.peer, reason: "reset by the owner")) }
+        emit(.signal(to: attempt.peer, .close(attempt: attempt.id, sentAt: now.wholeMilliseconds, reason: "idle")))
+        return true
+    }
+
     // MARK: Timer
 
     public func pollTimeout() -> Timestamp? {

@@ -43,6 +43,10 @@ enum TestMesh {
     }
 
     /// Polls `probe` until it returns a value (bounded); the last error is part of the failure.
+    /// config.json for agents whose conversations must stay on the relay: a test of the relay path (a hostile
+    /// relay, counting at the relay) would otherwise be bypassed once the direct path comes up.
+    static var relayOnly: [String: Any] { ["direct": ["mode": "relay"]] }
+
     static func eventually<T: Sendable>(
         _ what: String,
         timeout: Duration = .seconds(30),
@@ -51,16 +55,18 @@ enum TestMesh {
         try await MeshNode.eventually(what, timeout: timeout, probe)
     }
 
-    /// A bootstrap node, one relay, and agents `a` and `b` that are contacts (`b` accepts every knock).
-    static func pair(_ mesh: LocalMesh) async throws -> (String, String) {
+    /// A bootstrap node, one relay, and agents `a` and `b` that are contacts (`b` accepts every knock); `extra`
+    /// goes into both agents' config.json.
+    static func pair(_ mesh: LocalMesh, extra: [String: Any] = [:]) async throws -> (String, String) {
         try await mesh.startBootstrap()
         let relay = try await mesh.startRelay("relay")
-        try await mesh.prepareAgent("a", card: card("A", skills: ["alpha"]), policy: [:], relays: [relay])
+        try await mesh.prepareAgent("a", card: card("A", skills: ["alpha"]), policy: [:], relays: [relay], extra: extra)
         try await mesh.prepareAgent(
             "b",
             card: card("B", skills: ["beta"]),
             policy: ["default": "accept"],
-            relays: [relay]
+            relays: [relay],
+            extra: extra
         )
         try await mesh.startAgent("a")
         try await mesh.startAgent("b")
