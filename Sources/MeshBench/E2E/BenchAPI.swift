@@ -24,6 +24,12 @@ struct BenchAPI: Sendable {
 
     @inline(never) func metrics() async throws -> String { try await client.metrics() }
 
+    @inline(never) func paths() async throws -> PathsReport { try await client.paths() }
+
+    @inline(never) func sent(id: String) async throws -> SentMessage { try await client.sentMessage(id: id) }
+
+    @inline(never) func resetPath(peer: String) async throws -> PathsReport { try await client.resetPath(peer: peer) }
+
     @inline(never) func connectEvents() async throws -> AsyncThrowingStream<NodeEvent, any Error> {
         try await client.connectEvents()
     }

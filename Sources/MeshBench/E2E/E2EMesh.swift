@@ -41,8 +41,25 @@ struct E2EMesh: Sendable {
         ]
     }
 
+    /// `--path`: `relay` keeps every conversation on the relays; `direct` lets every agent upgrade; `auto` keeps
+    /// agent0 and agent1 (the relay throughput pair) on the relays and lets the others upgrade, so one run measures
+    /// both paths.
+    enum PathChoice: String, Sendable, CaseIterable {
+        case relay, direct, auto
+    }
+
+    /// The agents whose conversations may go direct under `choice`.
+    static func directAgents(_ agents: [String], _ choice: PathChoice) -> Set<String> {
+        switch choice {
+        case .relay: []
+        case .direct: Set(agents)
+        case .auto: Set(agents.dropFirst(2))
+        }
+    }
+
     static func start(
         agents count: Int,
+        path: PathChoice = .auto,
         openFloodRelays: Bool,
         root: String,
         group: any EventLoopGroup
@@ -63,13 +80,16 @@ struct E2EMesh: Sendable {
                 try await mesh.startRelay("relay-d", limits: limits),
             ]
             let agents = (0..<count).map { "agent\($0)" }
+            let direct = directAgents(agents, path)
             for name in agents {
+                var extra = nodeDefaults
+                extra["direct"] = ["mode": direct.contains(name) ? "auto" : "relay"]
                 try await mesh.prepareAgent(
                     name,
                     card: card(name),
                     policy: ["default": "accept"],
                     relays: fast,
-                    extra: nodeDefaults
+                    extra: extra
                 )
             }
             try await mesh.prepareAgent(

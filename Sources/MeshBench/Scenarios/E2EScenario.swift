@@ -30,6 +30,16 @@ struct E2EScenario: ParsableCommand {
     @Option(help: "Relay connections the flooder sends through.") var floodConnections = 8
     @Option(help: "Status requests in flight while sampling the API.") var statusConcurrency = 2
     @Option(help: "Status requests for the idle API baseline.") var statusRequests = 1_000
+    @Option(
+        help: """
+            Paths: relay (every conversation stays on the relays), direct (every agent may upgrade), or auto (agent0 \
+            and agent1 stay on the relays for msgs_per_s_relay, the others upgrade for msgs_per_s_direct; needs 4 \
+            agents).
+            """
+    )
+    var path = "auto"
+    @Option(help: "Messages in the forced path-switch run (switch_loss).") var switchMessages = 400
+    @Option(help: "Forced path switches (owner resets, alternating sides) in that run.") var switches = 8
     @Flag(help: "Skip the stale-token flood.") var skipStaleFlood = false
     @Flag(help: "Lift the measured node's relays' per-sender and first-contact limits (the flood reaches the node).")
     var openFloodRelays = false
@@ -40,24 +50,30 @@ struct E2EScenario: ParsableCommand {
     }
 
     func measure() async throws {
+        guard let choice = E2EMesh.PathChoice(rawValue: path) else {
+            throw ValidationError("--path must be relay, direct or auto, not \(path)")
+        }
+        let agentCount = choice == .auto ? max(agents, 4) : max(agents, 2)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("meshbench-e2e-\(UUID())").path
         var report = BenchReport(scenario: "e2e")
         report["load_average_start"] = Self.loadAverage()
-        report["agents"] = max(agents, 2)
+        report["agents"] = agentCount
+        report["path"] = choice.rawValue
         report["messages"] = messages
         report["size"] = size
         report["flood_relay_limits"] =
             openFloodRelays
             ? "lifted: per-sender rates, first-contact and mailbox quotas (--open-flood-relays)" : "relay defaults"
         let mesh = try await E2EMesh.start(
-            agents: max(agents, 2),
+            agents: agentCount,
+            path: choice,
             openFloodRelays: openFloodRelays,
             root: root,
             group: group
         )
         do {
-            try await measure(mesh, root: root, group: group, into: &report)
+            try await measure(mesh, root: root, group: group, choice: choice, into: &report)
         } catch {
             await mesh.mesh.stopAll()
             try? await group.shutdownGracefully()
@@ -75,6 +91,7 @@ struct E2EScenario: ParsableCommand {
         _ mesh: E2EMesh,
         root: String,
         group: any EventLoopGroup,
+        choice: E2EMesh.PathChoice,
         into report: inout BenchReport
     )
         async throws
@@ -115,6 +132,12 @@ struct E2EScenario: ParsableCommand {
             + "\(max(messages / 2, 1) * 2) envelopes of \(size) payload bytes, \(baselineWindow) in flight per client"
         report.set("ratio_relay", baseline.rate > 0 ? throughput.perSecond / baseline.rate : 0)
         report["relay_limits"] = "agents' relays: per-sender rate limits raised (as in meshbench relay); others default"
+        if choice == .direct {
+            report["msgs_per_s_relay_note"] = "--path direct: agent0 → agent1 may have upgraded during this run"
+        }
+        if choice != .relay {
+            try await measureDirect(mesh, relayRate: throughput.perSecond, say: say, into: &report)
+        }
 
         let victim = try mesh.client(E2EMesh.idle)
         guard let process = mesh.mesh.process(E2EMesh.idle) else { throw BenchError("the idle node is not running") }
@@ -195,6 +218,50 @@ struct E2EScenario: ParsableCommand {
         report["rss_mb_after_flood"] = Double(IdleProbe.residentKiB(pid: process.pid)) / 1_024
     }
 
+    /// The direct path: throughput once a conversation runs direct (the same run as the relay figure, same sizes
+    /// and API concurrency), then forced switches: time to direct and what a switch loses or repeats.
+    func measureDirect(
+        _ mesh: E2EMesh,
+        relayRate: Double,
+        say: (String) -> Void,
+        into report: inout BenchReport
+    ) async throws {
+        let direct = mesh.agents.filter(E2EMesh.directAgents(mesh.agents, E2EMesh.PathChoice(rawValue: path)!).contains)
+        guard direct.count >= 2 else { return }
+        let (sender, recipient) = (direct[0], direct[1])
+        say("\(messages) messages of \(size) bytes, \(sender) → \(recipient) on the direct path")
+        let run = try await DirectPathRun.throughput(
+            mesh,
+            from: sender,
+            to: recipient,
+            messages: messages,
+            size: size,
+            concurrency: apiConcurrency
+        )
+        report.set("msgs_per_s_direct", run.perSecond)
+        report.set("direct_share", run.directShare)
+        report.set("ratio_direct_to_relay", relayRate > 0 ? run.perSecond / relayRate : 0)
+        say("\(switchMessages) messages across \(switches) forced path switches")
+        let switched = try await DirectPathRun.switches(
+            mesh,
+            from: sender,
+            to: recipient,
+            messages: switchMessages,
+            rounds: switches
+        )
+        report["switch_messages"] = switched.sent
+        report["switch_forced"] = switched.forcedSwitches
+        report["switch_lost"] = switched.lost
+        report["switch_duplicated"] = switched.duplicated
+        report["switch_out_of_order"] = switched.outOfOrder
+        report["switch_loss"] = switched.lost + switched.duplicated
+        report["direct_upgrades"] = switched.upgrades
+        if let p50 = switched.timeToDirectP50 { report.set("time_to_direct_ms_p50", p50) }
+        if let p95 = switched.timeToDirectP95 { report.set("time_to_direct_ms_p95", p95) }
+        report["time_to_direct_definition"] =
+            "the sender's time from sending its ICE offer (after gathering) to the peer's first message on the validated channel, over every upgrade of the switch run, loopback"
+    }
+
     /// Runs blocking CPU work on a dispatch thread, not on the cooperative pool.
     static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
@@ -215,6 +282,8 @@ enum Targets {
         var met: [String: Bool] = [:]
         if let p50 = number("first_message_ms_p50") { met["first_message_ms_p50 <= 100"] = p50 <= 100 }
         if let ratio = number("ratio_relay") { met["ratio_relay >= 0.25"] = ratio >= 0.25 }
+        if let ratio = number("ratio_direct_to_relay") { met["msgs_per_s_direct >= 2 x msgs_per_s_relay"] = ratio >= 2 }
+        if let loss = report["switch_loss"] as? Int { met["switch_loss == 0"] = loss == 0 }
         if let rss = number("idle_rss_mb") { met["idle_rss_mb <= 30"] = rss <= 30 }
         if let packets = number("idle_packets_per_s") { met["idle_packets_per_s <= 1"] = packets <= 1 }
         if let p99 = number("api_p99_ms_under_flood"), let offered = number("knock_flood_offered_per_s") {
