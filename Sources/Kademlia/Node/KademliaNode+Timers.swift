@@ -94,14 +94,51 @@ extension KademliaNode {
         sendRequest(.ping, to: seed, expectedID: nil, purpose: .bootstrap, now: now)
     }
 
-    /// Looks up a random ID in each stale bucket (a few per round, so a long-idle node does not burst).
+    /// Refreshes stale buckets, each in the cheapest way that keeps it live and full (Kademlia section 2.3, BEP 5).
+    /// A few lookups per round at most, so a long-idle node does not burst.
+    ///
+    /// - Our neighbourhood, every bucket from the one that holds our k-th closest contact down: one lookup of our
+    ///   own ID refreshes them all, since it finds the k closest nodes to us, and everyone in those buckets is among
+    ///   them. (Before, each sparse deep bucket got a lookup of its own that found the same few nodes.)
+    /// - A full bucket needs no new contacts, only live ones: its least-recently-seen contact is pinged if it has
+    ///   been silent for `questionableAfter`. A failure counts towards eviction, a replacement takes the slot, and a
+    ///   bucket that falls below k gets a lookup in a later round.
+    /// - Any other stale bucket: a lookup of a random ID in it.
+    ///
+    /// The honest simulator found refresh lookups to be two thirds of all traffic at 10,000 nodes (decision 0097).
     func refreshBuckets(now: Timestamp) {
         let stale = routingTable.bucketsNeedingRefresh(now: now, interval: config.bucketRefreshInterval)
-        for index in stale.prefix(8) {
-            let query = makeQueryID()
-            internalQueries.insert(query)
-            routingTable.touch(bucket: index, now: now)
-            startLookup(query, kind: .findNode, target: localID.randomID(inBucket: index, using: &random), now: now)
+        guard !stale.isEmpty else { return }
+        let neighbours = routingTable.closest(to: localID, limit: config.k)
+        let edge =
+            neighbours.count < config.k ? Int.max : routingTable.bucketIndex(for: neighbours[neighbours.count - 1].id)
+        var lookups = 0
+        var selfLookup = false
+        for index in stale {
+            if index >= edge {
+                selfLookup = true
+                routingTable.touch(bucket: index, now: now)
+            } else if routingTable.buckets[index].entries.count >= config.k {
+                routingTable.touch(bucket: index, now: now)
+                pingIfQuestionable(bucket: index, now: now)
+            } else if lookups < 8 {
+                lookups += 1
+                routingTable.touch(bucket: index, now: now)
+                startInternalLookup(target: localID.randomID(inBucket: index, using: &random), now: now)
+            }
         }
+        if selfLookup { startInternalLookup(target: localID, now: now) }
+    }
+
+    func startInternalLookup(target: NodeID, now: Timestamp) {
+        let query = makeQueryID()
+        internalQueries.insert(query)
+        startLookup(query, kind: .findNode, target: target, now: now)
+    }
+
+    /// Pings the least-recently-seen contact of a full bucket if it has been silent too long.
+    func pingIfQuestionable(bucket index: Int, now: Timestamp) {
+        guard let stalest = routingTable.buckets[index].entries.min(by: { $0.lastSeen < $1.lastSeen }) else { return }
+        checkQuestionable(inBucketOf: stalest.contact.id, now: now)
     }
 }
