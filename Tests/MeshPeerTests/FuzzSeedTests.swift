@@ -44,6 +44,35 @@ import Testing
             "payload-knock": SessionPayload.knock(try largestKnockBody()).encoded(),
             "payload-message": SessionPayload.message(message).encoded(),
             "payload-receipt": SessionPayload.receipt([id]).encoded(),
+            "payload-path-offer": SessionPayload.path(
+                .offer(
+                    .init(
+                        attempt: 1,
+                        sentAt: epoch,
+                        tieBreak: 2,
+                        channelID: 3,
+                        ciphers: ["aes256gcm", "xchacha20poly1305"],
+                        share: Array(repeating: 9, count: 32),
+                        ice: PathICE(
+                            ufrag: "abcd1234",
+                            pwd: "abcdefghijklmnopqrstuvwx",
+                            candidates: ["candidate:1 1 udp 2130706431 192.0.2.2 40000 typ host"],
+                            endOfCandidates: true,
+                            natMapping: "endpoint-dependent",
+                            natPublicIP: "203.0.113.40"
+                        )
+                    )
+                )
+            ).encoded(),
+            "payload-path-candidates": SessionPayload.path(
+                .candidates(
+                    attempt: 1,
+                    sentAt: epoch,
+                    candidates: ["candidate:2 1 udp 1694498815 203.0.113.40 51000 typ srflx raddr 192.0.2.34 rport 40000"],
+                    endOfCandidates: true
+                )
+            ).encoded(),
+            "payload-path-close": SessionPayload.path(.close(attempt: 1, sentAt: epoch, reason: "idle")).encoded(),
             "payload-knock-decision": SessionPayload.knockDecision(
                 try KnockDecisionNotice(
                     knockID: frame.knockID,
