@@ -4,6 +4,8 @@
 # (success > 0.9 each); the figures themselves are quoted from a larger run in the README, not checked here.
 # meshbench makes the Python virtualenv itself (.build/dht-race-venv: python3 -m venv, pip install kademlia).
 # Every process it starts exits when meshbench closes its stdin; `timeout` bounds the whole run.
+# First, `meshpeer dht serve --stdin-commands` alone: bad commands get an error with their id, a line over 16 KiB is
+# refused without losing the next one, and end of stdin stops the node.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 ensure_packages python3 python3-venv
@@ -12,7 +14,41 @@ swift build --product meshpeer >/dev/null
 swift build --product meshbench >/dev/null
 BIN="$(swift build --show-bin-path)"
 out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
+
+log "dht serve --stdin-commands refuses bad commands, bounds a line, and stops at end of stdin"
+home="$(mktemp -d)"
+node_pid=
+cleanup() {
+    [ -z "$node_pid" ] || kill -9 "$node_pid" 2>/dev/null || true
+    rm -f "$out"
+    rm -rf "$home"
+}
+trap cleanup EXIT
+mkfifo "$home/in"
+"$BIN/meshpeer" dht serve --ephemeral --stdin-commands --json --listen 127.0.0.1:0 --home "$home" \
+    --store "$home/dht.sqlite" <"$home/in" >"$home/out" 2>"$home/err" &
+node_pid=$!
+exec 9>"$home/in"
+send() { printf '%s\n' "$1" >&9; }
+wait_for "$home/out" '"event":"listening"' 30
+send '{"id":1,"op":"nope"}'
+wait_for "$home/out" '"id":1,"message":"unknown op' 10
+send '{"id":2,"op":"put","seed":"00","card":"{}"}'
+wait_for "$home/out" '"id":2,"message":"put needs' 10
+send '{"id":3,"op":"get","did":"did:key:nonsense"}'
+wait_for "$home/out" '"id":3,"message":"get needs' 10
+head -c 20000 /dev/zero | tr '\0' 'x' >&9
+send ''
+send '{"id":4,"op":"stats"}'
+wait_for "$home/out" '"message":"command line over 16384 bytes"' 10
+wait_for "$home/out" '"contacts":0,"event":"stats","id":4' 10
+exec 9>&-
+for _ in $(seq 1 100); do # bounded: 10 s
+    kill -0 "$node_pid" 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 "$node_pid" 2>/dev/null && die "dht serve --stdin-commands did not stop at end of stdin"
+node_pid=
 
 log "meshbench dht-net --nodes 5 --lookups 20"
 timeout -k 10 150 "$BIN/meshbench" dht-net --nodes 5 --lookups 20 --timeout 10 >"$out" \
