@@ -1,9 +1,11 @@
 import Foundation
+import GRDB
 import MeshCore
-import MeshNode
 import MeshNodeAPI
 import MeshPeer
 import Testing
+
+@testable import MeshNode
 
 /// Direct paths with real `meshpeer run` nodes, a real relay and a real bootstrap node on 127.0.0.1 (docs/paths.md):
 /// a conversation starts on the relay, moves to a direct UDP channel once ICE (signalled inside the encrypted
@@ -79,6 +81,16 @@ struct DirectPathProcessTests {
             let page = try await mesh.client("b").audit(after: 0, limit: 1_000)
             let paths = page.entries.filter { $0.kind == "message.received" }.map(\.path)
             #expect(paths.filter { $0 == "direct" }.count >= 200)
+            // The dashboard's traffic panel counts them as direct (read from b's database while b runs).
+            let database = try DatabaseQueue(path: mesh.home("b") + "/node.sqlite", configuration: {
+                var configuration = Configuration()
+                configuration.readonly = true
+                return configuration
+            }())
+            let facts = try await database.read { db in
+                try AgentNode.dashboardFacts(now: Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9)), db)
+            }
+            #expect(facts.hourly.reduce(0) { $0 + $1.direct } >= 400, "200 received and 200 sent, direct")
 
             // The owner sees the path, and a reset sends the conversation back to the relay with nothing lost; the
             // next message upgrades it again.

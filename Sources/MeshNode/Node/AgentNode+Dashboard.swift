@@ -21,24 +21,28 @@ extension AgentNode {
         let hourMs: Int64 = 3_600_000
         let currentHour = now.millisecondsSinceEpoch / hourMs
         let firstHour = currentHour - Int64(dashboardHours - 1)
-        // The node has no direct path yet: every message it sends or receives goes through a relay.
+        // Messages sent and received per hour and path, from the audit log, which records the path of every one
+        // (the path a message was sent on is the conversation's when it was stored; a received one's is the path
+        // that brought it).
         var relayed = [Int64: Int]()
+        var direct = [Int64: Int]()
         let perHour = """
-            SELECT h, SUM(n) FROM (
-                SELECT created_ms / \(hourMs) AS h, COUNT(*) AS n FROM node_outbox
-                    WHERE kind = 'message' AND created_ms >= ? GROUP BY h
-                UNION ALL
-                SELECT received_ms / \(hourMs) AS h, COUNT(*) AS n FROM node_inbox WHERE received_ms >= ? GROUP BY h
-            ) GROUP BY h
+            SELECT at_ms / \(hourMs) AS h, path, COUNT(*) FROM node_audit
+                WHERE kind IN ('message.sent', 'message.received') AND at_ms >= ? GROUP BY h, path
             """
-        for row in try Row.fetchAll(db, sql: perHour, arguments: [firstHour * hourMs, firstHour * hourMs]) {
-            relayed[row[0] as Int64] = row[1] as Int
+        for row in try Row.fetchAll(db, sql: perHour, arguments: [firstHour * hourMs]) {
+            let hour = row[0] as Int64
+            if (row[1] as String?) == "direct" {
+                direct[hour, default: 0] += row[2] as Int
+            } else {
+                relayed[hour, default: 0] += row[2] as Int
+            }
         }
         let hourly = (firstHour...currentHour).map { hour in
             HourlyTraffic(
                 hour: APITime.format(Timestamp(milliseconds: hour * hourMs)),
                 relayed: relayed[hour] ?? 0,
-                direct: 0
+                direct: direct[hour] ?? 0
             )
         }
         var knocks = [String: Int]()
