@@ -319,7 +319,9 @@ def log_evidence(home: str) -> Dict[str, Any]:
         "ice_ms": [int(float(x) * 1000) for x in selected],
         "direct_up": text.count("direct path up"),
         "back_on_relay": text.count("back on the relay"),
-        "reasons": sorted(set(re.findall(r"back on the relay.*?reason=(.*)", text)))[:5],
+        # Metadata comes before the message: "peer=… reason=ICE consent lost [MeshNode] back on the relay".
+        "reasons": sorted(set(re.findall(r"reason=(.*?) \[\w+\] back on the relay", text)))[:5],
+        "storage_errors": len(re.findall(r"storage: .* failed|could not queue a path signal", text)),
         "crashes": len(re.findall(r"Fatal error|Segmentation fault|Illegal instruction", text)),
     }
 
@@ -554,6 +556,8 @@ def report(args: argparse.Namespace) -> int:
                 "sha256_match": (c.get("bulk") or {}).get("sha256_match", False),
                 "paths": c.get("paths", {}),
                 "fallbacks": c.get("fallbacks"),
+                # ICE's own time to a selected pair at each end (from its session's start), from the nodes' logs.
+                "ice_ms": [(c.get("log") or {}).get(side, {}).get("ice_ms") for side in ("a", "b")],
                 **({"error": c["error"]} if c.get("error") else {}),
             }
         )

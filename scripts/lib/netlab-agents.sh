@@ -53,10 +53,10 @@ cleanup() {
     pkill_agents
     in_ns r-prc nft delete table inet agentcut 2>/dev/null || true
 }
-# Only processes this run started: the agents whose pid files are under this run's work directory.
+# Only processes this run started: the agents and drivers whose pid files are under this run's work directory.
 pkill_agents() {
     local file
-    for file in "$work"/*/a/pid "$work"/*/b/pid; do
+    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
         [ -f "$file" ] && kill -9 "$(cat "$file")" 2>/dev/null || true
     done
 }
@@ -177,9 +177,11 @@ run_cell() {
     if [ "$a" = "$b" ]; then nsb="${host2ns[$b]}" ipb="${host2ip[$b]}"; fi
     mkdir -p "$dir"
     if start_agent "$dir/a" "$nsa" "$ipa" && start_agent "$dir/b" "$nsb" "$ipb"; then
-        timeout 400 python3 "$driver" cell --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" --label-a "$a" --label-b "$b" \
+        timeout 300 python3 "$driver" cell --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" --label-a "$a" --label-b "$b" \
             --messages "${NETLAB_AGENT_MESSAGES:-100}" --bulk-bytes "${NETLAB_AGENT_BULK:-10485760}" \
-            >"$dir/result.json" 2>"$dir/driver.log" || true
+            >"$dir/result.json" 2>"$dir/driver.log" &
+        echo $! >"$dir/driver.pid"
+        wait "$(cat "$dir/driver.pid")" || true
     fi
     stop_agent "$dir/a"
     stop_agent "$dir/b"
@@ -195,10 +197,12 @@ run_cut() {
     local dir="$work/cut"
     mkdir -p "$dir"
     if start_agent "$dir/a" h-cut 192.0.2.226 && start_agent "$dir/b" h-open 203.0.113.10; then
-        timeout 400 python3 "$driver" cut --a "$P-h-cut:$dir/a" --b "$P-h-open:$dir/b" \
+        timeout 300 python3 "$driver" cut --a "$P-h-cut:$dir/a" --b "$P-h-open:$dir/b" \
             --cut "ip netns exec $P-r-prc nft -f $dir/cut.nft" \
             --restore "ip netns exec $P-r-prc nft delete table inet agentcut" \
-            >"$dir/result.json" 2>"$dir/driver.log" || true
+            >"$dir/result.json" 2>"$dir/driver.log" &
+        echo $! >"$dir/driver.pid"
+        wait "$(cat "$dir/driver.pid")" || true
     fi
     stop_agent "$dir/a"
     stop_agent "$dir/b"
