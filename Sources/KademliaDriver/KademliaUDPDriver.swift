@@ -15,8 +15,13 @@ public final class KademliaUDPDriver: Sendable {
     let stunHandler: STUNHandler?
     let eventSink: (@Sendable (KademliaEvent) -> Void)?
     private let bound = LockedValue<[SocketAddress]>([])
+    private let skipped = LockedValue<[String]>([])
 
     /// Binds every `listen` address (use port 0 for an ephemeral one) and starts the node built by `makeCore`.
+    ///
+    /// An IPv6 address this host cannot use (no IPv6 at all, or not this address: `DualStack.meansNoIPv6`) is
+    /// skipped when another address bound, and listed in `unavailableListen` for the caller to report: the
+    /// dual-stack defaults must still start on an IPv4-only host. Any other failure, or nothing bound, throws.
     public static func start(
         listen: [SocketAddress],
         group: any EventLoopGroup,
@@ -37,6 +42,7 @@ public final class KademliaUDPDriver: Sendable {
             )
         }.get()
         var channels: [any Channel] = []
+        var unavailable: [String] = []
         do {
             for address in listen {
                 // No SO_REUSEADDR: on UDP it only lets a second socket share a port (see ICEDriver's UDPSocket).
@@ -52,14 +58,22 @@ public final class KademliaUDPDriver: Sendable {
                         value: 1
                     )
                 }
-                channels.append(try await bootstrap.bind(to: address).get())
+                do {
+                    channels.append(try await bootstrap.bind(to: address).get())
+                } catch let error as IOError
+                    where address.protocol == .inet6 && DualStack.meansNoIPv6(errno: error.errnoCode)
+                {
+                    unavailable.append("\(address): \(error)")
+                }
             }
+            if channels.isEmpty { throw DriverError("no IPv6 on this host: \(unavailable.joined(separator: "; "))") }
         } catch {
             for channel in channels { try? await channel.close() }
             throw DriverError("cannot bind \(listen): \(error)")
         }
         let bound = channels.compactMap(\.localAddress)
         driver.bound.withLock { $0 = bound }
+        driver.skipped.withLock { [unavailable] in $0 = unavailable }
         let opened = channels
         try await loop.submit {
             driver.state.value.channels = opened
@@ -84,6 +98,10 @@ public final class KademliaUDPDriver: Sendable {
 
     /// The addresses the sockets are bound to (with the real port when 0 was asked for).
     public var localAddresses: [SocketAddress] { bound.withLock { $0 } }
+
+    /// The IPv6 `listen` addresses skipped because this host cannot use them, each with the error; empty when
+    /// every address bound. A caller that listens dual-stack by default reports these as a note.
+    public var unavailableListen: [String] { skipped.withLock { $0 } }
 
     /// Runs `body` against the core on its event loop, then sends what it queued.
     @discardableResult

@@ -16,7 +16,8 @@ public final class RelayServer: Sendable {
     public let localPort: Int
     /// The port of the `/metrics` and `/healthz` listener.
     public let metricsPort: Int
-    let channel: any Channel
+    /// The listening sockets: one, or two for `localhost` (127.0.0.1 and ::1; `RelayListener`).
+    let channels: [any Channel]
     let metricsChannel: any Channel
     let service: RelayService
     let graceSeconds: Double
@@ -36,7 +37,7 @@ public final class RelayServer: Sendable {
         clock: any MeshClock = SystemClock(),
         logger: Logger = Logger(label: "meshpeer.relay")
     ) async throws -> RelayServer {
-        let (host, port) = try configuration.hostAndPort()
+        let (listeners, requestedPort) = try configuration.listeners()
         try SecureFile.makeDirectory(configuration.dataDirectory)
         let store = try EnvelopeStore(path: configuration.dataDirectory + "/relay.sqlite")
         // One loop: the hub is single-threaded by design, and the relay is IO- and SQLite-bound. Every channel
@@ -70,48 +71,50 @@ public final class RelayServer: Sendable {
                 eventLoop: loop
             )
         }.get()
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1_024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(
-                    low: limits.outputBufferMaximumBytes / 2,
-                    high: limits.outputBufferMaximumBytes
+        // A fresh bootstrap per socket: its options are per socket (IPV6_V6ONLY differs between them).
+        let bootstrap = { @Sendable () -> ServerBootstrap in
+            ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1_024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(
+                    .writeBufferWaterMark,
+                    value: ChannelOptions.Types.WriteBufferWaterMark(
+                        low: limits.outputBufferMaximumBytes / 2,
+                        high: limits.outputBufferMaximumBytes
+                    )
                 )
-            )
-            .childChannelOption(
-                .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard gate.value.admit(channel) else {
-                        channel.close(promise: nil)
-                        return
-                    }
-                    try channel.pipeline.syncOperations.addHandler(
-                        OutputBound(
-                            stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
-                            paused: service.metrics.readsPaused,
-                            dropped: service.metrics.stuckDropped
+                .childChannelOption(
+                    .recvAllocator,
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2_048, maximum: 262_144)
+                )
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard gate.value.admit(channel) else {
+                            channel.close(promise: nil)
+                            return
+                        }
+                        try channel.pipeline.syncOperations.addHandler(
+                            OutputBound(
+                                stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
+                                paused: service.metrics.readsPaused,
+                                dropped: service.metrics.stuckDropped
+                            )
                         )
-                    )
-                    if let context = tls.withLock({ $0 }) {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        if let context = tls.withLock({ $0 }) {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        }
+                        try Self.configure(
+                            channel,
+                            service: service,
+                            registry: registry,
+                            limits: limits,
+                            clientAddress: clientAddress
+                        )
                     }
-                    try Self.configure(
-                        channel,
-                        service: service,
-                        registry: registry,
-                        limits: limits,
-                        clientAddress: clientAddress
-                    )
                 }
-            }
-            .bind(host: host, port: port)
-            .get()
+        }
+        let channels = try await Self.bind(listeners, port: requestedPort, bootstrap: bootstrap, logger: logger)
         let metricsChannel: any Channel
         do {
             metricsChannel = try await bindMetrics(
@@ -121,15 +124,15 @@ public final class RelayServer: Sendable {
                 registry: registry
             )
         } catch {
-            try? await channel.close()
+            for channel in channels { try? await channel.close() }
             throw error
         }
         try await loop.submit { service.startTimer() }.get()
         return RelayServer(
             identity: identity,
-            localPort: channel.localAddress?.port ?? port,
+            localPort: channels.first?.localAddress?.port ?? requestedPort,
             metricsPort: metricsChannel.localAddress?.port ?? 0,
-            channel: channel,
+            channels: channels,
             metricsChannel: metricsChannel,
             service: service,
             graceSeconds: configuration.shutdownGraceSeconds,
@@ -142,7 +145,7 @@ public final class RelayServer: Sendable {
         identity: AgentIdentity,
         localPort: Int,
         metricsPort: Int,
-        channel: any Channel,
+        channels: [any Channel],
         metricsChannel: any Channel,
         service: RelayService,
         graceSeconds: Double,
@@ -155,7 +158,7 @@ public final class RelayServer: Sendable {
         self.localPort = localPort
         self.metricsPort = metricsPort
         self.metricsChannel = metricsChannel
-        self.channel = channel
+        self.channels = channels
         self.service = service
         self.graceSeconds = graceSeconds
     }
@@ -174,7 +177,7 @@ public final class RelayServer: Sendable {
     /// Graceful shutdown: stop accepting, tell every client (`shuttingDown`), write live deliveries to disk,
     /// wait for connections to close (up to the grace period), checkpoint the WAL and close the store.
     public func shutdown() async throws {
-        try? await channel.close()
+        for channel in channels { try? await channel.close() }
         let service = self.service
         try await service.eventLoop.submit { service.beginShutdown() }.get()
         let deadline = ContinuousClock.now + .milliseconds(Int64(graceSeconds * 1_000))
@@ -213,7 +216,7 @@ public final class RelayServer: Sendable {
             upgradePipelineHandler: { channel, head in
                 deadline.cancel()
                 let source = clientAddress.source(
-                    peer: channel.remoteAddress?.ipAddress,
+                    peer: ClientAddress.peer(channel.remoteAddress),
                     forwardedFor: head.headers["X-Forwarded-For"]
                 )
                 return channel.eventLoop.makeCompletedFuture {

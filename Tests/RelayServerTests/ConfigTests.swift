@@ -25,7 +25,7 @@ import Testing
         #expect(dht.recordTTLSeconds == 600 && dht.advertise == ["wss://relay.example.org/relay"])
         #expect(dht.advertLifetimeSeconds == 24 * 3600, "an advert lives at most a day")
         let bare = try decode("{}")
-        #expect(bare.dht == nil && bare.shutdownGraceSeconds == 5 && bare.listen == "127.0.0.1:7400")
+        #expect(bare.dht == nil && bare.shutdownGraceSeconds == 5 && bare.listen == "localhost:7400")
     }
 
     @Test func misspeltOrOldStyleKeysAreRefusedAtEveryLevel() {

@@ -18,7 +18,7 @@ struct DHTCommand: ParsableCommand {
 
 /// Options every `dht` verb shares.
 struct DHTOptions: ParsableArguments {
-    @Option(name: .long, help: "host:port to bind (repeat for IPv4 and IPv6; port 0 picks one).")
+    @Option(name: .long, help: "host:port to bind (repeat for IPv4 and IPv6; default both families; port 0 picks one).")
     var listen: [String] = []
 
     @Option(name: .long, help: "host:port of a node to join through (repeatable).")
@@ -62,8 +62,13 @@ struct DHTOptions: ParsableArguments {
         return config
     }
 
+    /// `--listen`, or the command's default. A default IPv4 wildcard (`0.0.0.0:PORT`) gets its IPv6 twin
+    /// (`[::]:PORT`): nodes listen on both families unless told otherwise, and on a host without IPv6 the driver
+    /// keeps the IPv4 socket and reports the other (`unavailableListen`; decision 0099). `--listen` is exact.
     func listenAddresses(default fallback: String) throws -> [String] {
-        listen.isEmpty ? [fallback] : listen
+        guard listen.isEmpty else { return listen }
+        guard fallback.hasPrefix("0.0.0.0:") else { return [fallback] }
+        return [fallback, "[::]:" + fallback.dropFirst("0.0.0.0:".count)]
     }
 
     /// Flags first, then the bootstrap list (`--bootstrap-file`, else `<home>/bootstrap-nodes.json`, else the
@@ -127,6 +132,9 @@ struct DHTServeCommand: ParsableCommand {
                 session.report([
                     "event": "listening", "addresses": session.addresses, "node_id": session.nodeID, "did": session.did,
                 ])
+                for skipped in session.driver.unavailableListen {
+                    FileHandle.standardError.write(Data("meshpeer: note: no IPv6 here, IPv4 only: \(skipped)\n".utf8))
+                }
                 if stdinCommands { DHTStdinCommands.start(session) }
                 var discovery: LANDiscovery?
                 if let lan {

@@ -27,14 +27,22 @@ struct RelayCommand: ParsableCommand {
     )
 
     @Option(help: "JSON config file (see docs/operators.md).") var config: String?
-    @Option(help: "Address to listen on, host:port (default 127.0.0.1:7400; port 0 picks one).") var listen: String?
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on, host:port (default localhost:7400: 127.0.0.1 and ::1; [::]:PORT is both "
+                + "families on every interface; port 0 picks one)."
+        )
+    ) var listen: String?
     @Option(help: "Data directory for the relay's key and envelope store.") var data: String?
     @Option(
         name: .long,
         help: "The URL clients should use, e.g. wss://relay.example.org/relay (repeatable; replaces dht.advertise)."
     )
     var advertise: [String] = []
-    @Option(name: .long, help: "UDP host:port for the DHT node (repeatable; replaces dht.listen).")
+    @Option(
+        name: .long,
+        help: "UDP host:port for the DHT node (repeatable; replaces dht.listen: 0.0.0.0:4646, [::]:4646)."
+    )
     var dhtListen: [String] = []
     @Option(name: .long, help: "host:port of a DHT node to join through (repeatable; replaces dht.bootstrap).")
     var bootstrap: [String] = []

@@ -53,6 +53,12 @@ final class RelayDHTNode: Sendable {
             events: false,
             group: group
         )
+        for skipped in session.driver.unavailableListen {
+            logger.notice(
+                "no IPv6 on this host: the DHT node listens on IPv4 only",
+                metadata: ["skipped": "\(skipped)"]
+            )
+        }
         // Sign once now, so a bad address list fails the start rather than the background task.
         _ = try advert(identity: identity, addresses: addresses, limits: relay.limits, lifetime: 60)
         let keeper = Task {

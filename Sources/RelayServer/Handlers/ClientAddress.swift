@@ -34,6 +34,17 @@ public struct ClientAddress: Sendable {
         return peer
     }
 
+    /// A TCP peer's address as the per-source limits and `trustedProxies` know it. An IPv4 client of a dual-stack
+    /// socket (`listen` `[::]`) arrives as ::ffff:a.b.c.d and counts as a.b.c.d, exactly as on an IPv4 socket.
+    public static func peer(_ address: SocketAddress?) -> String? {
+        guard case .v6(let v6) = address else { return address?.ipAddress }
+        let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+        guard bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else {
+            return address?.ipAddress
+        }
+        return bytes.suffix(4).map(String.init).joined(separator: ".")
+    }
+
     /// The address as `SocketAddress` prints it, or nil for anything that is not an IPv4 or IPv6 address
     /// (brackets and a port are tolerated, as some proxies write them).
     public static func normalized(_ text: String) -> String? {

@@ -21,7 +21,7 @@ final class ConnectionGate {
 
     /// True when `channel` may proceed; it then holds a slot until it closes.
     func admit(_ channel: any Channel) -> Bool {
-        guard let source = channel.remoteAddress?.ipAddress, !trusted.contains(source) else { return true }
+        guard let source = ClientAddress.peer(channel.remoteAddress), !trusted.contains(source) else { return true }
         let count = open[source, default: 0]
         guard count < limit else { return false }
         open[source] = count + 1

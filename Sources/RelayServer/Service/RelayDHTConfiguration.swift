@@ -3,7 +3,8 @@
 /// The node answers Kademlia and STUN on its UDP port(s), exactly like `meshpeer dht serve`, and publishes
 /// the relay's signed advert under `RelayAdvert.providerKey`, re-signed well before it expires.
 public struct RelayDHTConfiguration: Codable, Sendable, Equatable {
-    /// UDP `host:port` addresses to bind (port 0 picks one).
+    /// UDP `host:port` addresses to bind (port 0 picks one). Default: both families, one socket each; on a host
+    /// without IPv6 the [::] one is skipped with a note (decision 0099).
     public var listen: [String]
     /// `host:port` of DHT nodes to join through; empty for the first node of a network.
     public var bootstrap: [String]
@@ -18,7 +19,7 @@ public struct RelayDHTConfiguration: Codable, Sendable, Equatable {
     public var advertLifetimeSeconds: Int
 
     public init(
-        listen: [String] = ["0.0.0.0:4646"],
+        listen: [String] = ["0.0.0.0:4646", "[::]:4646"],
         bootstrap: [String] = [],
         bootstrapFile: String? = nil,
         advertise: [String] = [],

@@ -61,6 +61,7 @@ extension RelayServerConfiguration {
         let metrics = try Self.split(effectiveMetricsListen, key: "metricsListen")
         if relay.port != 0, metrics.port == relay.port,
             metrics.host == relay.host || ["0.0.0.0", "::"].contains(relay.host)
+                || (relay.host == "localhost" && ["127.0.0.1", "::1"].contains(metrics.host))
         {
             throw RelayServerError(
                 "metricsListen \(effectiveMetricsListen) is the relay's own listen address; give it its own port"

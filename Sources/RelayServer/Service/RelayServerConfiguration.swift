@@ -2,7 +2,8 @@ import RelayFallback
 
 /// What an operator configures (the JSON config file of `meshpeer relay --config`; see docs/operators.md).
 public struct RelayServerConfiguration: Codable, Sendable {
-    /// `host:port` to listen on; port 0 picks a free one (tests).
+    /// `host:port` to listen on; port 0 picks a free one (tests). `localhost` (the default) is 127.0.0.1 and ::1,
+    /// `[::]` both families on one socket (`listeners()`).
     public var listen: String
     /// Holds `identity.key` (the relay's own key) and `relay.sqlite` (the envelope store).
     public var dataDirectory: String
@@ -31,7 +32,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
     }
 
     public init(
-        listen: String = "127.0.0.1:7400",
+        listen: String = RelayServerConfiguration.defaultListen,
         dataDirectory: String,
         limits: RelayLimits = RelayLimits(),
         dht: RelayDHTConfiguration? = nil
@@ -63,7 +64,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
     public init(from decoder: any Decoder) throws {
         try ConfigKeys.rejectUnknown(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue), where: "the config")
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? "127.0.0.1:7400"
+        listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? Self.defaultListen
         dataDirectory = try container.decodeIfPresent(String.self, forKey: .dataDirectory) ?? "relay-data"
         limits = try container.decodeIfPresent(RelayLimits.self, forKey: .limits) ?? RelayLimits()
         shutdownGraceSeconds = try container.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? 5

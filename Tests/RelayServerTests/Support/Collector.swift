@@ -26,6 +26,7 @@ actor Collector {
 
     init(
         _ identity: AgentIdentity,
+        host: String = "127.0.0.1",
         port: Int,
         relay: Ed25519.PublicKey?,
         tls: RelayClientTLS? = nil,
@@ -35,7 +36,7 @@ actor Collector {
         self.acknowledges = acknowledges
         client = RelayClient(
             identity: identity,
-            host: "127.0.0.1",
+            host: host,
             port: port,
             expectedRelay: relay,
             tls: tls,
