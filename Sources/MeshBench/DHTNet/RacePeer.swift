@@ -19,6 +19,9 @@ final class RacePeer: Sendable {
         /// Unnumbered lines not yet claimed by a waiter (bounded: a peer prints only a few).
         var backlog: [String] = []
         var waiters: [Int: Waiter] = [:]
+        /// Each waiter's deadline, cancelled when its line arrives (so thousands of answered commands leave no
+        /// sleeping timers behind).
+        var timers: [Int: Task<Void, Never>] = [:]
         var exited = false
     }
 
@@ -148,10 +151,17 @@ final class RacePeer: Sendable {
             }
             if let early { return continuation.resume(returning: early) }
             send()
-            Task { [state] in
-                try? await Task.sleep(for: timeout)
-                let waiter = state.withLock { $0.waiters.removeValue(forKey: id ?? key) }
+            let timer = Task { [state] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                let waiter = state.withLock { state in
+                    state.timers[id ?? key] = nil
+                    return state.waiters.removeValue(forKey: id ?? key)
+                }
                 waiter?.resume(nil)
+            }
+            state.withLock { state in
+                // Already answered (or failed) while the timer was being made: nothing left to time.
+                if state.waiters[id ?? key] == nil { timer.cancel() } else { state.timers[id ?? key] = timer }
             }
         }
         return answer
@@ -160,8 +170,12 @@ final class RacePeer: Sendable {
     private static func deliver(_ line: String, at now: ContinuousClock.Instant, _ state: LockedValue<State>) {
         let id = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? Int
         let waiter: Waiter? = state.withLock { state in
-            if let id, let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+            if let id, let waiter = state.waiters.removeValue(forKey: id) {
+                state.timers.removeValue(forKey: id)?.cancel()
+                return waiter
+            }
             if id == nil, let key = state.waiters.first(where: { $0.value.id == nil && $0.value.matches(line) })?.key {
+                state.timers.removeValue(forKey: key)?.cancel()
                 return state.waiters.removeValue(forKey: key)
             }
             if id == nil {
@@ -176,6 +190,8 @@ final class RacePeer: Sendable {
     private static func failAll(_ state: LockedValue<State>) {
         let waiters = state.withLock { state in
             state.exited = true
+            for timer in state.timers.values { timer.cancel() }
+            state.timers.removeAll()
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
