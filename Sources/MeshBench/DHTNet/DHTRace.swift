@@ -14,6 +14,9 @@ enum DHTRace {
 
     static func run(_ settings: Settings) async throws -> BenchReport {
         let started = ContinuousClock.now
+        // A peer that died makes the next write to its stdin fail; without this, SIGPIPE would end the whole
+        // benchmark without a word instead of counting that peer's commands as unanswered.
+        signal(SIGPIPE, SIG_IGN)
         let python = try await RaceVenv.ensure(at: settings.venv)
         let meshpeer = try BenchProcess.sibling("meshpeer")
         let workload = try RaceWorkload(
