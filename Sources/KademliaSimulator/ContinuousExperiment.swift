@@ -151,6 +151,8 @@ extension Experiment {
         outcome.recordsRejected = simulator.nodes.reduce(0) {
             $0 + $1.core.counters.recordsRejected.values.reduce(0, +)
         }
+        let endSizes = online.items.map { simulator.nodes[$0].core.routingTable.count }.sorted()
+        outcome.medianTableSizeAtEnd = endSizes.isEmpty ? 0 : endSizes[endSizes.count / 2]
         outcome.datagrams = simulator.datagramsDelivered + simulator.datagramsLost
         outcome.requestsTimedOut = simulator.nodes.reduce(0) {
             $0 + ($1.malice == nil ? $1.core.counters.requestsTimedOut : 0)

@@ -79,6 +79,8 @@ public struct Experiment {
         public var arrivals = 0
         /// Median routing-table size of online honest nodes when measuring started.
         public var medianTableSize = 0
+        /// The same when measuring ended (`.continuous` only).
+        public var medianTableSizeAtEnd = 0
         /// Datagrams sent into the simulated network in the whole run.
         public var datagrams = 0
         /// Datagrams sent by the end of each phase (growth, settle), for seeing where the work goes.
@@ -187,6 +189,7 @@ public struct Experiment {
         state.outcome.recordsRejected = simulator.nodes.reduce(0) {
             $0 + $1.core.counters.recordsRejected.values.reduce(0, +)
         }
+        state.outcome.datagrams = simulator.datagramsDelivered + simulator.datagramsLost
         return state.outcome
     }
 

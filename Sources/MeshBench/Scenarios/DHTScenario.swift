@@ -96,6 +96,9 @@ struct DHTScenario: ParsableCommand {
         report.set("wall_seconds", seconds)
         report["forged_accepted"] = outcome.forgedAccepted
         report["median_table_size"] = outcome.medianTableSize
+        if churnModel == Experiment.ChurnModel.continuous.rawValue {
+            report["median_table_size_at_end"] = outcome.medianTableSizeAtEnd
+        }
         report["datagrams"] = outcome.datagrams
         report["phase_datagrams"] = outcome.phaseDatagrams
         if churnModel == Experiment.ChurnModel.continuous.rawValue {
