@@ -57,10 +57,14 @@ cleanup() {
 pkill_agents() {
     local file
     for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
-        [ -f "$file" ] && kill -9 "$(cat "$file")" 2>/dev/null || true
+        # Each pid is a `timeout`, which passes SIGTERM on to its command (SIGKILL would orphan the command).
+        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
     done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run (the EXIT trap then cleans up); a trap that returned would let the pool go on starting cells.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 in_ns() { local n="$1"; shift; ip netns exec "$P-$n" "$@"; }
 
