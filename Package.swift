@@ -309,7 +309,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ICEDriverTests",
-            dependencies: ["ICE", "ICEDriver", "MeshCore"],
+            dependencies: ["ICE", "ICEDriver", "MeshCore", "DirectPath", "DirectPathDriver"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -51,6 +51,7 @@ public actor DirectTransport {
     public func send(_ message: [UInt8]) async throws {
         while true {
             try Task.checkCancellation()
+            if let closedReason { throw DirectTransportError.closed(closedReason) }
             do {
                 try channel.send(message)
                 flush()
@@ -127,6 +128,8 @@ public actor DirectTransport {
     /// the channel stops at once, with that reason, instead of sending into the void until its idle timeout.
     public func consentLost() {
         guard closedReason == nil else { return }
+        channel.close(code: 1, reason: "ICE consent lost", now: clock.now())
+        flush()
         for task in tasks { task.cancel() }
         closedReason = .local(code: 1, reason: "ICE consent lost")
         wakeWaiters()

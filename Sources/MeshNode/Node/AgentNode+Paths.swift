@@ -40,12 +40,21 @@ enum DirectFrame {
 extension AgentNode {
     /// The IO side of `PathManager`: carries out its actions, feeds it what the sockets and the session report, and
     /// keeps its one timer. Protocol decisions stay in the manager.
+    /// Carries out what the manager asked for, in a task of its own: the caller is often one of a link's tasks (its
+    /// ICE events, its channel reader), and a `discard` among the actions cancels exactly those tasks. Run there,
+    /// the database writes that follow the discard (requeueing what the channel carried, the `close` signal to the
+    /// peer) would fail with `CancellationError` (the network lab saw both at every lost consent).
     func runPathActions() async {
+        await Task { await self.drainPathActions() }.value
+    }
+
+    func drainPathActions() async {
         // After shutdown began nothing is carried out: the channels are closing on purpose.
         guard !pathsClosed else { return }
         while let action = paths.pollAction() {
             switch action {
             case .gather(let attempt, let peer, let controlling):
+                figures.directAttempts.increment()
                 startGathering(attempt: attempt, peer: peer, controlling: controlling)
             case .signal(let peer, let signal):
                 await sendPathSignal(signal, to: peer)
@@ -60,6 +69,7 @@ extension AgentNode {
             case .useDirect(let peer, let attempt):
                 directPeers[peer.did] = attempt
                 figures.directUpgrades.increment()
+                if let last = paths.statistics.timeToDirect.last { figures.timeToDirect.record(last.milliseconds) }
                 figures.directChannels.record(directPeers.count)
                 logger.info("direct path up", metadata: ["peer": "\(peer.did)", "attempt": "\(attempt)"])
                 wakeOutbox()

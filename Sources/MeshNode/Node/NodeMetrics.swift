@@ -24,6 +24,10 @@ struct NodeMetrics: Sendable {
     let directUpgrades = Counter(label: "meshpeer_direct_upgrades_total")
     let directFallbacks = Counter(label: "meshpeer_direct_fallbacks_total")
     let directChannels = Gauge(label: "meshpeer_direct_channels")
+    /// Attempts this node took part in (offered or answered), and the last upgrade's time from the first offer to a
+    /// validated channel (GET /v1/paths has the p50 and p95).
+    let directAttempts = Counter(label: "meshpeer_direct_attempts_total")
+    let timeToDirect = Gauge(label: "meshpeer_direct_time_to_direct_ms")
     let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
     let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")
     /// Database steps that failed and will be retried (an outbox update, a gap release): logged and counted here.
