@@ -105,7 +105,7 @@ extension KademliaNode {
     ///   bucket that falls below k gets a lookup in a later round.
     /// - Any other stale bucket: a lookup of a random ID in it.
     ///
-    /// The honest simulator found refresh lookups to be two thirds of all traffic at 10,000 nodes (decision 0097).
+    /// The honest simulator found refresh lookups to be about 60 % of all traffic at 10,000 nodes (decision 0097).
     func refreshBuckets(now: Timestamp) {
         let stale = routingTable.bucketsNeedingRefresh(now: now, interval: config.bucketRefreshInterval)
         guard !stale.isEmpty else { return }
