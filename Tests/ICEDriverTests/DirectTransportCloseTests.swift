@@ -12,7 +12,9 @@ import Testing
     let loopback = IPAddress("127.0.0.1")!
 
     /// Two connected transports (a initiates) over fresh sessions.
-    func connectedPair(group: MultiThreadedEventLoopGroup) async throws -> (DirectTransport, DirectTransport, [ICESession]) {
+    func connectedPair(
+        group: MultiThreadedEventLoopGroup
+    ) async throws -> (DirectTransport, DirectTransport, [ICESession]) {
         let a = try await ICESession.start(role: .controlling, hostAddresses: [loopback], group: group)
         let b = try await ICESession.start(role: .controlled, hostAddresses: [loopback], group: group)
         try await b.setRemote(try await a.localDescription())

@@ -18,7 +18,8 @@ struct DirectPathProcessTests {
     }
 
     /// Sends `count` numbered messages from `from` to `to` and returns their IDs in order.
-    static func send(_ mesh: LocalMesh, from: String, to did: String, count: Int, tag: String) async throws -> [String] {
+    static func send(_ mesh: LocalMesh, from: String, to did: String, count: Int, tag: String) async throws -> [String]
+    {
         let client = try mesh.client(from)
         var ids: [String] = []
         for index in 0..<count {
@@ -29,7 +30,12 @@ struct DirectPathProcessTests {
     }
 
     /// Waits until `agent`'s inbox holds every one of `ids` and returns the inbox's IDs in order.
-    static func received(_ mesh: LocalMesh, _ agent: String, _ ids: [String], timeout: Duration = .seconds(60))
+    static func received(
+        _ mesh: LocalMesh,
+        _ agent: String,
+        _ ids: [String],
+        timeout: Duration = .seconds(60)
+    )
         async throws -> [String]
     {
         let client = try mesh.client(agent)
@@ -82,13 +88,19 @@ struct DirectPathProcessTests {
             let paths = page.entries.filter { $0.kind == "message.received" }.map(\.path)
             #expect(paths.filter { $0 == "direct" }.count >= 200)
             // The dashboard's traffic panel counts them as direct (read from b's database while b runs).
-            let database = try DatabaseQueue(path: mesh.home("b") + "/node.sqlite", configuration: {
-                var configuration = Configuration()
-                configuration.readonly = true
-                return configuration
-            }())
+            let database = try DatabaseQueue(
+                path: mesh.home("b") + "/node.sqlite",
+                configuration: {
+                    var configuration = Configuration()
+                    configuration.readonly = true
+                    return configuration
+                }()
+            )
             let facts = try await database.read { db in
-                try AgentNode.dashboardFacts(now: Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9)), db)
+                try AgentNode.dashboardFacts(
+                    now: Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9)),
+                    db
+                )
             }
             #expect(facts.hourly.reduce(0) { $0 + $1.direct } >= 400, "200 received and 200 sent, direct")
 

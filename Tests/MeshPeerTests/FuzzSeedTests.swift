@@ -68,7 +68,9 @@ import Testing
                 .candidates(
                     attempt: 1,
                     sentAt: epoch,
-                    candidates: ["candidate:2 1 udp 1694498815 203.0.113.40 51000 typ srflx raddr 192.0.2.34 rport 40000"],
+                    candidates: [
+                        "candidate:2 1 udp 1694498815 203.0.113.40 51000 typ srflx raddr 192.0.2.34 rport 40000"
+                    ],
                     endOfCandidates: true
                 )
             ).encoded(),

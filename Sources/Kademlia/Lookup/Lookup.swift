@@ -33,6 +33,11 @@ struct Lookup {
         /// The disjoint path this candidate belongs to (0 when there is one path).
         var path: Int
         var token: [UInt8] = []
+
+        /// Whether it counts among the k closest live candidates. A slow one (past `slowRequestAfter`) does not:
+        /// it may never answer (a departed node, a made-up sybil), and the lookup goes on past it; a late answer
+        /// brings it back.
+        var holdsAPlace: Bool { state != .failed && state != .slow }
     }
 
     let id: QueryID
@@ -49,6 +54,10 @@ struct Lookup {
     var foundRecord: (record: ValidatedRecord, depth: Int)?
     var providers: [NodeID: ValidatedRecord] = [:]
     var providerDepth = 0
+    /// Contacts sharing this many leading bits with the target are closer than a network of the estimated size is
+    /// likely to hold (an eclipse liar's made-up sybils are); one answer may place at most one of them among the
+    /// candidates. `Int.max` when the asker cannot estimate the size (fewer than k contacts).
+    var implausiblePrefix = Int.max
 
     init(id: QueryID, kind: LookupKind, target: NodeID, seeds: [Contact], now: Timestamp, config: KademliaConfig) {
         self.id = id
@@ -62,10 +71,18 @@ struct Lookup {
         for (index, seed) in seeds.enumerated() { add([seed], depth: 1, path: index % paths) }
     }
 
-    /// Merges newly learned contacts, keeping the list sorted and bounded.
+    /// Merges newly learned contacts, keeping the list sorted and bounded. Of the contacts in one answer, at most
+    /// one may look implausibly close to the target (`implausiblePrefix`): honest answers almost never hold two,
+    /// while an eclipse liar's answer is full of them, and each would hold a place among the k closest until it
+    /// timed out.
     mutating func add(_ contacts: [Contact], depth: Int, path: Int = 0) {
         let bound = 4 * k * paths
+        var implausible = 0
         for contact in contacts where !candidates.contains(where: { $0.contact.id == contact.id }) {
+            if target.commonPrefixLength(with: contact.id) >= implausiblePrefix {
+                implausible += 1
+                if implausible > 1 { continue }
+            }
             let position =
                 candidates.firstIndex { target.prefers(contact.id, over: $0.contact.id) } ?? candidates.count
             guard position < bound else { continue }
@@ -80,7 +97,7 @@ struct Lookup {
         for path in 0..<paths {
             var busy = candidates.count { $0.path == path && $0.state == .inFlight }
             var live = 0
-            for index in candidates.indices where candidates[index].path == path && candidates[index].state != .failed {
+            for index in candidates.indices where candidates[index].path == path && candidates[index].holdsAPlace {
                 live += 1
                 if live > k || busy >= alpha { break }
                 if candidates[index].state == .waiting {
@@ -119,7 +136,7 @@ struct Lookup {
         if kind == .getProviders && !providers.isEmpty { return true }
         for path in 0..<paths {
             var live = 0
-            for candidate in candidates where candidate.path == path && candidate.state != .failed {
+            for candidate in candidates where candidate.path == path && candidate.holdsAPlace {
                 live += 1
                 if live > k { break }
                 if candidate.state != .answered { return false }

@@ -53,6 +53,18 @@ extension KademliaNode {
         sendRequest(.ping, to: address, expectedID: nil, purpose: .bootstrap, now: now)
     }
 
+    /// Leading bits shared with a target that a network of our estimated size rarely holds: our k-th closest
+    /// contact shares b bits with us, so the network has about k · 2^b nodes, and the closest of n random IDs
+    /// shares about log2(n) bits with a target; two more bits happen for one lookup in four, and two such contacts
+    /// in one answer hardly ever. Without k contacts we cannot tell, and cap nothing.
+    func implausiblePrefix() -> Int {
+        let neighbours = routingTable.closest(to: localID, limit: config.k)
+        guard neighbours.count == config.k, config.k > 1 else { return Int.max }
+        var log2k = 0
+        while (1 << (log2k + 1)) <= config.k { log2k += 1 }
+        return localID.commonPrefixLength(with: neighbours[neighbours.count - 1].id) + log2k + 3
+    }
+
     func startLookup(_ query: QueryID, kind: LookupKind, target: NodeID, now: Timestamp) {
         var lookup = Lookup(
             id: query,
@@ -62,6 +74,7 @@ extension KademliaNode {
             now: now,
             config: config
         )
+        lookup.implausiblePrefix = implausiblePrefix()
         // What we hold ourselves counts as found at hop 0.
         if kind == .findValue, let local = store.value(for: target, now: now) {
             lookup.foundRecord = (local, 0)

@@ -63,7 +63,10 @@ extension AgentNode {
             case .addRemoteCandidates(let attempt, let candidates, _):
                 // The sessions gather completely before the offer (bounded at 2.5 s), so peers of this version
                 // never trickle; a later version's candidates are noted and left out.
-                logger.debug("trickled candidates ignored", metadata: ["attempt": "\(attempt)", "count": "\(candidates.count)"])
+                logger.debug(
+                    "trickled candidates ignored",
+                    metadata: ["attempt": "\(attempt)", "count": "\(candidates.count)"]
+                )
             case .openChannel(let opening):
                 await openChannel(opening)
             case .useDirect(let peer, let attempt):
@@ -219,10 +222,16 @@ extension AgentNode {
         let candidates = ice.candidates.compactMap(Candidate.init(sdp:)).filter {
             AgentNode.usableRemote($0.address.ip, allowLoopback: setup.allowLoopbackCandidates)
         }
-        let nat = ice.natMapping.isEmpty ? nil : ICENATHint(mapping: ice.natMapping, publicIP: IPAddress(ice.natPublicIP))
+        let nat =
+            ice.natMapping.isEmpty ? nil : ICENATHint(mapping: ice.natMapping, publicIP: IPAddress(ice.natPublicIP))
         do {
             try await session.setRemote(
-                ICEDescription(credentials: credentials, candidates: candidates, endOfCandidates: ice.endOfCandidates, nat: nat)
+                ICEDescription(
+                    credentials: credentials,
+                    candidates: candidates,
+                    endOfCandidates: ice.endOfCandidates,
+                    nat: nat
+                )
             )
         } catch {
             paths.iceFailed(attempt: attempt, reason: "\(error)", now: now)

@@ -50,7 +50,9 @@ extension PathManager {
 
     mutating func receivedOffer(_ offer: PathSignal.Offer, from peer: PathPeer, now: Timestamp) -> PathSignalVerdict {
         guard configuration.mode == .auto else {
-            emit(.signal(to: peer, .decline(attempt: offer.attempt, sentAt: now.wholeMilliseconds, reason: "relay only")))
+            emit(
+                .signal(to: peer, .decline(attempt: offer.attempt, sentAt: now.wholeMilliseconds, reason: "relay only"))
+            )
             return .taken
         }
         if let current = attempts[peer.did] {
@@ -79,7 +81,12 @@ extension PathManager {
             }
         }
         guard let cipher = offer.ciphers.first(where: configuration.ciphers.contains) else {
-            emit(.signal(to: peer, .decline(attempt: offer.attempt, sentAt: now.wholeMilliseconds, reason: "no common cipher")))
+            emit(
+                .signal(
+                    to: peer,
+                    .decline(attempt: offer.attempt, sentAt: now.wholeMilliseconds, reason: "no common cipher")
+                )
+            )
             return .taken
         }
         guard hasRoom else {
@@ -98,7 +105,8 @@ extension PathManager {
         return .taken
     }
 
-    mutating func receivedAnswer(_ answer: PathSignal.Answer, from peer: PathPeer, now: Timestamp) -> PathSignalVerdict {
+    mutating func receivedAnswer(_ answer: PathSignal.Answer, from peer: PathPeer, now: Timestamp) -> PathSignalVerdict
+    {
         guard var attempt = attempts[peer.did], attempt.id == answer.attempt, attempt.isOfferer,
             attempt.phase == .awaitingAnswer
         else { return .ignored("no attempt awaits this answer") }

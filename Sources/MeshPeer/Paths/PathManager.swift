@@ -215,9 +215,19 @@ public struct PathManager<Random: RandomSource>: Sendable {
                 attempts[did] = nil
                 emit(.discard(attempt: attempt.id, reason: "idle"))
                 emit(.useRelay(peer: attempt.peer, reason: "idle"))
-                emit(.signal(to: attempt.peer, .close(attempt: attempt.id, sentAt: now.wholeMilliseconds, reason: "idle")))
+                emit(
+                    .signal(
+                        to: attempt.peer,
+                        .close(attempt: attempt.id, sentAt: now.wholeMilliseconds, reason: "idle")
+                    )
+                )
             } else if now >= attempt.deadline {
-                fail(attempt.id, reason: "no direct path within \(configuration.attemptTimeout)", tellPeer: true, now: now)
+                fail(
+                    attempt.id,
+                    reason: "no direct path within \(configuration.attemptTimeout)",
+                    tellPeer: true,
+                    now: now
+                )
             }
         }
     }
@@ -233,7 +243,13 @@ public struct PathManager<Random: RandomSource>: Sendable {
         attempts.first { $0.value.id == id }?.key
     }
 
-    mutating func makeAttempt(peer: PathPeer, isOfferer: Bool, id: UInt64, tieBreak: UInt64, now: Timestamp)
+    mutating func makeAttempt(
+        peer: PathPeer,
+        isOfferer: Bool,
+        id: UInt64,
+        tieBreak: UInt64,
+        now: Timestamp
+    )
         -> PathAttempt
     {
         PathAttempt(

@@ -101,7 +101,12 @@ extension PathSignal {
             )
         case .candidates:
             let list = try PathICE.decodeList(from: &reader)
-            self = .candidates(attempt: attempt, sentAt: sentAt, candidates: list, endOfCandidates: try reader.readBool())
+            self = .candidates(
+                attempt: attempt,
+                sentAt: sentAt,
+                candidates: list,
+                endOfCandidates: try reader.readBool()
+            )
         case .decline:
             let reason = try reader.readString(.uint8, maximum: PathSignal.maximumReasonBytes)
             self = .decline(attempt: attempt, sentAt: sentAt, reason: reason)

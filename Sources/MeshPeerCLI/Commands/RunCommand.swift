@@ -33,7 +33,8 @@ struct RunCommand: ParsableCommand {
     var logFormat: LogFormat = .text
     @Option(
         name: .long,
-        help: "Direct paths: auto (upgrade from the relay when both agents allow it) or relay (never; replaces config.json's direct.mode)."
+        help:
+            "Direct paths: auto (upgrade from the relay when both agents allow it) or relay (never; replaces config.json's direct.mode)."
     )
     var direct: String?
     @Flag(name: .long, help: "Print the ready line as JSON (for scripts).") var json = false

@@ -19,11 +19,15 @@ import Testing
         let keyA = Ed25519.PrivateKey(using: &random).publicKey
         let keyB = Ed25519.PrivateKey(using: &random).publicKey
         var configuration = PathConfiguration(ciphers: ciphers)
-        let a = Side(manager: PathManager(configuration: configuration, random: SeededRandom(seed: 1)),
-            peer: PathPeer(did: "did:key:a", key: keyA))
+        let a = Side(
+            manager: PathManager(configuration: configuration, random: SeededRandom(seed: 1)),
+            peer: PathPeer(did: "did:key:a", key: keyA)
+        )
         configuration.mode = bMode
-        let b = Side(manager: PathManager(configuration: configuration, random: SeededRandom(seed: 2)),
-            peer: PathPeer(did: "did:key:b", key: keyB))
+        let b = Side(
+            manager: PathManager(configuration: configuration, random: SeededRandom(seed: 2)),
+            peer: PathPeer(did: "did:key:b", key: keyB)
+        )
         return (a, b)
     }
 
@@ -47,7 +51,8 @@ import Testing
     }
 
     /// Runs A's upgrade to B to a validated channel on both sides; returns the two openings.
-    func upgrade(_ a: inout Side, _ b: inout Side, at now: Timestamp) throws -> (PathChannelOpening, PathChannelOpening) {
+    func upgrade(_ a: inout Side, _ b: inout Side, at now: Timestamp) throws -> (PathChannelOpening, PathChannelOpening)
+    {
         a.manager.wantDirect(b.peer, now: now)
         let gather = drain(&a)
         guard case .gather(let attempt, let peer, controlling: true)? = gather.first, gather.count == 1 else {
@@ -122,7 +127,11 @@ import Testing
         let actionsA = drain(&a)
         let actionsB = drain(&b)
         let loser = verdictA == .taken ? actionsA : actionsB
-        #expect(loser.contains(.discard(attempt: winner == attemptA ? attemptB : attemptA, reason: "superseded by the peer's offer")))
+        #expect(
+            loser.contains(
+                .discard(attempt: winner == attemptA ? attemptB : attemptA, reason: "superseded by the peer's offer")
+            )
+        )
         #expect(loser.contains { if case .gather(winner, _, false) = $0 { true } else { false } })
         #expect(a.manager.phases.count == 1 && b.manager.phases.count == 1)
     }
@@ -175,7 +184,11 @@ import Testing
         #expect(drain(&a).isEmpty, "traffic at 60 s moved the idle deadline to 180 s")
         a.manager.handleTimeout(now: start + .seconds(180))
         let actions = drain(&a)
-        #expect(actions.prefix(2) == [.discard(attempt: opening.attempt, reason: "idle"), .useRelay(peer: b.peer, reason: "idle")])
+        #expect(
+            actions.prefix(2) == [
+                .discard(attempt: opening.attempt, reason: "idle"), .useRelay(peer: b.peer, reason: "idle"),
+            ]
+        )
         a.manager.wantDirect(b.peer, now: start + .seconds(181))
         #expect(drain(&a).count == 1, "no backoff after an idle close")
     }
@@ -185,14 +198,20 @@ import Testing
         var offers: [PathSignal] = []
         for index in 0..<6 {
             var side = pair().0
-            side.manager = PathManager(configuration: a.manager.configuration, random: SeededRandom(seed: UInt64(10 + index)))
+            side.manager = PathManager(
+                configuration: a.manager.configuration,
+                random: SeededRandom(seed: UInt64(10 + index))
+            )
             side.manager.wantDirect(b.peer, now: start)
             guard case .gather(let attempt, _, _)? = drain(&side).first else { throw CancellationError() }
             side.manager.gathered(attempt: attempt, ice: ice("a"), now: start)
             offers.append(try #require(signals(drain(&side)).first))
         }
         // Stale: sent 61 s before it arrived.
-        #expect(b.manager.received(offers[0], from: a.peer, now: start + .seconds(61)) == .ignored("stale: sent 61.0 seconds ago"))
+        #expect(
+            b.manager.received(offers[0], from: a.peer, now: start + .seconds(61))
+                == .ignored("stale: sent 61.0 seconds ago")
+        )
         // A flood: three offers pass (the burst), the rest are ignored until the bucket refills.
         let verdicts = offers.map { b.manager.received($0, from: a.peer, now: start + .seconds(1)) }
         #expect(verdicts.filter { $0 == .taken }.count == 3)
@@ -215,12 +234,34 @@ import Testing
 
     @Test func signalsRoundTripAndRefuseBadInput() throws {
         let offer = PathSignal.offer(
-            .init(attempt: 9, sentAt: start, tieBreak: 3, channelID: 4, ciphers: ciphers, share: Array(repeating: 7, count: 32), ice: ice("x"))
+            .init(
+                attempt: 9,
+                sentAt: start,
+                tieBreak: 3,
+                channelID: 4,
+                ciphers: ciphers,
+                share: Array(repeating: 7, count: 32),
+                ice: ice("x")
+            )
         )
         let signals: [PathSignal] = [
             offer,
-            .answer(.init(attempt: 9, sentAt: start, channelID: 5, cipher: "aes-256-gcm", share: Array(repeating: 1, count: 32), ice: ice("y"))),
-            .candidates(attempt: 9, sentAt: start, candidates: ["candidate:2 1 udp 1 203.0.113.9 5000 typ srflx"], endOfCandidates: true),
+            .answer(
+                .init(
+                    attempt: 9,
+                    sentAt: start,
+                    channelID: 5,
+                    cipher: "aes-256-gcm",
+                    share: Array(repeating: 1, count: 32),
+                    ice: ice("y")
+                )
+            ),
+            .candidates(
+                attempt: 9,
+                sentAt: start,
+                candidates: ["candidate:2 1 udp 1 203.0.113.9 5000 typ srflx"],
+                endOfCandidates: true
+            ),
             .decline(attempt: 9, sentAt: start, reason: "busy"),
             .close(attempt: 9, sentAt: start, reason: String(repeating: "é", count: 100)),
         ]
@@ -234,7 +275,9 @@ import Testing
                 #expect(decoded == .path(signal))
             }
             // Every truncation is an error, never a trap.
-            for cut in 0..<bytes.count { #expect(throws: WireError.self) { try SessionPayload.decode(Array(bytes.prefix(cut))) } }
+            for cut in 0..<bytes.count {
+                #expect(throws: WireError.self) { try SessionPayload.decode(Array(bytes.prefix(cut))) }
+            }
         }
         var unknown = SessionPayload.path(offer).encoded()
         unknown[2] = 9
