@@ -59,6 +59,45 @@ import Testing
         #expect(a.routingTable.contains(b.localID))
     }
 
+    /// A seed that was down for all the first pings: the lone node asks again every `lonelyRetryInterval` and joins
+    /// once the seed answers (before, it stayed alone until someone else found it).
+    @Test func aLoneNodeKeepsAskingItsSeedsUntilOneAnswers() throws {
+        let a = Fixture.node(1)
+        let b = Fixture.node(2)
+        a.bootstrap(from: [addressB], now: now)
+        _ = a.drainTransmits()
+        var t = now
+        for _ in 0..<4 {
+            t = t + a.config.requestTimeout
+            a.handleTimeout(now: t)
+            _ = a.drainTransmits()
+        }
+        // The first pings are spent: nothing more until the lonely retry, which the timer announces.
+        #expect(a.pollTimeout() <= now + a.config.lonelyRetryInterval)
+        a.handleTimeout(now: now + a.config.lonelyRetryInterval - .seconds(1))
+        #expect(a.drainTransmits().isEmpty)
+        t = now + a.config.lonelyRetryInterval
+        a.handleTimeout(now: t)
+        let again = a.drainTransmits()
+        #expect(again.map(\.destination) == [addressB])
+        #expect(try kinds(again) == [.ping])
+        // Still down: another round 30 s later. Then the seed answers and the node joins.
+        t = t + a.config.lonelyRetryInterval
+        a.handleTimeout(now: t)
+        // (The round's ping, and the retry of the last round's ping that timed out meanwhile.)
+        let third = a.drainTransmits().filter { $0.destination == addressB }
+        #expect(!third.isEmpty)
+        b.handleDatagram(try #require(third.last).bytes, from: addressA, now: t)
+        Fixture.exchange(a, at: addressA, b, at: addressB, now: t)
+        #expect(a.routingTable.contains(b.localID))
+        // With a contact, the lonely retry sends nothing.
+        a.handleTimeout(now: t + a.config.lonelyRetryInterval * 2)
+        _ = a.drainTransmits()
+        let retriesNow = a.counters.bootstrapRetries
+        a.handleTimeout(now: t + a.config.lonelyRetryInterval * 4)
+        #expect(a.counters.bootstrapRetries == retriesNow)
+    }
+
     @Test func aNodeWithContactsDoesNotRetryItsSeeds() throws {
         let (a, _) = pair()
         a.bootstrap(from: [Fixture.address(9)], now: now)

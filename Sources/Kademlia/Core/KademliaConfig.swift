@@ -15,6 +15,10 @@ public struct KademliaConfig: Sendable {
     public var slowRequestAfter: Duration = .milliseconds(400)
     /// Pings sent to one bootstrap seed (the first and its retries) while the table is still empty.
     public var bootstrapAttempts = 3
+    /// A node whose table is still empty after those pings asks its seeds again this often, for as long as it is
+    /// alone: a seed that was down when the node started must not leave it alone for good (the DHT race saw 2 of
+    /// 18 runs under load end with a node that never joined).
+    public var lonelyRetryInterval: Duration = .seconds(30)
     /// The bound on any single lookup.
     public var lookupTimeout: Duration = .seconds(10)
     /// How long a record we publish lives, and how often we re-sign and re-publish it.

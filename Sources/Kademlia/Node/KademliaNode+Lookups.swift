@@ -36,6 +36,10 @@ extension KademliaNode {
     public func bootstrap(from addresses: [PeerAddress], now: Timestamp) -> QueryID {
         let query = makeQueryID()
         internalQueries.insert(query)
+        for address in addresses where !seeds.contains(address) && seeds.count < KademliaNode.maximumSeeds {
+            seeds.append(address)
+        }
+        if !seeds.isEmpty { nextLonelyRetry = now + config.lonelyRetryInterval }
         for address in addresses {
             sendRequest(.ping, to: address, expectedID: nil, purpose: .bootstrap, now: now)
         }

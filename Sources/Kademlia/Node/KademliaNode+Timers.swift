@@ -9,6 +9,7 @@ extension KademliaNode {
         }
         for lookup in lookups.values { next = min(next, lookup.deadline) }
         for own in published.values { next = min(next, own.republishAt) }
+        if routingTable.count == 0, let lonely = nextLonelyRetry { next = min(next, lonely) }
         return next
     }
 
@@ -26,6 +27,7 @@ extension KademliaNode {
             nextSweep = now + config.expirySweepInterval
         }
         republishDue(now: now)
+        retryWhileAlone(now: now)
         if nextRefresh <= now {
             refreshBuckets(now: now)
             nextRefresh = now + config.bucketRefreshInterval
@@ -92,6 +94,19 @@ extension KademliaNode {
         bootstrapAttempts[seed] = attempts + 1
         counters.bootstrapRetries += 1
         sendRequest(.ping, to: seed, expectedID: nil, purpose: .bootstrap, now: now)
+    }
+
+    /// Every `lonelyRetryInterval` while the table is empty, each seed is pinged again (with its own retries). A node
+    /// with contacts sends nothing here.
+    func retryWhileAlone(now: Timestamp) {
+        guard let lonely = nextLonelyRetry, lonely <= now else { return }
+        nextLonelyRetry = now + config.lonelyRetryInterval
+        guard routingTable.count == 0 else { return }
+        bootstrapAttempts.removeAll()
+        for seed in seeds where pending.count < config.maximumPendingRequests {
+            counters.bootstrapRetries += 1
+            sendRequest(.ping, to: seed, expectedID: nil, purpose: .bootstrap, now: now)
+        }
     }
 
     /// Refreshes stale buckets, each in the cheapest way that keeps it live and full (Kademlia section 2.3, BEP 5).

@@ -31,6 +31,11 @@ public final class KademliaNode {
     var verifying: Set<NodeID> = []
     var bootstrapQuery: QueryID?
     var bootstrapAttempts: [PeerAddress: Int] = [:]
+    /// The seeds given to `bootstrap(from:)` (at most `maximumSeeds`), asked again every `lonelyRetryInterval` while
+    /// the table is empty.
+    var seeds: [PeerAddress] = []
+    var nextLonelyRetry: Timestamp?
+    static let maximumSeeds = 64
     var transmits: [Transmit] = []
     var events: [KademliaEvent] = []
     var nextQuery: UInt64 = 1
