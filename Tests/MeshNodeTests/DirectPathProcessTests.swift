@@ -120,6 +120,28 @@ struct DirectPathProcessTests {
             _ = try await TestMesh.eventually("a second upgrade after the reset") {
                 try await client.paths().channelsValidated >= 2 ? true : nil
             }
+
+            // The circuit breaker closes the direct path too: b writes, a stores it, and the receipt a owes leaves
+            // on no path until the owner resets the breaker; then it goes over the channel.
+            let b = try mesh.client("b")
+            _ = try await client.tripBreaker(reason: "test: the direct path is a way out too")
+            let directAtB = try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total")
+            let fromB = try await b.send(
+                SendRequest(to: didA, intent: "chat.message", body: .object(["text": .string("are you there")]))
+            )
+            _ = try await Self.received(mesh, "a", sentToA + [fromB.id])
+            // An observation window, not a synchronisation: an open node sends this receipt within milliseconds.
+            let watchUntil = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < watchUntil {
+                #expect(try await b.sentMessage(id: fromB.id).state != "delivered", "a's receipt left while tripped")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total") == directAtB)
+            _ = try await client.resetBreaker()
+            _ = try await TestMesh.eventually("the receipt after the reset") {
+                try await b.sentMessage(id: fromB.id).state == "delivered" ? true : nil
+            }
+            #expect(try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total") > directAtB)
         } catch {
             await mesh.stopAll()
             throw error
