@@ -342,7 +342,7 @@ let package = Package(
             name: "MeshNodeTests",
             dependencies: [
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
-                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver",
+                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict
