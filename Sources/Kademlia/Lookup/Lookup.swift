@@ -142,7 +142,10 @@ struct Lookup {
                 if candidate.state != .answered { return false }
             }
         }
-        return true
+        // A slow candidate holds no place, but while fewer than k have answered it may still be the best there is:
+        // wait for it to answer or fail.
+        let answered = candidates.count { $0.state == .answered }
+        return answered >= k || !candidates.contains { $0.state == .slow }
     }
 
     /// The k closest that answered, with the tokens they gave us.
