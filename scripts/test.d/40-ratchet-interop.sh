@@ -20,9 +20,12 @@ if ! "$VENV/bin/python" -c 'import x3dh, doubleratchet, nacl' 2>/dev/null \
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
 fi
 
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# The grep only drops progress lines (and may print none); pipefail makes the status swift build's, so a failed
+# build stops here instead of testing whatever binaries an earlier build left.
+swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
+    || die "swift build --build-tests failed (see the compiler output above); the ratchet interop tests did not run"
 out="${TMPDIR:-/tmp}/meshpeer-ratchet-interop.log"
 MESHPEER_RATCHET_INTEROP_PYTHON="$VENV/bin/python" swift test --skip-build --filter 'RatchetTests.InteropTests' 2>&1 \
-    | tee "$out"
+    | tee "$out" || die "ratchet interop tests failed; see $out"
 grep -Eq "Test run with 2 tests in 1 suite passed" "$out" \
     || die "ratchet interop with the Python x3dh/doubleratchet packages failed (or did not run); see $out"
