@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "KademliaDriver",
             dependencies: [
-                "Kademlia", "MeshCore",
+                "Kademlia", "MeshCore", "ICE",
             ] + nioSockets,
             swiftSettings: strict
         ),
@@ -298,7 +298,7 @@ let package = Package(
         .testTarget(
             name: "KademliaTests",
             dependencies: [
-                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore",
+                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore", "ICE",
             ] + nioSockets,
             swiftSettings: strict
         ),

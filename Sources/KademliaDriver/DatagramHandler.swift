@@ -1,3 +1,4 @@
+import ICE
 import Kademlia
 import NIOCore
 
@@ -15,7 +16,7 @@ final class DatagramHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
-        if STUNDemultiplexer.looksLikeSTUN(bytes) {
+        if STUNMessage.looksLikeSTUN(bytes) {
             driver.stunHandler?(bytes, envelope.remoteAddress, DatagramReplier(channel: context.channel))
             return
         }

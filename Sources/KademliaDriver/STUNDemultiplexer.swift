@@ -1,15 +1,8 @@
 import NIOCore
 
-/// STUN and the DHT share one UDP port (the ICE module needs server-reflexive addresses of the very socket the
-/// DHT uses). A STUN message starts with two zero bits and carries the magic cookie 0x2112A442 in bytes 4-7
-/// (RFC 8489 section 5); our frames start with "MP", whose first bits are 01, so the two never collide.
-public enum STUNDemultiplexer {
-    public static let magicCookie: [UInt8] = [0x21, 0x12, 0xA4, 0x42]
-
-    public static func looksLikeSTUN(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 20 && bytes[0] & 0xC0 == 0 && Array(bytes[4..<8]) == magicCookie
-    }
-}
+// STUN and the DHT share one UDP port (the ICE module needs server-reflexive addresses of the very socket the
+// DHT uses). `DatagramHandler` tells them apart with `STUNMessage.looksLikeSTUN` from the ICE module, the one
+// sniffer in the tree: our frames start with "MP", whose first bits are 01, so the two never collide.
 
 /// Lets a STUN handler answer on the socket the request arrived on.
 public struct DatagramReplier: Sendable {

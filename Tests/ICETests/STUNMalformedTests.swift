@@ -37,6 +37,34 @@ struct STUNMalformedTests {
         #expect(STUNMessage.looksLikeSTUN(RFC5769.request))
     }
 
+    @Test("the one STUN sniffer: cookie, top bits, a length that is a multiple of 4 and covers the datagram")
+    func sniffer() {
+        let request = RFC5769.request
+        #expect(STUNMessage.looksLikeSTUN(request))
+        // Each of these passed one of the two sniffers the tree used to have (the DHT port's checked only the top
+        // bits and the cookie; the ICE one also the length's low bits, but not that it matched the datagram).
+        var oddLength = request
+        oddLength[3] |= 0x01
+        var longer = request
+        longer[3] &+= 4
+        var shorter = request
+        shorter[3] &-= 4
+        let padded = request + [0, 0, 0, 0]
+        let truncated = Array(request.prefix(request.count - 4))
+        var cookie = request
+        cookie[7] = 0x43
+        var topBits = request
+        topBits[0] |= 0x40
+        let headerOnly = Array(request.prefix(STUNMessage.headerByteCount))
+        for bytes in [oddLength, longer, shorter, padded, truncated, cookie, topBits, headerOnly, []] {
+            #expect(!STUNMessage.looksLikeSTUN(bytes))
+        }
+        var empty = headerOnly
+        empty[2] = 0
+        empty[3] = 0
+        #expect(STUNMessage.looksLikeSTUN(empty))
+    }
+
     @Test("an attribute whose length runs past the end is rejected")
     func attributeOverrun() {
         var bytes = STUNMessage(.request, transactionID: RFC5769.transactionID, attributes: [.priority(1)])

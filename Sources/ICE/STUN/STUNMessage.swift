@@ -65,10 +65,15 @@ public struct STUNMessage: Hashable, Sendable {
     public var iceControlling: UInt64? { first { if case .iceControlling(let t) = $0 { t } else { nil } } }
     public var iceControlled: UInt64? { first { if case .iceControlled(let t) = $0 { t } else { nil } } }
 
-    /// Quick demultiplexing test (RFC 8489 §6 and RFC 7983): the top two bits are zero, the length is a multiple
-    /// of 4 and bytes 4-7 hold the magic cookie. Used by sockets shared with other protocols (the DHT port).
+    /// The one demultiplexing test for sockets that carry STUN beside other protocols (the DHT port, the direct
+    /// channel): RFC 8489 section 5 and RFC 7983. The top two bits are zero, bytes 4-7 hold the magic cookie, and
+    /// the length field is a multiple of 4 that covers exactly the rest of the datagram. The last rule matters on
+    /// the DHT port: a datagram that merely starts like STUN but is cut short or padded goes to the other protocol,
+    /// whose decoder rejects it, instead of to the STUN handler.
     public static func looksLikeSTUN(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= headerByteCount, bytes[0] & 0xC0 == 0, bytes[3] & 0x03 == 0 else { return false }
-        return bytes[4] == 0x21 && bytes[5] == 0x12 && bytes[6] == 0xA4 && bytes[7] == 0x42
+        guard bytes.count >= headerByteCount, bytes[0] & 0xC0 == 0 else { return false }
+        guard bytes[4] == 0x21, bytes[5] == 0x12, bytes[6] == 0xA4, bytes[7] == 0x42 else { return false }
+        let length = Int(bytes[2]) << 8 | Int(bytes[3])
+        return length % 4 == 0 && length == bytes.count - headerByteCount
     }
 }
