@@ -8,7 +8,7 @@ import Testing
     let addressA = Fixture.address(1)
     let addressB = Fixture.address(2)
 
-    func kinds(_ transmits: [Transmit]) throws -> [KademliaMessage.Kind] {
+    func kinds(_ transmits: [KademliaTransmit]) throws -> [KademliaMessage.Kind] {
         try transmits.map { try SignedMessage.decode(datagram: $0.bytes, maximumSize: 4096).message.kind }
     }
 
@@ -45,7 +45,7 @@ import Testing
         #expect(try kinds(a.drainTransmits()) == [.ping])  // lost on the way
         // Each timeout brings one more ping, up to the configured attempts, then silence.
         var t = now
-        var retries: [Transmit] = []
+        var retries: [KademliaTransmit] = []
         for _ in 0..<4 {
             t = t + a.config.requestTimeout
             a.handleTimeout(now: t)

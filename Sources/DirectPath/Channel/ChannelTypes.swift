@@ -48,10 +48,10 @@ public enum ChannelSendError: Error, Equatable, Sendable {
 /// only an authenticated packet newer than any before may move the peer's address.
 public enum DatagramVerdict: Equatable, Sendable {
     case accepted(packetNumber: UInt64, isNewest: Bool)
-    case dropped(DropReason)
+    case dropped(ChannelDropReason)
 }
 
-public enum DropReason: String, Equatable, Sendable {
+public enum ChannelDropReason: String, Equatable, Sendable {
     case malformed
     case wrongChannel = "wrong-channel"
     case forged

@@ -26,7 +26,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
     var remoteEndOfCandidates = false
     var triggered: [PairKey] = []
     var transactions: [Transaction] = []
-    var transmits: [Transmit] = []
+    var transmits: [ICETransmit] = []
     var events: [ICEEvent] = []
     var startedAt: Timestamp?
     var nextPacing: Timestamp?
@@ -106,7 +106,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
 
     // MARK: Polling
 
-    public mutating func pollTransmit() -> Transmit? { transmits.isEmpty ? nil : transmits.removeFirst() }
+    public mutating func pollTransmit() -> ICETransmit? { transmits.isEmpty ? nil : transmits.removeFirst() }
 
     public mutating func pollEvent() -> ICEEvent? { events.isEmpty ? nil : events.removeFirst() }
 
@@ -151,7 +151,7 @@ public struct ICEAgent<Random: RandomSource>: Sendable {
 
     mutating func send(_ bytes: [UInt8], from: TransportAddress, to: TransportAddress) {
         guard transmits.count < config.maximumQueuedTransmits else { return }
-        transmits.append(Transmit(from: from, to: to, bytes: bytes))
+        transmits.append(ICETransmit(from: from, to: to, bytes: bytes))
     }
 
     func pairIndex(_ key: PairKey) -> Int? { pairs.firstIndex { $0.key == key } }

@@ -44,7 +44,7 @@ public enum ICERole: String, Sendable, Codable {
 }
 
 /// A datagram the driver must send from the local socket `from` (a candidate's base) to `to`.
-public struct Transmit: Hashable, Sendable {
+public struct ICETransmit: Hashable, Sendable {
     public var from: TransportAddress
     public var to: TransportAddress
     public var bytes: [UInt8]

@@ -41,7 +41,7 @@ public struct PublishResult: Sendable, Equatable {
 }
 
 /// Why an inbound datagram was dropped. Each is counted in `KademliaCounters`.
-public enum DropReason: String, Sendable, CaseIterable {
+public enum KademliaDropReason: String, Sendable, CaseIterable {
     case rateLimited = "rate-limited"
     case malformed
     case badSignature = "bad-signature"
@@ -67,7 +67,7 @@ public enum KademliaEvent: Sendable {
 public struct KademliaCounters: Sendable, Equatable {
     public var received = 0
     public var sent = 0
-    public var dropped: [DropReason: Int] = [:]
+    public var dropped: [KademliaDropReason: Int] = [:]
     public var recordsRejected: [RecordRejection.Code: Int] = [:]
     public var recordsAccepted = 0
     public var eventsDropped = 0
@@ -78,7 +78,7 @@ public struct KademliaCounters: Sendable, Equatable {
 }
 
 /// A datagram the driver must send.
-public struct Transmit: Sendable, Equatable {
+public struct KademliaTransmit: Sendable, Equatable {
     public var destination: PeerAddress
     public var bytes: [UInt8]
 }

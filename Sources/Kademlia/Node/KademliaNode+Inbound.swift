@@ -27,7 +27,7 @@ extension KademliaNode {
         }
     }
 
-    func drop(_ reason: DropReason) {
+    func drop(_ reason: KademliaDropReason) {
         counters.dropped[reason, default: 0] += 1
     }
 

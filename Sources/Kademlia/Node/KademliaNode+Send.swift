@@ -41,6 +41,6 @@ extension KademliaNode {
             flags: flags
         )
         counters.sent += 1
-        transmits.append(Transmit(destination: destination, bytes: signed.datagram()))
+        transmits.append(KademliaTransmit(destination: destination, bytes: signed.datagram()))
     }
 }

@@ -36,7 +36,7 @@ public final class KademliaNode {
     var seeds: [PeerAddress] = []
     var nextLonelyRetry: Timestamp?
     static let maximumSeeds = 64
-    var transmits: [Transmit] = []
+    var transmits: [KademliaTransmit] = []
     var events: [KademliaEvent] = []
     var nextQuery: UInt64 = 1
     var nextSweep: Timestamp
@@ -83,12 +83,12 @@ public final class KademliaNode {
 
     // MARK: Outputs
 
-    public func pollTransmit() -> Transmit? {
+    public func pollTransmit() -> KademliaTransmit? {
         transmits.isEmpty ? nil : transmits.removeFirst()
     }
 
     /// Every queued datagram at once (cheaper than polling one by one in the simulator).
-    public func drainTransmits() -> [Transmit] {
+    public func drainTransmits() -> [KademliaTransmit] {
         defer { transmits.removeAll(keepingCapacity: true) }
         return transmits
     }
