@@ -3,7 +3,17 @@ public enum HKDF<H: HMACHash> {
     /// Extract: PRK = HMAC(salt, IKM). An empty salt means HashLen zero bytes, as the RFC says.
     public static func extract<K: ContiguousByteStorage>(inputKeyMaterial: K, salt: [UInt8]) -> SecureBytes {
         let effectiveSalt = salt.isEmpty ? [UInt8](repeating: 0, count: H.byteCount) : salt
-        var prk = HMAC<H>.authenticationCode(for: inputKeyMaterial, key: effectiveSalt)
+        return extract(inputKeyMaterial: inputKeyMaterial, secretSalt: effectiveSalt)
+    }
+
+    /// Extract with a salt that is itself a secret (the Double Ratchet salts KDF_RK with the root key), read in
+    /// place so it is never copied into an ordinary array. The salt is used as given (HMAC pads an empty key with
+    /// zeros, so an empty salt gives the same PRK as the overload above).
+    public static func extract<K: ContiguousByteStorage, S: ContiguousByteStorage>(
+        inputKeyMaterial: K,
+        secretSalt salt: S
+    ) -> SecureBytes {
+        var prk = HMAC<H>.authenticationCode(for: inputKeyMaterial, key: salt)
         defer { secureZero(&prk) }
         return SecureBytes(prk)
     }
@@ -23,6 +33,8 @@ public enum HKDF<H: HMACHash> {
         var counter: UInt8 = 1
         while okm.count < outputByteCount {
             var block = previous + info + [counter]
+            // T(i-1) is output key material: wipe it before its buffer is dropped for T(i).
+            secureZero(&previous)
             previous = HMAC<H>.authenticationCode(for: block, key: prk)
             secureZero(&block)
             okm.append(contentsOf: previous.prefix(outputByteCount - okm.count))
@@ -31,6 +43,20 @@ public enum HKDF<H: HMACHash> {
         secureZero(&previous)
         defer { secureZero(&okm) }
         return SecureBytes(okm)
+    }
+
+    /// Extract with a secret salt, then expand (see `extract(inputKeyMaterial:secretSalt:)`).
+    public static func deriveKey<K: ContiguousByteStorage, S: ContiguousByteStorage>(
+        inputKeyMaterial: K,
+        secretSalt salt: S,
+        info: [UInt8],
+        outputByteCount: Int
+    ) throws -> SecureBytes {
+        try expand(
+            pseudoRandomKey: extract(inputKeyMaterial: inputKeyMaterial, secretSalt: salt),
+            info: info,
+            outputByteCount: outputByteCount
+        )
     }
 
     /// Extract then expand.

@@ -28,7 +28,7 @@ public enum RatchetKDF {
         for output in dhOutputs { output.withUnsafeBytes { material.append(contentsOf: $0) } }
         defer { secureZero(&material) }
         return RatchetKey(
-            consuming: hkdf(salt: zeroSalt, inputKeyMaterial: material, info: x3dhInfo, outputByteCount: keyByteCount)
+            hkdf(salt: zeroSalt, inputKeyMaterial: material, info: x3dhInfo, outputByteCount: keyByteCount)
         )
     }
 
@@ -72,53 +72,51 @@ public enum RatchetKDF {
     /// ENCRYPT's key schedule: HKDF(salt = 32 zero bytes, IKM = mk, info = messageKeyInfo), 56 bytes: an
     /// XChaCha20-Poly1305 key (32) and nonce (24). Each mk is used once, so a derived nonce never repeats.
     static func messageCipher(_ messageKey: RatchetKey) -> (key: RatchetKey, nonce: [UInt8]) {
-        var okm = hkdf(
+        let okm = hkdf(
             salt: zeroSalt,
             inputKeyMaterial: messageKey,
             info: messageKeyInfo,
             outputByteCount: keyByteCount + XChaCha20Poly1305.nonceByteCount
         )
-        defer { secureZero(&okm) }
-        return (
-            RatchetKey(consuming: Array(okm.prefix(keyByteCount))), Array(okm.suffix(XChaCha20Poly1305.nonceByteCount))
-        )
+        // The nonce is not secret; the key is copied from zeroed-on-release memory into zeroed-on-release memory.
+        return (part(of: okm, at: 0), okm.withUnsafeBytes { Array($0.suffix(XChaCha20Poly1305.nonceByteCount)) })
     }
 
     static let zeroSalt = [UInt8](repeating: 0, count: SHA256.byteCount)
 
-    /// HKDF-SHA-256 (RFC 5869) composed from MeshCore's HMAC, into ordinary memory: MeshCore's `HKDF` returns
-    /// guarded memory, which costs more than the whole derivation on the per-message path (decision 0014).
-    /// The known-answer tests pin it against an independent implementation.
+    /// HKDF-SHA-256 (RFC 5869): MeshCore's `HKDF`, whose PRK and output live in `SecureBytes` (ordinary heap,
+    /// zeroed on release; decision 0014 measured why not libsodium's guarded heap). The salt is read in place, so
+    /// a root key used as salt is never copied into an unzeroed array. Every output length here is a constant of at
+    /// most 3 blocks, far under HKDF's 255-block limit, so the `try!` cannot fail. The known-answer tests pin the
+    /// result against an independent implementation.
     static func hkdf<S: ContiguousByteStorage, K: ContiguousByteStorage>(
         salt: S,
         inputKeyMaterial: K,
         info: [UInt8],
         outputByteCount: Int
-    ) -> [UInt8] {
-        precondition(outputByteCount <= 255 * SHA256.byteCount, "HKDF output too long")
-        var prk = HMAC<SHA256>.authenticationCode(for: inputKeyMaterial, key: salt)
-        var okm: [UInt8] = []
-        okm.reserveCapacity(outputByteCount)
-        var previous: [UInt8] = []
-        var counter: UInt8 = 1
-        while okm.count < outputByteCount {
-            var block = previous + info + [counter]
-            secureZero(&previous)
-            previous = HMAC<SHA256>.authenticationCode(for: block, key: prk)
-            secureZero(&block)
-            okm.append(contentsOf: previous.prefix(outputByteCount - okm.count))
-            counter &+= 1
-        }
-        secureZero(&previous)
-        secureZero(&prk)
-        return okm
+    ) -> SecureBytes {
+        try! HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: inputKeyMaterial,
+            secretSalt: salt,
+            info: info,
+            outputByteCount: outputByteCount
+        )
     }
 
-    private static func split(_ bytes: [UInt8], count: Int) -> [RatchetKey] {
-        var bytes = bytes
-        defer { secureZero(&bytes) }
-        return (0..<count).map { index in
-            RatchetKey(consuming: Array(bytes[(index * keyByteCount)..<((index + 1) * keyByteCount)]))
-        }
+    private static func split(_ bytes: SecureBytes, count: Int) -> [RatchetKey] {
+        (0..<count).map { part(of: bytes, at: $0 * keyByteCount) }
+    }
+
+    /// The 32 bytes of `bytes` from `offset`, copied straight into a key's own zeroed-on-release storage.
+    private static func part(of bytes: SecureBytes, at offset: Int) -> RatchetKey {
+        RatchetKey(
+            SecureBytes(count: keyByteCount) { destination in
+                bytes.withUnsafeBytes { source in
+                    destination.copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + keyByteCount)])
+                    )
+                }
+            }
+        )
     }
 }

@@ -64,6 +64,26 @@ import Testing
         )
     }
 
+    /// The secret-salt overload (the ratchet salts KDF_RK with its root key, held in `SecureBytes`) gives the
+    /// RFC's answers, and an empty secret salt acts as HashLen zero bytes like the array overload's.
+    @Test func rfc5869WithASecretSalt() throws {
+        let ikm = [UInt8](repeating: 0x0B, count: 22)
+        let salt = SecureBytes(hex("000102030405060708090a0b0c"))
+        let info = hex("f0f1f2f3f4f5f6f7f8f9")
+        let okm = try HKDF<SHA256>.deriveKey(inputKeyMaterial: ikm, secretSalt: salt, info: info, outputByteCount: 42)
+        #expect(
+            okm.copyBytes()
+                == hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+        )
+        let zeroSalt = HKDF<SHA256>.extract(
+            inputKeyMaterial: ikm,
+            secretSalt: SecureBytes([UInt8](repeating: 0, count: 32))
+        )
+        let emptySalt = HKDF<SHA256>.extract(inputKeyMaterial: ikm, secretSalt: SecureBytes([UInt8]()))
+        #expect(zeroSalt.copyBytes() == hex("19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"))
+        #expect(emptySalt.copyBytes() == zeroSalt.copyBytes())
+    }
+
     @Test func hkdfRefusesOverlongOutput() {
         #expect(throws: CryptoError.self) {
             try HKDF<SHA256>.deriveKey(inputKeyMaterial: [1], salt: [], info: [], outputByteCount: 255 * 32 + 1)
