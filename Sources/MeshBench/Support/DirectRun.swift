@@ -41,8 +41,8 @@ struct DirectRun {
     }
 
     func execute<R: RandomSource>(loss: Double, random: inout R, clock: SystemClock) throws -> Result {
-        let socketA = try UDPSocket()
-        let socketB = try UDPSocket()
+        let socketA = try BenchUDPSocket()
+        let socketB = try BenchUDPSocket()
         var keyRandom = SeededRandom(seed: 99)
         let alice = AgentIdentity.generate(using: &keyRandom)
         let bob = AgentIdentity.generate(using: &keyRandom)
@@ -117,7 +117,7 @@ struct DirectRun {
             }
             if !activity {
                 let next = [a.pollTimeout(), b.pollTimeout()].compactMap { $0 }.min() ?? now + .milliseconds(1)
-                UDPSocket.wait([socketA, socketB], timeout: min(next - now, .milliseconds(5)))
+                BenchUDPSocket.wait([socketA, socketB], timeout: min(next - now, .milliseconds(5)))
             }
         }
         let seconds = (clock.now() - start).milliseconds / 1_000
@@ -135,7 +135,7 @@ struct DirectRun {
 }
 
 extension DirectRun {
-    private func transmit(_ datagrams: [[UInt8]], from socket: UDPSocket, to peer: UDPSocket) {
+    private func transmit(_ datagrams: [[UInt8]], from socket: BenchUDPSocket, to peer: BenchUDPSocket) {
         if batched {
             socket.send(batch: datagrams, toPort: peer.port)
         } else {
@@ -145,7 +145,7 @@ extension DirectRun {
 
     /// Hands each waiting datagram to `each` (a batch, or one); returns how many there were.
     private func receive(
-        _ socket: UDPSocket,
+        _ socket: BenchUDPSocket,
         _ slots: ReceiveSlots,
         _ buffer: inout [UInt8],
         _ each: (consuming [UInt8]) -> Void
@@ -171,8 +171,8 @@ enum PlainUDPRun {
         random: inout R,
         clock: SystemClock
     ) throws -> Double {
-        let sender = try UDPSocket()
-        let receiver = try UDPSocket()
+        let sender = try BenchUDPSocket()
+        let receiver = try BenchUDPSocket()
         let datagram = [UInt8](repeating: 0x5A, count: datagramSize)
         let total = max(bytes / datagramSize, 1)
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -203,8 +203,8 @@ extension PlainUDPRun {
         random: inout R,
         clock: SystemClock
     ) throws -> Double {
-        let sender = try UDPSocket()
-        let receiver = try UDPSocket()
+        let sender = try BenchUDPSocket()
+        let receiver = try BenchUDPSocket()
         let datagram = [UInt8](repeating: 0x5A, count: datagramSize)
         let total = max(bytes / datagramSize, 1)
         let slots = ReceiveSlots()
@@ -214,7 +214,7 @@ extension PlainUDPRun {
         let start = clock.now()
         while sent < total {
             burst.removeAll(keepingCapacity: true)
-            for _ in 0..<min(UDPSocket.batchLimit, total - sent) {
+            for _ in 0..<min(BenchUDPSocket.batchLimit, total - sent) {
                 if !drop(loss, &random) { burst.append(datagram) }
                 sent += 1
             }

@@ -6,7 +6,10 @@ import Glibc
 ///
 /// The benchmarks use raw sockets on purpose: they measure the protocol cores and the kernel's loopback, with no
 /// event-loop machinery in between, and both the protocol run and its baseline go through this same code.
-final class UDPSocket {
+/// It is not the product's socket adapter (`ICEDriver.UDPSocket`, SwiftNIO) and cannot be: the bench drives two
+/// cores from one thread with poll(2) and needs a one-`sendto`-per-datagram baseline that NIO does not offer
+/// (docs/direct-path.md, "Why the bench has its own socket").
+final class BenchUDPSocket {
     let descriptor: Int32
     let port: UInt16
 
@@ -66,7 +69,7 @@ final class UDPSocket {
 
     /// Blocks until either socket is readable or `timeout` passes. poll(2) counts whole milliseconds and a pacer's
     /// gaps on loopback are microseconds, so a shorter wait only checks the sockets and returns.
-    static func wait(_ sockets: [UDPSocket], timeout: Duration) {
+    static func wait(_ sockets: [BenchUDPSocket], timeout: Duration) {
         var fds = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         let milliseconds = timeout < .milliseconds(1) ? 0 : Int32(timeout.milliseconds)
         _ = poll(&fds, nfds_t(fds.count), milliseconds)

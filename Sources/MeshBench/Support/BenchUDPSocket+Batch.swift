@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Glibc's Swift module hides both calls and `struct mmsghdr` behind `_GNU_SOURCE`, so the functions are looked up
 /// once at run time and `MultiMessage` mirrors the C struct (checked against its 64-byte size on first use).
-extension UDPSocket {
+extension BenchUDPSocket {
     /// The most datagrams one call moves; larger batches are split.
     static let batchLimit = 64
     /// Receive slot size: loopback datagrams here are at most the channel's probe size (1452) or the baseline's.
@@ -21,8 +21,8 @@ extension UDPSocket {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = port.bigEndian
-        let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: UDPSocket.batchLimit)
-        let messages = UnsafeMutableBufferPointer<MultiMessage>.allocate(capacity: UDPSocket.batchLimit)
+        let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: BenchUDPSocket.batchLimit)
+        let messages = UnsafeMutableBufferPointer<MultiMessage>.allocate(capacity: BenchUDPSocket.batchLimit)
         defer {
             vectors.deallocate()
             messages.deallocate()
@@ -30,9 +30,9 @@ extension UDPSocket {
         var sent = 0
         var start = 0
         while start < batch.count {
-            let end = min(start + UDPSocket.batchLimit, batch.count)
+            let end = min(start + BenchUDPSocket.batchLimit, batch.count)
             let taken = withUnsafeMutablePointer(to: &address) { addressPointer in
-                UDPSocket.pinning(batch, from: start, to: end, into: vectors, first: start) {
+                BenchUDPSocket.pinning(batch, from: start, to: end, into: vectors, first: start) {
                     for index in 0..<(end - start) {
                         var message = MultiMessage()
                         message.header.msg_name = UnsafeMutableRawPointer(addressPointer)
@@ -83,7 +83,7 @@ extension UDPSocket {
     /// `receive` does) and handed over, so the consumer owns it alone; returns the count, 0 when none is waiting.
     @discardableResult
     func receiveBatch(into slots: ReceiveSlots, _ each: (consuming [UInt8]) -> Void) -> Int {
-        for index in 0..<UDPSocket.batchLimit {
+        for index in 0..<BenchUDPSocket.batchLimit {
             var message = MultiMessage()
             message.header.msg_iov = slots.vectors.baseAddress! + index
             message.header.msg_iovlen = 1
@@ -93,7 +93,7 @@ extension UDPSocket {
             MultiMessageCalls.shared.receive(
                 descriptor,
                 UnsafeMutableRawPointer(slots.messages.baseAddress),
-                UInt32(UDPSocket.batchLimit),
+                UInt32(BenchUDPSocket.batchLimit),
                 Int32(MSG_DONTWAIT),
                 nil
             )
@@ -110,17 +110,17 @@ extension UDPSocket {
 /// The receive buffers of `receiveBatch`: `batchLimit` slots of `slotSize` bytes, allocated once per socket loop.
 final class ReceiveSlots {
     let storage = UnsafeMutableRawBufferPointer.allocate(
-        byteCount: UDPSocket.batchLimit * UDPSocket.slotSize,
+        byteCount: BenchUDPSocket.batchLimit * BenchUDPSocket.slotSize,
         alignment: 16
     )
-    let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: UDPSocket.batchLimit)
-    let messages = UnsafeMutableBufferPointer<MultiMessage>.allocate(capacity: UDPSocket.batchLimit)
+    let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: BenchUDPSocket.batchLimit)
+    let messages = UnsafeMutableBufferPointer<MultiMessage>.allocate(capacity: BenchUDPSocket.batchLimit)
 
     init() {
-        for index in 0..<UDPSocket.batchLimit {
+        for index in 0..<BenchUDPSocket.batchLimit {
             vectors[index] = iovec(
-                iov_base: storage.baseAddress! + index * UDPSocket.slotSize,
-                iov_len: UDPSocket.slotSize
+                iov_base: storage.baseAddress! + index * BenchUDPSocket.slotSize,
+                iov_len: BenchUDPSocket.slotSize
             )
         }
         messages.initialize(repeating: MultiMessage())
