@@ -114,6 +114,8 @@ public final class KademliaUDPDriver: Sendable {
     }
 
     /// Starts a command and waits for the event that carries its `QueryID` (a lookup or publish result).
+    ///
+    /// Always returns: once the driver is shut down the query ends at once with what it has, marked timed out.
     public func query(_ start: @escaping @Sendable (KademliaNode, Timestamp) -> QueryID) async -> KademliaEvent {
         await withCheckedContinuation { continuation in
             eventLoop.execute {
@@ -142,11 +144,19 @@ public final class KademliaUDPDriver: Sendable {
         }
     }
 
+    /// Closes the sockets and ends every query still in flight (`KademliaNode.abandonQueries`): each caller
+    /// awaiting `query` gets its result, marked timed out, instead of waiting for a reply that cannot arrive.
+    /// A query started afterwards ends the same way at once.
     public func shutdown() async {
         let channels: [any Channel]? = try? await eventLoop.submit {
-            self.state.value.timer?.cancel()
-            self.state.value.timer = nil
-            return self.state.value.channels
+            let state = self.state.value
+            state.shutDown = true
+            state.timer?.cancel()
+            state.timer = nil
+            let channels = state.channels
+            state.channels = []
+            self.flush()
+            return channels
         }.get()
         for channel in channels ?? [] { try? await channel.close() }
     }
@@ -160,6 +170,8 @@ public final class KademliaUDPDriver: Sendable {
 
     func flush() {
         let state = self.state.value
+        // Shut down: nothing can answer, so every query ends now (and a query started later ends at once).
+        if state.shutDown { state.core.abandonQueries(now: clock.now()) }
         var written: [ObjectIdentifier: any Channel] = [:]
         for transmit in state.core.drainTransmits() {
             guard let channel = state.channel(for: transmit.destination) else { continue }
@@ -189,6 +201,7 @@ public final class KademliaUDPDriver: Sendable {
     }
 
     private func schedule(_ state: DriverState) {
+        guard !state.shutDown else { return }
         let next = state.core.pollTimeout()
         guard state.timerDeadline != next else { return }
         state.timer?.cancel()
@@ -209,6 +222,8 @@ final class DriverState {
     var timer: Scheduled<Void>?
     var timerDeadline: Timestamp?
     var waiters: [QueryID: (KademliaEvent) -> Void] = [:]
+    /// Set by `shutdown`: every flush then ends the queries in flight and nothing is scheduled.
+    var shutDown = false
 
     init(core: KademliaNode) {
         self.core = core
