@@ -36,7 +36,8 @@ public struct KeyFile: Sendable {
         case .plain(let seed):
             writer.write(UInt8(0))
             writer.write(raw: publicKey.rawRepresentation)
-            writer.write(raw: seed.copyBytes())
+            // Straight from the zeroed-on-release storage: no intermediate array holding the seed.
+            seed.withUnsafeBytes { writer.write(raw: $0) }
         case .passphrase(let cost, let salt, let nonce, let sealed):
             writer.write(UInt8(1))
             writer.write(raw: publicKey.rawRepresentation)
@@ -70,7 +71,9 @@ public struct KeyFile: Sendable {
         publicKey = try Ed25519.PublicKey(rawRepresentation: reader.readBytes(Ed25519.publicKeyByteCount))
         switch protectionTag {
         case 0:
-            protection = .plain(seed: SecureBytes(try reader.readBytes(Ed25519.seedByteCount)))
+            var seed = try reader.readBytes(Ed25519.seedByteCount)
+            defer { secureZero(&seed) }
+            protection = .plain(seed: SecureBytes(seed))
         case 1:
             let cost = PasswordHash.Cost(operations: try reader.readUInt64(), memoryBytes: try reader.readUInt64())
             guard cost.isWithinCeiling else {

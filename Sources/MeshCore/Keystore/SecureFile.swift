@@ -104,6 +104,8 @@ public enum SecureFile {
             )
         }
         var buffer = [UInt8](repeating: 0, count: maximumByteCount + 1)
+        // The caller gets (and zeroes) its own copy below; this buffer never leaves here, so it is zeroed in place.
+        defer { secureZero(&buffer) }
         var total = 0
         while total < buffer.count {
             let result = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + total, raw.count - total) }

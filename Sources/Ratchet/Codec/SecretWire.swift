@@ -25,7 +25,8 @@ extension WireReader {
     }
 
     mutating func readKey() throws -> RatchetKey {
-        RatchetKey(consuming: try readBytes(RatchetKey.byteCount))
+        var bytes = try readBytes(RatchetKey.byteCount)
+        return RatchetKey(wiping: &bytes)
     }
 
     mutating func readOptionalSecret() throws -> RatchetKey? {
@@ -48,8 +49,19 @@ extension WireReader {
 /// Runs a state decoder and turns any failure into `RatchetError.corruptState`.
 func decodingState<T>(_ bytes: SecureBytes, _ body: (inout WireReader) throws -> T) throws -> T {
     var copy = bytes.copyBytes()
-    defer { secureZero(&copy) }
-    var reader = WireReader(copy)
+    return try decodingState(wiping: &copy, body)
+}
+
+/// `decodingState` over an array, zeroed in place afterwards. The reader (which shares the array's buffer) lives
+/// only inside `decodeState`, so by the time of the wipe the buffer is uniquely referenced again: zeroing it while
+/// the reader still held it would have copied it on write, zeroed the copy and freed the original unwiped.
+func decodingState<T>(wiping bytes: inout [UInt8], _ body: (inout WireReader) throws -> T) throws -> T {
+    defer { secureZero(&bytes) }
+    return try decodeState(bytes, body)
+}
+
+private func decodeState<T>(_ bytes: [UInt8], _ body: (inout WireReader) throws -> T) throws -> T {
+    var reader = WireReader(bytes)
     do {
         let value = try body(&reader)
         try reader.expectEnd()

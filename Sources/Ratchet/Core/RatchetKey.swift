@@ -10,11 +10,19 @@ public struct RatchetKey: Sendable, ContiguousByteStorage {
 
     let storage: SecureBytes
 
-    /// Copies `bytes` into zeroed-on-release storage. Precondition: 32 bytes. Callers pass KDF outputs they do
-    /// not keep.
-    init(consuming bytes: [UInt8]) {
+    /// Copies `bytes` into zeroed-on-release storage and zeroes them. Precondition: 32 bytes. Callers pass KDF
+    /// outputs they do not keep: the array is consumed, so when it is a temporary (the usual case) the buffer
+    /// zeroed is the one that held the key. A caller that still holds the array keeps its own copy (value
+    /// semantics) and must zero it itself, or use `init(wiping:)`.
+    init(consuming bytes: consuming [UInt8]) {
+        self.init(wiping: &bytes)
+    }
+
+    /// Copies `bytes` into zeroed-on-release storage and zeroes the caller's buffer in place.
+    init(wiping bytes: inout [UInt8]) {
         precondition(bytes.count == RatchetKey.byteCount, "a ratchet key is 32 bytes")
         storage = SecureBytes(bytes)
+        secureZero(&bytes)
     }
 
     /// The X3DH secret becomes the first root key.
