@@ -24,6 +24,8 @@ struct DirectLink: Sendable {
     let peer: PathPeer
     var session: ICESession?
     var transport: DirectTransport?
+    /// The pair ICE selected (for the owner's `GET /v1/paths`).
+    var selected: (local: TransportAddress, remote: TransportAddress)?
     var tasks: [Task<Void, Never>] = []
 }
 
@@ -200,6 +202,7 @@ extension AgentNode {
                 "ICE selected a pair",
                 metadata: ["attempt": "\(attempt)", "local": "\(local)", "remote": "\(remote)", "ms": "\(elapsed)"]
             )
+            links[attempt]?.selected = (local, remote)
             paths.iceSelected(attempt: attempt, now: now)
         case .failed(let failure):
             paths.iceFailed(attempt: attempt, reason: failure.code.rawValue, now: now)

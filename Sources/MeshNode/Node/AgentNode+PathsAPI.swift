@@ -34,7 +34,14 @@ extension AgentNode {
             timeToDirectMsP50: quantile(0.5),
             timeToDirectMsP95: quantile(0.95),
             peers: paths.phases.sorted { $0.key < $1.key }.map { did, phase in
-                PeerPath(peer: did, path: paths.path(for: did), phase: phase)
+                let selected = links.values.first { $0.peer.did == did }?.selected
+                return PeerPath(
+                    peer: did,
+                    path: paths.path(for: did),
+                    phase: phase,
+                    local: selected.map { "\($0.local)" },
+                    remote: selected.map { "\($0.remote)" }
+                )
             }
         )
     }

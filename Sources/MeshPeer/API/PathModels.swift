@@ -57,11 +57,16 @@ public struct PeerPath: Hashable, Sendable, Codable {
     public var peer: String
     public var path: String
     public var phase: String
+    /// The pair ICE selected, once it has: our socket and the peer's address (`ip:port`).
+    public var local: String?
+    public var remote: String?
 
-    public init(peer: String, path: String, phase: String) {
+    public init(peer: String, path: String, phase: String, local: String? = nil, remote: String? = nil) {
         self.peer = peer
         self.path = path
         self.phase = phase
+        self.local = local
+        self.remote = remote
     }
 }
 
