@@ -42,4 +42,32 @@ extension FakeNode {
     }
 
     func resetBreaker() async throws(NodeAPIError) -> BreakerStatus { try await breaker() }
+
+    /// One conversation on a direct path, so the report's item schema is checked too.
+    func paths() async throws(NodeAPIError) -> PathsReport {
+        PathsReport(
+            mode: "auto",
+            directChannels: 1,
+            attemptsStarted: 1,
+            offersAnswered: 0,
+            channelsValidated: 1,
+            fallbacks: 0,
+            failures: 0,
+            timeToDirectMsP50: 12.5,
+            timeToDirectMsP95: 12.5,
+            peers: [
+                PeerPath(
+                    peer: "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+                    path: "direct",
+                    phase: "direct",
+                    local: "127.0.0.1:40000",
+                    remote: "127.0.0.1:40001"
+                )
+            ]
+        )
+    }
+
+    func resetPath(peer: String) async throws(NodeAPIError) -> PathsReport {
+        throw NodeAPIError(.notFound, "no direct path or attempt to \(peer)")
+    }
 }

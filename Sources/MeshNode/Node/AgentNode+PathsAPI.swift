@@ -9,7 +9,10 @@ extension AgentNode {
     }
 
     public func resetPath(peer: String) async throws(NodeAPIError) -> PathsReport {
-        guard direct != nil else { throw NodeAPIError(.unavailable, "direct paths are off (direct.mode is relay)") }
+        // Not a server failure: with direct paths off there is simply no direct path to drop.
+        guard direct != nil else {
+            throw NodeAPIError(.notFound, "no direct path to \(peer): direct paths are off (direct.mode is relay)")
+        }
         guard paths.reset(peer, now: now) else {
             throw NodeAPIError(.notFound, "no direct path or attempt to \(peer)")
         }
