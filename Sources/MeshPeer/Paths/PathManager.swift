@@ -271,6 +271,8 @@ public struct PathManager<Random: RandomSource>: Sendable {
         let failures = (backoff[did]?.failures ?? 0) + 1
         let delay = min(configuration.backoffInitial * (1 << min(failures - 1, 20)), configuration.backoffMaximum)
         backoff[did] = (now + delay, failures)
+        // Bounded like the offer limiter: past `trackedPeers`, backoffs that have run out are forgotten.
+        if backoff.count > configuration.trackedPeers { backoff = backoff.filter { $0.value.until > now } }
         statistics.failures += 1
         emit(.discard(attempt: id, reason: reason))
         if attempt.phase == .direct {
