@@ -74,26 +74,7 @@ import Testing
     @Test func aStrangersOfferIsNeverRead() throws {
         let mallory = try LedgerParty("mallory", seed: 3)
         let bob = try LedgerParty("bob", seed: 4)
-        let target = try bob.target(now: start)
-        let start = self.start
-        try mallory.write { db in
-            _ = try mallory.ledger.knock(
-                KnockRequest(to: bob.did, intent: "chat.message", purpose: "let me in"),
-                target: target,
-                ownRelays: mallory.relays,
-                ownName: nil,
-                now: start,
-                db
-            )
-            try ContactStore.upsert(
-                did: bob.did,
-                key: bob.identity.publicKey,
-                name: nil,
-                homes: bob.relays,
-                now: start,
-                db
-            )
-        }
+        try mallory.knockAndPretendContact(bob, now: start)
         let knockEntry = try #require(try mallory.outgoing(now: start).first)
         _ = try bob.deliver(knockEntry, policy: KnockPolicy(), now: start)
         let pushy = try signal(offer(at: start), from: mallory, to: bob, at: start)

@@ -106,3 +106,29 @@ struct LedgerParty {
         try database.pool.read { db in try ContactStore.contact(did: did, db) }
     }
 }
+
+extension LedgerParty {
+    /// A pushy sender: knocks on `recipient` and records it as a contact without waiting for the answer, so a test
+    /// can check what the recipient does with envelopes sent before acceptance.
+    func knockAndPretendContact(_ recipient: LedgerParty, now: Timestamp) throws {
+        let target = try recipient.target(now: now)
+        try write { db in
+            _ = try ledger.knock(
+                KnockRequest(to: recipient.did, intent: "chat.message", purpose: "let me in"),
+                target: target,
+                ownRelays: relays,
+                ownName: nil,
+                now: now,
+                db
+            )
+            try ContactStore.upsert(
+                did: recipient.did,
+                key: recipient.identity.publicKey,
+                name: nil,
+                homes: recipient.relays,
+                now: now,
+                db
+            )
+        }
+    }
+}
