@@ -81,6 +81,19 @@ public struct PeerSessions: Sendable {
             promote(session)
             return plaintext
         }
+        return try receiveEstablished(envelope, random: &random)
+    }
+
+    /// Decrypts an envelope of a session that already exists (one without an initial header). It never touches the
+    /// prekeys, so the store need not load and re-seal them for every message: only a first message needs them.
+    /// On failure nothing changes.
+    public mutating func receiveEstablished<R: RandomSource>(
+        _ envelope: RatchetEnvelope,
+        random: inout R
+    ) throws -> [UInt8] {
+        guard envelope.initialHeader == nil else {
+            throw RatchetError(.invalidKey, "an initial message needs the prekeys")
+        }
         var firstError: RatchetError?
         for index in sessions.indices {
             do {
