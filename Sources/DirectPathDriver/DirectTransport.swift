@@ -19,11 +19,20 @@ public actor DirectTransport {
     /// Where data goes and when it may move (the protocol decision; this actor only carries it out).
     private var path = PathValidator<TransportAddress>()
     private var random = SystemRandom()
+    /// Told of every datagram the channel refused (forged, replayed, malformed, for another channel), so the owner
+    /// of the transport can count them where operators look (the node's `/metrics`).
+    private let dropped: (@Sendable (ChannelDropReason) -> Void)?
 
-    public init(session: ICESession, channel: DirectChannel, clock: any MeshClock = SystemClock()) {
+    public init(
+        session: ICESession,
+        channel: DirectChannel,
+        clock: any MeshClock = SystemClock(),
+        dropped: (@Sendable (ChannelDropReason) -> Void)? = nil
+    ) {
         self.session = session
         self.channel = channel
         self.clock = clock
+        self.dropped = dropped
     }
 
     /// Starts reading the session and running the channel's timers.
@@ -144,6 +153,7 @@ public actor DirectTransport {
         let now = clock.now()
         for datagram in batch {
             let verdict = channel.handleDatagram(datagram.bytes, now: now)
+            if case .dropped(let reason) = verdict, reason != .closed { dropped?(reason) }
             if case .accepted(_, isNewest: true) = verdict {
                 carryOut(
                     path.newestDatagram(

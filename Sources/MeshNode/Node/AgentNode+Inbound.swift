@@ -19,6 +19,14 @@ extension AgentNode {
         case .ready:
             wakeOutbox()
             await tellRelaysContacts()
+        case .connectFailed(let failure):
+            // Relay down, TLS refused (a stripped or impersonated `wss://` relay) or login rejected: each counted
+            // and said, so an owner can tell them apart (the pool retries with backoff; never in clear).
+            figures.relayConnectFailures[failure.code]?.increment()
+            logger.notice(
+                "relay connection failed",
+                metadata: ["relay": "\(relay)", "code": "\(failure.code.rawValue)", "reason": "\(failure.reason)"]
+            )
         default:
             break
         }

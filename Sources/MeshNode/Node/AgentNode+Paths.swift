@@ -269,7 +269,10 @@ extension AgentNode {
                 remoteChannelID: opening.remoteChannelID,
                 now: now
             )
-            let transport = DirectTransport(session: session, channel: channel)
+            let figures = self.figures
+            let transport = DirectTransport(session: session, channel: channel) { reason in
+                figures.directDropped[reason]?.increment()
+            }
             await transport.start()
             links[attempt]?.transport = transport
             links[attempt]?.tasks.append(Task { await self.readDirect(transport, attempt: attempt) })

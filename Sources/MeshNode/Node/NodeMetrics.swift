@@ -1,5 +1,7 @@
 import CoreMetrics
+import DirectPath
 import Foundation
+import RelayFallback
 
 /// The node's figures (swift-metrics; exported as Prometheus text on the API's `/metrics`): the launch figures
 /// (messages exchanged, knocks and the share accepted, store-and-forward use, peers known, relays in use) and the
@@ -28,6 +30,22 @@ struct NodeMetrics: Sendable {
     /// validated channel (GET /v1/paths has the p50 and p95).
     let directAttempts = Counter(label: "meshpeer_direct_attempts_total")
     let timeToDirect = Gauge(label: "meshpeer_direct_time_to_direct_ms")
+    /// Datagrams a direct channel refused, by reason (`forged`, `replayed`, `malformed`, `wrong-channel`): what an
+    /// on-path attacker's rewrites and replays show up as (scripts/lib/netlab-onpath.sh).
+    let directDropped = Dictionary(
+        uniqueKeysWithValues: [ChannelDropReason.forged, .replayed, .malformed, .wrongChannel].map { reason in
+            (
+                reason,
+                Counter(label: "meshpeer_direct_datagrams_dropped_total", dimensions: [("reason", reason.rawValue)])
+            )
+        }
+    )
+    /// Failed connection attempts to relays, by `RelayConnectFailure.Code` (`unreachable`, `tlsFailed`, ...).
+    let relayConnectFailures = Dictionary(
+        uniqueKeysWithValues: RelayConnectFailure.Code.allCases.map { code in
+            (code, Counter(label: "meshpeer_relay_connect_failures_total", dimensions: [("code", code.rawValue)]))
+        }
+    )
     let relayForwarded = Counter(label: "meshpeer_relay_forwarded_total")
     let deliveryFailures = Counter(label: "meshpeer_delivery_failures_total")
     /// Database steps that failed and will be retried (an outbox update, a gap release): logged and counted here.
