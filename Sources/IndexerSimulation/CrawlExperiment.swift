@@ -13,18 +13,24 @@ public enum CrawlExperiment {
         public var virtualSeconds: Double
         public var probes: Int
         public var stats: CrawlStats
+        /// Loop turns (wake-ups) during `idleAfterCoverage`, and how far the crawler's next deadline was at its end.
+        public var idleWakes = 0
+        public var idleNextDeadline: Duration?
         public var coverage: Double { publishers == 0 ? 0 : Double(verified) / Double(publishers) }
         /// The crawl's rate over its duration (probes per virtual second), to compare with the configured bound.
         public var probesPerSecond: Double { virtualSeconds > 0 ? Double(probes) / virtualSeconds : 0 }
     }
 
     /// Builds `nodes` simulated nodes, lets every node but 0 publish a synthetic card, then crawls from node 0 until
-    /// every record is verified or `horizon` virtual time has passed. `onFinding` sees each verified record.
+    /// every record is verified or `horizon` virtual time has passed, then lets it run on for `idleAfterCoverage`
+    /// with nothing new to find. The loop sleeps until the crawler's `pollTimeout` or the next reply, as
+    /// `CrawlService` does. `onFinding` sees each verified record.
     public static func run(
         nodes count: Int,
         seed: UInt64,
         crawler config: CrawlerConfig,
         horizon: Duration = .seconds(120),
+        idleAfterCoverage: Duration = .zero,
         onFinding: (CrawlFinding) -> Void = { _ in }
     ) -> Outcome {
         var kademlia = KademliaConfig()
@@ -52,7 +58,8 @@ public enum CrawlExperiment {
         var verified = Set<String>()
         var lastNew = start
         let deadline = start + horizon
-        while simulator.now < deadline, verified.count < publishers.count {
+        /// One turn: send what is due, sleep until the crawler's deadline or a reply, take the replies.
+        func turn(until limit: Timestamp) {
             let now = simulator.now
             let probes = crawler.nextProbes(now: now)
             if !probes.isEmpty {
@@ -60,26 +67,34 @@ public enum CrawlExperiment {
                     for probe in probes { core.probe(probe.request, to: probe.contact, now: now) }
                 }
             }
-            let wake = min(crawler.pollTimeout(now: now) ?? deadline, now + .milliseconds(50))
+            let wake = min(crawler.pollTimeout(now: now) ?? limit, limit)
             simulator.run(while: { results.isEmpty }, until: max(wake, now + .milliseconds(1)))
             for result in results {
                 for finding in crawler.handle(result, now: simulator.now) {
                     onFinding(finding)
-                    if let record = try? AgentRecord(wireBytes: finding.record.envelope.bytes),
-                        publishers.contains(record.did), verified.insert(record.did).inserted
-                    {
+                    if publishers.contains(finding.did), verified.insert(finding.did).inserted {
                         lastNew = simulator.now
                     }
                 }
             }
             results.removeAll()
         }
-        return Outcome(
+        while simulator.now < deadline, verified.count < publishers.count { turn(until: deadline) }
+        var outcome = Outcome(
             publishers: publishers.count,
             verified: verified.count,
             virtualSeconds: Double((lastNew - start).nanoseconds) / 1e9,
             probes: crawler.stats.probesSent,
             stats: crawler.stats
         )
+        let idleEnd = simulator.now + idleAfterCoverage
+        while simulator.now < idleEnd {
+            turn(until: idleEnd)
+            outcome.idleWakes += 1
+        }
+        if idleAfterCoverage > .zero {
+            outcome.idleNextDeadline = crawler.pollTimeout(now: simulator.now).map { $0 - simulator.now }
+        }
+        return outcome
     }
 }

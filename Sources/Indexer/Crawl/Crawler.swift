@@ -54,19 +54,23 @@ public struct Crawler: Sendable {
         return probes
     }
 
-    /// The next instant `nextProbes` may have something to send, or nil when only a reply can change anything.
+    /// The next instant `nextProbes` may have something to send, or nil when only a reply (or a timeout, which
+    /// the Kademlia core reports as one) can change anything. An adapter sleeps until then or the next reply,
+    /// so an idle crawler wakes once per `randomWalkInterval` (or revisit), not on a fixed tick. Work that is
+    /// due waits for the token bucket too, so the answer is never an instant at which nothing can be sent.
     public func pollTimeout(now: Timestamp) -> Timestamp? {
         guard inFlight.count < config.maximumInFlight else { return nil }
-        let hasWork = !fetches.isEmpty || !discovery.isEmpty
-        var next: Timestamp? = nodes.isEmpty ? nil : nextRandomWalk
-        if let due = revisits.first?.due { next = min(next ?? due, due) }
-        if hasWork {
-            let missing = max(0, 1 - bucket.tokens)
-            let wait = Duration.nanoseconds(Int64((missing / config.requestsPerSecond * 1e9).rounded(.up)))
-            let ready = max(now, bucket.updated + wait)
-            next = min(next ?? ready, ready)
+        var due: Timestamp?
+        if !fetches.isEmpty || !discovery.isEmpty {
+            due = now
+        } else {
+            if !nodes.isEmpty { due = nextRandomWalk }
+            if let revisit = revisits.first?.due { due = min(due ?? revisit, revisit) }
         }
-        return next
+        guard let due else { return nil }
+        let missing = max(0, 1 - bucket.tokens)
+        let wait = Duration.nanoseconds(Int64((missing / config.requestsPerSecond * 1e9).rounded(.up)))
+        return max(due, bucket.updated + wait)
     }
 
     /// Takes one probe's outcome; returns the verified agent records it carried.
@@ -95,10 +99,10 @@ public struct Crawler: Sendable {
         for contact in result.contacts { learn(contact) }
         schedule(id, after: result.request, now: now)
         guard case .findValue = result.request, let record = result.record, record.type == .agent,
-            record.key == AgentRecord.key(forDID: node.did ?? "")
+            let did = node.did, record.key == AgentRecord.key(forDID: did)
         else { return [] }
         stats.recordsVerified += 1
-        return [CrawlFinding(record: record, source: result.contact.address, seenAt: now)]
+        return [CrawlFinding(did: did, record: record, source: result.contact.address, seenAt: now)]
     }
 
     // MARK: Internals
@@ -163,9 +167,19 @@ public struct CrawlProbe: Hashable, Sendable {
 
 /// A verified agent record the crawl found, and the address that served it (the mirror bounds agents per source).
 public struct CrawlFinding: Sendable {
+    /// The DID whose record key `record` is under (the node proved it by signing its reply), so the mirror can
+    /// tell an unchanged record from a new one before anything else is checked.
+    public var did: String
     public var record: ValidatedRecord
     public var source: PeerAddress
     public var seenAt: Timestamp
+
+    public init(did: String, record: ValidatedRecord, source: PeerAddress, seenAt: Timestamp) {
+        self.did = did
+        self.record = record
+        self.source = source
+        self.seenAt = seenAt
+    }
 }
 
 struct CrawlNode: Sendable {

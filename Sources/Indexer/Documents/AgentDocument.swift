@@ -46,14 +46,16 @@ public struct AgentDocument: Sendable, Equatable {
         case .private: throw .private
         }
         // The card must carry its own A2A signature by the record's DID (decision 0080), as discovery requires.
+        // The signature check parses the card strictly; that value is read as the card, never the bytes again.
+        let json: JSONValue
         do {
-            try AgentCardSignature.verify(cardBytes: agent.agentCard, did: agent.did)
+            json = try AgentCardSignature.verify(cardBytes: agent.agentCard, did: agent.did)
         } catch {
             throw .badCardSignature(error.description)
         }
         let card: AgentCard
         do {
-            card = try CardFile.parse(agent.agentCard)
+            card = try CardFile.card(from: json)
         } catch {
             throw .badCard(error.description)
         }

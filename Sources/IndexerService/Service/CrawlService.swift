@@ -53,21 +53,32 @@ public struct CrawlService: Service {
         await driver.shutdown()
     }
 
+    /// How often an empty crawler looks at the routing table again (until the bootstrap has filled it).
+    static let seedRetry: Duration = .seconds(1)
+
     /// The loop: seed from the routing table, send what the crawler allows, feed back results, write findings.
+    /// It sleeps until the earliest of the crawler's `pollTimeout`, the next expiry sweep, the next progress line
+    /// and the next probe result, so an idle indexer wakes about once per random-walk interval, not 50 times a
+    /// second.
     func crawl(_ driver: KademliaUDPDriver) async {
         let clock = SystemClock()
         var crawler = Crawler(config: configuration.crawler, random: SystemRandom(), now: clock.now())
         let results = LockedValue<[ProbeResult]>([])
+        // One pending wake is enough: whoever wakes the loop finds every result in `results`.
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        var wakeIterator = wakes.makeAsyncIterator()
         var pending: [CrawlFinding] = []
         var nextSweep = clock.now()
         var nextProgress = clock.now()
+        var nextSeed = clock.now()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = clock.now()
-                if crawler.knownNodes == 0,
-                    let contacts = try? await driver.perform({ core, _ in core.routingTable.allContacts })
-                {
-                    crawler.seed(contacts, now: now)
+                if crawler.knownNodes == 0, now >= nextSeed {
+                    nextSeed = now + Self.seedRetry
+                    if let contacts = try? await driver.perform({ core, _ in core.routingTable.allContacts }) {
+                        crawler.seed(contacts, now: now)
+                    }
                 }
                 for probe in crawler.nextProbes(now: now) {
                     group.addTask {
@@ -75,6 +86,7 @@ public struct CrawlService: Service {
                             core.probe(probe.request, to: probe.contact, now: now)
                         }
                         if case .probeFinished(let result) = event { results.withLock { $0.append(result) } }
+                        wake.yield()
                     }
                 }
                 for result in results.withLock({ list in
@@ -106,10 +118,23 @@ public struct CrawlService: Service {
                     nextProgress = now + .seconds(1)
                     progress(crawler.stats, (try? ingest.mirror.agentCount(now: now)) ?? 0)
                 }
-                // A short tick: replies are collected in batches, and the crawler's own rate bound paces probes.
-                try? await Task.sleep(for: .milliseconds(20))
+                let after = clock.now()
+                var deadlines = [nextSweep, crawler.pollTimeout(now: after)].compactMap { $0 }
+                if progress != nil { deadlines.append(nextProgress) }
+                if crawler.knownNodes == 0 { deadlines.append(nextSeed) }
+                if !pending.isEmpty || !results.withLock(\.isEmpty) { continue }
+                let deadline = deadlines.min() ?? after + configuration.expirySweep
+                guard deadline > after else { continue }
+                // A timer wakes the loop at the deadline unless a probe result does first.
+                let timer = Task {
+                    try await Task.sleep(for: deadline - after)
+                    wake.yield()
+                }
+                _ = await wakeIterator.next()
+                timer.cancel()
             }
         }
+        wake.finish()
         // What the crawl found last is written before the service returns; a failure is said, not dropped.
         if !pending.isEmpty {
             do {
