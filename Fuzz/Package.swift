@@ -31,5 +31,6 @@ let package = Package(
         harness("FuzzAuditCheckpoint", ["MeshPeer", "MeshCore"]),
         harness("FuzzOwnerCertificate", ["MeshPeer", "MeshCore"]),
         harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
+        harness("FuzzProxyHeader", ["RelayFallback", "MeshCore"]),
     ]
 )

@@ -46,6 +46,7 @@ public final class RelayServer: Sendable {
         let group: any EventLoopGroup = loop
         let limits = configuration.limits
         let clientAddress = ClientAddress(trustedProxies: Set(configuration.trustedProxies))
+        let proxyProtocol = configuration.proxyProtocol
         let tls = LockedValue(try configuration.tls?.makeContext())
         let adversary = configuration.adversary
         if adversary != nil {
@@ -101,6 +102,21 @@ public final class RelayServer: Sendable {
                                 dropped: service.metrics.stuckDropped
                             )
                         )
+                        let proxied = LockedValue<ProxiedClient?>(nil)
+                        if proxyProtocol {
+                            // Before TLS: the proxy writes the header ahead of the client's ClientHello.
+                            let trusted = clientAddress.isTrusted(ClientAddress.peer(channel.remoteAddress))
+                            let mode: ProxyHeaderReader.Mode = trusted ? .required : .refuseForged
+                            try channel.pipeline.syncOperations.addHandler(
+                                ProxyHeaderHandler(
+                                    reader: ProxyHeaderReader(mode: mode, now: clock.now()),
+                                    clock: clock,
+                                    source: proxied,
+                                    counters: service.metrics.proxyHeaders,
+                                    admit: { gate.value.admit(channel, as: $0) }
+                                )
+                            )
+                        }
                         if let context = tls.withLock({ $0 }) {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                         }
@@ -109,7 +125,8 @@ public final class RelayServer: Sendable {
                             service: service,
                             registry: registry,
                             limits: limits,
-                            clientAddress: clientAddress
+                            clientAddress: clientAddress,
+                            proxied: proxied
                         )
                     }
                 }
@@ -198,7 +215,8 @@ public final class RelayServer: Sendable {
         service: RelayService,
         registry: PrometheusCollectorRegistry?,
         limits: RelayLimits,
-        clientAddress: ClientAddress = ClientAddress(trustedProxies: [])
+        clientAddress: ClientAddress = ClientAddress(trustedProxies: []),
+        proxied: LockedValue<ProxiedClient?> = LockedValue(nil)
     ) throws {
         // Slowloris before the upgrade: the whole HTTP exchange and login share the login deadline; the hub
         // enforces it again after the upgrade.
@@ -215,9 +233,12 @@ public final class RelayServer: Sendable {
             },
             upgradePipelineHandler: { channel, head in
                 deadline.cancel()
+                // The client a trusted proxy's PROXY header named stands in for the TCP peer; its own
+                // X-Forwarded-For counts only if that client is itself a trusted proxy (a chain of proxies).
+                let client = proxied.withLock { $0 }
                 let source = clientAddress.source(
-                    peer: ClientAddress.peer(channel.remoteAddress),
-                    forwardedFor: head.headers["X-Forwarded-For"]
+                    peer: client?.address ?? ClientAddress.peer(channel.remoteAddress),
+                    forwardedFor: client?.forwardedForCounts == false ? [] : head.headers["X-Forwarded-For"]
                 )
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

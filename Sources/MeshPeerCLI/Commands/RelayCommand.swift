@@ -56,6 +56,14 @@ struct RelayCommand: ParsableCommand {
             """
     )
     var trustedProxy: [String] = []
+    @Flag(
+        name: .long,
+        help: """
+            Read a PROXY protocol v2 header (HAProxy send-proxy-v2, nginx stream proxy_protocol) first from \
+            every connection of a --trusted-proxy (config proxyProtocol); a header from anyone else is refused.
+            """
+    )
+    var proxyProtocol = false
     @Option(name: .long, help: "host:port for /metrics and /healthz (default 127.0.0.1:7401; port 0 with --listen :0).")
     var metricsListen: String?
     @Option(name: .long, help: "Log format on stderr: text or json (one object per line).")
@@ -98,6 +106,7 @@ struct RelayCommand: ParsableCommand {
         if let data { configuration.dataDirectory = data }
         if let metricsListen { configuration.metricsListen = metricsListen }
         if lab { configuration.lab = true }
+        if proxyProtocol { configuration.proxyProtocol = true }
         if !trustedProxy.isEmpty {
             for proxy in trustedProxy where ClientAddress.normalized(proxy) != proxy {
                 throw CLIError("--trusted-proxy \(proxy) is not an IP address (write 127.0.0.1 or ::1, no port)")

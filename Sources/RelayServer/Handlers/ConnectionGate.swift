@@ -22,6 +22,12 @@ final class ConnectionGate {
     /// True when `channel` may proceed; it then holds a slot until it closes.
     func admit(_ channel: any Channel) -> Bool {
         guard let source = ClientAddress.peer(channel.remoteAddress), !trusted.contains(source) else { return true }
+        return admit(channel, as: source)
+    }
+
+    /// The same for a client a trusted proxy's PROXY header named (decision 0103): counted under its own address,
+    /// so one client behind the proxy cannot hold more half-open connections than a direct one.
+    func admit(_ channel: any Channel, as source: String) -> Bool {
         let count = open[source, default: 0]
         guard count < limit else { return false }
         open[source] = count + 1

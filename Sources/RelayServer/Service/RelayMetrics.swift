@@ -17,6 +17,8 @@ struct RelayMetrics: Sendable {
     /// Times a connection's output went over the bound and the relay stopped reading from it.
     let readsPaused = Counter(label: "meshpeer_relay_reads_paused_total")
     let largestOutputBuffer = Gauge(label: "meshpeer_relay_largest_output_buffer_bytes")
+    /// Connection starts the PROXY protocol reader decided, by outcome (decision 0103).
+    let proxyHeaders = ProxyHeaderCounters()
     let refusals: [RelayRefusal.Code: Counter] = Dictionary(
         uniqueKeysWithValues: RelayRefusal.Code.allCases.map { code in
             (code, Counter(label: "meshpeer_relay_refusals_total", dimensions: [("code", "\(code)")]))

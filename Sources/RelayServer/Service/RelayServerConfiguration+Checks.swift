@@ -57,6 +57,11 @@ extension RelayServerConfiguration {
         guard shutdownGraceSeconds >= 0, shutdownGraceSeconds.isFinite else {
             throw RelayServerError("shutdownGraceSeconds must not be negative (it is \(shutdownGraceSeconds))")
         }
+        if proxyProtocol, trustedProxies.isEmpty {
+            throw RelayServerError(
+                "proxyProtocol needs trustedProxies: the addresses of the proxies that send the header"
+            )
+        }
         let relay = try hostAndPort()
         let metrics = try Self.split(effectiveMetricsListen, key: "metricsListen")
         if relay.port != 0, metrics.port == relay.port,

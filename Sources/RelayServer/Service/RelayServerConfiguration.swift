@@ -23,6 +23,10 @@ public struct RelayServerConfiguration: Codable, Sendable {
     /// Reverse proxies in front of the relay (exact addresses): from these, the client's address is taken from
     /// `X-Forwarded-For`, so per-source limits count real clients (`ClientAddress`).
     public var trustedProxies: [String]
+    /// The listener reads a PROXY protocol v2 header (HAProxy `send-proxy-v2`, nginx stream `proxy_protocol on`)
+    /// first from every connection of a trusted proxy, and counts it under the client the header names; a header
+    /// from any other peer is refused (decision 0103).
+    public var proxyProtocol: Bool
 
     /// Metrics stay on loopback unless the operator says otherwise: 127.0.0.1:7401, or port 0 (any free port)
     /// when the relay itself listens on port 0 (tests, benchmarks, several relays on one machine).
@@ -44,6 +48,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         self.dht = dht
         self.lab = false
         self.trustedProxies = []
+        self.proxyProtocol = false
     }
 
     /// Every key of the file is camelCase, like the limits' keys (decision 0064).
@@ -58,6 +63,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         case lab
         case adversary
         case trustedProxies
+        case proxyProtocol
     }
 
     /// Missing keys take their defaults, so a config file names only what it changes; unknown keys are refused.
@@ -74,6 +80,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
         lab = try container.decodeIfPresent(Bool.self, forKey: .lab) ?? false
         adversary = try container.decodeIfPresent(RelayAdversaryPlan.self, forKey: .adversary)
         trustedProxies = try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? []
+        proxyProtocol = try container.decodeIfPresent(Bool.self, forKey: .proxyProtocol) ?? false
         for proxy in trustedProxies where ClientAddress.normalized(proxy) != proxy {
             throw RelayServerError(
                 "trustedProxies: \(proxy) is not an IP address as the relay prints it (write 127.0.0.1 or ::1, no port)"
