@@ -88,7 +88,10 @@ let package = Package(
         ),
         .target(
             name: "KademliaStore",
-            dependencies: ["Kademlia", "MeshCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Kademlia", "MeshCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         // Test support: a deterministic network of thousands of Kademlia cores on a virtual clock.
@@ -299,6 +302,7 @@ let package = Package(
             name: "KademliaTests",
             dependencies: [
                 "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore", "ICE",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict
         ),

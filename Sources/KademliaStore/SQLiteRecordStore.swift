@@ -1,20 +1,114 @@
 import Foundation
 import GRDB
 import Kademlia
+import Logging
 import MeshCore
+import Metrics
+import Synchronization
 
 /// Records and a routing-table snapshot in SQLite (WAL, versioned migrations), so a restarted node still serves
 /// what it held and rejoins through the contacts it knew instead of a bootstrap list.
 ///
-/// Only records a validator accepted arrive here (ordering is `RecordStoreRules`' job), and they are stored as
-/// their signed bytes, so a record read back is checked the same way as one from the network would be.
-/// `Sendable` because its only state is a `DatabasePool`, which serialises writes and allows concurrent reads.
+/// The Kademlia core calls a `RecordStore` synchronously from its event loop, so no SQL runs there: every record is
+/// kept in memory (bounded by the same `KademliaConfig` capacities as the in-memory store) and served from it, and
+/// each change is written behind through GRDB's asynchronous writer queue. Only `init` touches the disk
+/// synchronously; call it before the driver starts (as `DHTNode.start` does), never on an event loop.
+///
+/// Storage errors never stop the node and are never silent: each failure is counted in `health`, in
+/// `meshpeer_dht_store_*_total`, and logged. Stored rows are re-verified on load (`StoredRecordLoader`), so a
+/// tampered or stale file cannot inject a record.
 public final class SQLiteRecordStore: RecordStore, Sendable {
     let database: DatabasePool
+    let logger: Logger
+    /// Writes queued behind the memory copy at most; past it a write is dropped and counted (the record is still
+    /// served until it expires, it just would not survive a restart).
+    public let maximumPendingWrites: Int
+    private let state: Mutex<State>
+    private let metrics = StoreMetrics()
 
-    public init(path: String) throws {
-        database = try DatabasePool(path: path)
+    struct State: ~Copyable {
+        var memory: InMemoryRecordStore
+        var pendingWrites = 0
+        var health = RecordStoreHealth()
+    }
+
+    /// Opens (or creates) the database at `path` and loads the records that still verify at `now`.
+    public convenience init(
+        path: String,
+        config: KademliaConfig = KademliaConfig(),
+        validators: [any RecordValidator] = [
+            AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
+        ],
+        now: Timestamp = SystemClock().now(),
+        maximumPendingWrites: Int = 4_096,
+        logger: Logger = Logger(label: "meshpeer.dht.store")
+    ) throws {
+        var configuration = Configuration()
+        // A reader or a checkpoint holding the lock briefly must not fail a write-behind.
+        configuration.busyMode = .timeout(5)
+        try self.init(
+            database: try DatabasePool(path: path, configuration: configuration),
+            config: config,
+            validators: validators,
+            now: now,
+            maximumPendingWrites: maximumPendingWrites,
+            logger: logger
+        )
+    }
+
+    public init(
+        database: DatabasePool,
+        config: KademliaConfig = KademliaConfig(),
+        validators: [any RecordValidator] = [
+            AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
+        ],
+        now: Timestamp,
+        maximumPendingWrites: Int = 4_096,
+        logger: Logger = Logger(label: "meshpeer.dht.store")
+    ) throws {
+        self.database = database
+        self.logger = logger
+        self.maximumPendingWrites = maximumPendingWrites
         try SQLiteRecordStore.migrator.migrate(database)
+        let loader = StoredRecordLoader(
+            validators: Dictionary(validators.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first }),
+            limits: RecordLimits(
+                maximumLifetime: config.maximumRecordLifetime,
+                maximumClockSkew: config.maximumClockSkew
+            ),
+            config: config
+        )
+        let rows = try database.read { db in try loader.fetchRows(db) }
+        let memory = InMemoryRecordStore()
+        let outcome = loader.load(rows, into: memory, now: now)
+        let rejected = outcome.rejected
+        try database.write { db in
+            for row in rejected {
+                try db.execute(
+                    sql: "DELETE FROM record WHERE key = ? AND slot = ? AND isProvider = ?",
+                    arguments: [row.key, row.slot, row.isProvider]
+                )
+            }
+            // Rows past the limit were never ours to keep (see `StoredRecordLoader.rowLimit`).
+            try db.execute(
+                sql: "DELETE FROM record WHERE rowid NOT IN (SELECT rowid FROM record ORDER BY rowid LIMIT ?)",
+                arguments: [loader.rowLimit]
+            )
+        }
+        var health = RecordStoreHealth()
+        health.loaded = outcome.accepted
+        health.rejectedOnLoad = rejected.count
+        state = Mutex(State(memory: memory, health: health))
+        metrics.rejectedOnLoad.increment(by: rejected.count)
+        if !rejected.isEmpty {
+            logger.warning(
+                "stored DHT records failed re-verification and were deleted",
+                metadata: [
+                    "rejected": "\(rejected.count)", "loaded": "\(outcome.accepted)",
+                    "reasons": "\(outcome.reasons.sorted { $0.key < $1.key })",
+                ]
+            )
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -34,111 +128,133 @@ public final class SQLiteRecordStore: RecordStore, Sendable {
         return migrator
     }
 
-    // MARK: RecordStore
+    /// What failed so far (a copy).
+    public var health: RecordStoreHealth { state.withLock { $0.health } }
+
+    /// Writes queued but not yet committed or failed.
+    public var pendingWrites: Int { state.withLock { $0.pendingWrites } }
+
+    // MARK: RecordStore (memory only: these run on the DHT's event loop)
 
     public func value(for key: NodeID, now: Timestamp) -> ValidatedRecord? {
-        rows("WHERE key = ? AND isProvider = 0 AND expiresMs > ?", [Data(key.bytes), now.millisecondsSinceEpoch]).first
+        state.withLock { $0.memory.value(for: key, now: now) }
     }
 
     public func providers(for key: NodeID, now: Timestamp, limit: Int) -> [ValidatedRecord] {
-        rows(
-            "WHERE key = ? AND isProvider = 1 AND expiresMs > ? ORDER BY sequence DESC, publisher LIMIT ?",
-            [Data(key.bytes), now.millisecondsSinceEpoch, limit]
-        )
+        state.withLock { $0.memory.providers(for: key, now: now, limit: limit) }
     }
 
     public func provider(_ publisher: NodeID, for key: NodeID) -> ValidatedRecord? {
-        rows("WHERE key = ? AND slot = ? AND isProvider = 1", [Data(key.bytes), Data(publisher.bytes)]).first
+        state.withLock { $0.memory.provider(publisher, for: key) }
     }
 
-    public func providerCount(for key: NodeID) -> Int {
-        count("SELECT COUNT(*) FROM record WHERE key = ? AND isProvider = 1", [Data(key.bytes)])
+    public func providerCount(for key: NodeID) -> Int { state.withLock { $0.memory.providerCount(for: key) } }
+    public var valueCount: Int { state.withLock { $0.memory.valueCount } }
+    public var providerKeyCount: Int { state.withLock { $0.memory.providerKeyCount } }
+
+    public func putValue(_ record: ValidatedRecord) {
+        state.withLock { $0.memory.putValue(record) }
+        persist("put") { db in try Self.insert(record, isProvider: false, db) }
     }
 
-    public var valueCount: Int { count("SELECT COUNT(*) FROM record WHERE isProvider = 0", []) }
-    public var providerKeyCount: Int { count("SELECT COUNT(DISTINCT key) FROM record WHERE isProvider = 1", []) }
-
-    public func putValue(_ record: ValidatedRecord) { put(record, isProvider: false) }
-    public func putProvider(_ record: ValidatedRecord) { put(record, isProvider: true) }
+    public func putProvider(_ record: ValidatedRecord) {
+        state.withLock { $0.memory.putProvider(record) }
+        persist("put") { db in try Self.insert(record, isProvider: true, db) }
+    }
 
     @discardableResult public func removeExpired(now: Timestamp) -> Int {
-        (try? database.write { db in
-            try db.execute(sql: "DELETE FROM record WHERE expiresMs <= ?", arguments: [now.millisecondsSinceEpoch])
-            return db.changesCount
-        }) ?? 0
-    }
-
-    // MARK: Routing-table snapshot
-
-    /// Replaces the saved contacts with `contacts` (the table's current verified entries).
-    public func saveContacts(_ contacts: [Contact], now: Timestamp) throws {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM contact")
-            for contact in contacts {
-                try db.execute(
-                    sql: "INSERT INTO contact (id, address, savedMs) VALUES (?, ?, ?)",
-                    arguments: [Data(contact.id.bytes), Data(contact.address.wireBytes), now.millisecondsSinceEpoch]
-                )
+        let removed = state.withLock { $0.memory.removeExpired(now: now) }
+        if removed > 0 {
+            let cutoff = now.millisecondsSinceEpoch
+            persist("expire") { db in
+                try db.execute(sql: "DELETE FROM record WHERE expiresMs <= ?", arguments: [cutoff])
             }
         }
+        return removed
     }
 
-    /// The saved contacts; rows that no longer decode are skipped.
-    public func loadContacts() throws -> [Contact] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, address FROM contact ORDER BY savedMs DESC").compactMap { row in
-                let idBytes: Data = row["id"]
-                let addressBytes: Data = row["address"]
-                guard let id = try? NodeID(bytes: Array(idBytes)),
-                    let address = try? PeerAddress(wireBytes: Array(addressBytes))
-                else { return nil }
-                return Contact(id: id, address: address)
+    // MARK: Write-behind
+
+    /// Queues `work` on GRDB's writer; a failure is counted and logged, never thrown at the core.
+    private func persist(_ operation: String, _ work: @escaping @Sendable (Database) throws -> Void) {
+        let admitted = state.withLock { state -> Bool in
+            guard state.pendingWrites < maximumPendingWrites else {
+                state.health.writesDropped += 1
+                return false
             }
+            state.pendingWrites += 1
+            return true
         }
-    }
-
-    // MARK: Plumbing
-
-    private func put(_ record: ValidatedRecord, isProvider: Bool) {
-        try? database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO record (key, slot, isProvider, publisher, type, sequence, expiresMs, bytes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    Data(record.key.bytes), Data(isProvider ? record.publisher.bytes : []), isProvider,
-                    Data(record.publisher.bytes), Int(record.type.rawValue), Int64(bitPattern: record.sequence),
-                    record.expiresAt.millisecondsSinceEpoch, Data(record.envelope.bytes),
-                ]
+        guard admitted else {
+            metrics.writesDropped.increment()
+            logOccasionally(
+                "a DHT store write was dropped: \(maximumPendingWrites) writes already queued",
+                count: \.writesDropped
             )
+            return
+        }
+        database.asyncWrite(work) { [self] _, result in
+            let failure: (any Error)? = if case .failure(let error) = result { error } else { nil }
+            state.withLock { state in
+                state.pendingWrites -= 1
+                if let failure {
+                    state.health.writeFailures += 1
+                    state.health.lastError = "\(operation): \(failure)"
+                }
+            }
+            if let failure {
+                metrics.writeFailures.increment()
+                logOccasionally("a DHT store write failed (\(operation)): \(failure)", count: \.writeFailures)
+            }
         }
     }
 
-    private func rows(_ clause: String, _ arguments: StatementArguments) -> [ValidatedRecord] {
-        (try? database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM record " + clause, arguments: arguments).compactMap(Self.record)
-        }) ?? []
+    /// Logs the first failure of a kind and every hundredth after it, so a full disk does not fill the log too.
+    func logOccasionally(_ message: String, count: KeyPath<RecordStoreHealth, Int>) {
+        let seen = health[keyPath: count]
+        guard seen == 1 || seen % 100 == 0 else { return }
+        logger.error("\(message)", metadata: ["occurrences": "\(seen)"])
     }
 
-    private func count(_ sql: String, _ arguments: StatementArguments) -> Int {
-        (try? database.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }) ?? 0
+    /// Waits until every queued write has committed or failed (GRDB runs writes in order, so one more write on the
+    /// same queue is a barrier). The node calls it at shutdown.
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            database.asyncWriteWithoutTransaction { _ in continuation.resume() }
+        }
     }
 
-    static func record(_ row: Row) -> ValidatedRecord? {
-        let keyBytes: Data = row["key"]
-        let typeValue: Int = row["type"]
-        guard let key = try? NodeID(bytes: Array(keyBytes)), let type = RecordType(rawValue: UInt8(clamping: typeValue))
-        else { return nil }
-        let bytes = Array(row["bytes"] as Data)
-        let publisherBytes = Array(row["publisher"] as Data)
-        return ValidatedRecord(
-            key: key,
-            type: type,
-            sequence: UInt64(bitPattern: row["sequence"] as Int64),
-            expiresAt: Timestamp(nanosecondsSinceEpoch: (row["expiresMs"] as Int64) * 1_000_000),
-            publisher: (try? NodeID(bytes: publisherBytes)) ?? key,
-            envelope: RecordEnvelope(type: type, bytes: bytes)
+    static func insert(_ record: ValidatedRecord, isProvider: Bool, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO record (key, slot, isProvider, publisher, type, sequence, expiresMs, bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Data(record.key.bytes), Data(isProvider ? record.publisher.bytes : []), isProvider,
+                Data(record.publisher.bytes), Int(record.type.rawValue), Int64(bitPattern: record.sequence),
+                record.expiresAt.millisecondsSinceEpoch, Data(record.envelope.bytes),
+            ]
         )
     }
+
+    func noteSnapshotFailure(_ error: any Error) {
+        let count = state.withLock { state in
+            state.health.snapshotFailures += 1
+            state.health.lastError = "snapshot: \(error)"
+            return state.health.snapshotFailures
+        }
+        metrics.snapshotFailures.increment()
+        if count == 1 || count % 100 == 0 {
+            logger.error("the routing-table snapshot was not saved: \(error)", metadata: ["occurrences": "\(count)"])
+        }
+    }
+}
+
+/// The store's counters under `/metrics` (no-ops until the process bootstraps a metrics backend).
+struct StoreMetrics: Sendable {
+    let writeFailures = Counter(label: "meshpeer_dht_store_write_failures_total")
+    let writesDropped = Counter(label: "meshpeer_dht_store_writes_dropped_total")
+    let rejectedOnLoad = Counter(label: "meshpeer_dht_store_rejected_on_load_total")
+    let snapshotFailures = Counter(label: "meshpeer_dht_store_snapshot_failures_total")
 }

@@ -14,7 +14,7 @@ import Testing
         return directory.appendingPathComponent("dht.sqlite").path
     }
 
-    @Test func recordsAndContactsSurviveReopening() throws {
+    @Test func recordsAndContactsSurviveReopening() async throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let agent = try AgentRecord.signed(by: Fixture.identity(1), sequence: 3, issuedAt: now, ttl: .seconds(60))
@@ -35,14 +35,19 @@ import Testing
             Contact(id: Fixture.id([2]), address: PeerAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 7)!),
         ]
         do {
-            let store = try SQLiteRecordStore(path: path)
+            let store = try SQLiteRecordStore(path: path, now: now)
             try RecordStoreRules.accept(valid, into: store, now: now, config: KademliaConfig())
             for provider in providers {
                 try RecordStoreRules.accept(provider, into: store, now: now, config: KademliaConfig())
             }
             try store.saveContacts(contacts, now: now)
+            // Records are written behind the memory copy; the node flushes at shutdown.
+            await store.flush()
+            #expect(store.health == RecordStoreHealth())
         }
-        let reopened = try SQLiteRecordStore(path: path)
+        let reopened = try SQLiteRecordStore(path: path, now: now)
+        #expect(reopened.health.loaded == 4)
+        #expect(reopened.health.rejectedOnLoad == 0)
         #expect(reopened.value(for: valid.key, now: now) == valid)
         #expect(reopened.valueCount == 1)
         #expect(reopened.providerCount(for: key) == 3)
@@ -62,5 +67,10 @@ import Testing
         #expect(reopened.removeExpired(now: now + .seconds(30)) == 3)
         #expect(reopened.removeExpired(now: now + .seconds(60)) == 1)
         #expect(reopened.value(for: valid.key, now: now) == nil)
+        // The removals reached the file too: reopened at `now`, when all four would still verify, none is there.
+        await reopened.flush()
+        let again = try SQLiteRecordStore(path: path, now: now)
+        #expect(again.valueCount == 0 && again.providerKeyCount == 0)
+        #expect(again.health.loaded == 0 && again.health.rejectedOnLoad == 0)
     }
 }

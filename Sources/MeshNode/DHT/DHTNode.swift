@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import ICE
 import ICEDriver
@@ -15,11 +16,19 @@ public final class DHTNode: Sendable {
     public let driver: KademliaUDPDriver
     public let key: Ed25519.PublicKey
     private let snapshot: LockedValue<Task<Void, Never>?>
+    /// The SQLite store, if the node keeps one: its `health` says what storage failed.
+    public let store: SQLiteRecordStore?
 
-    private init(driver: KademliaUDPDriver, key: Ed25519.PublicKey, snapshot: Task<Void, Never>?) {
+    private init(
+        driver: KademliaUDPDriver,
+        key: Ed25519.PublicKey,
+        snapshot: Task<Void, Never>?,
+        store: SQLiteRecordStore?
+    ) {
         self.driver = driver
         self.key = key
         self.snapshot = LockedValue(snapshot)
+        self.store = store
     }
 
     /// Binds `listen`, joins through the previous run's contacts and then `seeds`.
@@ -32,13 +41,17 @@ public final class DHTNode: Sendable {
         group: any EventLoopGroup,
         eventSink: (@Sendable (KademliaEvent) -> Void)? = nil
     ) async throws -> DHTNode {
-        let store = try storePath.map { try SQLiteRecordStore(path: $0) }
+        // Opening loads and re-verifies the stored records: synchronous SQLite, here before any event loop runs the core.
+        let store = try storePath.map { try SQLiteRecordStore(path: $0, config: config) }
         let initialSeeds = (try store?.loadContacts().map(\.address) ?? []) + seeds
         let driver = try await KademliaUDPDriver.start(
             listen: listen,
             group: group,
             stunHandler: DHTNode.stunResponder(),
-            eventSink: eventSink,
+            eventSink: { event in
+                DHTNode.count(event)
+                eventSink?(event)
+            },
             makeCore: { now in
                 KademliaNode(
                     signingKey: signingKey,
@@ -51,7 +64,16 @@ public final class DHTNode: Sendable {
         )
         let snapshot = store.map { DHTNode.keepSnapshot(of: driver, in: $0) }
         try await driver.perform { core, now in core.bootstrap(from: initialSeeds, now: now) }
-        return DHTNode(driver: driver, key: signingKey.publicKey, snapshot: snapshot)
+        return DHTNode(driver: driver, key: signingKey.publicKey, snapshot: snapshot, store: store)
+    }
+
+    /// Counts every record the core refused (forged, stale, oversize, under the wrong key: from a lookup's answers or
+    /// a peer's store) as `meshpeer_dht_records_rejected_total{code}` on the node's `/metrics` (the core keeps the
+    /// same figures in `KademliaCounters`, which nobody outside the process could see).
+    static func count(_ event: KademliaEvent) {
+        guard case .recordRejected(_, let rejection) = event else { return }
+        Counter(label: "meshpeer_dht_records_rejected_total", dimensions: [("code", rejection.code.rawValue)])
+            .increment()
     }
 
     /// Every node answers STUN Binding requests on its DHT port (rate-limited per source inside the responder), so
@@ -75,10 +97,7 @@ public final class DHTNode: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(30))
                 guard !Task.isCancelled else { return }
-                if let (contacts, now) = try? await driver.perform({ core, now in (core.routingTable.allContacts, now) }
-                ) {
-                    try? store.saveContacts(contacts, now: now)
-                }
+                await DHTNode.saveSnapshot(of: driver, in: store)
             }
         }
     }
@@ -134,8 +153,19 @@ public final class DHTNode: Sendable {
         return result
     }
 
+    /// Saves the table's verified contacts (a failure is counted in the store's `health` and logged).
+    static func saveSnapshot(of driver: KademliaUDPDriver, in store: SQLiteRecordStore) async {
+        if let (contacts, now) = try? await driver.perform({ core, now in (core.routingTable.allContacts, now) }) {
+            await store.saveSnapshot(contacts, now: now)
+        }
+    }
+
+    /// Stops the periodic snapshot, saves one last snapshot of the table, stops the driver and waits for the
+    /// store's queued writes, so a restart sees everything this run accepted.
     public func shutdown() async {
         snapshot.withLock { $0?.cancel() }
+        if let store { await DHTNode.saveSnapshot(of: driver, in: store) }
         await driver.shutdown()
+        await store?.flush()
     }
 }
