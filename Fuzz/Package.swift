@@ -30,6 +30,7 @@ let package = Package(
         harness("FuzzInvite", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzAuditCheckpoint", ["MeshPeer", "MeshCore"]),
         harness("FuzzOwnerCertificate", ["MeshPeer", "MeshCore"]),
+        harness("FuzzOwnerRevocationRecord", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
         harness("FuzzProxyHeader", ["RelayFallback", "MeshCore"]),
     ]

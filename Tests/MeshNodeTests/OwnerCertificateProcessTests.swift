@@ -10,7 +10,8 @@ import Testing
 /// it refuses a knock without one, accepts one O certified (the knocker becomes an owner-verified contact), and
 /// refuses an expired one, one O revoked (the revocation published in the knocker's record, not sent with the knock),
 /// one copied from another agent, and a forged one, each with its reason on the refused knock, in the audit log, and (for the
-/// knocker) in the decision it gets back.
+/// knocker) in the decision it gets back. One more ("hidden") is revoked only in the owner's own DHT record (decision
+/// 0100): its own record and its knock leave the revocation out, and the gate still refuses it.
 @Suite(.serialized)
 struct OwnerCertificateProcessTests {
     /// Runs `meshpeer owner …` and returns its JSON output line.
@@ -51,7 +52,7 @@ struct OwnerCertificateProcessTests {
                 ],
                 relays: [relay]
             )
-            let knockers = ["bare", "good", "stale", "revoked", "thief", "forged"]
+            let knockers = ["bare", "good", "stale", "revoked", "thief", "forged", "hidden"]
             for name in knockers {
                 try await mesh.prepareAgent(
                     name,
@@ -72,6 +73,20 @@ struct OwnerCertificateProcessTests {
             _ = try await owner(mesh, ["certify", "--agent-home", mesh.home("revoked")])
             let revocation = try await owner(mesh, ["revoke", "--agent-home", mesh.home("revoked")])
             #expect(revocation["file"] as? String == OwnerCredentialsFile.revocationsPath(home: mesh.home("revoked")))
+            // Revoked by the owner through the DHT alone: nothing is written into hidden's data directory.
+            let hidden = try await owner(mesh, ["certify", "--agent-home", mesh.home("hidden")])
+            let hiddenRevocation = try await owner(
+                mesh,
+                [
+                    "revoke", "--agent", try #require(hidden["agent"] as? String), "--serial",
+                    try #require(hidden["serial"] as? String), "--bootstrap", mesh.bootstrapAddress,
+                ]
+            )
+            #expect((hiddenRevocation["published"] as? Int ?? 0) > 0)
+            #expect(hiddenRevocation["file"] == nil)
+            #expect(
+                !FileManager.default.fileExists(atPath: OwnerCredentialsFile.revocationsPath(home: mesh.home("hidden")))
+            )
             // The forger's certificate has one bit of its signature flipped.
             _ = try await owner(mesh, ["certify", "--agent-home", mesh.home("forged")])
             let forgedPath = OwnerCredentialsFile.certificatePath(home: mesh.home("forged"))
@@ -102,7 +117,7 @@ struct OwnerCertificateProcessTests {
                 }
                 _ = try await client.knock(KnockRequest(to: gateDID, intent: "task.request", purpose: "from \(name)"))
             }
-            let incoming = try await TestMesh.eventually("the gate to decide all six knocks") {
+            let incoming = try await TestMesh.eventually("the gate to decide all seven knocks") {
                 () async throws -> [String: KnockSummary]? in
                 let decided = try await gate.knocks().filter { $0.direction == "incoming" && $0.decidedAt != nil }
                 let byPeer = Dictionary(decided.map { ($0.peer, $0) }) { first, _ in first }
@@ -110,7 +125,7 @@ struct OwnerCertificateProcessTests {
             }
             let expected: [String: String?] = [
                 "bare": "missing", "good": nil, "stale": "expired", "revoked": "revoked", "thief": "other-agent",
-                "forged": "forged",
+                "forged": "forged", "hidden": "revoked",
             ]
             let audit = try await gate.audit(limit: 100).entries.filter { $0.kind == "knock.received" }
             for name in knockers {

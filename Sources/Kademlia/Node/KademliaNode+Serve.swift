@@ -19,7 +19,8 @@ extension KademliaNode {
             let records = store.providers(for: key, now: now, limit: KademliaMessage.maximumProviders).map(\.envelope)
             reply = fitted(.providers(records: records, contacts: closest(to: key, excluding: senderID), token: token))
         case .store(let given, let record):
-            reply = write(record, token: given, expected: [.agent, .relayAdvert, .sealed], from: source, now: now)
+            let mutable: Set<RecordType> = [.agent, .relayAdvert, .sealed, .ownerRevocations]
+            reply = write(record, token: given, expected: mutable, from: source, now: now)
         case .addProvider(let given, let record):
             reply = write(record, token: given, expected: [.provider], from: source, now: now)
         default:

@@ -49,6 +49,7 @@ public final class KademliaNode {
         random: any RandomSource,
         validators: [any RecordValidator] = [
             AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
+            OwnerRevocationRecordValidator(),
         ],
         now: Timestamp
     ) {

@@ -40,7 +40,7 @@ public enum RecordStoreRules {
                 }
             }
             store.putProvider(record)
-        case .agent, .relayAdvert, .sealed:
+        case .agent, .relayAdvert, .sealed, .ownerRevocations:
             if let existing = store.value(for: record.key, now: now) {
                 try checkNewer(record, than: existing)
             } else if store.valueCount >= config.maximumValues {

@@ -10,6 +10,8 @@ public enum RecordType: UInt8, Sendable, CaseIterable {
     case relayAdvert = 3
     /// A private agent's record, sealed under an invite slot's key (one per slot, newest sequence wins).
     case sealed = 4
+    /// An owner key's signed list of withdrawn certificates (one per owner, newest sequence wins; decision 0100).
+    case ownerRevocations = 5
 }
 
 /// A record in transit: its type tag and its encoded bytes, validated by the type's `RecordValidator`.

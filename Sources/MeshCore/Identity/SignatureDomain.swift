@@ -40,4 +40,6 @@ public struct SignatureDomain: Hashable, Sendable, CustomStringConvertible {
     public static let ownerCertificate = SignatureDomain("meshpeer/v1/owner-certificate")
     /// An owner key withdrawing one of its certificates (decision 0093).
     public static let ownerRevocation = SignatureDomain("meshpeer/v1/owner-revocation")
+    /// An owner key's list of its revocations, published in the DHT under its own key (decision 0100).
+    public static let ownerRevocationRecord = SignatureDomain("meshpeer/v1/owner-revocation-record")
 }

@@ -190,18 +190,28 @@ extension AgentNode: NodeControl {
         return knock.summary
     }
 
+    /// Tiers are as of now: an `owner-verified` contact whose certificate has expired, or been revoked in its
+    /// owner's record since, is shown one tier down (`TrustTier.current`).
     public func contacts() async throws(NodeAPIError) -> [ContactSummary] {
-        try await read { db in
-            try ContactStore.all(db).map {
-                ContactSummary(
-                    did: $0.did,
-                    name: $0.name,
-                    since: APITime.format($0.since),
-                    homeRelays: $0.homes,
-                    lastMessageAt: $0.lastMessageAt.map(APITime.format),
-                    tier: $0.tier
+        let contacts = try await read { db in try ContactStore.all(db) }
+        let owners = Set(contacts.filter { $0.tier == .ownerVerified }.compactMap { $0.ownerCertificate?.owner })
+        let revocations = owners.isEmpty ? [] : await ownerRevocations(of: owners)
+        let now = self.now
+        return contacts.map {
+            ContactSummary(
+                did: $0.did,
+                name: $0.name,
+                since: APITime.format($0.since),
+                homeRelays: $0.homes,
+                lastMessageAt: $0.lastMessageAt.map(APITime.format),
+                tier: TrustTier.current(
+                    stored: $0.tier,
+                    certificate: $0.ownerCertificate,
+                    hasMessaged: $0.lastMessageAt != nil,
+                    revocations: revocations,
+                    now: now
                 )
-            }
+            )
         }
     }
 

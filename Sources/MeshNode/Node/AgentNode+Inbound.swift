@@ -81,6 +81,8 @@ extension AgentNode {
         // The gate's rate limits bound how often this runs; a record that cannot be found counts as none.
         let record = policy.namesOwners ? await lookUpRecord(did: frame.sender.did) : nil
         let published = record.flatMap { try? AgentProfile.read(from: $0) }?.ownerCredentials
+        // Owners publish their own revocations too (decision 0100), so a revoked agent cannot hide them.
+        let ownerRevocations = policy.namesOwners ? await ownerRevocations(of: policy.trustedOwnerKeys) : []
         let ownRelays = await relays.homes()
         let now = self.now
         do {
@@ -89,6 +91,7 @@ extension AgentNode {
                     frame,
                     policy: policy,
                     published: published,
+                    ownerRevocations: ownerRevocations,
                     pendingConfiguration: AgentNode.pendingKnocks,
                     ownRelays: ownRelays,
                     now: now,

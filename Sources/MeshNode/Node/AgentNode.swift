@@ -51,6 +51,8 @@ public actor AgentNode {
     var wakePending = false
     var lastHomeRefresh: [String: Timestamp] = [:]
     var lastHousekeeping = Timestamp.zero
+    /// Revocations owners published under their own keys, and when to look each owner up again (decision 0100).
+    var ownerRevocationCache = OwnerRevocationCache()
     /// Relay events read but not yet handled (bounded by the pool's own event buffer, which this drains).
     var pendingInbound: [RelayPoolEvent] = []
     /// Sends waiting for the next group commit, and whether one is running. Bounded by the API's connection limit

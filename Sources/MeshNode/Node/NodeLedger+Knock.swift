@@ -100,6 +100,7 @@ extension NodeLedger {
         _ frame: KnockFrame,
         policy: KnockPolicy,
         published: OwnerCredentials? = nil,
+        ownerRevocations: [OwnerRevocation] = [],
         pendingConfiguration: PendingKnocks.Configuration,
         ownRelays: [String],
         now: Timestamp,
@@ -129,6 +130,7 @@ extension NodeLedger {
             introducedByContact: introducedByContact,
             credentials: body.ownerCredentials,
             published: published,
+            ownerRevocations: ownerRevocations,
             now: now
         )
         let verdict: KnockVerdict = isContact ? .accept(rule: "already a contact") : judgement.verdict
@@ -164,6 +166,10 @@ extension NodeLedger {
                 db
             )
             try ContactStore.setTier(did: did, judgement.tier == .ownerVerified ? .ownerVerified : .knockedAccepted, db)
+            // Kept so the tier can end with the certificate (expiry, or a revocation learnt later).
+            if judgement.tier == .ownerVerified, let certificate = body.ownerCredentials?.certificate {
+                try ContactStore.setCertificate(did: did, certificate, db)
+            }
             try enqueueDecision(for: knock, accepted: true, reason: nil, ownRelays: ownRelays, now: now, db)
         case .reject(let rule):
             knock.state = .rejected

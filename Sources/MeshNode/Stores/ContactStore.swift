@@ -19,6 +19,9 @@ public struct Contact: Hashable, Sendable {
     /// How far we trust it (decision 0093): `knocked-accepted` until the first message, then `contact`;
     /// `owner-verified` when its owner certificate verified as its knock was accepted.
     public var tier: TrustTier = .contact
+    /// The certificate that made it `owner-verified`, so the tier ends when it expires or is revoked
+    /// (`TrustTier.current`); nil for other tiers and for contacts verified before it was kept.
+    public var ownerCertificate: OwnerCertificate?
 }
 
 /// Contacts in `node_contacts`. Functions take a `Database` so callers compose them into one transaction.
@@ -41,11 +44,22 @@ enum ContactStore {
                 table.add(column: "tier", .text).notNull().defaults(to: TrustTier.contact.rawValue)
             }
         }
+        migrator.registerMigration("contacts-v3-owner-certificate") { db in
+            try db.alter(table: "node_contacts") { table in table.add(column: "owner_certificate", .blob) }
+        }
     }
 
     /// Sets a new contact's tier (the knock that made it decides).
     static func setTier(did: String, _ tier: TrustTier, _ db: Database) throws {
         try db.execute(sql: "UPDATE node_contacts SET tier = ? WHERE did = ?", arguments: [tier.rawValue, did])
+    }
+
+    /// Keeps the certificate a contact's tier rests on.
+    static func setCertificate(did: String, _ certificate: OwnerCertificate, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE node_contacts SET owner_certificate = ? WHERE did = ?",
+            arguments: [Data(certificate.encoded()), did]
+        )
     }
 
     static func contact(did: String, _ db: Database) throws -> Contact? {
@@ -141,7 +155,10 @@ enum ContactStore {
             nextSendSequence: UInt64(row["next_send_seq"] as Int64),
             nextReceiveSequence: UInt64(row["next_recv_seq"] as Int64),
             lastMessageAt: (row["last_message_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
-            tier: (row["tier"] as String?).flatMap(TrustTier.init(rawValue:)) ?? .contact
+            tier: (row["tier"] as String?).flatMap(TrustTier.init(rawValue:)) ?? .contact,
+            ownerCertificate: (row["owner_certificate"] as Data?).flatMap {
+                try? OwnerCertificate(decoding: [UInt8]($0))
+            }
         )
     }
 

@@ -21,7 +21,8 @@ public struct KnockJudgement: Hashable, Sendable {
 
 extension KnockPolicy {
     /// Decides a knock whose body may carry `credentials` (decision 0093); `published` is what the knocker's own
-    /// record carries, whose revocations (and a newer certificate, which supersedes an older serial) count too.
+    /// record carries, whose revocations (and a newer certificate, which supersedes an older serial) count too;
+    /// `ownerRevocations` are those the owners published under their own keys (decision 0100).
     /// Precedence: `deny`; a `requireOwner`
     /// rule for the intent (exact, then the longest `prefix.*`), which rejects a knock whose certificate is missing
     /// or refused; then `decide`'s order with the knocker's tier (`tiers` after `allow` and introductions).
@@ -31,6 +32,7 @@ extension KnockPolicy {
         introducedByContact: Bool,
         credentials: OwnerCredentials?,
         published: OwnerCredentials? = nil,
+        ownerRevocations: [OwnerRevocation] = [],
         now: Timestamp
     ) -> KnockJudgement {
         let did = sender.did
@@ -42,7 +44,14 @@ extension KnockPolicy {
             let listed = Set(required.compactMap { try? DIDKey.decode($0) })
             certificate =
                 credentials.map {
-                    KnockPolicy.verify($0, sender: sender, owners: listed, published: published, now: now)
+                    KnockPolicy.verify(
+                        $0,
+                        sender: sender,
+                        owners: listed,
+                        published: published,
+                        ownerRevocations: ownerRevocations,
+                        now: now
+                    )
                 }
                 ?? .failure(CertificateRefusal(.missing, "intent \(intent) needs a certificate from a listed owner"))
             if case .failure(let refusal) = certificate {
@@ -58,6 +67,7 @@ extension KnockPolicy {
                 sender: sender,
                 owners: trustedOwnerKeys,
                 published: published,
+                ownerRevocations: ownerRevocations,
                 now: now
             )
         }
@@ -84,12 +94,13 @@ extension KnockPolicy {
         sender: Ed25519.PublicKey,
         owners: Set<Ed25519.PublicKey>,
         published: OwnerCredentials?,
+        ownerRevocations: [OwnerRevocation] = [],
         now: Timestamp
     ) -> Result<Ed25519.PublicKey, CertificateRefusal> {
         let result = credentials.verify(
             presentedBy: sender,
             owners: owners,
-            extraRevocations: published?.revocations ?? [],
+            extraRevocations: (published?.revocations ?? []) + ownerRevocations,
             now: now
         )
         let presented = credentials.certificate
@@ -108,7 +119,7 @@ extension KnockPolicy {
     public var namesOwners: Bool { !owners.isEmpty || !requireOwner.isEmpty }
 
     /// Every owner the policy names (`owners` and all `requireOwner` lists).
-    var trustedOwnerKeys: Set<Ed25519.PublicKey> {
+    public var trustedOwnerKeys: Set<Ed25519.PublicKey> {
         Set((owners + requireOwner.values.flatMap { $0 }).compactMap { try? DIDKey.decode($0) })
     }
 

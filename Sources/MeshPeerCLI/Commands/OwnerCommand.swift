@@ -8,14 +8,17 @@ import MeshPeer
 struct OwnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "owner",
-        abstract: "Manage an owner key that certifies your agents (init, certify, revoke).",
+        abstract: "Manage an owner key that certifies your agents (init, certify, revoke, publish).",
         discussion: """
             The owner key lives apart from every agent (default ~/.meshpeer-owner, or --owner-home / \
             MESHPEER_OWNER_HOME), mode 0600, optionally sealed under a passphrase (--encrypt). `certify` writes \
             an owner certificate into the agent's data directory; the agent publishes it in its record and sends it \
-            with its knocks. `revoke` writes a signed revocation the agent publishes the same way.
+            with its knocks. `revoke` writes a signed revocation the agent publishes the same way, keeps it in the \
+            owner's list, and with --bootstrap publishes that list in the DHT under the owner's own key, where \
+            peers find it even if the agent leaves it out (decision 0100). `publish` republishes the list (it lives \
+            two hours in the DHT; run it hourly).
             """,
-        subcommands: [Init.self, Certify.self, Revoke.self]
+        subcommands: [Init.self, Certify.self, Revoke.self, Publish.self]
     )
 
     struct Init: ParsableCommand {
@@ -113,6 +116,7 @@ struct OwnerCommand: ParsableCommand {
         var serial: UInt64?
         @Option(help: "Also write the revocation (145 bytes) to this file.")
         var out: String?
+        @OptionGroup var dht: OwnerDHTOptions
         @Flag(name: .long, help: "Print JSON.")
         var json = false
 
@@ -143,14 +147,55 @@ struct OwnerCommand: ParsableCommand {
                 )
                 if let agentHome { try OwnerCredentialsFile.addRevocation(revocation, home: agentHome) }
                 if let out { try SecureFile.replace(at: out, contents: revocation.encoded()) }
+                // The owner's own list (same file format, in the owner's directory): what `publish` signs.
+                let ownerHome = owner.keystore.home
+                try OwnerCredentialsFile.addRevocation(revocation, home: ownerHome)
                 var output = OwnerOutput(owner: key.publicKey.did, keyFile: owner.keystore.keyPath)
                 output.agent = target.agent.did
                 output.serial = String(target.serial)
                 output.file = agentHome.map { OwnerCredentialsFile.revocationsPath(home: $0) } ?? out
+                if dht.wantsPublish {
+                    let all = try OwnerCredentialsFile.revocations(home: ownerHome)
+                    let (record, accepted) = try OwnerPublishing.publish(all, key: key, options: dht)
+                    output.published = accepted
+                    output.sequence = String(record.sequence)
+                }
                 try output.print(
                     json: json,
                     text: "Revoked certificate \(target.serial) of \(target.agent.did)"
                         + (output.file.map { "\nWrote \($0)" } ?? "")
+                        + (output.published.map { "\nPublished the owner's revocation list to \($0) DHT nodes" } ?? "")
+                )
+            }
+        }
+    }
+}
+
+extension OwnerCommand {
+    /// `meshpeer owner publish`: re-signs and republishes the owner's revocation list (decision 0100).
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "publish",
+            abstract: "Publish the owner's revocation list in the DHT again (it lives two hours; run it hourly)."
+        )
+        @OptionGroup var owner: OwnerOptions
+        @OptionGroup var dht: OwnerDHTOptions
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            try CLIRunner.run {
+                let key = try owner.loadKey()
+                let all = try OwnerCredentialsFile.revocations(home: owner.keystore.home)
+                let (record, accepted) = try OwnerPublishing.publish(all, key: key, options: dht)
+                var output = OwnerOutput(owner: key.publicKey.did, keyFile: owner.keystore.keyPath)
+                output.published = accepted
+                output.sequence = String(record.sequence)
+                output.revocations = record.entries.count
+                try output.print(
+                    json: json,
+                    text: "Published \(record.entries.count) revocations to \(accepted) DHT nodes "
+                        + "(sequence \(record.sequence), until \(record.expiresAt.secondsSinceEpoch))"
                 )
             }
         }
@@ -218,6 +263,10 @@ struct OwnerOutput: Encodable {
     var serial: String?
     var expiresAt: Int64?
     var file: String?
+    /// DHT nodes that accepted the owner's revocation list, its sequence, and how many it holds.
+    var published: Int?
+    var sequence: String?
+    var revocations: Int?
 
     init(owner: String, keyFile: String) {
         self.owner = owner
