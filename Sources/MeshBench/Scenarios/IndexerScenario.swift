@@ -58,6 +58,7 @@ struct IndexerScenario: ParsableCommand {
         // Verification (both signatures, the card) runs on every core through the indexer's own `Ingest` path;
         // the mirror's one writer takes each batch on its own queue while the next batch is verified.
         let timing = LockedValue<(total: Double, verify: Double, write: Double)>((0, 0, 0))
+        let cpuBefore = Self.processCPUSeconds()
         try runBlocking {
             let start = ContinuousClock.now
             var verify = Duration.zero
@@ -83,6 +84,9 @@ struct IndexerScenario: ParsableCommand {
             timing.withLock { $0 = (Self.seconds(total), Self.seconds(verify), Self.seconds(write)) }
         }
         let (ingestSeconds, verifySeconds, writeSeconds) = timing.withLock { $0 }
+        // CPU time the whole process spent ingesting (every thread): on a shared machine the wall-clock rate
+        // depends on the load, this does not.
+        report.set("ingest_cpu_seconds", Self.processCPUSeconds() - cpuBefore)
         report.set("ingest_per_s", Double(records) / ingestSeconds)
         report.set("ingest_verify_seconds", verifySeconds)
         report.set("ingest_write_seconds", writeSeconds)
@@ -123,6 +127,14 @@ struct IndexerScenario: ParsableCommand {
         }
         report.set("peak_rss_mb", DHTScenario().peakResidentMegabytes())
         report.printJSON()
+    }
+
+    /// User and system CPU time of this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func seconds(_ duration: Duration) -> Double {
