@@ -209,6 +209,20 @@ def rewrite_rules(args: argparse.Namespace) -> str:
 """
 
 
+def partial_rewrite_rules(args: argparse.Namespace) -> str:
+    """Every third direct-path datagram rewritten, both ways: the channel must refuse those and recover the rest by
+    retransmission, without leaving the direct path."""
+    out, back = direct_path_match(args)
+    return f"""table inet onpath_partial {{
+    chain partial_forward {{
+        type filter hook forward priority -5;
+        {out} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0x5a5aa5a5 counter
+        {back} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0xa5a55a5a counter
+    }}
+}}
+"""
+
+
 def drop_rules(args: argparse.Namespace) -> str:
     out, back = direct_path_match(args)
     return f"""table inet onpath_drop {{
@@ -240,9 +254,33 @@ def path_attack(args: argparse.Namespace, result: Dict[str, Any]) -> None:
         talk.send("before", 10)
         if not talk.arrived(60):
             raise RuntimeError("the messages before the attack did not arrive")
+        fallbacks_before = [metrics.get(n, "meshpeer_direct_fallbacks_total") for n in ("a", "b")]
+        if args.name == "rewrite":
+            # First one datagram in three: refused and counted, retransmitted, and the conversation stays direct.
+            forged_at_start = sum(metrics.get(n, "meshpeer_direct_datagrams_dropped_total", reason="forged")
+                                  for n in ("a", "b"))
+            direct_at_start = metrics.get("b", "meshpeer_direct_messages_received_total")
+            nft(args.router, partial_rewrite_rules(args))
+            try:
+                talk.send("partly-rewritten", 20, 0.05)
+                if not talk.arrived(60):
+                    raise RuntimeError("the messages sent while one datagram in three was rewritten did not arrive")
+                rewritten = nft_packets(args.router, "onpath_partial")
+                in_router(args.router, "nft", "delete", "table", "inet", "onpath_partial", check=False)
+                time.sleep(0.6)  # the poller's next sample
+                result["partial"] = {
+                    "rewritten": rewritten,
+                    "forged_refused": int(sum(metrics.get(n, "meshpeer_direct_datagrams_dropped_total",
+                                                          reason="forged") for n in ("a", "b")) - forged_at_start),
+                    "direct_received_b": int(metrics.get("b", "meshpeer_direct_messages_received_total")
+                                             - direct_at_start),
+                    "fallbacks": int(sum(metrics.get(n, "meshpeer_direct_fallbacks_total") for n in ("a", "b"))
+                                     - sum(fallbacks_before)),
+                }
+            finally:
+                in_router(args.router, "nft", "delete", "table", "inet", "onpath_partial", check=False)
         before = {n: {r: metrics.get(n, "meshpeer_direct_datagrams_dropped_total", reason=r)
                       for r in ("forged", "replayed", "malformed", "wrong-channel")} for n in ("a", "b")}
-        fallbacks_before = [metrics.get(n, "meshpeer_direct_fallbacks_total") for n in ("a", "b")]
         nft(args.router, rewrite_rules(args) if args.name == "rewrite" else drop_rules(args))
         applied = True
         attack_at = time.monotonic()
@@ -267,6 +305,10 @@ def path_attack(args: argparse.Namespace, result: Dict[str, Any]) -> None:
         checks = {
             "attacked": result["attacked_datagrams"] > 0,
             "refused_forged": args.name != "rewrite" or forged > 0,
+            # One rewritten datagram in three: refused, and the conversation stayed direct throughout.
+            "partial_stayed_direct": args.name != "rewrite" or (
+                result["partial"]["rewritten"] > 0 and result["partial"]["forged_refused"] > 0
+                and result["partial"]["fallbacks"] == 0 and result["partial"]["direct_received_b"] >= 20),
             "relayed": result["paths_b"].get("relay", 0) > 0,
         }
         result["checks"] = checks
