@@ -9,7 +9,9 @@
 #   - forged: a direct connection from 127.0.0.2 (not a trusted proxy) that writes a PROXY header claiming
 #     198.51.100.7 is closed without an answer and counted `untrusted`;
 #   - untrusted proxy (the relay trusts only 127.0.0.9): HAProxy's real headers are refused the same way, so every
-#     client's connection is closed and counted, and the health check fails.
+#     client's connection is closed and counted, and the health check fails;
+#   - TLS: HAProxy writes the header, then speaks TLS to a relay with built-in TLS (`ssl verify none`): the same
+#     per-client limits, and health checks over TLS pass (the header is read before the TLS handler).
 # Everything runs on loopback; HAProxy and the relays are stopped on exit.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
@@ -34,7 +36,7 @@ run_case() { # run_case NAME RELAY-ARGS... : sets PROXY_PORT, RELAY_PORT, METRIC
     relay_port="$(free_port)"
     proxy_port="$(free_port)"
     mkdir -p "$WORK/$name"
-    printf '{"limits": {"connectionsPerSource": 2}, "lab": true}\n' >"$WORK/$name/relay.json"
+    printf '{"limits": {"connectionsPerSource": 2}, "lab": true%s}\n' "${RELAY_EXTRA:-}" >"$WORK/$name/relay.json"
     "$BIN" relay --config "$WORK/$name/relay.json" --data "$WORK/$name/data" --listen "127.0.0.1:$relay_port" \
         --metrics-listen 127.0.0.1:0 "$@" >"$WORK/$name/relay.out" 2>"$WORK/$name/relay.err" &
     pids+=($!)
@@ -53,7 +55,7 @@ frontend relay_front
     default_backend relay_back
 backend relay_back
     option httpchk GET /healthz
-    server relay 127.0.0.1:$relay_port send-proxy-v2 check inter 200ms fall 1 rise 1
+    server relay 127.0.0.1:$relay_port send-proxy-v2 check inter 200ms fall 1 rise 1 ${SERVER_EXTRA:-}
 CFG
     "$HAPROXY" -c -q -f "$WORK/$name/haproxy.cfg" || die "haproxy rejected its config"
     "$HAPROXY" -db -f "$WORK/$name/haproxy.cfg" >"$WORK/$name/haproxy.log" 2>&1 &
@@ -194,4 +196,17 @@ await_check L7RSP
 [ "$(proxy_headers untrusted)" -ge 3 ] || die "refused headers were not counted: $(proxy_headers untrusted)"
 [ "$(proxy_headers proxied)" = 0 ] || die "an untrusted proxy's header was accepted"
 echo "  all closed; untrusted $(proxy_headers untrusted), health check fails as it should"
+log "relay with built-in TLS behind haproxy (send-proxy-v2, then TLS to the relay)"
+# The header goes out before the TLS handshake, so the relay must read it before its TLS handler does.
+ensure_packages openssl
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -keyout "$WORK/relay.key" -out "$WORK/relay.pem" 2>/dev/null
+RELAY_EXTRA=", \"tls\": {\"certificateChain\": \"$WORK/relay.pem\", \"privateKey\": \"$WORK/relay.key\"}" \
+    SERVER_EXTRA="ssl verify none" run_case tls --trusted-proxy 127.0.0.1 --proxy-protocol
+await_check L7OK
+got="$(answers "$PROXY_PORT" 127.0.0.2 127.0.0.2 127.0.0.3 127.0.0.2 | tr '\n' ' ')"
+echo "  $got"
+[ "$got" = "challenge challenge challenge refused:9 " ] || die "PROXY before TLS: per-client limits fail: $got"
+[ "$(proxy_headers proxied)" = 4 ] || die "expected 4 proxied headers over TLS: $(proxy_headers proxied)"
+echo "  health check L7OK over TLS; headers: proxied 4"
 log "relay behind haproxy in tcp mode: per-client limits hold, forged headers are refused"
