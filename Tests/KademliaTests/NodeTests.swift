@@ -135,6 +135,9 @@ import Testing
         c.adoptVerifiedContact(Contact(id: b.localID, address: addressB), now: now)
         c.getAgentRecord(did: a.did, now: now)
         Fixture.exchange(c, at: addressC, b, at: addressB, now: now)
+        // B also named A, which this wiring never reaches: the lookup asks the k closest (decision 0105), so it
+        // finishes once that request times out.
+        c.handleTimeout(now: now + c.config.requestTimeout)
         let found = Fixture.events(c).compactMap { event -> LookupResult? in
             if case .lookupFinished(let result) = event { return result }
             return nil

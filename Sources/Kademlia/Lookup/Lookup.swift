@@ -10,12 +10,14 @@ public enum LookupKind: Sendable, Equatable {
 /// One iterative lookup's state (sans-IO): which candidates to ask next, and when it is done.
 ///
 /// Classic Kademlia with α parallel requests: ask the α closest unasked candidates among the k closest live ones;
-/// finish when the k closest have all answered or failed, when a value is found, or at the deadline. A request
+/// finish when the k closest have all answered or failed, or at the deadline. A value lookup does not stop at the
+/// first valid record: it keeps the newest among the k closest, so a replayed older record (from a storer near the
+/// key, or pushed into our own store) cannot stand in for the one that replaced it (decision 0105). A request
 /// that is slow (past `slowRequestAfter`) stops holding an α slot, so one dead node cannot stall the lookup.
 ///
 /// With `disjointPaths` = d > 1 (S/Kademlia), the seeds are dealt round-robin to d paths; a contact belongs to the
 /// path that first named it, so no node is asked by two paths, and each path runs the rule above on its own
-/// candidates. The lookup ends when every path has, or when a value is found on any of them.
+/// candidates. The lookup ends when every path has (a provider lookup also at the first answer with providers).
 struct Lookup {
     enum State: Equatable {
         case waiting
@@ -127,10 +129,10 @@ struct Lookup {
         candidates.contains { $0.contact.id == id && ($0.state == .inFlight || $0.state == .slow) }
     }
 
-    /// Done when a value is in hand, or when none of the k closest live candidates is waiting or in flight.
+    /// Done when none of the k closest live candidates is waiting or in flight (a value lookup too: a record in hand
+    /// may be an older one replayed, and a storer among the k closest holds the newest; decision 0105).
     func isFinished(now: Timestamp) -> Bool {
         if now >= deadline { return true }
-        if kind == .findValue && foundRecord != nil { return true }
         // Every storer holds every provider of a key (providers publish to the same k closest), so one answer
         // with providers is enough.
         if kind == .getProviders && !providers.isEmpty { return true }
