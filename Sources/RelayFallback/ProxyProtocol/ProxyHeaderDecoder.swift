@@ -32,7 +32,11 @@ public enum ProxyHeaderDecoder {
     ) throws(ProxyHeaderError) -> Outcome {
         let prefix = min(bytes.count, signature.count)
         guard bytes[..<prefix].elementsEqual(signature[..<prefix]) else {
-            if bytes.starts(with: Array("PROXY ".utf8)) {
+            // Version 1 is refused by name; its first five bytes are awaited so that the code does not depend on
+            // how the stream was split into reads.
+            let version1 = Array("PROXY ".utf8)
+            if bytes.count < version1.count, version1.starts(with: bytes) { return .needMore }
+            if bytes.starts(with: version1) {
                 throw ProxyHeaderError(.version1, "a version 1 (text) header; the relay reads version 2 only")
             }
             throw ProxyHeaderError(.missing, "the connection does not start with the version 2 signature")
