@@ -157,7 +157,7 @@ struct HostileDHTProcessTests {
                 mesh.client("victim"),
                 from: askerDID,
                 count: sent.count,
-                timeout: .seconds(60),
+                timeout: .seconds(max(60, count / 4)),
                 seed: 0
             )
             #expect(shown.map(\.id) == sent.map(\.id), "every message shown once, in order")
