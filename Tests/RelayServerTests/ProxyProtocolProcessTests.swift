@@ -135,7 +135,7 @@ import Testing
         withExtendedLifetime([forged, direct, bare, textual, malformed, stalled]) {}
     }
 
-    @Test func theOptionNeedsTrustedProxies() throws {
+    @Test func theOptionNeedsTrustedProxies() async throws {
         var configuration = RelayServerConfiguration(listen: "127.0.0.1:0", dataDirectory: "unused")
         configuration.proxyProtocol = true
         #expect(throws: RelayServerError.self) { try configuration.check() }
@@ -146,6 +146,22 @@ import Testing
             from: Data(#"{"proxyProtocol": true, "trustedProxies": ["10.0.0.2"]}"#.utf8)
         )
         #expect(decoded.proxyProtocol && decoded.trustedProxies == ["10.0.0.2"])
+        // The CLI flag alone: the relay stops at start with the key named.
+        let data = RelayProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = RelayProcess.binary
+        process.arguments = ["relay", "--listen", "127.0.0.1:0", "--data", data, "--proxy-protocol"]
+        let log = data + ".stderr"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await eventually("the relay exits", within: .seconds(20)) { !process.isRunning }
+        let message = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("proxyProtocol needs trustedProxies"), "\(message)")
     }
 }
 

@@ -3,7 +3,8 @@ import RelayFallback
 extension RelayServerConfiguration {
     /// Refuses settings the relay could never honour, naming the key: a zero or negative count, size, rate or
     /// time; a default TTL over the maximum; an envelope limit over the protocol's or over the mailbox, burst or
-    /// output bounds (a largest-size envelope could never pass); metrics on the relay's own port. Typos are
+    /// output bounds (a largest-size envelope could never pass); metrics on the relay's own port; `proxyProtocol`
+    /// without `trustedProxies` (decision 0103: no peer could send the header). Typos are
     /// refused when the file is decoded; this runs after the flags are applied.
     public func check() throws {
         let l = limits
