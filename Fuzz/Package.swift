@@ -32,6 +32,10 @@ let package = Package(
         harness("FuzzOwnerCertificate", ["MeshPeer", "MeshCore"]),
         harness("FuzzOwnerRevocationRecord", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzIndexerQuery", ["Indexer", "Kademlia", "MeshCore"]),
+        harness("FuzzPortMapping", ["ICE", "MeshCore"]),
+        harness("FuzzCandidate", ["ICE", "MeshCore"]),
+        harness("FuzzRatchetPlainHeader", ["Ratchet", "MeshCore"]),
+        harness("FuzzAgentCard", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzProxyHeader", ["RelayFallback", "MeshCore"]),
     ]
 )

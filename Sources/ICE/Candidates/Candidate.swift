@@ -68,7 +68,7 @@ public struct Candidate: Hashable, Sendable, CustomStringConvertible {
     public init?(sdp line: String) {
         let text = line.hasPrefix("candidate:") ? String(line.dropFirst("candidate:".count)) : line
         let f = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard f.count >= 8, f.count <= 32, f[0].utf8.count <= 32, f[1] == "1", f[2].lowercased() == "udp",
+        guard f.count >= 8, f.count <= 32, Self.isFoundation(f[0]), f[1] == "1", f[2].lowercased() == "udp",
             let priority = UInt32(f[3]), let ip = IPAddress(f[4]), let port = UInt16(f[5]), f[6] == "typ",
             let kind = Kind(rawValue: f[7])
         else { return nil }
@@ -80,6 +80,17 @@ public struct Candidate: Hashable, Sendable, CustomStringConvertible {
         }
         let address = TransportAddress(ip: ip, port: port)
         self.init(kind: kind, address: address, priority: priority, foundation: f[0], relatedAddress: related)
+    }
+
+    /// RFC 8839 §5.1: `foundation = 1*32ice-char`, `ice-char = ALPHA / DIGIT / "+" / "/"`. Anything else (a
+    /// second `candidate:` prefix, control characters) would print as a line that parses to another candidate
+    /// (FuzzCandidate found one: " candidate:7 1 udp …" kept "candidate:7" as its foundation).
+    static func isFoundation(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2B || byte == 0x2F
+            }
     }
 
     public var description: String { "\(kind.rawValue) \(address)" + (base != address ? " (base \(base))" : "") }
