@@ -347,7 +347,7 @@ let package = Package(
             dependencies: [
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
                 "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ] + nioSockets,
             swiftSettings: strict
         ),

@@ -1,7 +1,9 @@
 import Foundation
 import ICE
+import Logging
 import MeshCore
 import MeshPeer
+import NIOPosix
 import Testing
 
 @testable import MeshNode
@@ -103,5 +105,24 @@ import Testing
         #expect(try decode(#"{}"#).direct.mode == .auto)
         #expect(throws: ConfigurationError.self) { try decode(#"{"direct": {"mode": "sometimes"}}"#) }
         #expect(throws: (any Error).self) { try decode(#"{"direct": {"mdoe": "relay"}}"#) }
+        #expect(try decode(#"{}"#).direct.portMapping)
+        #expect(try decode(#"{"direct": {"portMapping": false}}"#).direct.portMapping == false)
+        #expect(throws: (any Error).self) { try decode(#"{"direct": {"portMaping": false}}"#) }
+    }
+
+    /// The gateway is asked only where a mapping can help: never on a loopback mesh, never when the owner said no.
+    @Test func portMappingIsAskedOnlyOffLoopbackAndWhenAllowed() throws {
+        func setup(_ text: String) throws -> DirectSetup? {
+            let configuration = try JSONDecoder().decode(NodeConfiguration.self, from: Data(text.utf8))
+            let group = MultiThreadedEventLoopGroup.singleton
+            return NodeRunner.directSetup(configuration, seeds: [], group: group, logger: Logger(label: "test"))
+        }
+        let lan = #"{"dht": {"listen": ["192.0.2.10:4646"]}, "direct": {"hosts": ["192.0.2.10"]}}"#
+        let lanNoMapping =
+            #"{"dht": {"listen": ["192.0.2.10:4646"]}, "direct": {"hosts": ["192.0.2.10"], "portMapping": false}}"#
+        #expect(try setup(lan)?.portMapping != nil)
+        #expect(try setup(lanNoMapping)?.portMapping == nil)
+        let loopback = #"{"dht": {"listen": ["127.0.0.1:4646"]}}"#
+        #expect(try setup(loopback)?.portMapping == nil)
     }
 }

@@ -10,10 +10,13 @@ public struct DirectSettings: Hashable, Sendable, Decodable {
     /// STUN servers (`host:port`) for server-reflexive candidates. Empty: the bootstrap nodes, which answer STUN on
     /// their DHT port (at most two are asked).
     public var stun: [String] = []
+    /// Whether each path attempt asks the gateway to map its socket (PCP, NAT-PMP, then UPnP IGD). Off by itself on a
+    /// loopback mesh; after a try that finds no gateway, not asked again for ten minutes.
+    public var portMapping = true
 
     public init() {}
     public init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(["mode", "hosts", "stun"], in: "direct")
+        try decoder.refuseUnknownKeys(["mode", "hosts", "stun", "portMapping"], in: "direct")
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         if let text = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "mode")) {
             guard let mode = PathMode(rawValue: text) else {
@@ -23,6 +26,8 @@ public struct DirectSettings: Hashable, Sendable, Decodable {
         }
         hosts = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "hosts")) ?? hosts
         stun = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "stun")) ?? stun
+        portMapping =
+            try container.decodeIfPresent(Bool.self, forKey: .init(stringValue: "portMapping")) ?? portMapping
         guard hosts.count <= 8, stun.count <= 8 else {
             throw ConfigurationError("direct: at most 8 hosts and 8 STUN servers")
         }

@@ -17,6 +17,9 @@ struct DirectSetup: Sendable {
     /// Loopback candidates from a peer are used only when we bind loopback ourselves (a local mesh): elsewhere a
     /// remote peer naming 127.0.0.1 would aim our checks at our own services.
     var allowLoopbackCandidates: Bool
+    /// Asks the gateway (PCP, NAT-PMP, UPnP IGD) to map each attempt's ICE socket; nil when `direct.portMapping` is
+    /// off or the node binds loopback only.
+    var portMapping: PortMapAvailability? = nil
 }
 
 /// One attempt's IO: its ICE session once gathered, and the channel's transport once ICE selected a pair.
@@ -26,6 +29,8 @@ struct DirectLink: Sendable {
     var transport: DirectTransport?
     /// The pair ICE selected (for the owner's `GET /v1/paths`).
     var selected: (local: TransportAddress, remote: TransportAddress)?
+    /// The gateway's mapping of this attempt's socket, deleted when the attempt ends.
+    var portMap: PortMapLease?
     var tasks: [Task<Void, Never>] = []
 }
 
@@ -181,6 +186,9 @@ extension AgentNode {
             )
             guard links[attempt] != nil else { return await session.close() }
             links[attempt]?.session = session
+            if let availability = setup.portMapping {
+                await addMappedCandidate(session, attempt: attempt, availability: availability)
+            }
             let description = try await session.localDescription()
             guard links[attempt] != nil else { return }
             links[attempt]?.tasks.append(
@@ -193,6 +201,45 @@ extension AgentNode {
             paths.gatherFailed(attempt: attempt, reason: "\(error)", now: now)
         }
         await runPathActions()
+    }
+
+    /// Maps the attempt's first socket on the gateway and offers the mapped address above the STUN-learned one
+    /// (reachable from anywhere, where the STUN-learned one may be filtered). The gateway's own idea of its external
+    /// address is used unless it is empty, as behind a second NAT; then the STUN-learned address with the mapped port.
+    func addMappedCandidate(_ session: ICESession, attempt: UInt64, availability: PortMapAvailability) async {
+        guard let base = try? await session.bases().first else { return }
+        let lease: PortMapLease
+        let asked = ContinuousClock.now
+        switch await availability.map(base, lease: .seconds(3_600)) {
+        case .success(let granted): lease = granted
+        case .failure(let refusal):
+            figures.directPortMaps[false]?.increment()
+            logger.debug("no port mapping", metadata: ["attempt": "\(attempt)", "reason": "\(refusal)"])
+            return
+        }
+        guard links[attempt] != nil else { return await lease.release() }
+        links[attempt]?.portMap = lease
+        figures.directPortMaps[true]?.increment()
+        let reflexive = try? await session.localDescription().parsedCandidates.first { $0.kind == .serverReflexive }
+        let external = lease.mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
+        guard let ip = external ?? reflexive?.address.ip else { return }
+        let address = TransportAddress(ip: ip, port: lease.mapping.externalPort)
+        logger.info(
+            "port mapped",
+            metadata: [
+                "attempt": "\(attempt)", "method": "\(lease.mapping.method)", "address": "\(address)",
+                "ms": "\((ContinuousClock.now - asked).milliseconds)",
+            ]
+        )
+        try? await session.addLocalCandidate(
+            Candidate(
+                kind: .serverReflexive,
+                address: address,
+                base: base,
+                relatedAddress: base,
+                localPreference: 65_535
+            )
+        )
     }
 
     func iceEvent(_ event: ICEEvent, attempt: UInt64) async {
@@ -344,6 +391,10 @@ extension AgentNode {
         for task in link.tasks { task.cancel() }
         if let transport = link.transport { await transport.close(code: 0, reason: String(reason.prefix(64))) }
         if let session = link.session { await session.close() }
+        if let lease = link.portMap {
+            // Bounded: a gateway that stopped answering must not hold up a fallback or a shutdown.
+            _ = await PortMapAvailability.race(Task { () async throws in await lease.release() }, within: .seconds(1))
+        }
         if directPeers[link.peer.did] == attempt { directPeers[link.peer.did] = nil }
     }
 

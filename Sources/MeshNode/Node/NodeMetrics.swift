@@ -30,6 +30,10 @@ struct NodeMetrics: Sendable {
     /// validated channel (GET /v1/paths has the p50 and p95).
     let directAttempts = Counter(label: "meshpeer_direct_attempts_total")
     let timeToDirect = Gauge(label: "meshpeer_direct_time_to_direct_ms")
+    /// Port mappings asked of the gateway for path attempts, by whether one was granted.
+    let directPortMaps = [true: "granted", false: "refused"].mapValues { result in
+        Counter(label: "meshpeer_direct_port_mappings_total", dimensions: [("result", result)])
+    }
     /// Datagrams a direct channel refused, by reason (`forged`, `replayed`, `malformed`, `wrong-channel`): what an
     /// on-path attacker's rewrites and replays show up as (scripts/lib/netlab-onpath.sh).
     let directDropped = Dictionary(

@@ -144,11 +144,13 @@ public enum NodeRunner {
                 IPAddress(bytes: seed.ip).map { TransportAddress(ip: $0, port: seed.port) }
             }
         }
+        let loopbackOnly = hosts.allSatisfy { $0.isLoopback }
         return DirectSetup(
             hosts: hosts,
             stun: stun,
             group: group,
-            allowLoopbackCandidates: hosts.contains { $0.isLoopback }
+            allowLoopbackCandidates: hosts.contains { $0.isLoopback },
+            portMapping: configuration.direct.portMapping && !loopbackOnly ? PortMapAvailability(group: group) : nil
         )
     }
 
