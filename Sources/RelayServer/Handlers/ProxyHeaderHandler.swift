@@ -68,7 +68,6 @@ final class ProxyHeaderHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .passThrough(let bytes):
             pass(bytes, context: context)
         case .header(let header, let remainder):
-            counters.count(header)
             switch header {
             case .proxied(let client, _):
                 guard let address = Self.address(client) else {
@@ -76,6 +75,7 @@ final class ProxyHeaderHandler: ChannelInboundHandler, RemovableChannelHandler {
                     context.close(promise: nil)
                     return
                 }
+                counters.count(header)
                 guard admit(address) else {
                     context.close(promise: nil)
                     return
@@ -86,8 +86,9 @@ final class ProxyHeaderHandler: ChannelInboundHandler, RemovableChannelHandler {
                 // X-Forwarded-For must not count just because the TCP peer is a trusted proxy.
                 let proxy = ClientAddress.peer(context.channel.remoteAddress) ?? "unknown"
                 source.withLock { $0 = ProxiedClient(address: proxy, forwardedForCounts: false) }
+                counters.count(header)
             case .local:
-                break
+                counters.count(header)
             }
             pass(remainder, context: context)
         }
