@@ -42,7 +42,15 @@ actor FakeNode: NodeControl {
             outboxPending: outbox.values.filter { $0.state == "queued" }.count,
             inboxCount: inbox.count,
             knocksPending: knockList.filter { $0.state == "held" }.count,
-            contacts: contactList.count
+            contacts: contactList.count,
+            nat: NATStatus(
+                natClass: "port-restricted",
+                certainty: "partial",
+                publicAddress: "203.0.113.7:40000",
+                serversAsked: 2,
+                serversAnswered: 1,
+                measuredAt: Self.time
+            )
         )
     }
 

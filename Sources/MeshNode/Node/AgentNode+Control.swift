@@ -26,7 +26,8 @@ extension AgentNode: NodeControl {
             knocksPending: counts?.2 ?? 0,
             contacts: counts?.3 ?? 0,
             apiURL: apiURL,
-            exposure: configuration.exposure
+            exposure: configuration.exposure,
+            nat: natStatus
         )
     }
 

@@ -14,6 +14,7 @@ public struct AgentNodeService: Service {
             group.addTask { await node.runOutbox() }
             group.addTask { await node.runMaintenance() }
             group.addTask { await node.runAuditFeed() }
+            group.addTask { await node.runNATWatch() }
             try? await gracefulShutdown()
             group.cancelAll()
         }

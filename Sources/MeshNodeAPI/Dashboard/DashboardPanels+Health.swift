@@ -19,13 +19,30 @@ extension DashboardPanels {
         }
     }
 
+    /// The NAT class with its certainty in words (decision 0101): a class measured by one server is a guess
+    /// between cone and symmetric, and the page says so.
+    static func natClass(_ nat: NATStatus?) -> String {
+        guard let nat else { return "<span class=\"na\">not measured yet (the first probe runs at start)</span>" }
+        let certainty =
+            switch nat.certainty {
+            case "full": "measured by \(nat.serversAnswered) servers"
+            case "partial": "one server answered: a symmetric NAT cannot be told from a cone"
+            default: "no server answered: UDP may be blocked"
+            }
+        return """
+            <strong id="nat-class">\(DashboardHTML.escape(nat.natClass))</strong> \
+            (certainty <span id="nat-certainty">\(DashboardHTML.escape(nat.certainty))</span>: \(certainty); \
+            <time datetime="\(DashboardHTML.escape(nat.measuredAt))">\(DashboardHTML.escape(nat.measuredAt))</time>)
+            """
+    }
+
     static func network(_ snapshot: DashboardSnapshot) -> String {
         let status = snapshot.status
         var body = """
             <ul><li>DHT peers: <strong id="dht-peers">\(status.dhtContacts)</strong></li>
             <li>Record published: \(status.published ? "yes" : "<span class=\"bad\">not yet</span>")</li>
             <li>Exposure: <strong id="exposure">\(exposure(status.exposure ?? .listed))</strong></li>
-            <li>NAT class: <span class="na">not known (the node does not report it yet)</span></li>
+            <li>NAT class: \(natClass(status.nat))</li>
             """
         if case .success(let facts) = snapshot.facts {
             let relayed = facts.hourly.reduce(0) { $0 + $1.relayed }

@@ -19,6 +19,8 @@ public struct NodeStatus: Hashable, Sendable, Codable {
     public var apiURL: String?
     /// Who can find the agent (`listed`, `unlisted`, `private`); absent from nodes that predate the setting.
     public var exposure: Exposure?
+    /// The NAT in front of the node, as it last measured it (decision 0101); nil until the first probe ends.
+    public var nat: NATStatus?
 
     public init(
         did: String,
@@ -33,7 +35,8 @@ public struct NodeStatus: Hashable, Sendable, Codable {
         knocksPending: Int,
         contacts: Int,
         apiURL: String? = nil,
-        exposure: Exposure? = nil
+        exposure: Exposure? = nil,
+        nat: NATStatus? = nil
     ) {
         self.did = did
         self.nodeID = nodeID
@@ -48,10 +51,11 @@ public struct NodeStatus: Hashable, Sendable, Codable {
         self.contacts = contacts
         self.apiURL = apiURL
         self.exposure = exposure
+        self.nat = nat
     }
 
     enum CodingKeys: String, CodingKey {
-        case did, version, published, relays, contacts, exposure
+        case did, version, published, relays, contacts, exposure, nat
         case nodeID = "node_id"
         case uptimeSeconds = "uptime_seconds"
         case dhtContacts = "dht_contacts"
