@@ -62,6 +62,16 @@ public final class Mirror: Sendable {
                     """
             )
         }
+        // v3: the freshest-first listing (a search without words) walks a covering index in order and stops at
+        // the page, instead of sorting every live agent; it supersedes the plain last-seen index.
+        migrator.registerMigration("indexer-v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX indexer_agent_recent ON indexer_agent (last_seen_ms DESC, did, expires_ms);
+                    DROP INDEX indexer_agent_seen;
+                    """
+            )
+        }
         return migrator
     }
 
