@@ -118,18 +118,29 @@ struct HostileDHTProcessTests {
             let askerDHT = try askerReady.dht.map { try PeerAddress.resolve($0) }
             for address in askerDHT {
                 for liar in liars { _ = await liar.request(.ping, to: address) }
-                pushes.merge(
-                    try await Self.push(forged, from: liars[1], to: address, recordKey: recordKey, holdsReal: false)
-                )
             }
             let asker = try mesh.client("asker")
             let askerDID = try await asker.status().did
             let askerID = NodeID(publicKey: try DIDKey.decode(askerDID))
 
-            // Lookups by DID and by capability, several times (the liars serve their forgeries in turn).
+            // Lookups by DID and by capability, several times (the liars serve their forgeries in turn): four while
+            // the asker's own store holds nothing of the victim, four after the liars pushed their forgeries into it.
             var answers: [AgentSummary] = []
             var findMilliseconds: [Int] = []
-            for round in 0..<6 {
+            for round in 0..<8 {
+                if round == 4 {
+                    for address in askerDHT {
+                        pushes.merge(
+                            try await Self.push(
+                                forged,
+                                from: liars[1],
+                                to: address,
+                                recordKey: recordKey,
+                                holdsReal: false
+                            )
+                        )
+                    }
+                }
                 let asked = ContinuousClock.now
                 let found =
                     round.isMultiple(of: 2)
@@ -139,7 +150,17 @@ struct HostileDHTProcessTests {
                 #expect(found.count == 1, "round \(round): the victim is found once: \(found.map(\.did))")
                 answers += found
             }
-            let forgedAnswers = answers.filter { $0.sequence != real.sequence || $0.homeRelays != real.homeRelays }
+            // Real: a record the victim itself published (the Sybils, among its storers, were handed each one), and
+            // not older than what the honest storers held when the asker started (the victim may republish).
+            let genuine = Dictionary(
+                liars.flatMap(\.captured).compactMap { try? AgentRecord(envelope: $0) }.filter { $0.did == did }
+                    .map { ($0.sequence, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            let forgedAnswers = answers.filter { answer in
+                guard let published = genuine[answer.sequence], answer.sequence >= real.sequence else { return true }
+                return answer.homeRelays != published.homeRelays
+            }
             #expect(
                 forgedAnswers.isEmpty,
                 "every answer is the real record (sequence \(real.sequence)): \(answers.map(\.sequence))"
@@ -164,7 +185,12 @@ struct HostileDHTProcessTests {
 
             // Afterwards: every honest storer still holds exactly the real record, and nobody accepted a forgery.
             let held = await Self.stored(under: recordKey, at: storers, asking: liars[0])
-            #expect(held.count == storers.count && held.allSatisfy { $0 == real }, "honest storers hold the real one")
+            let newest = liars.flatMap(\.captured).compactMap { try? AgentRecord(envelope: $0) }
+                .filter { $0.did == did }.max { $0.sequence < $1.sequence }
+            #expect(
+                held.count == storers.count && held.allSatisfy { $0 == newest },
+                "every honest storer holds the newest record the victim published: \(held.map(\.sequence))"
+            )
             #expect(pushes.accepted.isEmpty, "no storer accepted a forgery: \(pushes.accepted)")
             #expect(pushes.wrongCode.isEmpty, "each forgery refused for its own reason: \(pushes.wrongCode)")
             let askerRefusals = Self.rejections(in: try await asker.metrics())
@@ -187,6 +213,7 @@ struct HostileDHTProcessTests {
                 "forged_refused": pushes.refused + askerRefusals.values.reduce(0, +)
                     + victimRefusals.values.reduce(0, +),
                 "forged_accepted": pushes.accepted.count, "forged_stores_refused": pushes.refused,
+                "stale_kept_by_the_askers_empty_store": pushes.keptStale,
                 "asker_rejections": askerRefusals, "victim_rejections": victimRefusals,
                 "honest_nodes_logged_rejections": honestLogged.reduce(0, +),
                 "liar_value_requests_from_asker": liarsAskedByAsker, "finds": answers.count,
@@ -247,9 +274,12 @@ struct HostileDHTProcessTests {
         var refused = 0
         var accepted: [String] = []
         var wrongCode: [String] = []
+        /// Genuine older records an empty storer kept (it holds nothing newer, so it may).
+        var keptStale = 0
 
         mutating func merge(_ other: PushOutcome) {
             refused += other.refused
+            keptStale += other.keptStale
             accepted += other.accepted
             wrongCode += other.wrongCode
         }
@@ -274,10 +304,16 @@ struct HostileDHTProcessTests {
                 case .stored(let accepted, let code) = reply.message
             else { return outcome.wrongCode.append("\(name) at \(storer): no answer") }
             if accepted {
-                if expected != nil { outcome.accepted.append("\(name) at \(storer)") }
+                if expected != nil {
+                    outcome.accepted.append("\(name) at \(storer)")
+                } else {
+                    outcome.keptStale += 1
+                }
             } else {
                 outcome.refused += 1
-                if code != expected?.rawValue { outcome.wrongCode.append("\(name) at \(storer): \(code)") }
+                if let expected, code != expected.rawValue {
+                    outcome.wrongCode.append("\(name) at \(storer): \(code)")
+                }
             }
         }
         for (name, record, code) in forged.pushed {
