@@ -177,6 +177,7 @@ extension AgentNode {
     }
 
     func gather(attempt: UInt64, controlling: Bool, setup: DirectSetup) async {
+        var mapping: Task<Result<PortMapLease, PortMapRefusal>, Never>?
         do {
             let session = try await ICESession.start(
                 role: controlling ? .controlling : .controlled,
@@ -186,8 +187,14 @@ extension AgentNode {
             )
             guard links[attempt] != nil else { return await session.close() }
             links[attempt]?.session = session
-            if let availability = setup.portMapping {
-                await addMappedCandidate(session, attempt: attempt, availability: availability)
+            // The gateway is asked while the session gathers: the offer waits only for what is left of the mapping.
+            if let availability = setup.portMapping, let base = try await session.bases().first {
+                mapping = Task { await availability.map(base, lease: .seconds(3_600)) }
+            }
+            _ = try await session.localDescription()
+            if let asked = mapping {
+                mapping = nil
+                await addMappedCandidate(await asked.value, session: session, attempt: attempt)
             }
             let description = try await session.localDescription()
             guard links[attempt] != nil else { return }
@@ -198,19 +205,31 @@ extension AgentNode {
             )
             paths.gathered(attempt: attempt, ice: PathICE(description), now: now)
         } catch {
+            // A mapping asked for a session that failed to gather is not left renewing on the gateway.
+            if let mapping, case .success(let lease) = await mapping.value { await lease.release() }
             paths.gatherFailed(attempt: attempt, reason: "\(error)", now: now)
         }
         await runPathActions()
     }
 
+    /// Asks the gateway once, at start, whether it maps ports, so the first attempt need not wait to find out.
+    nonisolated func startPortMapProbe() {
+        guard let direct, let availability = direct.portMapping,
+            let host = direct.hosts.first(where: { !$0.isLoopback })
+        else { return }
+        availability.startProbe(from: host)
+    }
+
     /// Maps the attempt's first socket on the gateway and offers the mapped address above the STUN-learned one
     /// (reachable from anywhere, where the STUN-learned one may be filtered). The gateway's own idea of its external
     /// address is used unless it is empty, as behind a second NAT; then the STUN-learned address with the mapped port.
-    func addMappedCandidate(_ session: ICESession, attempt: UInt64, availability: PortMapAvailability) async {
-        guard let base = try? await session.bases().first else { return }
+    func addMappedCandidate(
+        _ result: Result<PortMapLease, PortMapRefusal>,
+        session: ICESession,
+        attempt: UInt64
+    ) async {
         let lease: PortMapLease
-        let asked = ContinuousClock.now
-        switch await availability.map(base, lease: .seconds(3_600)) {
+        switch result {
         case .success(let granted): lease = granted
         case .failure(let refusal):
             figures.directPortMaps[false]?.increment()
@@ -228,15 +247,15 @@ extension AgentNode {
             "port mapped",
             metadata: [
                 "attempt": "\(attempt)", "method": "\(lease.mapping.method)", "address": "\(address)",
-                "ms": "\((ContinuousClock.now - asked).milliseconds)",
+                "ms": "\(lease.elapsed.milliseconds)",
             ]
         )
         try? await session.addLocalCandidate(
             Candidate(
                 kind: .serverReflexive,
                 address: address,
-                base: base,
-                relatedAddress: base,
+                base: lease.mapping.internalAddress,
+                relatedAddress: lease.mapping.internalAddress,
                 localPreference: 65_535
             )
         )

@@ -7,6 +7,8 @@ import NIOCore
 struct PortMapLease: Sendable {
     let mapper: PortMapper
     let mapping: PortMapping
+    /// How long the gateway took to grant it (logged).
+    var elapsed: Duration = .zero
 
     /// Deletes the mapping on the gateway and stops renewing it.
     func release() async {
@@ -15,10 +17,11 @@ struct PortMapLease: Sendable {
     }
 }
 
-/// Whether this node's gateway maps ports, learnt by trying (PCP, then NAT-PMP, then UPnP IGD). A path attempt asks
-/// for a mapping of its ICE socket before it offers, and the offer waits at most `budget`: on a network without a
-/// mapping gateway (most servers, every loopback mesh) one failed try turns mapping off for `retryAfter`, so the
-/// attempts in between offer at once. Once a method worked, only that one is asked.
+/// Whether this node's gateway maps ports, learnt by trying (PCP, then NAT-PMP, then UPnP IGD). The node probes once
+/// at start (`startProbe`), so the first attempt already knows; an attempt asks for a mapping of its ICE socket while
+/// it gathers, and the offer waits for the mapping at most `budget`. On a network without a mapping gateway (most
+/// servers) a failed probe or try turns mapping off for `retryAfter`, so the attempts in between offer at once. Once
+/// a method worked, only that one is asked.
 ///
 /// A mapped candidate matters where a NAT would otherwise filter or re-map: behind a UPnP gateway a symmetric peer
 /// reaches us at the mapped port directly instead of by port prediction (docs/netlab-agents.md).
@@ -33,6 +36,7 @@ actor PortMapAvailability {
     let budget: Duration
     let retryAfter: Duration
     private(set) var state = State.unknown
+    private var probing: Task<Void, Never>?
 
     init(group: any EventLoopGroup, budget: Duration = .milliseconds(1_500), retryAfter: Duration = .seconds(600)) {
         self.group = group
@@ -43,6 +47,11 @@ actor PortMapAvailability {
     /// A mapping of `base` for one attempt, or why there is none (the gateway refused, did not answer within the
     /// budget, or was found absent recently).
     func map(_ base: TransportAddress, lease: Duration) async -> Result<PortMapLease, PortMapRefusal> {
+        if state == .unknown, let probing {
+            // The start-up probe is still out: wait for its verdict (bounded) rather than ask the gateway twice.
+            _ = await Self.race(Task { () async throws in await probing.value }, within: budget)
+            if state == .unknown { return .failure(PortMapRefusal("the gateway probe has no answer yet")) }
+        }
         let methods: [PortMapMethod]
         switch state {
         case .absent(let until) where ContinuousClock.now < until:
@@ -51,12 +60,13 @@ actor PortMapAvailability {
         case .unknown, .absent: methods = PortMapMethod.allCases
         }
         let mapper = PortMapper(group: group)
+        let asked = ContinuousClock.now
         let work = Task { try await mapper.map(base, lease: lease, methods: methods) }
         switch await Self.race(work, within: budget) {
         case .finished(.success(let mapping)):
             state = .works(PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
             mapper.keepRenewed(mapping)
-            return .success(PortMapLease(mapper: mapper, mapping: mapping))
+            return .success(PortMapLease(mapper: mapper, mapping: mapping, elapsed: .now - asked))
         case .finished(.failure(let error)):
             state = .absent(until: .now + retryAfter)
             await mapper.shutdown()
@@ -71,6 +81,35 @@ actor PortMapAvailability {
             }
             return .failure(PortMapRefusal("no answer from a mapping gateway within \(budget)"))
         }
+    }
+
+    /// Learns once, at start, whether the gateway maps: a short mapping of a port no socket of ours holds, deleted
+    /// at once. Gateways answer for any internal port; what is learnt is only whether and by which method.
+    nonisolated func startProbe(from host: IPAddress) {
+        Task { await self.probe(from: host) }
+    }
+
+    func probe(from host: IPAddress) async {
+        guard probing == nil, state == .unknown else { return }
+        let port = UInt16.random(in: 49_152...65_535)
+        probing = Task {
+            let mapper = PortMapper(group: group)
+            let work = Task { try await mapper.map(TransportAddress(ip: host, port: port), lease: .seconds(60)) }
+            // No attempt waits on the probe's own clock: it may take UPnP's few seconds of discovery.
+            switch await Self.race(work, within: budget * 4) {
+            case .finished(.success(let mapping)):
+                self.settle(.works(PortMapMethod(rawValue: mapping.method) ?? .upnpIGD))
+                await mapper.unmap(mapping)
+            case .finished(.failure), .timedOut:
+                self.settle(.absent(until: .now + retryAfter))
+                if case .success(let late) = await work.result { await mapper.unmap(late) }
+            }
+            await mapper.shutdown()
+        }
+    }
+
+    private func settle(_ verdict: State) {
+        if state == .unknown { state = verdict }
     }
 
     enum Raced<Value: Sendable>: Sendable {

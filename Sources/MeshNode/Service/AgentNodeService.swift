@@ -9,6 +9,7 @@ public struct AgentNodeService: Service {
     public init(node: AgentNode) { self.node = node }
 
     public func run() async throws {
+        node.startPortMapProbe()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await node.runRelayEvents() }
             group.addTask { await node.runOutbox() }
