@@ -36,9 +36,7 @@ public final class SQLiteRecordStore: RecordStore, Sendable {
     public convenience init(
         path: String,
         config: KademliaConfig = KademliaConfig(),
-        validators: [any RecordValidator] = [
-            AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
-        ],
+        validators: [any RecordValidator] = SQLiteRecordStore.defaultValidators,
         now: Timestamp = SystemClock().now(),
         maximumPendingWrites: Int = 4_096,
         logger: Logger = Logger(label: "meshpeer.dht.store")
@@ -59,9 +57,7 @@ public final class SQLiteRecordStore: RecordStore, Sendable {
     public init(
         database: DatabasePool,
         config: KademliaConfig = KademliaConfig(),
-        validators: [any RecordValidator] = [
-            AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(),
-        ],
+        validators: [any RecordValidator] = SQLiteRecordStore.defaultValidators,
         now: Timestamp,
         maximumPendingWrites: Int = 4_096,
         logger: Logger = Logger(label: "meshpeer.dht.store")
@@ -110,6 +106,13 @@ public final class SQLiteRecordStore: RecordStore, Sendable {
             )
         }
     }
+
+    /// One validator per record type, as `KademliaNode` validates them: a stored record is re-checked by the same
+    /// rules that let it in. A type without a validator here would be deleted on every load
+    /// (`StoreTests.everyRecordTypeIsReverifiedOnLoad` fails when a new type is not added).
+    public static let defaultValidators: [any RecordValidator] = [
+        AgentRecordValidator(), ProviderRecordValidator(), SealedRecordValidator(), OwnerRevocationRecordValidator(),
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -14,6 +14,23 @@ import Testing
         return directory.appendingPathComponent("dht.sqlite").path
     }
 
+    /// The store re-verifies exactly the types a node validates (a type the node has no validator for, like
+    /// `relayAdvert` today, never reaches a store).
+    @Test func everyRecordTypeIsReverifiedOnLoad() {
+        let node = Fixture.node(1)
+        let validated = RecordType.allCases.filter { type in
+            do {
+                _ = try node.validate(RecordEnvelope(type: type, bytes: []), now: now)
+                return true
+            } catch let rejection as RecordRejection {
+                return rejection.code != .unknownType
+            } catch {
+                return true
+            }
+        }
+        #expect(Set(SQLiteRecordStore.defaultValidators.map(\.type)) == Set(validated))
+    }
+
     @Test func recordsAndContactsSurviveReopening() async throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
