@@ -94,16 +94,6 @@ import Testing
         #expect(code([0x16, 0x03, 0x01]) == .missing, "a TLS ClientHello")
     }
 
-    @Test func versionOneIsNamed() throws {
-        #expect(code(Array("PROXY TCP4 192.0.2.1 192.0.2.2 4000 7400\r\n".utf8)) == .version1)
-        // Whatever the reads: a prefix of "PROXY " waits, so the refusal is named the same (found by the fuzzer).
-        #expect(try decode(Array("PROX".utf8)) == .needMore)
-        #expect(code(Array("PROXZ".utf8)) == .missing)
-        var reader = ProxyHeaderReader(mode: .required, now: .zero)
-        #expect(reader.receive(Array("P".utf8)) == .needMore)
-        #expect(reader.receive(Array("ROXY TCP4".utf8)) == .refused(ProxyHeaderError(.version1, "")))
-    }
-
     @Test func undefinedVersionCommandFamilyOrTransportIsRefused() {
         #expect(code(Self.header(0x11, 0x11, body: Self.ipv4Body)) == .unsupported, "version 1 in the binary form")
         #expect(code(Self.header(0x31, 0x11, body: Self.ipv4Body)) == .unsupported, "version 3")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A relay behind a real TCP-mode proxy speaking the PROXY protocol v2 (Debian's HAProxy, `mode tcp`, `server …
-# send-proxy-v2 check`), decision 0103. Clients come from three loopback addresses (127.0.0.2-4) through HAProxy on
+# A relay behind real TCP-mode proxies speaking the PROXY protocol (Debian's HAProxy, `mode tcp`, `server …
+# send-proxy-v2 check`; Debian's nginx `stream` with `proxy_protocol on`, a version 1 line), decision 0103. Clients come from three loopback addresses (127.0.0.2-4) through HAProxy on
 # 127.0.0.1. The relay allows 2 connections per source:
 #   - trusted (--trusted-proxy 127.0.0.1 --proxy-protocol): each client address gets its own 2: six connections
 #     from three clients are challenged, the seventh from a client that already holds two is refused
@@ -11,7 +11,9 @@
 #   - untrusted proxy (the relay trusts only 127.0.0.9): HAProxy's real headers are refused the same way, so every
 #     client's connection is closed and counted, and the health check fails;
 #   - TLS: HAProxy writes the header, then speaks TLS to a relay with built-in TLS (`ssl verify none`): the same
-#     per-client limits, and health checks over TLS pass (the header is read before the TLS handler).
+#     per-client limits, and health checks over TLS pass (the header is read before the TLS handler);
+#   - nginx: Debian's nginx 1.22 `stream` with `proxy_protocol on` writes a version 1 line; the same per-client
+#     limits hold through it.
 # Everything runs on loopback; HAProxy and the relays are stopped on exit.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
@@ -209,4 +211,49 @@ echo "  $got"
 [ "$got" = "challenge challenge challenge refused:9 " ] || die "PROXY before TLS: per-client limits fail: $got"
 [ "$(proxy_headers proxied)" = 4 ] || die "expected 4 proxied headers over TLS: $(proxy_headers proxied)"
 echo "  health check L7OK over TLS; headers: proxied 4"
-log "relay behind haproxy in tcp mode: per-client limits hold, forged headers are refused"
+log "relay behind nginx (stream, proxy_protocol on: a version 1 line)"
+# Debian's nginx is unpacked into $WORK, not installed: installing it would start the packaged nginx on port 80 of
+# every interface (its postinst starts the service), and this test stays on loopback.
+mkdir -p "$WORK/nginx-debs"
+( cd "$WORK/nginx-debs" && { apt-get download nginx libnginx-mod-stream >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get download nginx libnginx-mod-stream >/dev/null 2>&1; }; } ) \
+    || die "cannot download Debian's nginx and libnginx-mod-stream"
+for deb in "$WORK"/nginx-debs/*.deb; do dpkg -x "$deb" "$WORK/nginx-root"; done
+nginx_port="$(free_port)"
+relay_port="$(free_port)"
+mkdir -p "$WORK/nginx/logs"
+printf '{"limits": {"connectionsPerSource": 2}, "lab": true}\n' >"$WORK/nginx/relay.json"
+"$BIN" relay --config "$WORK/nginx/relay.json" --data "$WORK/nginx/data" --listen "127.0.0.1:$relay_port" \
+    --metrics-listen 127.0.0.1:0 --trusted-proxy 127.0.0.1 --proxy-protocol \
+    >"$WORK/nginx/relay.out" 2>"$WORK/nginx/relay.err" &
+pids+=($!)
+cat >"$WORK/nginx/nginx.conf" <<CFG
+load_module $WORK/nginx-root/usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+master_process off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 64; }
+stream {
+    server {
+        listen 127.0.0.1:$nginx_port;
+        proxy_pass 127.0.0.1:$relay_port;
+        proxy_protocol on;
+    }
+}
+CFG
+"$WORK/nginx-root/usr/sbin/nginx" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
+pids+=($!)
+wait_for "$WORK/nginx/relay.out" '"event":"listening"' 30
+deadline=$((SECONDS + 30))
+until [ -s "$WORK/nginx/nginx.pid" ]; do  # nginx writes its pid file once it listens
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/nginx/logs/error.log" >&2; die "nginx did not start"; }
+    sleep 0.1
+done
+METRICS_PORT="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["metrics_port"])' \
+    "$WORK/nginx/relay.out")"
+got="$(answers "$nginx_port" 127.0.0.2 127.0.0.2 127.0.0.3 127.0.0.2 | tr '\n' ' ')"
+echo "  $("$WORK/nginx-root/usr/sbin/nginx" -v 2>&1): $got"
+[ "$got" = "challenge challenge challenge refused:9 " ] || die "behind nginx's v1 line, per-client limits fail: $got"
+[ "$(proxy_headers proxied)" = 4 ] || die "expected 4 proxied headers from nginx: $(proxy_headers proxied)"
+log "relay behind haproxy and nginx in tcp mode: per-client limits hold, forged headers are refused"

@@ -59,8 +59,8 @@ struct RelayCommand: ParsableCommand {
     @Flag(
         name: .long,
         help: """
-            Read a PROXY protocol v2 header (HAProxy send-proxy-v2, nginx stream proxy_protocol) first from \
-            every connection of a --trusted-proxy (config proxyProtocol); a header from anyone else is refused.
+            Read a PROXY protocol header (v2: HAProxy send-proxy-v2; v1: nginx stream proxy_protocol) first \
+            from every connection of a --trusted-proxy (config proxyProtocol); a header from anyone else is refused.
             """
     )
     var proxyProtocol = false

@@ -1,5 +1,5 @@
-/// What a PROXY protocol v2 header (HAProxy's `send-proxy-v2`, nginx stream `proxy_protocol on`) says about the
-/// connection it starts: a TCP-mode proxy cannot add `X-Forwarded-For`, so it writes this binary block before the
+/// What a PROXY protocol header (v2: HAProxy's `send-proxy-v2`; v1: nginx stream `proxy_protocol on`) says about
+/// the connection it starts: a TCP-mode proxy cannot add `X-Forwarded-For`, so it writes this block before the
 /// client's first byte. Decision 0103.
 public enum ProxyHeader: Equatable, Sendable {
     /// Command LOCAL: the proxy's own connection (its health check). The TCP peer is the party to count.
@@ -25,19 +25,20 @@ public struct ProxyEndpoint: Equatable, Sendable {
 /// Why a connection's PROXY header was refused; the relay closes the connection and counts `code`.
 public struct ProxyHeaderError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, CaseIterable {
-        /// A trusted proxy's connection did not start with the v2 signature.
+        /// A trusted proxy's connection did not start with a v2 signature or a v1 `PROXY ` line.
         case missing
-        /// The text header of version 1 (`PROXY TCP4 …`): only v2 is read (configure `send-proxy-v2`).
-        case version1
-        /// Version, command, family or transport is a value v2 does not define, or not TCP.
+        /// Version, command, family or transport is a value v2 does not define, or not TCP (v1: not TCP4, TCP6 or
+        /// UNKNOWN).
         case unsupported
-        /// The declared length is shorter than the family's addresses, or a TLV runs past the block.
+        /// The declared length is shorter than the family's addresses, or a TLV runs past the block; v1: no CR LF
+        /// within 107 bytes, or a field that is not a valid address or port.
         case malformed
         /// The declared length is over `ProxyHeaderDecoder.maximumBodyLength`.
         case tooLong
         /// The whole header did not arrive within the reader's timeout.
         case timeout
-        /// A peer that is not a trusted proxy sent the v2 signature: it tried to choose its own address.
+        /// A peer that is not a trusted proxy started with a v2 signature or `PROXY `: it tried to choose its
+        /// own address.
         case untrusted
     }
 

@@ -1,4 +1,5 @@
-/// Decodes the binary header of the PROXY protocol, version 2 (HAProxy's proxy-protocol.txt, section 2.2):
+/// Decodes the binary header of the PROXY protocol, version 2 (HAProxy's proxy-protocol.txt, section 2.2), and
+/// hands a version 1 text header (`PROXY …`) to `ProxyHeaderV1`:
 ///
 ///     signature (12) = 0D 0A 0D 0A 00 0D 0A 51 55 49 54 0A
 ///     ver_cmd   (1)  = version 2 in the high nibble; command in the low one (0 LOCAL, 1 PROXY)
@@ -32,13 +33,11 @@ public enum ProxyHeaderDecoder {
     ) throws(ProxyHeaderError) -> Outcome {
         let prefix = min(bytes.count, signature.count)
         guard bytes[..<prefix].elementsEqual(signature[..<prefix]) else {
-            // Version 1 is refused by name; its first five bytes are awaited so that the code does not depend on
-            // how the stream was split into reads.
-            let version1 = Array("PROXY ".utf8)
+            // Version 1 (text): its first five bytes are awaited so that the outcome does not depend on how the
+            // stream was split into reads.
+            let version1 = ProxyHeaderV1.prefix
             if bytes.count < version1.count, version1.starts(with: bytes) { return .needMore }
-            if bytes.starts(with: version1) {
-                throw ProxyHeaderError(.version1, "a version 1 (text) header; the relay reads version 2 only")
-            }
+            if bytes.starts(with: version1) { return try ProxyHeaderV1.decode(bytes) }
             throw ProxyHeaderError(.missing, "the connection does not start with the version 2 signature")
         }
         guard bytes.count >= fixedLength else { return .needMore }

@@ -3,12 +3,13 @@ import MeshCore
 /// The start of one TCP connection on a listener with the PROXY protocol on (decision 0103), sans-IO: bytes and
 /// the time go in, a decision comes out; the adapter (`ProxyHeaderHandler` in RelayServer) only translates.
 ///
-/// - From a trusted proxy (`.required`) the v2 header is mandatory: anything else, a malformed header, or a
+/// - From a trusted proxy (`.required`) a header (v2, or v1's text line) is mandatory: anything else, a malformed one, or a
 ///   header that takes longer than `timeout` closes the connection.
 /// - From any other peer (`.refuseForged`) no header is read: the connection is the client's own, and a
-///   connection that starts with the v2 signature is refused as a forgery (no HTTP request starts with CR LF CR
-///   LF NUL), so no peer can choose the address it is counted under. Other bytes pass through untouched, as soon
-///   as one differs from the signature; this mode has no timer (the relay's login deadline bounds a silent peer).
+///   connection that starts with the v2 signature or v1's `PROXY ` is refused as a forgery (no HTTP request
+///   starts with CR LF CR LF NUL, and no HTTP method is called PROXY), so no peer can choose the address it is
+///   counted under. Other bytes pass through untouched, as soon as one differs from both openings; this mode has
+///   no timer (the relay's login deadline bounds a silent peer).
 ///
 /// Bounded: at most `fixedLength + maximumBodyLength` bytes are needed to decide, so the buffer never holds more
 /// than that plus one read.
@@ -78,11 +79,14 @@ public struct ProxyHeaderReader: Sendable {
     private func decide() -> Outcome {
         switch mode {
         case .refuseForged:
-            let signature = ProxyHeaderDecoder.signature
-            let prefix = min(buffer.count, signature.count)
-            guard buffer[..<prefix].elementsEqual(signature[..<prefix]) else { return .passThrough(buffer) }
-            guard prefix == signature.count else { return .needMore }
-            return .refused(ProxyHeaderError(.untrusted, "a PROXY header from a peer that is not a trusted proxy"))
+            // Either version's opening: the v2 signature, or v1's `PROXY ` (no HTTP method is called PROXY).
+            for opening in [ProxyHeaderDecoder.signature, ProxyHeaderV1.prefix] {
+                let prefix = min(buffer.count, opening.count)
+                guard buffer[..<prefix].elementsEqual(opening[..<prefix]) else { continue }
+                guard prefix == opening.count else { return .needMore }
+                return .refused(ProxyHeaderError(.untrusted, "a PROXY header from a peer that is not a trusted proxy"))
+            }
+            return .passThrough(buffer)
         case .required:
             do {
                 switch try ProxyHeaderDecoder.decode(buffer, maximumBodyLength: maximumBodyLength) {

@@ -3,7 +3,7 @@ import Metrics
 import NIOCore
 import RelayFallback
 
-/// Reads the PROXY protocol v2 header at the start of a connection (decision 0103) and then leaves the pipeline.
+/// Reads the PROXY protocol header (v2 or v1) at the start of a connection (decision 0103), then leaves the pipeline.
 /// First in the pipeline when `proxyProtocol` is on, before TLS: the proxy writes the header before the client's
 /// first byte, ClientHello included. The decisions are `ProxyHeaderReader`'s; this only translates them:
 /// - a header: the client's address goes into `source` (the upgrade counts the connection under it), the

@@ -23,7 +23,7 @@ public struct RelayServerConfiguration: Codable, Sendable {
     /// Reverse proxies in front of the relay (exact addresses): from these, the client's address is taken from
     /// `X-Forwarded-For`, so per-source limits count real clients (`ClientAddress`).
     public var trustedProxies: [String]
-    /// The listener reads a PROXY protocol v2 header (HAProxy `send-proxy-v2`, nginx stream `proxy_protocol on`)
+    /// The listener reads a PROXY protocol header (v2: HAProxy `send-proxy-v2`; v1: nginx stream `proxy_protocol on`)
     /// first from every connection of a trusted proxy, and counts it under the client the header names; a header
     /// from any other peer is refused (decision 0103).
     public var proxyProtocol: Bool
