@@ -52,13 +52,19 @@ enum OwnerPublishing {
         guard !seeds.isEmpty else { throw CLIError("no bootstrap node to publish through (use --bootstrap host:port)") }
         let accepted = LockedValue(0)
         let timeout = Duration.seconds(max(1, options.timeout))
+        // Read-only: a client that leaves at once must not enter other nodes' tables (its dead address would then
+        // hold up their lookups until it is evicted).
+        var clientConfig = KademliaConfig()
+        clientConfig.readOnly = true
+        clientConfig.lookupTimeout = timeout
+        let config = clientConfig
         try DHTSupport.block {
             let session = try await DHTSession.start(
                 key: Ed25519.PrivateKey(),
                 listen: [try SocketAddress(ipAddress: "0.0.0.0", port: 0)],
                 seeds: seeds,
                 storePath: nil,
-                config: KademliaConfig(),
+                config: config,
                 json: true,
                 events: false
             )
