@@ -17,6 +17,11 @@ public struct ChannelConfiguration: Sendable {
     public var keepaliveInterval: Duration = .seconds(15)
     /// No authenticated packet for this long closes the channel.
     public var idleTimeout: Duration = .seconds(45)
+    /// With our data unacknowledged, no authenticated packet for this long closes the channel (`unresponsive`): the
+    /// path is broken, or someone on it rewrites every datagram, and the relay can carry the conversation meanwhile.
+    /// ICE consent would notice only after 30 s, and the idle timeout after 45 (the network lab's on-path attacker
+    /// held messages that long). Well above any retransmission backoff a live path needs.
+    public var unresponsiveTimeout: Duration = .seconds(8)
 
     public init() {}
 }
@@ -33,6 +38,8 @@ public enum CloseReason: Equatable, Sendable {
     case local(code: UInt16, reason: String)
     case peer(code: UInt16, reason: String)
     case idleTimeout
+    /// Our data went unacknowledged, and nothing authentic arrived, for `unresponsiveTimeout`.
+    case unresponsive
     case protocolViolation(String)
 }
 

@@ -49,6 +49,7 @@ extension DirectChannel {
         // The stream refused data (too many separate out-of-order pieces): leave the packet unacknowledged so the
         // sender sends it again (decision 0096).
         if refused { received.forget(packetNumber) }
+        if sendStream.unacknowledgedBytes == 0 { outstandingSince = nil }
         return .accepted(packetNumber: packetNumber, isNewest: isNewest)
     }
 

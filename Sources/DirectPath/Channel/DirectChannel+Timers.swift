@@ -9,10 +9,18 @@ extension DirectChannel {
         return last + rtt.probeTimeout(maxAckDelay: configuration.maxAckDelay) * backoff
     }
 
+    /// The clock starts at the later of "our data became outstanding" and "the last authentic packet": a send after a
+    /// long quiet spell gets the whole timeout, and any authentic packet (an ACK, the peer's own data) restarts it.
+    var unresponsiveDeadline: Timestamp? {
+        guard let since = outstandingSince else { return nil }
+        return max(since, lastReceivedAt) + configuration.unresponsiveTimeout
+    }
+
     /// The next instant at which `handleTimeout` has work to do (timers are data, design rule 4).
     public func pollTimeout() -> Timestamp? {
         guard !isClosed else { return nil }
         var deadline = lastReceivedAt + configuration.idleTimeout
+        if let unresponsive = unresponsiveDeadline { deadline = min(deadline, unresponsive) }
         // Once a keepalive is due it stays pending until sent, so its deadline must not keep firing meanwhile.
         if !pendingPing { deadline = min(deadline, lastSentAt + configuration.keepaliveInterval) }
         if received.needsAck, let first = received.firstUnackedAt {
@@ -33,6 +41,10 @@ extension DirectChannel {
         guard !isClosed else { return }
         if now >= lastReceivedAt + configuration.idleTimeout {
             finish(.idleTimeout)
+            return
+        }
+        if let unresponsive = unresponsiveDeadline, now >= unresponsive {
+            finish(.unresponsive)
             return
         }
         if let loss = sent.lossTime(lossDelay: rtt.lossDelay), now >= loss {

@@ -129,6 +129,7 @@ extension DirectChannel {
         )
         statistics.datagramsSent += 1
         lastSentAt = now
+        if outstandingSince == nil, !streamRanges.isEmpty { outstandingSince = now }
         return datagram
     }
 }

@@ -41,6 +41,8 @@ public struct DirectChannel: Sendable {
     var ptoCount = 0
     var lastSentAt: Timestamp
     var lastReceivedAt: Timestamp
+    /// Since when some of our stream data has been unacknowledged (nil while everything sent is acknowledged).
+    var outstandingSince: Timestamp?
     var pendingClose: (code: UInt16, reason: String)?
     /// Challenge tokens to echo, and echoes received that the driver has not taken yet (path validation).
     var pendingPathResponses: [UInt64] = []
