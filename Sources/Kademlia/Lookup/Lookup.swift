@@ -148,7 +148,10 @@ struct Lookup {
             }
         }
         // A slow candidate holds no place, but while fewer than k have answered it may still be the best there is:
-        // wait for it to answer or fail.
+        // wait for it to answer or fail. A value lookup that holds a record does not wait: a slow storer might hold a
+        // newer one, but a dead node (or a liar whose answers do not decode) would hold every lookup for the whole
+        // request timeout.
+        if kind == .findValue && foundRecord != nil { return true }
         let answered = candidates.count { $0.state == .answered }
         return answered >= k || !candidates.contains { $0.state == .slow }
     }
