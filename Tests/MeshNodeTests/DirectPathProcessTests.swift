@@ -53,6 +53,36 @@ struct DirectPathProcessTests {
         }
     }
 
+    /// IPv6 host candidates: agents binding ::1 only go direct over IPv6 (the node binds interface IPv6 addresses
+    /// by default; loopback stands in for them here), exactly once and in order.
+    @Test func aDirectPathComesUpOverIPv6() async throws {
+        let mesh = try TestMesh.make("direct-v6")
+        defer { try? FileManager.default.removeItem(atPath: mesh.root) }
+        do {
+            let (didA, didB) = try await TestMesh.pair(mesh, extra: ["direct": ["hosts": ["::1"]]])
+            let first = try await Self.send(mesh, from: "a", to: didB, count: 1, tag: "first")
+            _ = try await Self.received(mesh, "b", first)
+            _ = try await TestMesh.eventually("a direct path at both ends") {
+                let upA = try await Self.metric(mesh, "a", "meshpeer_direct_upgrades_total")
+                let upB = try await Self.metric(mesh, "b", "meshpeer_direct_upgrades_total")
+                return upA >= 1 && upB >= 1 ? true : nil
+            }
+            let report = try await mesh.client("a").paths()
+            #expect(report.peers.first?.local?.hasPrefix("[::1]:") == true, "\(report.peers)")
+            #expect(report.peers.first?.remote?.hasPrefix("[::1]:") == true, "\(report.peers)")
+            async let toB = Self.send(mesh, from: "a", to: didB, count: 20, tag: "a→b")
+            async let toA = Self.send(mesh, from: "b", to: didA, count: 20, tag: "b→a")
+            let (sentToB, sentToA) = try await (toB, toA)
+            #expect(try await Self.received(mesh, "b", sentToB) == first + sentToB, "exactly once, in order")
+            #expect(try await Self.received(mesh, "a", sentToA) == sentToA, "exactly once, in order")
+            #expect(try await Self.metric(mesh, "b", "meshpeer_direct_messages_received_total") >= 20)
+        } catch {
+            await mesh.stopAll()
+            throw error
+        }
+        await mesh.stopAll()
+    }
+
     @Test func aConversationMovesToTheDirectPathWithNothingLostOrRepeated() async throws {
         let mesh = try TestMesh.make("direct")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }

@@ -188,7 +188,9 @@ extension AgentNode {
             guard links[attempt] != nil else { return await session.close() }
             links[attempt]?.session = session
             // The gateway is asked while the session gathers: the offer waits only for what is left of the mapping.
-            if let availability = setup.portMapping, let base = try await session.bases().first {
+            // IPv4 only: the gateways map IPv4 ports (an IPv6 host candidate needs no mapping, only a firewall pinhole).
+            if let availability = setup.portMapping, let base = try await session.bases().first(where: { $0.ip.isIPv4 })
+            {
                 mapping = Task { await availability.map(base, lease: .seconds(3_600)) }
             }
             _ = try await session.localDescription()
@@ -215,7 +217,7 @@ extension AgentNode {
     /// Asks the gateway once, at start, whether it maps ports, so the first attempt need not wait to find out.
     nonisolated func startPortMapProbe() {
         guard let direct, let availability = direct.portMapping,
-            let host = direct.hosts.first(where: { !$0.isLoopback })
+            let host = direct.hosts.first(where: { $0.isIPv4 && !$0.isLoopback })
         else { return }
         availability.startProbe(from: host)
     }

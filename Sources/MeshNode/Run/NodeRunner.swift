@@ -118,7 +118,8 @@ public enum NodeRunner {
 
     /// Where ICE binds and whom it asks for server-reflexive candidates (docs/paths.md); nil when direct paths are
     /// off. Loopback is bound only when the DHT listens on loopback (a local mesh): elsewhere the interface
-    /// addresses. STUN: config.json's servers, else the first two bootstrap nodes (they answer STUN on their DHT
+    /// addresses, IPv6 ones too (link-local left out): two agents with global IPv6 addresses need no NAT traversal,
+    /// and ICE pairs candidates of one family only, so an IPv4-only peer loses nothing. STUN: config.json's servers, else the first two bootstrap nodes (they answer STUN on their DHT
     /// port).
     static func directSetup(
         _ configuration: NodeConfiguration,
@@ -132,7 +133,7 @@ public enum NodeRunner {
         }
         var hosts = configuration.direct.hosts.compactMap(IPAddress.init)
         if hosts.isEmpty {
-            hosts = loopbackDHT ? [IPAddress("127.0.0.1")!] : HostInterfaces.addresses(includeIPv6: false)
+            hosts = loopbackDHT ? [IPAddress("127.0.0.1")!] : HostInterfaces.addresses(includeIPv6: true)
         }
         guard !hosts.isEmpty else {
             logger.notice("direct paths off: no interface address to bind")
