@@ -18,6 +18,7 @@
 # NETLAB_AGENT_CUT=0 skips the cut scenario; NETLAB_AGENT_BULK bytes per cell (default 10485760);
 # NETLAB_AGENT_MESSAGES per direction (default 100); NETLAB_KEEP_AGENTS=DIR keeps every agent's files and logs.
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/netlab-agent.sh"
 P="$1" work="$2" meshpeer="$3"
 driver="$ROOT/scripts/lib/netlab-agents.py"
 work="$work/agents"
@@ -140,38 +141,11 @@ log "agents lab: bootstrap node $BOOTSTRAP, relay $RELAY"
 # ready line. The agent's pid goes to DIR/pid.
 start_agent() {
     local dir="$1" ns="$2" ip="$3"
-    mkdir -p "$dir"
-    echo '{"default": "accept"}' >"$dir/policy.json"
-    cat >"$dir/card.json" <<EOF
-{"name": "lab agent", "description": "netlab agent on $ip", "version": "1.0.0",
- "defaultInputModes": ["application/json"], "defaultOutputModes": ["application/json"], "capabilities": {},
- "supportedInterfaces": [], "skills": [{"id": "netlab", "name": "netlab", "description": "lab", "tags": ["netlab"],
- "examples": []}]}
-EOF
-    cat >"$dir/config.json" <<EOF
-{"dht": {"listen": ["$ip:0"], "bootstrap": ["$BOOTSTRAP"]}, "relays": ["$RELAY"], "homeRelays": 1,
- "republishSeconds": 20, "recordTTLSeconds": 120,
- "direct": {"mode": "auto", "hosts": ["$ip"], "stun": ["$BOOTSTRAP", "$RELAY_DHT"]}}
-EOF
-    "$meshpeer" init --home "$dir" >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; return 1; }
+    agent_files "$dir" "$ip" auto "netlab agent" || return 1
     ip netns exec "$P-$ns" timeout "${NETLAB_AGENT_LIFETIME:-600}" "$meshpeer" run --home "$dir" --json \
         --log-level "${NETLAB_AGENT_LOG_LEVEL:-info}" >"$dir/run.out" 2>"$dir/run.log" &
     echo $! >"$dir/pid"
-    local deadline=$((SECONDS + 60))
-    until grep -q '"ready"' "$dir/run.out" 2>/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-            log "agent in $ns did not start: $(tail -5 "$dir/run.log")"
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-stop_agent() { # DIR: SIGTERM, then SIGKILL after 10 s
-    local pid
-    pid="$(cat "$1/pid" 2>/dev/null)" || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    agent_ready "$dir" "$ns"
 }
 
 # run_cell INDEX A B: two agents, the conversation, the cell's JSON line in $work/cell-INDEX/result.json.

@@ -213,11 +213,14 @@ def partial_rewrite_rules(args: argparse.Namespace) -> str:
     """Every third direct-path datagram rewritten, both ways: the channel must refuse those and recover the rest by
     retransmission, without leaving the direct path."""
     out, back = direct_path_match(args)
+    # A named counter outlives the rules: flushing the chain stops the rewriting before the count is read, so no
+    # datagram is rewritten between the reading and the removal (one was, and the receiver's count exceeded it).
     return f"""table inet onpath_partial {{
+    counter rewritten {{ }}
     chain partial_forward {{
         type filter hook forward priority -5;
-        {out} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0x5a5aa5a5 counter
-        {back} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0xa5a55a5a counter
+        {out} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0x5a5aa5a5 counter name "rewritten"
+        {back} udp length > 50 numgen inc mod 3 == 0 @th,304,32 set 0xa5a55a5a counter name "rewritten"
     }}
 }}
 """
@@ -265,6 +268,7 @@ def path_attack(args: argparse.Namespace, result: Dict[str, Any]) -> None:
                 talk.send("partly-rewritten", 20, 0.05)
                 if not talk.arrived(60):
                     raise RuntimeError("the messages sent while one datagram in three was rewritten did not arrive")
+                in_router(args.router, "nft", "flush", "chain", "inet", "onpath_partial", "partial_forward")
                 rewritten = nft_packets(args.router, "onpath_partial")
                 in_router(args.router, "nft", "delete", "table", "inet", "onpath_partial", check=False)
                 time.sleep(0.6)  # the poller's next sample

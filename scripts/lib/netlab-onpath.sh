@@ -20,6 +20,7 @@
 #
 # NETLAB_ONPATH_SCENARIOS="rewrite replay" runs only those; NETLAB_KEEP_AGENTS=DIR keeps every file and log.
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/netlab-agent.sh"
 P="$1" work="$2" meshpeer="$3"
 driver="$ROOT/scripts/lib/netlab-onpath.py"
 work="$work/onpath"
@@ -145,40 +146,13 @@ log "on-path lab: bootstrap node $BOOTSTRAP, relay $RELAY (lab CA), routers r-oa
 # start_agent DIR NS HOSTIP MODE: `meshpeer init` and `meshpeer run` in namespace NS, trusting the lab CA only.
 start_agent() {
     local dir="$1" ns="$2" ip="$3" mode="$4"
-    mkdir -p "$dir"
-    echo '{"default": "accept"}' >"$dir/policy.json"
-    cat >"$dir/card.json" <<EOF
-{"name": "lab agent", "description": "netlab on-path agent on $ip", "version": "1.0.0",
- "defaultInputModes": ["application/json"], "defaultOutputModes": ["application/json"], "capabilities": {},
- "supportedInterfaces": [], "skills": [{"id": "netlab", "name": "netlab", "description": "lab", "tags": ["netlab"],
- "examples": []}]}
-EOF
-    cat >"$dir/config.json" <<EOF
-{"dht": {"listen": ["$ip:0"], "bootstrap": ["$BOOTSTRAP"]}, "relays": ["$RELAY"], "homeRelays": 1,
- "republishSeconds": 20, "recordTTLSeconds": 120,
- "direct": {"mode": "$mode", "hosts": ["$ip"], "stun": ["$BOOTSTRAP", "$RELAY_DHT"]}}
-EOF
-    "$meshpeer" init --home "$dir" >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; return 1; }
+    agent_files "$dir" "$ip" "$mode" "netlab on-path agent" || return 1
     # `ip netns exec` gives the command a mount namespace of its own: the bind mount is seen by this agent only.
     ip netns exec "$P-$ns" sh -c 'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' sh \
         "$pki/lab-ca.pem" timeout 300 "$meshpeer" run --home "$dir" --json --log-level info \
         >"$dir/run.out" 2>"$dir/run.log" &
     echo $! >"$dir/pid"
-    local deadline=$((SECONDS + 60))
-    until grep -q '"ready"' "$dir/run.out" 2>/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-            log "agent in $ns did not start: $(tail -5 "$dir/run.log")"
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-stop_agent() { # DIR: SIGTERM, then SIGKILL after 10 s
-    local pid
-    pid="$(cat "$1/pid" 2>/dev/null)" || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    agent_ready "$dir" "$ns"
 }
 
 run_scenario() { # NAME
