@@ -194,9 +194,18 @@ extension AgentNode {
                 mapping = Task { await availability.map(base, lease: .seconds(3_600)) }
             }
             _ = try await session.localDescription()
-            if let asked = mapping {
+            if let asked = mapping, let availability = setup.portMapping {
                 mapping = nil
-                await addMappedCandidate(await asked.value, session: session, attempt: attempt)
+                // Only a gateway known to map is waited for (up to its budget); while the start-up probe is still
+                // out, or found none, the offer goes as soon as gathering is done.
+                let patience: Duration = await availability.knownToMap ? availability.budget : .milliseconds(100)
+                switch await PortMapAvailability.race(Task { () async throws in await asked.value }, within: patience) {
+                case .finished(.success(let result)):
+                    await addMappedCandidate(result, session: session, attempt: attempt)
+                case .finished(.failure), .timedOut:
+                    // Too late for this offer (no trickle yet): a mapping granted afterwards is deleted at once.
+                    Task { if case .success(let lease) = await asked.value { await lease.release() } }
+                }
             }
             let description = try await session.localDescription()
             guard links[attempt] != nil else { return }

@@ -36,6 +36,11 @@ actor PortMapAvailability {
     let budget: Duration
     let retryAfter: Duration
     private(set) var state = State.unknown
+    /// A mapping worked before: worth waiting for.
+    var knownToMap: Bool {
+        if case .works = state { return true }
+        return false
+    }
     private var probing: Task<Void, Never>?
 
     init(group: any EventLoopGroup, budget: Duration = .milliseconds(1_500), retryAfter: Duration = .seconds(600)) {
