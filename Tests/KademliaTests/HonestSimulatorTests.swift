@@ -33,8 +33,8 @@ import Testing
     /// Joined tables find records under continuous churn. The threshold, 97 %, leaves room for lookups that start
     /// from a node that has just arrived and for dead contacts timing out; a record itself survives (it lives on
     /// 20 storers, and at this rate each storer leaves within the window with a probability near 0.12).
-    @Test func joinedTablesFindRecordsUnderContinuousChurn() {
-        let outcome = Experiment.run(Self.small(seed: 21))
+    @Test func joinedTablesFindRecordsUnderContinuousChurn() async {
+        let outcome = await offThePool { Experiment.run(Self.small(seed: 21)) }
         #expect(outcome.lookups == 150)
         #expect(outcome.departures >= 10)
         #expect(outcome.arrivals >= 10)
@@ -52,10 +52,10 @@ import Testing
     /// than any honest node, at addresses where nobody answers, and the colluders closest to the target. A lookup
     /// that trusted them would fail whenever it met a liar (most lookups meet one); the unanswered sybils time out,
     /// the honest candidates rise back into the k closest, and the lookup still reaches the storers.
-    @Test func eclipseLiesArePartlyResisted() {
+    @Test func eclipseLiesArePartlyResisted() async {
         var parameters = Self.small(seed: 22, churn: 0.5, malicious: 0.15)
         parameters.malice = [.lie]
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 150)
         // The lies were told and followed: made-up sybils were asked and never answered.
         #expect(outcome.requestsTimedOut > 100)
@@ -63,20 +63,20 @@ import Testing
         #expect(outcome.forgedAccepted == 0)
     }
 
-    @Test func sameSeedSameRun() {
+    @Test func sameSeedSameRun() async {
         var parameters = Self.small(seed: 23, nodes: 120, malicious: 0.1)
         parameters.lookups = 40
         parameters.publishers = 5
         parameters.window = .seconds(3 * 60)
-        let first = Experiment.run(parameters)
-        let second = Experiment.run(parameters)
+        let first = await offThePool { [parameters] in Experiment.run(parameters) }
+        let second = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(first.latencyMilliseconds == second.latencyMilliseconds)
         #expect(first.messages == second.messages)
         #expect(first.datagrams == second.datagrams)
         #expect(first.departures == second.departures)
         #expect(first.publishMilliseconds == second.publishMilliseconds)
         parameters.seed = 24
-        let other = Experiment.run(parameters)
+        let other = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(other.datagrams != first.datagrams)
     }
 

@@ -26,10 +26,10 @@ import Testing
         return parameters
     }
 
-    @Test func thousandNodesFindEveryRecord() {
+    @Test func thousandNodesFindEveryRecord() async {
         var parameters = Self.oracle(nodes: 1_000, churn: 0, malicious: 0, lookups: 300, seed: 11)
         parameters.publishers = 20
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 300)
         #expect(outcome.successRate == 1)
         #expect(outcome.forgedAccepted == 0)
@@ -41,11 +41,11 @@ import Testing
     /// The liars attempt an eclipse (made-up contacts closer to the target than anyone honest): with one lookup
     /// path they win about 2.5 % of these lookups (97.5 % success), so the defence under test is S/Kademlia's three
     /// disjoint paths, and forged records never get through either way.
-    @Test func liarsAndForgersDoNotWin() {
+    @Test func liarsAndForgersDoNotWin() async {
         var parameters = Self.oracle(nodes: 1_000, churn: 0.1, malicious: 0.2, lookups: 200, seed: 12)
         parameters.publishers = 20
         parameters.config.disjointPaths = 3
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 200)
         #expect(outcome.successRate >= 0.99)
         #expect(outcome.forgedAccepted == 0)
@@ -53,39 +53,39 @@ import Testing
         #expect(outcome.recordsRejected > 0)
     }
 
-    @Test func disjointPathsFindRecordsPastLiars() {
+    @Test func disjointPathsFindRecordsPastLiars() async {
         var parameters = Self.oracle(nodes: 500, churn: 0, malicious: 0.3, lookups: 100, seed: 14)
         parameters.publishers = 10
         parameters.config.disjointPaths = 3
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 100)
         #expect(outcome.successRate >= 0.99)
         #expect(outcome.forgedAccepted == 0)
     }
 
-    @Test func lookupsSurviveContinuousChurn() {
+    @Test func lookupsSurviveContinuousChurn() async {
         var parameters = Self.oracle(nodes: 1_000, churn: 0.2, malicious: 0, lookups: 200, seed: 15)
         parameters.publishers = 10
         parameters.flapsPerLookup = 2
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 200)
         #expect(outcome.successRate >= 0.99)
     }
 
-    @Test func lookupsSurvivePacketLoss() {
+    @Test func lookupsSurvivePacketLoss() async {
         var parameters = Self.oracle(nodes: 300, churn: 0, malicious: 0, lookups: 100, seed: 13)
         parameters.publishers = 10
         parameters.latency = LatencyModel(loss: 0.05)
-        let outcome = Experiment.run(parameters)
+        let outcome = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(outcome.lookups == 100)
         #expect(outcome.successRate >= 0.99)
     }
 
-    @Test func sameSeedSameRun() {
+    @Test func sameSeedSameRun() async {
         var parameters = Self.oracle(nodes: 200, churn: 0.1, malicious: 0.1, lookups: 50, seed: 3)
         parameters.publishers = 5
-        let first = Experiment.run(parameters)
-        let second = Experiment.run(parameters)
+        let first = await offThePool { [parameters] in Experiment.run(parameters) }
+        let second = await offThePool { [parameters] in Experiment.run(parameters) }
         #expect(first.latencyMilliseconds == second.latencyMilliseconds)
         #expect(first.messages == second.messages)
     }
