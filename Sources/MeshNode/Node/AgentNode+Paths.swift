@@ -261,15 +261,20 @@ extension AgentNode {
                 "ms": "\(lease.elapsed.milliseconds)",
             ]
         )
-        try? await session.addLocalCandidate(
-            Candidate(
-                kind: .serverReflexive,
-                address: address,
-                base: lease.mapping.internalAddress,
-                relatedAddress: lease.mapping.internalAddress,
-                localPreference: 65_535
+        do {
+            try await session.addLocalCandidate(
+                Candidate(
+                    kind: .serverReflexive,
+                    address: address,
+                    base: lease.mapping.internalAddress,
+                    relatedAddress: lease.mapping.internalAddress,
+                    localPreference: 65_535
+                )
             )
-        )
+        } catch {
+            // The session refused it (closed meanwhile, or the base is gone): the attempt goes on without it.
+            logger.notice("mapped candidate not added", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+        }
     }
 
     func iceEvent(_ event: ICEEvent, attempt: UInt64) async {
