@@ -9,6 +9,11 @@ public struct KademliaConfig: Sendable {
     public var alpha = 3
     /// S/Kademlia disjoint lookup paths: 1 is plain Kademlia; more resist eclipsing liars at more messages.
     public var disjointPaths = 1
+    /// A value lookup that holds a record ends once this share of the k closest live candidates (of each path) has
+    /// answered: the newest record is kept among what they gave (decision 0106). The rest, often dead or slow nodes,
+    /// would each cost a `slowRequestAfter` wait; an attacker must now hold more than this share of the k closest,
+    /// and be faster than the honest storers among them, to choose the answer. 1 hears all of them (decision 0105).
+    public var valueLookupQuorum = 0.75
     /// A request unanswered this long has failed.
     public var requestTimeout: Duration = .seconds(2)
     /// A request unanswered this long stops occupying one of the α slots (its late answer is still used).

@@ -12,7 +12,8 @@ public enum LookupKind: Sendable, Equatable {
 /// Classic Kademlia with α parallel requests: ask the α closest unasked candidates among the k closest live ones;
 /// finish when the k closest have all answered or failed, or at the deadline. A value lookup does not stop at the
 /// first valid record: it keeps the newest among the k closest, so a replayed older record (from a storer near the
-/// key, or pushed into our own store) cannot stand in for the one that replaced it (decision 0105). A request
+/// key, or pushed into our own store) cannot stand in for the one that replaced it (decision 0105); it ends once a
+/// quorum of them, at plausible distances, has answered (decision 0106). A request
 /// that is slow (past `slowRequestAfter`) stops holding an α slot, so one dead node cannot stall the lookup.
 ///
 /// With `disjointPaths` = d > 1 (S/Kademlia), the seeds are dealt round-robin to d paths; a contact belongs to the
@@ -50,6 +51,7 @@ struct Lookup {
     let k: Int
     let alpha: Int
     let paths: Int
+    let quorum: Double
     /// Sorted closest first; bounded to `4 * k` per path so a flood of contacts cannot grow it.
     private(set) var candidates: [Candidate] = []
     private(set) var messagesSent = 0
@@ -70,6 +72,7 @@ struct Lookup {
         self.k = config.k
         self.alpha = config.alpha
         self.paths = max(1, config.disjointPaths)
+        self.quorum = min(1, max(0, config.valueLookupQuorum))
         for (index, seed) in seeds.enumerated() { add([seed], depth: 1, path: index % paths) }
     }
 
@@ -139,6 +142,7 @@ struct Lookup {
         // Every storer holds every provider of a key (providers publish to the same k closest), so one answer
         // with providers is enough.
         if kind == .getProviders && !providers.isEmpty { return true }
+        if kind == .findValue && foundRecord != nil && quorumAnswered { return true }
         for path in 0..<paths {
             var live = 0
             for candidate in candidates where candidate.path == path && candidate.holdsAPlace {
@@ -154,6 +158,31 @@ struct Lookup {
         if kind == .findValue && foundRecord != nil { return true }
         let answered = candidates.count { $0.state == .answered }
         return answered >= k || !candidates.contains { $0.state == .slow }
+    }
+
+    /// Whether, on every path, at least `quorum` of the k closest live candidates have answered (decision 0106).
+    /// The unanswered rest are in flight, or waiting to be asked; most often they are departed nodes. Only answers
+    /// from candidates at a plausible distance count: a Sybil cluster ground implausibly close to the key must not
+    /// make the quorum by itself. A node that cannot estimate the network's size (`implausiblePrefix` unknown)
+    /// cannot tell such a cluster from the real neighbourhood, so it hears all of the k closest.
+    private var quorumAnswered: Bool {
+        guard quorum < 1, implausiblePrefix != Int.max else { return false }
+        for path in 0..<paths {
+            var live = 0
+            var answered = 0
+            for candidate in candidates where candidate.path == path && candidate.holdsAPlace {
+                live += 1
+                if live > k { break }
+                if candidate.state == .answered
+                    && target.commonPrefixLength(with: candidate.contact.id) < implausiblePrefix
+                {
+                    answered += 1
+                }
+            }
+            live = min(live, k)
+            if live == 0 || Double(answered) < (quorum * Double(live)).rounded(.up) { return false }
+        }
+        return true
     }
 
     /// The k closest that answered, with the tokens they gave us.

@@ -1,0 +1,102 @@
+import MeshCore
+import Testing
+
+@testable import Kademlia
+
+/// A value lookup that holds a record ends once a quorum of the k closest, at plausible distances, has answered
+/// (decision 0106); without an estimate of the network's size, or with the quorum at 1, it hears all of them
+/// (decision 0105). Driven on the sans-IO `Lookup` itself, so each count is exact.
+@Suite struct ValueQuorumTests {
+    let now = Fixture.start
+    let target = try! NodeID(bytes: [UInt8](repeating: 0, count: 32))
+
+    /// An ID sharing `prefix` leading bits with the all-zero target; `index` keeps them distinct and ordered.
+    func id(prefix: Int, index: Int) throws -> NodeID {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        bytes[prefix / 8] = 0x80 >> UInt8(prefix % 8)
+        bytes[31] = UInt8(index)
+        return try NodeID(bytes: bytes)
+    }
+
+    func record() throws -> ValidatedRecord {
+        let record = try AgentRecord.signed(by: Fixture.identity(7), sequence: 1, issuedAt: now, ttl: .seconds(600))
+        return try AgentRecordValidator().validate(
+            record.envelope,
+            now: now,
+            limits: RecordLimits(maximumLifetime: .seconds(7_200), maximumClockSkew: .seconds(120))
+        )
+    }
+
+    /// A value lookup over `prefixes.count` candidates, all asked, holding a record.
+    func lookup(prefixes: [Int], implausiblePrefix: Int, quorum: Double = 0.75) throws -> Lookup {
+        var config = KademliaConfig()
+        config.valueLookupQuorum = quorum
+        let seeds = try prefixes.enumerated().map { index, prefix in
+            Contact(id: try id(prefix: prefix, index: index), address: Fixture.address(UInt8(index + 1)))
+        }
+        var lookup = Lookup(
+            id: QueryID(rawValue: 1),
+            kind: .findValue,
+            target: target,
+            seeds: seeds,
+            now: now,
+            config: config
+        )
+        lookup.implausiblePrefix = implausiblePrefix
+        lookup.foundRecord = (try record(), 1)
+        #expect(lookup.next().count == seeds.count, "with a record in hand the rest of the k closest go at once")
+        return lookup
+    }
+
+    /// Marks answered the candidates at these positions (closest first).
+    func answer(_ lookup: inout Lookup, _ positions: Range<Int>) {
+        let ids = lookup.candidates.map(\.contact.id)
+        for position in positions { lookup.mark(ids[position], .answered) }
+    }
+
+    @Test func fifteenOfTwentyPlausibleAnswersEndTheLookup() throws {
+        var lookup = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: 8)
+        answer(&lookup, 0..<14)
+        #expect(!lookup.isFinished(now: now))
+        answer(&lookup, 14..<15)
+        #expect(lookup.isFinished(now: now))
+    }
+
+    @Test func withoutASizeEstimateEveryOneOfTheKClosestIsHeard() throws {
+        var lookup = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: .max)
+        answer(&lookup, 0..<19)
+        #expect(!lookup.isFinished(now: now))
+        answer(&lookup, 19..<20)
+        #expect(lookup.isFinished(now: now))
+    }
+
+    @Test func aQuorumOfOneHearsEveryOne() throws {
+        var lookup = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: 8, quorum: 1)
+        answer(&lookup, 0..<19)
+        #expect(!lookup.isFinished(now: now))
+        answer(&lookup, 19..<20)
+        #expect(lookup.isFinished(now: now))
+    }
+
+    /// Eight Sybils ground implausibly close to the key answer first; their answers do not count, so the twelve
+    /// plausible storers cannot reach fifteen and every one of the twenty must answer.
+    @Test func implausiblyCloseAnswersDoNotMakeTheQuorum() throws {
+        var lookup = try lookup(
+            prefixes: Array(repeating: 12, count: 8) + Array(repeating: 3, count: 12),
+            implausiblePrefix: 8
+        )
+        #expect(lookup.candidates.prefix(8).allSatisfy { target.commonPrefixLength(with: $0.contact.id) == 12 })
+        answer(&lookup, 0..<19)
+        #expect(!lookup.isFinished(now: now))
+        answer(&lookup, 19..<20)
+        #expect(lookup.isFinished(now: now))
+    }
+
+    /// Without a record the quorum does not apply: a lookup that found nothing goes on until the k closest answered.
+    @Test func noRecordNoQuorum() throws {
+        var lookup = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: 8)
+        lookup.foundRecord = nil
+        answer(&lookup, 0..<15)
+        #expect(!lookup.isFinished(now: now))
+    }
+}
