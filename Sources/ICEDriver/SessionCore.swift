@@ -49,12 +49,15 @@ final class SessionCore: @unchecked Sendable {
         if agent.localCandidates.count > before { localCandidates.yield(candidate) }
     }
 
-    /// Host candidates at once; server-reflexive ones when every STUN probe has finished.
+    /// Host candidates at once, the address families interleaved (`HostPreference`); server-reflexive ones when
+    /// every STUN probe has finished.
     func gather(sockets list: [UDPSocket], stunServers: [TransportAddress]) -> EventLoopFuture<Void> {
         let now = clock.now()
-        for (index, socket) in list.enumerated() {
+        let preferences = HostPreference.localPreferences(for: list.map(\.localAddress))
+        let ordered = list.sorted { (preferences[$0.localAddress] ?? 0) > (preferences[$1.localAddress] ?? 0) }
+        for socket in ordered {
             sockets[socket.localAddress] = socket
-            let preference = UInt16(65_535 - index)
+            let preference = preferences[socket.localAddress] ?? 0
             addGathered(Candidate(kind: .host, address: socket.localAddress, localPreference: preference), now: now)
             let servers = stunServers.filter { $0.ip.isIPv4 == socket.localAddress.ip.isIPv4 }
             guard !servers.isEmpty else { continue }
