@@ -2,14 +2,6 @@ import ICE
 import MeshCore
 import NIOCore
 
-/// How a mapping is asked for. `all` is the order tried: PCP, then NAT-PMP (both one UDP round trip to the
-/// gateway), then UPnP IGD (SSDP discovery, seconds).
-public enum PortMapMethod: String, Sendable, CaseIterable {
-    case pcp
-    case natPMP = "nat-pmp"
-    case upnpIGD = "upnp-igd"
-}
-
 /// Obtains, renews and removes a port mapping on the gateway (issue: mappings have a lifetime, are renewed before
 /// it ends, and are removed on shutdown).
 public final class PortMapper: Sendable {

@@ -17,67 +17,63 @@ struct PortMapLease: Sendable {
     }
 }
 
-/// Whether this node's gateway maps ports, learnt by trying (PCP, then NAT-PMP, then UPnP IGD). The node probes once
-/// at start (`startProbe`), so the first attempt already knows; an attempt asks for a mapping of its ICE socket while
-/// it gathers, and the offer waits for the mapping at most `budget`. On a network without a mapping gateway (most
-/// servers) a failed probe or try turns mapping off for `retryAfter`, so the attempts in between offer at once. Once
-/// a method worked, only that one is asked.
+/// Asks the gateway for port mappings as `PortMapPolicy` decides (PCP, then NAT-PMP, then UPnP IGD, or the one
+/// that worked), and reports back what happened. The node probes once at start (`startProbe`), so the first attempt
+/// already knows; an attempt asks for a mapping of its ICE socket while it gathers, and the offer waits for the
+/// mapping at most `budget`.
 ///
 /// A mapped candidate matters where a NAT would otherwise filter or re-map: behind a UPnP gateway a symmetric peer
 /// reaches us at the mapped port directly instead of by port prediction (docs/netlab-agents.md).
 actor PortMapAvailability {
-    enum State: Sendable, Equatable {
-        case unknown
-        case works(PortMapMethod)
-        case absent(until: ContinuousClock.Instant)
-    }
-
     let group: any EventLoopGroup
     let budget: Duration
-    let retryAfter: Duration
-    private(set) var state = State.unknown
+    let clock: any MeshClock
+    private(set) var policy: PortMapPolicy
     /// A mapping worked before: worth waiting for.
-    var knownToMap: Bool {
-        if case .works = state { return true }
-        return false
-    }
+    var knownToMap: Bool { policy.knownToMap }
     private var probing: Task<Void, Never>?
 
-    init(group: any EventLoopGroup, budget: Duration = .milliseconds(1_500), retryAfter: Duration = .seconds(600)) {
+    init(
+        group: any EventLoopGroup,
+        budget: Duration = .milliseconds(1_500),
+        retryAfter: Duration = .seconds(600),
+        clock: any MeshClock = SystemClock()
+    ) {
         self.group = group
         self.budget = budget
-        self.retryAfter = retryAfter
+        self.clock = clock
+        self.policy = PortMapPolicy(retryAfter: retryAfter)
     }
 
     /// A mapping of `base` for one attempt, or why there is none (the gateway refused, did not answer within the
     /// budget, or was found absent recently).
     func map(_ base: TransportAddress, lease: Duration) async -> Result<PortMapLease, PortMapRefusal> {
-        if state == .unknown, let probing {
+        var decision = policy.decide(now: clock.now())
+        if decision == .waitForProbe, let probing {
             // The start-up probe is still out: wait for its verdict (bounded) rather than ask the gateway twice.
             _ = await Self.race(Task { () async throws in await probing.value }, within: budget)
-            if state == .unknown { return .failure(PortMapRefusal("the gateway probe has no answer yet")) }
+            decision = policy.decide(now: clock.now())
         }
         let methods: [PortMapMethod]
-        switch state {
-        case .absent(let until) where ContinuousClock.now < until:
-            return .failure(PortMapRefusal("no mapping gateway (tried recently)"))
-        case .works(let method): methods = [method]
-        case .unknown, .absent: methods = PortMapMethod.allCases
+        switch decision {
+        case .waitForProbe: return .failure(PortMapRefusal("the gateway probe has no answer yet"))
+        case .refuse(let reason): return .failure(PortMapRefusal(reason))
+        case .ask(let list): methods = list
         }
         let mapper = PortMapper(group: group)
         let asked = ContinuousClock.now
         let work = Task { try await mapper.map(base, lease: lease, methods: methods) }
         switch await Self.race(work, within: budget) {
         case .finished(.success(let mapping)):
-            state = .works(PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
+            policy.granted(by: PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
             mapper.keepRenewed(mapping)
             return .success(PortMapLease(mapper: mapper, mapping: mapping, elapsed: .now - asked))
         case .finished(.failure(let error)):
-            state = .absent(until: .now + retryAfter)
+            policy.failed(now: clock.now())
             await mapper.shutdown()
             return .failure(PortMapRefusal("\(error)"))
         case .timedOut:
-            state = .absent(until: .now + retryAfter)
+            policy.failed(now: clock.now())
             // UPnP discovery cannot be cancelled (a blocking miniupnpc call on a pool thread): a mapping that
             // arrives after the budget is deleted at once instead of sitting on the gateway for its lease.
             Task {
@@ -95,7 +91,7 @@ actor PortMapAvailability {
     }
 
     func probe(from host: IPAddress) async {
-        guard probing == nil, state == .unknown else { return }
+        guard policy.startProbe() else { return }
         let port = UInt16.random(in: 49_152...65_535)
         probing = Task {
             let mapper = PortMapper(group: group)
@@ -103,18 +99,18 @@ actor PortMapAvailability {
             // No attempt waits on the probe's own clock: it may take UPnP's few seconds of discovery.
             switch await Self.race(work, within: budget * 4) {
             case .finished(.success(let mapping)):
-                self.settle(.works(PortMapMethod(rawValue: mapping.method) ?? .upnpIGD))
+                self.probeEnded(mapped: PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
                 await mapper.unmap(mapping)
             case .finished(.failure), .timedOut:
-                self.settle(.absent(until: .now + retryAfter))
+                self.probeEnded(mapped: nil)
                 if case .success(let late) = await work.result { await mapper.unmap(late) }
             }
             await mapper.shutdown()
         }
     }
 
-    private func settle(_ verdict: State) {
-        if state == .unknown { state = verdict }
+    private func probeEnded(mapped method: PortMapMethod?) {
+        policy.probeEnded(mapped: method, now: clock.now())
     }
 
     enum Raced<Value: Sendable>: Sendable {
