@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# netlab-ipv6.sh PREFIX WORKDIR MESHPEER: two `meshpeer run` agents on IPv6, each behind a home router's stateful
+# firewall (run by `scripts/netlab --ipv6`; every namespace and process made here is removed here, also on failure).
+# docs/netlab-agents.md ("IPv6 behind stateful firewalls") says what is promised and what was measured.
+#
+# Addresses from 2001:db8::/32 only, each added with `nodad` (no duplicate address detection delay):
+#   internet  2001:db8:0:1::/64, a bridge in namespace PREFIX-i6 (::1, which routes the LANs), a DHT bootstrap node
+#             at [2001:db8:0:1::4]:4646 (it answers STUN) and a relay at ws://[2001:db8:0:1::5]:7400 (`lab: true`,
+#             its DHT node at [2001:db8:0:1::5]:4646)
+#   r6a, r6b  home routers: WAN ::a and ::b on the internet, LANs 2001:db8:a::/64 and 2001:db8:b::/64, IPv6
+#             forwarding, no NAT (IPv6 is routed), and the forward chain of an RFC 6092 firewall: established and
+#             related accepted, new from the LAN out accepted, new from the WAN dropped and counted
+#             (`counter inbound_dropped`)
+#   h6a, h6b  one agent host in each LAN (2001:db8:a::2, 2001:db8:b::2)
+#
+# b publishes; a finds b by DID over the IPv6 DHT, knocks, b accepts; messages go both ways while the path upgrades
+# to direct through both firewalls. Prints one JSON line (stdout) and exits 1 if a promise is broken.
+#
+# NETLAB_IPV6_MESSAGES per direction (default 50); NETLAB_KEEP_AGENTS=DIR keeps every file and log.
+source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/netlab-agent.sh"
+P="$1" work="$2" meshpeer="$3"
+driver="$ROOT/scripts/lib/netlab-ipv6.py"
+work="$work/ipv6"
+mkdir -p "$work"
+ensure_packages iproute2 nftables conntrack python3 iputils-ping
+
+NET=2001:db8:0:1
+BOOTSTRAP="[$NET::4]:4646"
+RELAY="ws://[$NET::5]:7400"
+RELAY_DHT="[$NET::5]:4646"
+HOST_A=2001:db8:a::2
+HOST_B=2001:db8:b::2
+
+PIDS=()
+MY_NAMESPACES=()
+cleanup() {
+    local pid ns file
+    for file in "$work"/a/pid "$work"/b/pid "$work"/driver.pid; do
+        # Each pid is a `timeout`, which passes SIGTERM on to its command.
+        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for ns in "${MY_NAMESPACES[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+in_ns() { local n="$1"; shift; ip netns exec "$P-$n" "$@"; }
+# mkns NAME: a namespace whose interfaces skip duplicate address detection (set before any interface exists there).
+mkns() {
+    ip netns add "$P-$1"
+    MY_NAMESPACES+=("$P-$1")
+    in_ns "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    in_ns "$1" ip link set lo up
+}
+addr6() { in_ns "$1" ip -6 addr add "$2" dev "$3" nodad; } # NS ADDR/LEN DEV
+
+# ------------------------------------------------------------------ the internet
+mkns i6
+in_ns i6 ip link add br0 type bridge
+in_ns i6 ip link set br0 up
+for a in 1 4 5; do addr6 i6 "$NET::$a/64" br0; done
+in_ns i6 sysctl -qw net.ipv6.conf.all.forwarding=1
+
+# ------------------------------------------------------------------ home routers and their hosts
+# router NAME WAN LAN HOST: WAN 2001:db8:0:1::WAN on the internet, LAN 2001:db8:LAN::/64 (router ::1, host ::2).
+router() {
+    local name="$1" wan="$2" lan="$3" host="$4"
+    mkns "$name"
+    mkns "$host"
+    ip -n "$P-$name" link add wan0 type veth peer name "p6$wan" netns "$P-i6"
+    in_ns i6 ip link set "p6$wan" master br0 up
+    addr6 "$name" "$NET::$wan/64" wan0
+    in_ns "$name" ip link set wan0 up
+    in_ns "$name" ip -6 route add default via "$NET::1"
+    in_ns "$name" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip -n "$P-$name" link add lan0 type veth peer name eth0 netns "$P-$host"
+    addr6 "$name" "2001:db8:$lan::1/64" lan0
+    in_ns "$name" ip link set lan0 up
+    addr6 "$host" "2001:db8:$lan::2/64" eth0
+    in_ns "$host" ip link set eth0 up
+    in_ns "$host" ip -6 route add default via "2001:db8:$lan::1"
+    in_ns i6 ip -6 route add "2001:db8:$lan::/64" via "$NET::$wan"
+    # RFC 6092: outbound opens a pinhole (conntrack), inbound that matches none is dropped. ICMPv6 errors about a
+    # flow are `related`. The named counters let the report show what the firewall dropped, and that the direct
+    # path's datagrams crossed it.
+    in_ns "$name" nft -f - <<EOF
+table inet homefw {
+    counter inbound_dropped {
+    }
+    counter inbound_udp_established {
+    }
+    chain forward {
+        type filter hook forward priority 0; policy drop;
+        iifname "wan0" meta l4proto udp ct state established counter name inbound_udp_established accept
+        ct state established,related accept
+        ct state invalid drop
+        iifname "lan0" oifname "wan0" accept
+        iifname "wan0" counter name inbound_dropped drop
+    }
+}
+EOF
+}
+router r6a a a h6a
+router r6b b b h6b
+
+# The first address of each LAN must answer from the other LAN before the agents start (bounded: 10 s).
+reachable() {
+    local tries
+    for tries in $(seq 1 50); do
+        in_ns "$1" ping -6 -c1 -W1 "$2" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+reachable h6a "$NET::4" || die "IPv6 lab: h6a cannot reach the internet ($NET::4)"
+reachable h6b "$NET::5" || die "IPv6 lab: h6b cannot reach the internet ($NET::5)"
+# An unsolicited ping from the internet to a LAN host must be dropped by its router's firewall.
+if in_ns i6 ping -6 -c1 -W1 "$HOST_A" >/dev/null 2>&1; then die "IPv6 lab: r6a's firewall let a new inbound ping in"; fi
+
+# ------------------------------------------------------------------ bootstrap node and relay on the internet
+ip netns exec "$P-i6" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
+    >"$work/bootstrap.out" 2>"$work/bootstrap.log" &
+PIDS+=($!)
+wait_for "$work/bootstrap.out" '"listening"' 30
+mkdir -p "$work/relay"
+cat >"$work/relay.json" <<EOF
+{"listen": "[$NET::5]:7400", "data": "$work/relay", "lab": true, "metricsListen": "127.0.0.1:0",
+ "dht": {"listen": ["$RELAY_DHT"], "bootstrap": ["$BOOTSTRAP"]}}
+EOF
+ip netns exec "$P-i6" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
+PIDS+=($!)
+wait_for "$work/relay.out" '"listening"' 30
+log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, routers r6a and r6b (stateful firewalls, no NAT)"
+
+# ------------------------------------------------------------------ agents
+# start_agent DIR NS HOSTIP: config.json as the agents lab writes it, with bracketed IPv6 literals.
+start_agent() {
+    local dir="$1" ns="$2" ip="$3"
+    agent_files "$dir" "[$ip]" auto "netlab IPv6 agent" || return 1
+    ip netns exec "$P-$ns" timeout 300 "$meshpeer" run --home "$dir" --json --log-level info \
+        >"$dir/run.out" 2>"$dir/run.log" &
+    echo $! >"$dir/pid"
+    agent_ready "$dir" "$ns"
+}
+
+status=0
+started=$SECONDS
+if start_agent "$work/a" h6a "$HOST_A" && start_agent "$work/b" h6b "$HOST_B"; then
+    timeout 150 python3 "$driver" scenario --a "$P-h6a:$work/a" --b "$P-h6b:$work/b" \
+        --routers "$P-r6a,$P-r6b" --messages "${NETLAB_IPV6_MESSAGES:-50}" \
+        >"$work/result.json" 2>"$work/driver.log" &
+    echo $! >"$work/driver.pid"
+    wait "$(cat "$work/driver.pid")" || status=$?
+fi
+stop_agent "$work/a"
+stop_agent "$work/b"
+elapsed=$((SECONDS - started))
+cat "$work/driver.log" >&2 2>/dev/null || true
+if [ -n "${NETLAB_KEEP_AGENTS:-}" ]; then
+    mkdir -p "$NETLAB_KEEP_AGENTS"
+    cp -r "$work"/* "$NETLAB_KEEP_AGENTS/" 2>/dev/null || true
+fi
+[ -s "$work/result.json" ] || echo '{"scenario":"ipv6-firewalls","ok":false,"error":"no result"}' >"$work/result.json"
+python3 "$driver" report --elapsed "$elapsed" "$work/result.json" || status=1
+exit "$status"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The IPv6 lab (needs root; CI runs as root): `scripts/netlab --ipv6` puts two fresh `meshpeer run` agents on
+# 2001:db8::/32, each behind a home router that routes IPv6 without NAT and has an RFC 6092 stateful firewall
+# (inbound dropped unless a LAN host opened it), with a DHT bootstrap node and a relay on the lab's IPv6 internet.
+# b publishes, a finds b by DID over the IPv6 DHT and knocks, 60 messages go each way, and the conversation must go
+# direct through both firewalls (docs/netlab-agents.md, "IPv6 behind stateful firewalls"). Well under a minute.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+if [ "$(id -u)" -ne 0 ]; then
+    log "netlab IPv6 SKIPPED: it needs root (network namespaces); CI runs it as root"
+    exit 0
+fi
+if [ -z "${MESHPEER:-}" ]; then
+    swift build --product meshpeer >&2
+    # A copy, so another build replacing the binary cannot end the lab's processes ("Text file busy" for the build).
+    bin="$(mktemp -d)"
+    cp "$ROOT/.build/debug/meshpeer" "$bin/meshpeer"
+    export MESHPEER="$bin/meshpeer"
+fi
+out="$(mktemp)"
+trap 'rm -f "$out"; [ -n "${bin:-}" ] && rm -rf "$bin"' EXIT
+status=0
+timeout 240 "$ROOT/scripts/netlab" --ipv6 | tee "$out" || status=$?
+# The line is checked here by name as well as by the lab's own exit status, so a failure says which promise broke.
+grep '^{"scenario"' "$out" | tail -1 | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m["scenario"] == "ipv6-firewalls", m
+assert not m.get("error"), m.get("error")
+assert m["dht_found"] is True, "a did not find b over the IPv6 DHT"
+assert m["messages_sent"] > 0 and m["delivered_once"] == m["messages_sent"], ("lost", m)
+assert m["duplicates_shown"] == 0 and m["forged_shown"] == 0 and m["in_order"] is True, m
+assert m["direct"] is True, ("no direct path through the firewalls", m.get("paths"), m.get("firewall"))
+assert all(m["paths"][k].get("direct", 0) > 0 for k in ("a_to_b", "b_to_a")), m["paths"]
+assert isinstance(m["firewall_dropped_inbound"], int) and m["firewall_dropped_inbound"] >= 0, m
+assert all(v > 0 for v in m["firewall"]["inbound_udp_established"].values()), m["firewall"]
+assert m["ok"] and all(m["checks"].values()), m["checks"]
+print("ipv6-firewalls", {k: m[k] for k in ("messages_sent", "delivered_once", "duplicates_shown", "in_order",
+                                           "direct", "time_to_direct_ms", "time_to_direct_node_ms",
+                                           "firewall_dropped_inbound", "paths", "elapsed_s")})'
+[ "$status" -eq 0 ] || die "scripts/netlab --ipv6 exited with $status"
