@@ -1,11 +1,14 @@
+import ICE
 import MeshPeer
 
 /// `direct` in config.json: whether conversations may move from the relay to a direct UDP path (docs/paths.md).
 public struct DirectSettings: Hashable, Sendable, Decodable {
     /// `auto` upgrades when both agents allow it; `relay` never offers and declines offers.
     public var mode = PathMode.auto
-    /// Addresses to bind ICE host candidates on. Empty: every interface address, or loopback only when the DHT
-    /// listens on loopback (a local mesh, tests).
+    /// Addresses to bind ICE host candidates on (IPv6 with or without brackets, as in `[2001:db8::1]:0` elsewhere in
+    /// the file). Empty: every interface address, or loopback only when the DHT listens on loopback (a local mesh,
+    /// tests). An entry that is not an address is refused when the file is read: dropping it silently bound the
+    /// interfaces instead of what the owner wrote.
     public var hosts: [String] = []
     /// STUN servers (`host:port`) for server-reflexive candidates. Empty: the bootstrap nodes, which answer STUN on
     /// their DHT port (at most two are asked).
@@ -31,5 +34,20 @@ public struct DirectSettings: Hashable, Sendable, Decodable {
         guard hosts.count <= 8, stun.count <= 8 else {
             throw ConfigurationError("direct: at most 8 hosts and 8 STUN servers")
         }
+        for host in hosts where Self.address(host) == nil {
+            throw ConfigurationError("direct.hosts: \(host) is not an IP address (e.g. 192.0.2.10, [2001:db8::10])")
+        }
+    }
+
+    /// `hosts` as addresses.
+    public var hostAddresses: [IPAddress] { hosts.compactMap(Self.address) }
+
+    /// An IPv4 or IPv6 literal; IPv6 may be in brackets.
+    static func address(_ text: String) -> IPAddress? {
+        if text.hasPrefix("[") && text.hasSuffix("]") {
+            guard let inner = IPAddress(String(text.dropFirst().dropLast())), !inner.isIPv4 else { return nil }
+            return inner
+        }
+        return IPAddress(text)
     }
 }

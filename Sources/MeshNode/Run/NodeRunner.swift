@@ -131,7 +131,7 @@ public enum NodeRunner {
         let loopbackDHT = configuration.dht.listen.allSatisfy {
             ($0.hasPrefix("127.") || $0.hasPrefix("[::1]") || $0.hasPrefix("localhost"))
         }
-        var hosts = configuration.direct.hosts.compactMap(IPAddress.init)
+        var hosts = configuration.direct.hostAddresses
         if hosts.isEmpty {
             hosts = loopbackDHT ? [IPAddress("127.0.0.1")!] : HostInterfaces.addresses(includeIPv6: true)
         }
