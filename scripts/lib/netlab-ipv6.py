@@ -48,7 +48,27 @@ def counter(router: str, name: str) -> int:
 
 
 def counters(routers: List[str]) -> Dict[str, Dict[str, int]]:
-    return {r: {n: counter(r, n) for n in ("inbound_dropped", "inbound_udp_established")} for r in routers}
+    names = ("inbound_dropped", "inbound_stun_dropped", "inbound_udp_established")
+    return {r: {n: counter(r, n) for n in names} for r in routers}
+
+
+def dropped_from(router: str) -> List[str]:
+    """What the router's firewall dropped inbound, as `source proto/port` (its set dropped_from; first 64)."""
+    done = subprocess.run(["ip", "netns", "exec", router, "nft", "-j", "list", "set", "inet", "homefw",
+                           "dropped_from"], capture_output=True, text=True, timeout=15)
+    try:
+        items = json.loads(done.stdout)["nftables"]
+        elements = next(i["set"] for i in items if "set" in i).get("elem", [])
+    except (ValueError, KeyError, StopIteration):
+        return []
+    names = {6: "tcp", 17: "udp", 58: "icmpv6"}
+    out = []
+    for element in elements:
+        value = element.get("elem", {}).get("val", element) if isinstance(element, dict) else element
+        parts = value.get("concat", []) if isinstance(value, dict) else []
+        if len(parts) == 3:
+            out.append(f"{parts[0]} {names.get(parts[1], parts[1])}/{parts[2]}")
+    return sorted(out)
 
 
 def selected_pairs(home: str) -> List[str]:
@@ -96,6 +116,7 @@ def scenario(args: argparse.Namespace) -> int:
         paths = {"a_to_b": agents.audit_paths(b, a.did).get("chat.message", {}),
                  "b_to_a": agents.audit_paths(a, b.did).get("chat.message", {})}
         dropped = {r: after[r]["inbound_dropped"] - before[r]["inbound_dropped"] for r in routers}
+        stun = {r: after[r]["inbound_stun_dropped"] - before[r]["inbound_stun_dropped"] for r in routers}
         crossed = {r: after[r]["inbound_udp_established"] - before[r]["inbound_udp_established"] for r in routers}
         result.update(
             {
@@ -106,7 +127,9 @@ def scenario(args: argparse.Namespace) -> int:
                 "time_to_direct_from": "first send (both ends' /metrics polled every 50 ms)",
                 "time_to_direct_node_ms": agents.offer_to_direct(metrics, direct_at),
                 "firewall_dropped_inbound": sum(dropped.values()),
-                "firewall": {"dropped_inbound": dropped, "inbound_udp_established": crossed},
+                "firewall": {"dropped_inbound": dropped, "stun_dropped_inbound": stun,
+                             "inbound_udp_established": crossed,
+                             "dropped_from": {r: dropped_from(r) for r in routers}},
                 "paths": paths,
                 "upgrades": [int(metrics[n].get("meshpeer_direct_upgrades_total", 0)) for n in ("a", "b")],
                 "fallbacks": [int(metrics[n].get("meshpeer_direct_fallbacks_total", 0)) for n in ("a", "b")],
@@ -155,6 +178,11 @@ def report(args: argparse.Namespace) -> int:
     result["checks"] = checks(result)
     result["ok"] = not result.get("error") and all(result["checks"].values())
     result["elapsed_s"] = args.elapsed
+    try:
+        with open(args.nat_check) as handle:
+            result["nat_check_a"] = json.loads(handle.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError) as error:
+        result["nat_check_a"] = {"error": str(error)}
     for name, kept in result["checks"].items():
         if not kept:
             say(f"ipv6 lab: {name} failed")
@@ -174,6 +202,7 @@ def main() -> int:
     one.add_argument("--messages", type=int, default=50)
     summary = commands.add_parser("report")
     summary.add_argument("--elapsed", type=int, default=0)
+    summary.add_argument("--nat-check", default="", help="`meshpeer nat-check --json` from a's host, shown as is")
     summary.add_argument("result")
     args = parser.parse_args()
     return {"scenario": scenario, "report": report}[args.command](args)

@@ -65,7 +65,7 @@ addr6() { in_ns "$1" ip -6 addr add "$2" dev "$3" nodad; } # NS ADDR/LEN DEV
 mkns i6
 in_ns i6 ip link add br0 type bridge
 in_ns i6 ip link set br0 up
-for a in 1 4 5; do addr6 i6 "$NET::$a/64" br0; done
+for a in 1 2 3 4 5; do addr6 i6 "$NET::$a/64" br0; done
 in_ns i6 sysctl -qw net.ipv6.conf.all.forwarding=1
 
 # ------------------------------------------------------------------ home routers and their hosts
@@ -88,13 +88,21 @@ router() {
     in_ns "$host" ip -6 route add default via "2001:db8:$lan::1"
     in_ns i6 ip -6 route add "2001:db8:$lan::/64" via "$NET::$wan"
     # RFC 6092: outbound opens a pinhole (conntrack), inbound that matches none is dropped. ICMPv6 errors about a
-    # flow are `related`. The named counters let the report show what the firewall dropped, and that the direct
-    # path's datagrams crossed it.
+    # flow are `related`. The named counters let the report show what the firewall dropped (of it, STUN messages:
+    # the magic cookie at UDP payload offset 4, i.e. ICE checks that came before the pinhole; and the set
+    # dropped_from: source, protocol and port of each), and that the direct path's datagrams crossed it.
     in_ns "$name" nft -f - <<EOF
 table inet homefw {
     counter inbound_dropped {
     }
     counter inbound_udp_established {
+    }
+    counter inbound_stun_dropped {
+    }
+    set dropped_from {
+        typeof ip6 saddr . meta l4proto . th dport
+        size 64
+        flags dynamic
     }
     chain forward {
         type filter hook forward priority 0; policy drop;
@@ -102,6 +110,8 @@ table inet homefw {
         ct state established,related accept
         ct state invalid drop
         iifname "lan0" oifname "wan0" accept
+        iifname "wan0" meta nfproto ipv6 add @dropped_from { ip6 saddr . meta l4proto . th dport }
+        iifname "wan0" meta l4proto udp @th,96,32 0x2112a442 counter name inbound_stun_dropped counter name inbound_dropped drop
         iifname "wan0" counter name inbound_dropped drop
     }
 }
@@ -138,6 +148,15 @@ ip netns exec "$P-i6" "$meshpeer" relay --config "$work/relay.json" >"$work/rela
 PIDS+=($!)
 wait_for "$work/relay.out" '"listening"' 30
 log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, routers r6a and r6b (stateful firewalls, no NAT)"
+# What `meshpeer nat-check` makes of a home firewall on IPv6 (reported, not judged: a stateful firewall without NAT
+# maps nothing, and its filtering is what a port-restricted cone's is). A STUN server with an alternate address
+# (RFC 5780, [::2]:3478 and [::3]:3479) lets it measure the filtering.
+ip netns exec "$P-i6" "$meshpeer" stun-server --listen "[$NET::2]:3478" --alternate "[$NET::3]:3479" \
+    >"$work/stun.log" 2>&1 &
+PIDS+=($!)
+wait_for "$work/stun.log" listening 30
+in_ns h6a timeout 30 "$meshpeer" nat-check --stun "[$NET::2]:3478" --stun "$BOOTSTRAP" --bind "[$HOST_A]:0" --json \
+    >"$work/nat-check.json" 2>"$work/nat-check.err" || log "nat-check on IPv6 failed: $(cat "$work/nat-check.err")"
 
 # ------------------------------------------------------------------ agents
 # start_agent DIR NS HOSTIP: config.json as the agents lab writes it, with bracketed IPv6 literals.
@@ -168,5 +187,5 @@ if [ -n "${NETLAB_KEEP_AGENTS:-}" ]; then
     cp -r "$work"/* "$NETLAB_KEEP_AGENTS/" 2>/dev/null || true
 fi
 [ -s "$work/result.json" ] || echo '{"scenario":"ipv6-firewalls","ok":false,"error":"no result"}' >"$work/result.json"
-python3 "$driver" report --elapsed "$elapsed" "$work/result.json" || status=1
+python3 "$driver" report --elapsed "$elapsed" --nat-check "$work/nat-check.json" "$work/result.json" || status=1
 exit "$status"
