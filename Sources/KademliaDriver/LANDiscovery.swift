@@ -3,131 +3,84 @@ import MeshCore
 import NIOCore
 import NIOPosix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Finds DHT nodes on the local network with no list at all: every node announces its DHT port to an
-/// administratively scoped IPv4 multicast group, and pings whoever announces.
+/// Finds DHT nodes on the local network with no list at all: every node announces its DHT port to a multicast
+/// group on its LAN interface, and pings whoever announces (decisions 0029 and 0108).
 ///
-/// The announcement is `Frame(type: 0x0301, payload: DHT port (u16) ‖ node ID (32))`. It is not signed: it only
-/// prompts a ping, and the signed reply to that ping is what lets the node into the table. Announcements are
-/// rate-limited per source (one ping per `interval`) and the memory of sources is bounded.
+/// Both families by default, each where the interface and the DHT node have it (`LANDiscoveryPlan`):
+/// - IPv4: the administratively scoped group 239.255.77.77:4647, sent from the interface's address.
+/// - IPv6: the link-local-scope, non-permanent group ff12::cd50:1227 port 4647, joined on the interface by index and
+///   sent from the interface's global or unique-local address (a socket of its own bound to it), because the
+///   kernel would pick the link-local source for a link-scope group, and a link-local address is useless in the DHT.
+///
+/// The announcement (`LANAnnouncement`) is the same on both. What to do with one received is decided by one
+/// `LANAnnouncementGate` shared by both families: strict decoding, one ping per announcer per interval, a bounded
+/// memory of announcers, link-local sources refused.
 public final class LANDiscovery: Sendable {
     public static let group = "239.255.77.77"
+    public static let groupIPv6 = "ff12::cd50:1227"
     public static let port = 4_647
-    public static let frameType: UInt16 = 0x0301
-    static let rememberedSources = 256
+    public static let frameType = LANAnnouncement.frameType
 
-    let channel: any Channel
-    let announcement: [UInt8]
-    let task: RepeatedTask
+    /// What runs, from which addresses, and what was skipped and why.
+    public let plan: LANDiscoveryPlan
+    let channels: [any Channel]
+    let tasks: [RepeatedTask]
 
-    /// Joins the group on the interface that owns `interfaceAddress` (e.g. the LAN address) and starts announcing.
+    /// Joins the group(s) on the interface named by `interface` and starts announcing.
+    ///
+    /// - Parameters:
+    ///   - interface: an address of the interface (IPv4 or IPv6, `fe80::1%eth0` too) or its name (`eth0`).
+    ///   - families: `.both` runs what it can and reports the rest in `plan.skipped`; one family must run or
+    ///     this throws.
+    ///   - onIgnored: called the first time an announcement is ignored for a reason worth a note (malformed,
+    ///     link-local or unusable source), with that reason and the source.
     public static func start(
         driver: KademliaUDPDriver,
-        interfaceAddress: String,
-        interval: Duration = .seconds(5)
+        interface: String,
+        families: LANFamilies = .both,
+        interval: Duration = .seconds(5),
+        onIgnored: (@Sendable (LANAnnouncementGate.Reason, PeerAddress) -> Void)? = nil
     ) async throws -> LANDiscovery {
-        guard let dhtPort = driver.localAddresses.compactMap(\.port).first,
-            let localID = try? await driver.perform({ core, _ in core.localID })
-        else { throw DriverError("the DHT driver has no bound socket") }
-        let groupAddress = try SocketAddress(ipAddress: group, port: port)
-        let seen = LockedValue<[PeerAddress: Timestamp]>([:])
-        let channel = try await DatagramBootstrap(group: driver.eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        AnnouncementHandler(driver: driver, localID: localID, seen: seen, interval: interval)
-                    )
-                }
+        guard let localID = try? await driver.perform({ core, _ in core.localID }) else {
+            throw DriverError("the DHT driver has no bound socket")
+        }
+        let devices = try System.enumerateDevices()
+        let (given, lanInterface) = try LANInterfaces.find(interface, devices: devices)
+        let plan = try LANDiscoveryPlan.make(
+            families: families,
+            interface: lanInterface,
+            given: given,
+            listening: driver.localAddresses.compactMap { PeerAddress($0) }
+        )
+        let handler = LANAnnouncementHandler.Shared(
+            driver: driver,
+            gate: LANAnnouncementGate(localID: localID, interval: interval),
+            onIgnored: onIgnored
+        )
+        var sockets = LANSockets(eventLoop: driver.eventLoop, handler: handler)
+        do {
+            if let v4 = plan.ipv4 {
+                try await sockets.openIPv4(v4, devices: devices, localID: localID)
             }
-            .bind(host: "0.0.0.0", port: port).get()
-        guard let multicast = channel as? any MulticastChannel else {
-            try? await channel.close()
-            throw DriverError("this platform's UDP channel cannot join multicast groups")
+            if let v6 = plan.ipv6 {
+                try await sockets.openIPv6(v6, devices: devices, localID: localID)
+            }
+        } catch {
+            await sockets.close()
+            throw DriverError("LAN discovery on \(plan.interface): \(error)")
         }
-        let interface = try SocketAddress(ipAddress: interfaceAddress, port: 0)
-        guard let device = try System.enumerateDevices().first(where: { $0.address?.ipAddress == interface.ipAddress })
-        else {
-            try? await channel.close()
-            throw DriverError("no interface has the address \(interfaceAddress)")
-        }
-        try await multicast.joinGroup(groupAddress, device: device).get()
-        try await channel.setOption(.ipOption(.ip_multicast_if), value: rawInterface(interface)).get()
-        var writer = WireWriter(capacity: 34)
-        writer.write(UInt16(dhtPort))
-        writer.write(raw: localID.bytes)
-        let announcement = Frame(type: frameType, payload: writer.bytes).encoded()
-        let task = channel.eventLoop.scheduleRepeatedTask(
-            initialDelay: TimeAmount.zero,
-            delay: TimeAmount.nanoseconds(interval.nanoseconds)
-        ) { _ in
-            channel.writeAndFlush(
-                AddressedEnvelope(remoteAddress: groupAddress, data: channel.allocator.buffer(bytes: announcement)),
-                promise: nil
-            )
-        }
-        return LANDiscovery(channel: channel, announcement: announcement, task: task)
+        let tasks = sockets.announce(every: interval)
+        return LANDiscovery(plan: plan, channels: sockets.channels, tasks: tasks)
     }
 
-    private init(channel: any Channel, announcement: [UInt8], task: RepeatedTask) {
-        self.channel = channel
-        self.announcement = announcement
-        self.task = task
-    }
-
-    /// `IP_MULTICAST_IF` takes the interface's IPv4 address as an `in_addr` (network order).
-    static func rawInterface(_ address: SocketAddress) -> SocketOptionValue {
-        guard case .v4(let v4) = address else { return 0 }
-        return SocketOptionValue(Int32(bitPattern: v4.address.sin_addr.s_addr))
+    private init(plan: LANDiscoveryPlan, channels: [any Channel], tasks: [RepeatedTask]) {
+        self.plan = plan
+        self.channels = channels
+        self.tasks = tasks
     }
 
     public func stop() async {
-        task.cancel()
-        try? await channel.close()
-    }
-}
-
-/// Decodes announcements strictly and pings each new announcer once per interval.
-final class AnnouncementHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    let driver: KademliaUDPDriver
-    let localID: NodeID
-    let seen: LockedValue<[PeerAddress: Timestamp]>
-    let interval: Duration
-
-    init(driver: KademliaUDPDriver, localID: NodeID, seen: LockedValue<[PeerAddress: Timestamp]>, interval: Duration) {
-        self.driver = driver
-        self.localID = localID
-        self.seen = seen
-        self.interval = interval
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard let frame = try? Frame.decode(Array(envelope.data.readableBytesView), maximumPayload: 34),
-            frame.type == LANDiscovery.frameType, frame.payload.count == 34,
-            let source = PeerAddress(envelope.remoteAddress)
-        else { return }
-        var reader = WireReader(frame.payload)
-        guard let port = try? reader.readUInt16(), let id = try? NodeID(bytes: reader.readBytes(32)), id != localID,
-            let target = PeerAddress(ip: source.ip, port: port)
-        else { return }
-        let now = SystemClock().now()
-        let due = seen.withLock { seen -> Bool in
-            if let last = seen[target], now - last < interval { return false }
-            if seen.count >= LANDiscovery.rememberedSources { seen.removeAll() }
-            seen[target] = now
-            return true
-        }
-        guard due else { return }
-        let driver = self.driver
-        Task { try? await driver.perform { core, now in core.ping(target, now: now) } }
+        for task in tasks { task.cancel() }
+        for channel in channels { try? await channel.close() }
     }
 }

@@ -106,8 +106,20 @@ struct DHTServeCommand: ParsableCommand {
     @Option(name: .long, help: "Announce this node as a provider of a capability (repeatable).")
     var provide: [String] = []
 
-    @Option(name: .long, help: "Find nodes on the LAN by multicast, on the interface with this IPv4 address.")
+    @Option(
+        name: .long,
+        help: "Find nodes on the LAN by multicast, on the interface with this address (IPv4 or IPv6) or name."
+    )
     var lan: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Families for --lan: both (each where the interface and the DHT node have it), ipv4 or ipv6.",
+            valueName: "both|ipv4|ipv6"
+        )
+    )
+    var lanFamily: String = LANFamilies.both.rawValue
 
     @Flag(
         name: .long,
@@ -138,8 +150,7 @@ struct DHTServeCommand: ParsableCommand {
                 if stdinCommands { DHTStdinCommands.start(session) }
                 var discovery: LANDiscovery?
                 if let lan {
-                    discovery = try await LANDiscovery.start(driver: session.driver, interfaceAddress: lan)
-                    session.report(["event": "lan-discovery", "group": LANDiscovery.group, "interface": lan])
+                    discovery = try await DHTLANDiscovery.start(session, interface: lan, families: lanFamily)
                 }
                 defer { _ = discovery }
                 await Self.waitForAPeer(session)
