@@ -4,8 +4,9 @@ stateful firewall (no NAT). It reuses netlab-agents.py (the agents' APIs from in
 the metrics poller, the inbox) and netlab-onpath.py (the conversation's verdict), and reads the routers' nftables
 counters. Standard library only. Every wait is bounded.
 
-    netlab-ipv6.py scenario --a NS:HOME --b NS:HOME --routers NS,NS [--messages N]   one JSON line on stdout
-    netlab-ipv6.py report --elapsed S RESULT.json                                    the line again, checked
+    netlab-ipv6.py scenario --name CELL --a NS:HOME --b NS:HOME --routers NS,NS --family ipv6|ipv4 [--messages N]
+                                                            one JSON line on stdout
+    netlab-ipv6.py report --elapsed S RESULT.json...        each cell's line again, checked; exit 1 if one failed
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def counter(router: str, name: str) -> int:
 
 
 def counters(routers: List[str]) -> Dict[str, Dict[str, int]]:
-    names = ("inbound_dropped", "inbound_stun_dropped", "inbound_udp_established")
+    names = ("inbound_dropped", "inbound_stun_dropped", "inbound_udp_established", "v6_blackholed")
     return {r: {n: counter(r, n) for n in names} for r in routers}
 
 
@@ -81,10 +82,16 @@ def selected_pairs(home: str) -> List[str]:
     return [line.strip()[-300:] for line in lines][:4]
 
 
+def family(line: str) -> str:
+    """The address family of a logged pair's local address."""
+    found = re.search(r"local=(\S+)", line)
+    return "ipv6" if found and found.group(1).startswith("[") else "ipv4"
+
+
 def scenario(args: argparse.Namespace) -> int:
     a, b = agents.Agent("a", args.a), agents.Agent("b", args.b)
     routers = args.routers.split(",")
-    result: Dict[str, Any] = {"scenario": "ipv6-firewalls", "dht_found": False, "direct": False}
+    result: Dict[str, Any] = {"scenario": args.name, "dht_found": False, "direct": False, "family": args.family}
     poller = None
     try:
         a.load()
@@ -118,6 +125,8 @@ def scenario(args: argparse.Namespace) -> int:
         dropped = {r: after[r]["inbound_dropped"] - before[r]["inbound_dropped"] for r in routers}
         stun = {r: after[r]["inbound_stun_dropped"] - before[r]["inbound_stun_dropped"] for r in routers}
         crossed = {r: after[r]["inbound_udp_established"] - before[r]["inbound_udp_established"] for r in routers}
+        blackholed = sum(after[r]["v6_blackholed"] - before[r]["v6_blackholed"] for r in routers)
+        pairs = {"a": selected_pairs(a.home), "b": selected_pairs(b.home)}
         result.update(
             {
                 **verdict,
@@ -129,11 +138,13 @@ def scenario(args: argparse.Namespace) -> int:
                 "firewall_dropped_inbound": sum(dropped.values()),
                 "firewall": {"dropped_inbound": dropped, "stun_dropped_inbound": stun,
                              "inbound_udp_established": crossed,
-                             "dropped_from": {r: dropped_from(r) for r in routers}},
+                             "dropped_from": {r: dropped_from(r) for r in routers},
+                             "v6_blackholed": blackholed},
+                "selected_family": sorted({family(line) for lines in pairs.values() for line in lines}),
                 "paths": paths,
                 "upgrades": [int(metrics[n].get("meshpeer_direct_upgrades_total", 0)) for n in ("a", "b")],
                 "fallbacks": [int(metrics[n].get("meshpeer_direct_fallbacks_total", 0)) for n in ("a", "b")],
-                "selected": {"a": selected_pairs(a.home), "b": selected_pairs(b.home)},
+                "selected": pairs,
                 "log": {"a": agents.log_evidence(a.home), "b": agents.log_evidence(b.home)},
             }
         )
@@ -165,31 +176,40 @@ def checks(result: Dict[str, Any]) -> Dict[str, bool]:
         "through_both_firewalls": len(crossed) == 2 and all(v > 0 for v in crossed.values()),
         "firewall_reported": isinstance(result.get("firewall_dropped_inbound"), int)
         and result["firewall_dropped_inbound"] >= 0,
+        # The pair both ends selected is of the cell's family: IPv6 through the firewalls, IPv4 where IPv6 UDP is
+        # black-holed (whose IPv6 checks were tried, and dropped, first).
+        "selected_family": result.get("selected_family") == [result.get("family")],
+        **({"ipv6_tried_first": (result.get("firewall") or {}).get("v6_blackholed", 0) > 0}
+           if result.get("family") == "ipv4" else {}),
     }
 
 
 def report(args: argparse.Namespace) -> int:
-    try:
-        with open(args.result) as handle:
-            result = json.loads(handle.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError) as error:
-        result = {"scenario": "ipv6-firewalls", "error": f"no result: {error}"}
-    result.pop("log", None)
-    result["checks"] = checks(result)
-    result["ok"] = not result.get("error") and all(result["checks"].values())
-    result["elapsed_s"] = args.elapsed
-    try:
-        with open(args.nat_check) as handle:
-            result["nat_check_a"] = json.loads(handle.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError) as error:
-        result["nat_check_a"] = {"error": str(error)}
-    for name, kept in result["checks"].items():
-        if not kept:
-            say(f"ipv6 lab: {name} failed")
-    if result.get("error"):
-        say(f"ipv6 lab: {result['error']}")
-    print(json.dumps(result, ensure_ascii=False))
-    return 0 if result["ok"] else 1
+    failed = 0
+    for path in args.results:
+        try:
+            with open(path) as handle:
+                result = json.loads(handle.read().strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError) as error:
+            result = {"scenario": os.path.basename(os.path.dirname(path)), "error": f"no result: {error}"}
+        result.pop("log", None)
+        result["checks"] = checks(result)
+        result["ok"] = not result.get("error") and all(result["checks"].values())
+        result["elapsed_s"] = args.elapsed
+        if result.get("scenario") == "ipv6-firewalls":
+            try:
+                with open(args.nat_check) as handle:
+                    result["nat_check_a"] = json.loads(handle.read().strip().splitlines()[-1])
+            except (OSError, ValueError, IndexError) as error:
+                result["nat_check_a"] = {"error": str(error)}
+        for name, kept in result["checks"].items():
+            if not kept:
+                say(f"ipv6 lab, {result.get('scenario')}: {name} failed")
+        if result.get("error"):
+            say(f"ipv6 lab, {result.get('scenario')}: {result['error']}")
+        failed += 0 if result["ok"] else 1
+        print(json.dumps(result, ensure_ascii=False))
+    return 1 if failed or not args.results else 0
 
 
 def main() -> int:
@@ -199,11 +219,13 @@ def main() -> int:
     one.add_argument("--a", required=True, help="NAMESPACE:HOME of the agent that finds and knocks")
     one.add_argument("--b", required=True, help="NAMESPACE:HOME of the agent that publishes")
     one.add_argument("--routers", required=True, help="the two routers' namespaces, comma-separated")
+    one.add_argument("--name", default="ipv6-firewalls")
+    one.add_argument("--family", choices=("ipv6", "ipv4"), default="ipv6", help="of the direct path expected")
     one.add_argument("--messages", type=int, default=50)
     summary = commands.add_parser("report")
     summary.add_argument("--elapsed", type=int, default=0)
     summary.add_argument("--nat-check", default="", help="`meshpeer nat-check --json` from a's host, shown as is")
-    summary.add_argument("result")
+    summary.add_argument("results", nargs="*")
     args = parser.parse_args()
     return {"scenario": scenario, "report": report}[args.command](args)
 

@@ -14,9 +14,18 @@
 #   h6a, h6b  one agent host in each LAN (2001:db8:a::2, 2001:db8:b::2)
 #
 # b publishes; a finds b by DID over the IPv6 DHT, knocks, b accepts; messages go both ways while the path upgrades
-# to direct through both firewalls. Prints one JSON line (stdout) and exits 1 if a promise is broken.
+# to direct through both firewalls (cell `ipv6-firewalls`).
 #
-# NETLAB_IPV6_MESSAGES per direction (default 50); NETLAB_KEEP_AGENTS=DIR keeps every file and log.
+# Beside it, cell `dual-stack-v6-blackholed`: routers r4c and r4d (WAN ::c and ::d, 203.0.113.12 and .13 on the same
+# bridge, which also carries 203.0.113.0/24) with LANs 2001:db8:c::/64 + 192.0.2.0/28 and 2001:db8:d::/64 +
+# 198.51.100.0/28, the same IPv6 firewall plus an IPv4 NAT (masquerade: a port-restricted cone), and a rule on both
+# that drops every IPv6 UDP datagram between the two LANs (`counter v6_blackholed`). The DHT and the relay still work
+# over IPv6; the direct path must come up over IPv4 (STUN on 203.0.113.2 and .3), though the IPv6 host candidates
+# are checked first (Sources/ICE/Candidates/HostPreference.swift).
+#
+# Prints one JSON line per cell (stdout) and exits 1 if a promise is broken.
+# NETLAB_IPV6_MESSAGES per direction (default 50); NETLAB_IPV6_CELLS (default "ipv6-firewalls dual-stack-v6-blackholed");
+# NETLAB_KEEP_AGENTS=DIR keeps every file and log.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/netlab-agent.sh"
 P="$1" work="$2" meshpeer="$3"
@@ -30,13 +39,14 @@ BOOTSTRAP="[$NET::4]:4646"
 RELAY="ws://[$NET::5]:7400"
 RELAY_DHT="[$NET::5]:4646"
 HOST_A=2001:db8:a::2
-HOST_B=2001:db8:b::2
+STUN4=(203.0.113.2:3478 203.0.113.3:3478)
+cells=(${NETLAB_IPV6_CELLS:-ipv6-firewalls dual-stack-v6-blackholed})
 
 PIDS=()
 MY_NAMESPACES=()
 cleanup() {
     local pid ns file
-    for file in "$work"/a/pid "$work"/b/pid "$work"/driver.pid; do
+    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
         # Each pid is a `timeout`, which passes SIGTERM on to its command.
         [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
     done
@@ -67,11 +77,15 @@ in_ns i6 ip link add br0 type bridge
 in_ns i6 ip link set br0 up
 for a in 1 2 3 4 5; do addr6 i6 "$NET::$a/64" br0; done
 in_ns i6 sysctl -qw net.ipv6.conf.all.forwarding=1
+# The dual-stack cell's IPv4 internet: the same bridge (STUN servers on .2 and .3).
+for a in 1 2 3; do in_ns i6 ip addr add "203.0.113.$a/24" dev br0; done
 
 # ------------------------------------------------------------------ home routers and their hosts
-# router NAME WAN LAN HOST: WAN 2001:db8:0:1::WAN on the internet, LAN 2001:db8:LAN::/64 (router ::1, host ::2).
+# router NAME WAN LAN HOST [WAN4 LAN4]: WAN 2001:db8:0:1::WAN on the internet, LAN 2001:db8:LAN::/64 (router ::1,
+# host ::2). With WAN4 and LAN4 (the base of a /28, e.g. 192.0.2.0), also IPv4: WAN 203.0.113.WAN4, LAN base+1
+# (router) and base+2 (host), and a NAT. Every router drops IPv6 UDP between the dual-stack LANs (c and d).
 router() {
-    local name="$1" wan="$2" lan="$3" host="$4"
+    local name="$1" wan="$2" lan="$3" host="$4" wan4="${5:-}" lan4="${6:-}"
     mkns "$name"
     mkns "$host"
     ip -n "$P-$name" link add wan0 type veth peer name "p6$wan" netns "$P-i6"
@@ -99,6 +113,8 @@ table inet homefw {
     }
     counter inbound_stun_dropped {
     }
+    counter v6_blackholed {
+    }
     set dropped_from {
         typeof ip6 saddr . meta l4proto . th dport
         size 64
@@ -106,6 +122,7 @@ table inet homefw {
     }
     chain forward {
         type filter hook forward priority 0; policy drop;
+        ip6 saddr { 2001:db8:c::/64, 2001:db8:d::/64 } ip6 daddr { 2001:db8:c::/64, 2001:db8:d::/64 } meta l4proto udp counter name v6_blackholed drop
         iifname "wan0" meta l4proto udp ct state established counter name inbound_udp_established accept
         ct state established,related accept
         ct state invalid drop
@@ -116,9 +133,38 @@ table inet homefw {
     }
 }
 EOF
+    [ -n "$wan4" ] || return 0
+    local base="${lan4%.*}" last="${lan4##*.}"
+    in_ns "$name" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$name" ip addr add "203.0.113.$wan4/24" dev wan0
+    in_ns "$name" ip route add default via 203.0.113.1
+    in_ns "$name" ip addr add "$base.$((last + 1))/28" dev lan0
+    in_ns "$host" ip addr add "$base.$((last + 2))/28" dev eth0
+    in_ns "$host" ip route add default via "$base.$((last + 1))"
+    # The NAT and the WAN input firewall of scripts/netlab's routers (an unsolicited packet to the router's own WAN
+    # port would otherwise take the port a LAN host's mapping needs; docs/ice.md, "The lab").
+    in_ns "$name" nft -f - <<EOF
+table ip nat {
+    chain nat_post {
+        type nat hook postrouting priority 100;
+        oifname "wan0" masquerade
+    }
 }
-router r6a a a h6a
-router r6b b b h6b
+table ip wanfw {
+    chain wan_input {
+        type filter hook input priority 0;
+        iifname "wan0" ct state new drop
+    }
+}
+EOF
+}
+for cell in "${cells[@]}"; do
+    case "$cell" in
+    ipv6-firewalls) router r6a a a h6a && router r6b b b h6b ;;
+    dual-stack-v6-blackholed) router r4c c c h4c 12 192.0.2.0 && router r4d d d h4d 13 198.51.100.0 ;;
+    *) die "unknown cell $cell" ;;
+    esac
+done
 
 # The first address of each LAN must answer from the other LAN before the agents start (bounded: 10 s).
 reachable() {
@@ -129,10 +175,14 @@ reachable() {
     done
     return 1
 }
-reachable h6a "$NET::4" || die "IPv6 lab: h6a cannot reach the internet ($NET::4)"
-reachable h6b "$NET::5" || die "IPv6 lab: h6b cannot reach the internet ($NET::5)"
+for host in h6a h6b h4c h4d; do
+    [ -e "/run/netns/$P-$host" ] || continue
+    reachable "$host" "$NET::4" || die "IPv6 lab: $host cannot reach the internet ($NET::4)"
+done
 # An unsolicited ping from the internet to a LAN host must be dropped by its router's firewall.
-if in_ns i6 ping -6 -c1 -W1 "$HOST_A" >/dev/null 2>&1; then die "IPv6 lab: r6a's firewall let a new inbound ping in"; fi
+if [ -e "/run/netns/$P-h6a" ] && in_ns i6 ping -6 -c1 -W1 "$HOST_A" >/dev/null 2>&1; then
+    die "IPv6 lab: r6a's firewall let a new inbound ping in"
+fi
 
 # ------------------------------------------------------------------ bootstrap node and relay on the internet
 ip netns exec "$P-i6" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
@@ -147,45 +197,85 @@ EOF
 ip netns exec "$P-i6" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
 PIDS+=($!)
 wait_for "$work/relay.out" '"listening"' 30
-log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, routers r6a and r6b (stateful firewalls, no NAT)"
+log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, cells: ${cells[*]}"
 # What `meshpeer nat-check` makes of a home firewall on IPv6 (reported, not judged: a stateful firewall without NAT
 # maps nothing, and its filtering is what a port-restricted cone's is). A STUN server with an alternate address
 # (RFC 5780, [::2]:3478 and [::3]:3479) lets it measure the filtering.
 ip netns exec "$P-i6" "$meshpeer" stun-server --listen "[$NET::2]:3478" --alternate "[$NET::3]:3479" \
     >"$work/stun.log" 2>&1 &
 PIDS+=($!)
+# The dual-stack cell's IPv4 STUN servers (two, so gathering can see whether a NAT maps per destination).
+for stun in "${STUN4[@]}"; do
+    ip netns exec "$P-i6" "$meshpeer" stun-server --listen "$stun" >"$work/stun-$stun.log" 2>&1 &
+    PIDS+=($!)
+done
 wait_for "$work/stun.log" listening 30
-in_ns h6a timeout 30 "$meshpeer" nat-check --stun "[$NET::2]:3478" --stun "$BOOTSTRAP" --bind "[$HOST_A]:0" --json \
-    >"$work/nat-check.json" 2>"$work/nat-check.err" || log "nat-check on IPv6 failed: $(cat "$work/nat-check.err")"
+for stun in "${STUN4[@]}"; do wait_for "$work/stun-$stun.log" listening 30; done
+if [ -e "/run/netns/$P-h6a" ]; then
+    in_ns h6a timeout 30 "$meshpeer" nat-check --stun "[$NET::2]:3478" --stun "$BOOTSTRAP" --bind "[$HOST_A]:0" \
+        --json >"$work/nat-check.json" 2>"$work/nat-check.err" \
+        || log "nat-check on IPv6 failed: $(cat "$work/nat-check.err")"
+fi
 
 # ------------------------------------------------------------------ agents
-# start_agent DIR NS HOSTIP: config.json as the agents lab writes it, with bracketed IPv6 literals.
+# start_agent DIR NS HOST6 [HOST4]: config.json as the agents lab writes it, with bracketed IPv6 literals; with
+# HOST4 the agent binds ICE host candidates on both families and has IPv4 STUN servers too (its DHT is IPv6 only).
 start_agent() {
-    local dir="$1" ns="$2" ip="$3"
-    agent_files "$dir" "[$ip]" auto "netlab IPv6 agent" || return 1
+    local dir="$1" ns="$2" ip6="$3" ip4="${4:-}"
+    agent_files "$dir" "[$ip6]" auto "netlab IPv6 agent" || return 1
+    if [ -n "$ip4" ]; then
+        cat >"$dir/config.json" <<EOF
+{"dht": {"listen": ["[$ip6]:0"], "bootstrap": ["$BOOTSTRAP"]}, "relays": ["$RELAY"], "homeRelays": 1,
+ "republishSeconds": 20, "recordTTLSeconds": 120,
+ "direct": {"mode": "auto", "hosts": ["[$ip6]", "$ip4"],
+            "stun": ["$BOOTSTRAP", "$RELAY_DHT", "${STUN4[0]}", "${STUN4[1]}"]}}
+EOF
+    fi
     ip netns exec "$P-$ns" timeout 300 "$meshpeer" run --home "$dir" --json --log-level info \
         >"$dir/run.out" 2>"$dir/run.log" &
     echo $! >"$dir/pid"
     agent_ready "$dir" "$ns"
 }
 
-status=0
+# run_cell NAME: the cell's two agents and the driver; the cell's JSON line in $work/NAME/result.json.
+run_cell() {
+    local cell="$1" dir="$work/$1" ok=1 nsa nsb routers family
+    mkdir -p "$dir"
+    case "$cell" in
+    ipv6-firewalls)
+        nsa=h6a nsb=h6b routers="$P-r6a,$P-r6b" family=ipv6
+        start_agent "$dir/a" h6a "$HOST_A" && start_agent "$dir/b" h6b 2001:db8:b::2 || ok=0 ;;
+    dual-stack-v6-blackholed)
+        nsa=h4c nsb=h4d routers="$P-r4c,$P-r4d" family=ipv4
+        start_agent "$dir/a" h4c 2001:db8:c::2 192.0.2.2 && start_agent "$dir/b" h4d 2001:db8:d::2 198.51.100.2 \
+            || ok=0 ;;
+    esac
+    if [ "$ok" -eq 1 ]; then
+        timeout 150 python3 "$driver" scenario --name "$cell" --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" \
+            --routers "$routers" --family "$family" --messages "${NETLAB_IPV6_MESSAGES:-50}" \
+            >"$dir/result.json" 2>"$dir/driver.log" &
+        echo $! >"$dir/driver.pid"
+        wait "$(cat "$dir/driver.pid")" || true
+    fi
+    stop_agent "$dir/a"
+    stop_agent "$dir/b"
+    [ -s "$dir/result.json" ] || echo "{\"scenario\":\"$cell\",\"ok\":false,\"error\":\"no result\"}" >"$dir/result.json"
+}
+
 started=$SECONDS
-if start_agent "$work/a" h6a "$HOST_A" && start_agent "$work/b" h6b "$HOST_B"; then
-    timeout 150 python3 "$driver" scenario --a "$P-h6a:$work/a" --b "$P-h6b:$work/b" \
-        --routers "$P-r6a,$P-r6b" --messages "${NETLAB_IPV6_MESSAGES:-50}" \
-        >"$work/result.json" 2>"$work/driver.log" &
-    echo $! >"$work/driver.pid"
-    wait "$(cat "$work/driver.pid")" || status=$?
-fi
-stop_agent "$work/a"
-stop_agent "$work/b"
+running=()
+for cell in "${cells[@]}"; do
+    run_cell "$cell" &
+    running+=($!)
+    PIDS+=($!)
+done
+for pid in "${running[@]}"; do wait "$pid" 2>/dev/null || true; done
 elapsed=$((SECONDS - started))
-cat "$work/driver.log" >&2 2>/dev/null || true
+for cell in "${cells[@]}"; do cat "$work/$cell/driver.log" >&2 2>/dev/null || true; done
 if [ -n "${NETLAB_KEEP_AGENTS:-}" ]; then
     mkdir -p "$NETLAB_KEEP_AGENTS"
     cp -r "$work"/* "$NETLAB_KEEP_AGENTS/" 2>/dev/null || true
 fi
-[ -s "$work/result.json" ] || echo '{"scenario":"ipv6-firewalls","ok":false,"error":"no result"}' >"$work/result.json"
-python3 "$driver" report --elapsed "$elapsed" --nat-check "$work/nat-check.json" "$work/result.json" || status=1
-exit "$status"
+results=()
+for cell in "${cells[@]}"; do results+=("$work/$cell/result.json"); done
+python3 "$driver" report --elapsed "$elapsed" --nat-check "$work/nat-check.json" "${results[@]}"
