@@ -37,5 +37,6 @@ let package = Package(
         harness("FuzzRatchetPlainHeader", ["Ratchet", "MeshCore"]),
         harness("FuzzAgentCard", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzProxyHeader", ["RelayFallback", "MeshCore"]),
+        harness("FuzzLANAnnouncement", ["Kademlia", "MeshCore"]),
     ]
 )

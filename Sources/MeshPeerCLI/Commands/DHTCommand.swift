@@ -130,6 +130,12 @@ struct DHTServeCommand: ParsableCommand {
     )
     var stdinCommands = false
 
+    func validate() throws {
+        guard LANFamilies(rawValue: lanFamily) != nil else {
+            throw ValidationError("--lan-family must be both, ipv4 or ipv6, not \(lanFamily)")
+        }
+    }
+
     func run() throws {
         try CLIRunner.run {
             let card = try publishCard.map { try DHTSupport.readCard($0) }
