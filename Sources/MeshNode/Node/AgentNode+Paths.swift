@@ -67,13 +67,8 @@ extension AgentNode {
                 await sendPathSignal(signal, to: peer)
             case .setRemote(let attempt, let ice):
                 await setRemote(attempt: attempt, ice)
-            case .addRemoteCandidates(let attempt, let candidates, _):
-                // The sessions gather completely before the offer (bounded at 2.5 s), so peers of this version
-                // never trickle; a later version's candidates are noted and left out.
-                logger.debug(
-                    "trickled candidates ignored",
-                    metadata: ["attempt": "\(attempt)", "count": "\(candidates.count)"]
-                )
+            case .addRemoteCandidates(let attempt, let candidates, let end):
+                await addRemoteCandidates(attempt: attempt, candidates, endOfCandidates: end)
             case .openChannel(let opening):
                 await openChannel(opening)
             case .useDirect(let peer, let attempt):
@@ -194,6 +189,8 @@ extension AgentNode {
                 mapping = Task { await availability.map(base, lease: .seconds(3_600)) }
             }
             _ = try await session.localDescription()
+            // The mapping still being asked for when the offer goes; it follows by trickle (RFC 8838).
+            var late: Task<Result<PortMapLease, PortMapRefusal>, Never>?
             if let asked = mapping, let availability = setup.portMapping {
                 mapping = nil
                 // Only a gateway known to map is waited for (up to its budget); while the start-up probe is still
@@ -203,23 +200,56 @@ extension AgentNode {
                 case .finished(.success(let result)):
                     await addMappedCandidate(result, session: session, attempt: attempt)
                 case .finished(.failure), .timedOut:
-                    // Too late for this offer (no trickle yet): a mapping granted afterwards is deleted at once.
-                    Task { if case .success(let lease) = await asked.value { await lease.release() } }
+                    late = asked
                 }
             }
-            let description = try await session.localDescription()
-            guard links[attempt] != nil else { return }
+            var ice = PathICE(try await session.localDescription())
+            guard links[attempt] != nil else {
+                if let late { Task { if case .success(let lease) = await late.value { await lease.release() } } }
+                return
+            }
             links[attempt]?.tasks.append(
                 Task {
                     for await event in session.events { await self.iceEvent(event, attempt: attempt) }
                 }
             )
-            paths.gathered(attempt: attempt, ice: PathICE(description), now: now)
+            // The offer goes when gathering is done, not with the host candidates alone: it carries the NAT hint
+            // that port prediction needs, which only the STUN answers give. What comes later is trickled.
+            if let late {
+                ice.endOfCandidates = false
+                links[attempt]?.tasks.append(
+                    Task { await self.trickleLateMapping(late, session: session, attempt: attempt) }
+                )
+            }
+            paths.gathered(attempt: attempt, ice: ice, now: now)
         } catch {
             // A mapping asked for a session that failed to gather is not left renewing on the gateway.
             if let mapping, case .success(let lease) = await mapping.value { await lease.release() }
             paths.gatherFailed(attempt: attempt, reason: "\(error)", now: now)
         }
+        await runPathActions()
+    }
+
+    /// A mapping granted after the offer went: offered by trickle if it comes within the mapping budget (the task
+    /// is bounded by it), then end-of-candidates either way, so the peer's ICE can fail early again.
+    func trickleLateMapping(
+        _ asked: Task<Result<PortMapLease, PortMapRefusal>, Never>,
+        session: ICESession,
+        attempt: UInt64
+    ) async {
+        let result = await asked.value
+        guard links[attempt] != nil else {
+            if case .success(let lease) = result { await lease.release() }
+            return
+        }
+        let candidate = await addMappedCandidate(result, session: session, attempt: attempt)
+        if candidate != nil { figures.directLateMappings.increment() }
+        paths.gatheredMore(
+            attempt: attempt,
+            candidates: candidate.map { [$0.sdp] } ?? [],
+            endOfCandidates: true,
+            now: now
+        )
         await runPathActions()
     }
 
@@ -234,25 +264,29 @@ extension AgentNode {
     /// Maps the attempt's first socket on the gateway and offers the mapped address above the STUN-learned one
     /// (reachable from anywhere, where the STUN-learned one may be filtered). The gateway's own idea of its external
     /// address is used unless it is empty, as behind a second NAT; then the STUN-learned address with the mapped port.
+    @discardableResult
     func addMappedCandidate(
         _ result: Result<PortMapLease, PortMapRefusal>,
         session: ICESession,
         attempt: UInt64
-    ) async {
+    ) async -> Candidate? {
         let lease: PortMapLease
         switch result {
         case .success(let granted): lease = granted
         case .failure(let refusal):
             figures.directPortMaps[false]?.increment()
             logger.debug("no port mapping", metadata: ["attempt": "\(attempt)", "reason": "\(refusal)"])
-            return
+            return nil
         }
-        guard links[attempt] != nil else { return await lease.release() }
+        guard links[attempt] != nil else {
+            await lease.release()
+            return nil
+        }
         links[attempt]?.portMap = lease
         figures.directPortMaps[true]?.increment()
         let reflexive = try? await session.localDescription().parsedCandidates.first { $0.kind == .serverReflexive }
         let external = lease.mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
-        guard let ip = external ?? reflexive?.address.ip else { return }
+        guard let ip = external ?? reflexive?.address.ip else { return nil }
         let address = TransportAddress(ip: ip, port: lease.mapping.externalPort)
         logger.info(
             "port mapped",
@@ -261,19 +295,20 @@ extension AgentNode {
                 "ms": "\(lease.elapsed.milliseconds)",
             ]
         )
+        let candidate = Candidate(
+            kind: .serverReflexive,
+            address: address,
+            base: lease.mapping.internalAddress,
+            relatedAddress: lease.mapping.internalAddress,
+            localPreference: 65_535
+        )
         do {
-            try await session.addLocalCandidate(
-                Candidate(
-                    kind: .serverReflexive,
-                    address: address,
-                    base: lease.mapping.internalAddress,
-                    relatedAddress: lease.mapping.internalAddress,
-                    localPreference: 65_535
-                )
-            )
+            try await session.addLocalCandidate(candidate)
+            return candidate
         } catch {
             // The session refused it (closed meanwhile, or the base is gone): the attempt goes on without it.
             logger.notice("mapped candidate not added", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+            return nil
         }
     }
 
@@ -321,6 +356,25 @@ extension AgentNode {
         } catch {
             paths.iceFailed(attempt: attempt, reason: "\(error)", now: now)
             await runPathActions()
+        }
+    }
+
+    /// Candidates the peer trickled (RFC 8838), filtered as those of its offer or answer are.
+    func addRemoteCandidates(attempt: UInt64, _ lines: [String], endOfCandidates: Bool) async {
+        guard let session = links[attempt]?.session, let setup = direct else { return }
+        let candidates = lines.prefix(PathICE.maximumCandidates).compactMap(Candidate.init(sdp:)).filter {
+            AgentNode.usableRemote($0.address.ip, allowLoopback: setup.allowLoopbackCandidates)
+        }
+        do {
+            for candidate in candidates { try await session.addRemoteCandidate(candidate) }
+            if endOfCandidates { try await session.setRemoteEndOfCandidates() }
+            logger.debug(
+                "trickled candidates added",
+                metadata: ["attempt": "\(attempt)", "count": "\(candidates.count)", "end": "\(endOfCandidates)"]
+            )
+        } catch {
+            // The session closed meanwhile: the attempt is ending anyway.
+            logger.debug("trickled candidates not added", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
         }
     }
 

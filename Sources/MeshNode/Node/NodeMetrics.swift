@@ -34,6 +34,8 @@ struct NodeMetrics: Sendable {
     let directPortMaps = [true: "granted", false: "refused"].mapValues { result in
         Counter(label: "meshpeer_direct_port_mappings_total", dimensions: [("result", result)])
     }
+    /// Port mappings granted after the offer went, and offered by trickle (RFC 8838) instead of deleted.
+    let directLateMappings = Counter(label: "meshpeer_direct_port_mappings_trickled_total")
     /// Datagrams a direct channel refused, by reason (`forged`, `replayed`, `malformed`, `wrong-channel`): what an
     /// on-path attacker's rewrites and replays show up as (scripts/lib/netlab-onpath.sh).
     let directDropped = Dictionary(
