@@ -76,3 +76,28 @@ grep -q '"event":"lan-discovery","family":"ipv6"' "$WORK/a.log" || die "no lan-d
 grep -q "LAN discovery skips IPv4: interface ${TAG}-va has no IPv4 address" "$WORK/a.log" \
     || { cat "$WORK/a.log" >&2; die "the skipped IPv4 family was not reported"; }
 log "dht lan ipv6: two nodes found each other by IPv6 multicast in $((30 - deadline + SECONDS)) s"
+
+# 4. The link gains IPv4 too: on the same defaults both families run, and the nodes find each other again.
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+wait 2>/dev/null || true
+pids=()
+for ns in a b; do
+    ip -n "${TAG}$ns" addr add "198.51.100.$([ "$ns" = a ] && echo 17 || echo 18)/28" dev "${TAG}-v$ns"
+    # A LAN has a default route; this one has none, so IPv4 multicast needs its own route (IPv6 needs none).
+    ip -n "${TAG}$ns" route add 224.0.0.0/4 dev "${TAG}-v$ns"
+done
+serve a "$WORK/a2.log" --lan "${TAG}-va"
+serve b "$WORK/b2.log" --lan 198.51.100.18
+deadline=$((SECONDS + 30))
+until grep -q '"event":"contact-added"' "$WORK/a2.log" && grep -q '"event":"contact-added"' "$WORK/b2.log"; do
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/a2.log" "$WORK/b2.log" >&2; die "dual-stack LAN nodes did not meet"; }
+    sleep 0.1
+done
+for node in a2 b2; do
+    for family in ipv4 ipv6; do
+        grep -q "\"event\":\"lan-discovery\",\"family\":\"$family\"" "$WORK/$node.log" \
+            || { cat "$WORK/$node.log" >&2; die "$node: no $family LAN discovery on a dual-stack link"; }
+    done
+    ! grep -q "LAN discovery skips" "$WORK/$node.log" || { cat "$WORK/$node.log" >&2; die "$node skipped a family"; }
+done
+log "dht lan ipv6: on a dual-stack link both families run and the nodes meet"
