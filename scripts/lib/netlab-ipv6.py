@@ -180,7 +180,7 @@ def checks(result: Dict[str, Any]) -> Dict[str, bool]:
         # black-holed (whose IPv6 checks were tried, and dropped, first).
         "selected_family": result.get("selected_family") == [result.get("family")],
         **({"ipv6_tried_first": (result.get("firewall") or {}).get("v6_blackholed", 0) > 0}
-           if result.get("family") == "ipv4" else {}),
+           if result.get("scenario") == "dual-stack-v6-blackholed" else {}),
     }
 
 

@@ -23,6 +23,10 @@
 # over IPv6; the direct path must come up over IPv4 (STUN on 203.0.113.2 and .3), though the IPv6 host candidates
 # are checked first (Sources/ICE/Candidates/HostPreference.swift).
 #
+# Cell `ipv4-nat-baseline` (not run by default; NETLAB_IPV6_CELLS="... ipv4-nat-baseline"): the dual-stack cell's
+# topology again (routers r4e and r4f, LANs 2001:db8:e::/64 + 192.0.2.16/28 and 2001:db8:f::/64 + 198.51.100.16/28)
+# with ICE host candidates on IPv4 only: the time to direct without IPv6 checks to fail, to compare with.
+#
 # Prints one JSON line per cell (stdout) and exits 1 if a promise is broken.
 # NETLAB_IPV6_MESSAGES per direction (default 50); NETLAB_IPV6_CELLS (default "ipv6-firewalls dual-stack-v6-blackholed");
 # NETLAB_KEEP_AGENTS=DIR keeps every file and log.
@@ -162,6 +166,7 @@ for cell in "${cells[@]}"; do
     case "$cell" in
     ipv6-firewalls) router r6a a a h6a && router r6b b b h6b ;;
     dual-stack-v6-blackholed) router r4c c c h4c 12 192.0.2.0 && router r4d d d h4d 13 198.51.100.0 ;;
+    ipv4-nat-baseline) router r4e e e h4e 14 192.0.2.16 && router r4f f f h4f 15 198.51.100.16 ;;
     *) die "unknown cell $cell" ;;
     esac
 done
@@ -175,7 +180,7 @@ reachable() {
     done
     return 1
 }
-for host in h6a h6b h4c h4d; do
+for host in h6a h6b h4c h4d h4e h4f; do
     [ -e "/run/netns/$P-$host" ] || continue
     reachable "$host" "$NET::4" || die "IPv6 lab: $host cannot reach the internet ($NET::4)"
 done
@@ -218,16 +223,18 @@ if [ -e "/run/netns/$P-h6a" ]; then
 fi
 
 # ------------------------------------------------------------------ agents
-# start_agent DIR NS HOST6 [HOST4]: config.json as the agents lab writes it, with bracketed IPv6 literals; with
-# HOST4 the agent binds ICE host candidates on both families and has IPv4 STUN servers too (its DHT is IPv6 only).
+# start_agent DIR NS HOST6 [HOST4 [v4only]]: config.json as the agents lab writes it, with bracketed IPv6 literals;
+# with HOST4 the agent binds ICE host candidates on both families (on IPv4 only with v4only) and has IPv4 STUN
+# servers too (its DHT is IPv6 only).
 start_agent() {
-    local dir="$1" ns="$2" ip6="$3" ip4="${4:-}"
+    local dir="$1" ns="$2" ip6="$3" ip4="${4:-}" hosts="\"[$3]\", \"${4:-}\""
+    [ "${5:-}" = v4only ] && hosts="\"$ip4\""
     agent_files "$dir" "[$ip6]" auto "netlab IPv6 agent" || return 1
     if [ -n "$ip4" ]; then
         cat >"$dir/config.json" <<EOF
 {"dht": {"listen": ["[$ip6]:0"], "bootstrap": ["$BOOTSTRAP"]}, "relays": ["$RELAY"], "homeRelays": 1,
  "republishSeconds": 20, "recordTTLSeconds": 120,
- "direct": {"mode": "auto", "hosts": ["[$ip6]", "$ip4"],
+ "direct": {"mode": "auto", "hosts": [$hosts],
             "stun": ["$BOOTSTRAP", "$RELAY_DHT", "${STUN4[0]}", "${STUN4[1]}"]}}
 EOF
     fi
@@ -249,6 +256,10 @@ run_cell() {
         nsa=h4c nsb=h4d routers="$P-r4c,$P-r4d" family=ipv4
         start_agent "$dir/a" h4c 2001:db8:c::2 192.0.2.2 && start_agent "$dir/b" h4d 2001:db8:d::2 198.51.100.2 \
             || ok=0 ;;
+    ipv4-nat-baseline)
+        nsa=h4e nsb=h4f routers="$P-r4e,$P-r4f" family=ipv4
+        start_agent "$dir/a" h4e 2001:db8:e::2 192.0.2.18 v4only \
+            && start_agent "$dir/b" h4f 2001:db8:f::2 198.51.100.18 v4only || ok=0 ;;
     esac
     if [ "$ok" -eq 1 ]; then
         timeout 150 python3 "$driver" scenario --name "$cell" --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" \
