@@ -164,6 +164,10 @@ import Testing
             try LANDiscoveryPlan.make(families: .ipv6, interface: lan([Self.global]), listening: bound)
         }
         #expect(elsewhere?.description.contains("which is not an address of interface eth9") == true)
+        // With a loopback socket beside the LAN one, the LAN one is announced.
+        let two = [PeerAddress(ip: [127, 0, 0, 1], port: 1)!, PeerAddress(ip: Self.v4, port: 2)!]
+        let both = try LANDiscoveryPlan.make(families: .ipv4, interface: lan([Self.v4]), listening: two)
+        #expect(both.ipv4?.interfaceAddress == Self.v4 && both.ipv4?.dhtPort == 2)
     }
 
     @Test func theInterfaceIsFoundByAddressOrName() throws {

@@ -63,10 +63,10 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
         given: [UInt8]?,
         listening: [PeerAddress]
     ) -> Result<IPv4, LANDiscoveryError> {
-        guard let socket = listening.first(where: \.isIPv4) else {
+        let own = interface.addresses.filter { $0.count == 4 }
+        guard let socket = socket(in: listening.filter(\.isIPv4), on: own) else {
             return .failure(LANDiscoveryError("IPv4: the DHT node has no IPv4 socket"))
         }
-        let own = interface.addresses.filter { $0.count == 4 }
         guard !own.isEmpty else {
             return .failure(LANDiscoveryError("IPv4: interface \(interface.name) has no IPv4 address"))
         }
@@ -89,11 +89,11 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
         given: [UInt8]?,
         listening: [PeerAddress]
     ) -> Result<IPv6, LANDiscoveryError> {
-        guard let socket = listening.first(where: { !$0.isIPv4 }) else {
-            return .failure(LANDiscoveryError("IPv6: the DHT node has no IPv6 socket (listen on [::]:PORT too)"))
-        }
         let all = interface.addresses.filter { $0.count == 16 }
         let usable = all.filter { !LANAnnouncementGate.isLinkLocal($0) }
+        guard let socket = socket(in: listening.filter { !$0.isIPv4 }, on: usable) else {
+            return .failure(LANDiscoveryError("IPv6: the DHT node has no IPv6 socket (listen on [::]:PORT too)"))
+        }
         guard !usable.isEmpty else {
             let why =
                 all.isEmpty
@@ -113,6 +113,12 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
             source = usable.min { rank($0) < rank($1) } ?? usable[0]
         }
         return .success(IPv6(source: source, interfaceIndex: interface.index, dhtPort: socket.port))
+    }
+
+    /// Of the DHT node's sockets of one family, a wildcard or one bound to an address of the interface, else the
+    /// first (which the caller then refuses as bound elsewhere).
+    static func socket(in sockets: [PeerAddress], on addresses: [[UInt8]]) -> PeerAddress? {
+        sockets.first { $0.ip.allSatisfy { $0 == 0 } || addresses.contains($0.ip) } ?? sockets.first
     }
 
     static func rank(_ ip: [UInt8]) -> Int {
