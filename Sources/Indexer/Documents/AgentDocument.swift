@@ -49,7 +49,10 @@ public struct AgentDocument: Sendable, Equatable {
         // The signature check parses the card strictly; that value is read as the card, never the bytes again.
         let json: JSONValue
         do {
-            json = try AgentCardSignature.verify(cardBytes: agent.agentCard, did: agent.did)
+            // The record's validator decoded the DID's key already (`signer`). Encoding it back is cheap, where
+            // decoding validates the curve point; a signer that is not this DID's (a record built by hand) is not used.
+            let signer = record.signer.flatMap { $0.did == agent.did ? $0 : nil }
+            json = try AgentCardSignature.verify(cardBytes: agent.agentCard, did: agent.did, key: signer)
         } catch {
             throw .badCardSignature(error.description)
         }

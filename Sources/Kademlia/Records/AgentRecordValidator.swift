@@ -37,7 +37,8 @@ public struct AgentRecordValidator: RecordValidator {
             sequence: record.sequence,
             expiresAt: record.expiresAt,
             publisher: NodeID(publicKey: publicKey),
-            envelope: envelope
+            envelope: envelope,
+            signer: publicKey
         )
     }
 }

@@ -53,6 +53,11 @@ public struct ValidatedRecord: Sendable, Equatable {
     /// The signer's node ID: one slot per provider under a provider key.
     public var publisher: NodeID
     public var envelope: RecordEnvelope
+    /// The key the signature verified under, when the validator decoded one (an agent record's DID key), so a
+    /// reader that checks more under the same key (the card's own signature) need not decode and validate the
+    /// point again: that check is as costly as a signature verification. Derived from the envelope, so it takes
+    /// no part in equality.
+    public var signer: Ed25519.PublicKey?
 
     public init(
         key: NodeID,
@@ -60,7 +65,8 @@ public struct ValidatedRecord: Sendable, Equatable {
         sequence: UInt64,
         expiresAt: Timestamp,
         publisher: NodeID,
-        envelope: RecordEnvelope
+        envelope: RecordEnvelope,
+        signer: Ed25519.PublicKey? = nil
     ) {
         self.key = key
         self.type = type
@@ -68,6 +74,12 @@ public struct ValidatedRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.publisher = publisher
         self.envelope = envelope
+        self.signer = signer
+    }
+
+    public static func == (lhs: ValidatedRecord, rhs: ValidatedRecord) -> Bool {
+        lhs.key == rhs.key && lhs.type == rhs.type && lhs.sequence == rhs.sequence && lhs.expiresAt == rhs.expiresAt
+            && lhs.publisher == rhs.publisher && lhs.envelope == rhs.envelope
     }
 }
 

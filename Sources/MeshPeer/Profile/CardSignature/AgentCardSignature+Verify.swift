@@ -16,6 +16,13 @@ extension AgentCardSignature {
         } catch {
             throw CardSignatureError(.invalidDID, "\(did) is not an Ed25519 did:key")
         }
+        try verify(card: card, did: did, key: key)
+    }
+
+    /// The same check with `did`'s key already decoded (and validated as a point) by the caller, which must have
+    /// taken it from `did` itself: an agent record's validator did (`ValidatedRecord.signer`). Decoding a did:key
+    /// validates the curve point, which costs about as much as verifying a signature.
+    public static func verify(card: JSONValue, did: String, key: Ed25519.PublicKey) throws(CardSignatureError) {
         guard case .object(let members) = card else {
             throw CardSignatureError(.malformedCard, "a card is a JSON object")
         }
@@ -68,9 +75,17 @@ extension AgentCardSignature {
 
     /// Parses `bytes` strictly (`StrictJSON`: no duplicate keys, at most `maximumCardBytes`) and verifies it.
     @discardableResult
-    public static func verify(cardBytes bytes: [UInt8], did: String) throws(CardSignatureError) -> JSONValue {
+    public static func verify(
+        cardBytes bytes: [UInt8],
+        did: String,
+        key: Ed25519.PublicKey? = nil
+    ) throws(CardSignatureError) -> JSONValue {
         let card = try StrictJSON.parse(bytes, maximumBytes: maximumCardBytes)
-        try verify(card: card, did: did)
+        if let key {
+            try verify(card: card, did: did, key: key)
+        } else {
+            try verify(card: card, did: did)
+        }
         return card
     }
 
