@@ -49,7 +49,8 @@ def counter(router: str, name: str) -> int:
 
 
 def counters(routers: List[str]) -> Dict[str, Dict[str, int]]:
-    names = ("inbound_dropped", "inbound_stun_dropped", "inbound_udp_established", "v6_blackholed")
+    names = ("inbound_dropped", "inbound_stun_dropped", "inbound_udp_established", "v6_blackholed",
+             "v6_blackholed_stun")
     return {r: {n: counter(r, n) for n in names} for r in routers}
 
 
@@ -126,6 +127,7 @@ def scenario(args: argparse.Namespace) -> int:
         stun = {r: after[r]["inbound_stun_dropped"] - before[r]["inbound_stun_dropped"] for r in routers}
         crossed = {r: after[r]["inbound_udp_established"] - before[r]["inbound_udp_established"] for r in routers}
         blackholed = sum(after[r]["v6_blackholed"] - before[r]["v6_blackholed"] for r in routers)
+        blackholed_stun = sum(after[r]["v6_blackholed_stun"] - before[r]["v6_blackholed_stun"] for r in routers)
         pairs = {"a": selected_pairs(a.home), "b": selected_pairs(b.home)}
         result.update(
             {
@@ -139,7 +141,7 @@ def scenario(args: argparse.Namespace) -> int:
                 "firewall": {"dropped_inbound": dropped, "stun_dropped_inbound": stun,
                              "inbound_udp_established": crossed,
                              "dropped_from": {r: dropped_from(r) for r in routers},
-                             "v6_blackholed": blackholed},
+                             "v6_blackholed": blackholed, "v6_blackholed_stun": blackholed_stun},
                 "selected_family": sorted({family(line) for lines in pairs.values() for line in lines}),
                 "paths": paths,
                 "upgrades": [int(metrics[n].get("meshpeer_direct_upgrades_total", 0)) for n in ("a", "b")],
@@ -179,7 +181,8 @@ def checks(result: Dict[str, Any]) -> Dict[str, bool]:
         # The pair both ends selected is of the cell's family: IPv6 through the firewalls, IPv4 where IPv6 UDP is
         # black-holed (whose IPv6 checks were tried, and dropped, first).
         "selected_family": result.get("selected_family") == [result.get("family")],
-        **({"ipv6_tried_first": (result.get("firewall") or {}).get("v6_blackholed", 0) > 0}
+        # IPv6 connectivity checks (STUN), not only the DHT's own datagrams, were sent and black-holed.
+        **({"ipv6_tried_first": (result.get("firewall") or {}).get("v6_blackholed_stun", 0) > 0}
            if result.get("scenario") == "dual-stack-v6-blackholed" else {}),
     }
 

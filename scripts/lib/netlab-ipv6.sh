@@ -19,7 +19,7 @@
 # Beside it, cell `dual-stack-v6-blackholed`: routers r4c and r4d (WAN ::c and ::d, 203.0.113.12 and .13 on the same
 # bridge, which also carries 203.0.113.0/24) with LANs 2001:db8:c::/64 + 192.0.2.0/28 and 2001:db8:d::/64 +
 # 198.51.100.0/28, the same IPv6 firewall plus an IPv4 NAT (masquerade: a port-restricted cone), and a rule on both
-# that drops every IPv6 UDP datagram between the two LANs (`counter v6_blackholed`). The DHT and the relay still work
+# that drops every IPv6 UDP datagram between the two LANs (`counter v6_blackholed`, of it STUN: `v6_blackholed_stun`). The DHT and the relay still work
 # over IPv6; the direct path must come up over IPv4 (STUN on 203.0.113.2 and .3), though the IPv6 host candidates
 # are checked first (Sources/ICE/Candidates/HostPreference.swift).
 #
@@ -119,6 +119,8 @@ table inet homefw {
     }
     counter v6_blackholed {
     }
+    counter v6_blackholed_stun {
+    }
     set dropped_from {
         typeof ip6 saddr . meta l4proto . th dport
         size 64
@@ -126,6 +128,7 @@ table inet homefw {
     }
     chain forward {
         type filter hook forward priority 0; policy drop;
+        ip6 saddr { 2001:db8:c::/64, 2001:db8:d::/64 } ip6 daddr { 2001:db8:c::/64, 2001:db8:d::/64 } meta l4proto udp @th,96,32 0x2112a442 counter name v6_blackholed_stun counter name v6_blackholed drop
         ip6 saddr { 2001:db8:c::/64, 2001:db8:d::/64 } ip6 daddr { 2001:db8:c::/64, 2001:db8:d::/64 } meta l4proto udp counter name v6_blackholed drop
         iifname "wan0" meta l4proto udp ct state established counter name inbound_udp_established accept
         ct state established,related accept

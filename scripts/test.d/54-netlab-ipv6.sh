@@ -44,5 +44,5 @@ for name, m in lines.items():
 # after IPv6 checks were tried and dropped.
 assert lines["ipv6-firewalls"]["selected_family"] == ["ipv6"], lines["ipv6-firewalls"]["selected"]
 dual = lines["dual-stack-v6-blackholed"]
-assert dual["selected_family"] == ["ipv4"] and dual["firewall"]["v6_blackholed"] > 0, (dual["selected"], dual["firewall"])'
+assert dual["selected_family"] == ["ipv4"] and dual["firewall"]["v6_blackholed_stun"] > 0, (dual["selected"], dual["firewall"])'
 [ "$status" -eq 0 ] || die "scripts/netlab --ipv6 exited with $status"
