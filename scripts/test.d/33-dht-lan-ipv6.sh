@@ -2,7 +2,8 @@
 # LAN discovery over IPv6 multicast (decision 0108): two `meshpeer dht serve` nodes in two IPv6-only network
 # namespaces on one veth link find each other with no bootstrap list, on the defaults (DHT on 0.0.0.0 and [::],
 # --lan naming the interface, both families asked for: IPv4 is skipped with a note because the link has none).
-# Then the refusals: a link with only link-local IPv6 addresses, and an address no interface has, are clear errors.
+# Then the refusals: a link with only link-local IPv6 addresses, and an address no interface has, are clear errors,
+# and an announcement from a link-local source is ignored with a note.
 # Needs root (CI runs as root); skipped with a notice otherwise.
 # Addresses: 2001:db8:4647::/64 (documentation range, `nodad` so they are usable at once); nothing is linked to the
 # host's interfaces.
@@ -34,6 +35,8 @@ ip link add "${TAG}-va" type veth peer name "${TAG}-vb"
 ip link set "${TAG}-va" netns "${TAG}a"
 ip link set "${TAG}-vb" netns "${TAG}b"
 for ns in a b; do
+    # No duplicate address detection, so the link-local addresses are usable at once (as `nodad` does below).
+    ip netns exec "${TAG}$ns" sysctl -qw "net.ipv6.conf.${TAG}-v$ns.accept_dad=0"
     ip -n "${TAG}$ns" link set lo up
     ip -n "${TAG}$ns" link set "${TAG}-v$ns" up
 done
@@ -72,10 +75,29 @@ until grep -q '"address":"\[2001:db8:4647:0:0:0:0:2\]:4646","event":"contact-add
     [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/a.log" "$WORK/b.log" >&2; die "IPv6 LAN nodes did not find each other"; }
     sleep 0.1
 done
+met=$((30 - deadline + SECONDS))
 grep -q '"event":"lan-discovery","family":"ipv6"' "$WORK/a.log" || die "no lan-discovery line for IPv6"
+# An announcement from a link-local source (what the kernel picks for a link-scope group unless told otherwise)
+# is ignored and noted once, never pinged: a DHT address carries no scope.
+linklocal="$(ip -n "${TAG}b" -6 -o addr show dev "${TAG}-vb" scope link | awk '{ split($4, a, "/"); print a[1] }')"
+[ -n "$linklocal" ] || die "the veth has no link-local address"
+ip netns exec "${TAG}b" python3 - "${TAG}-vb" "$linklocal" <<'PY'
+import socket, struct, sys
+frame = b"MP\x01\x03\x01" + struct.pack(">I", 34) + struct.pack(">H", 4646) + bytes([0x5A] * 32)
+index = socket.if_nametoindex(sys.argv[1])
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((sys.argv[2], 0, 0, index))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+s.sendto(frame, ("ff12::cd50:1227", 4647))
+PY
+deadline=$((SECONDS + 10))
+until grep -q 'ignored a LAN announcement from \[fe80:.*(link-local-source)' "$WORK/a.log"; do
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/a.log" >&2; die "a link-local announcer was not refused clearly"; }
+    sleep 0.1
+done
 grep -q "LAN discovery skips IPv4: interface ${TAG}-va has no IPv4 address" "$WORK/a.log" \
     || { cat "$WORK/a.log" >&2; die "the skipped IPv4 family was not reported"; }
-log "dht lan ipv6: two nodes found each other by IPv6 multicast in $((30 - deadline + SECONDS)) s"
+log "dht lan ipv6: two nodes found each other by IPv6 multicast in $met s; a link-local announcer was refused"
 
 # 4. The link gains IPv4 too: on the same defaults both families run, and the nodes find each other again.
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
