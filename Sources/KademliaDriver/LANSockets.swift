@@ -44,7 +44,6 @@ struct LANSockets {
         else { throw DriverError("the interface lost its IPv6 addresses") }
         try await Self.multicast(receiver).joinGroup(group, device: device).get()
         let sender = try await DatagramBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(
                 ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
                 value: SocketOptionValue(plan.interfaceIndex)
