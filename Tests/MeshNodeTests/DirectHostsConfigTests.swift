@@ -38,4 +38,14 @@ import Testing
             #expect(error?.description.hasPrefix("direct.hosts: ") == true, "\(bad)")
         }
     }
+
+    @Test func aSTUNServerThatIsNoAddressIsRefusedByName() throws {
+        for bad in ["stun.example.org:3478", "192.0.2.10", "[2001:db8::1]", "2001:db8::1:3478x", ""] {
+            let text = #"{"direct": {"stun": ["\#(bad)"]}}"#
+            let error = #expect(throws: ConfigurationError.self) { try decode(text) }
+            #expect(error?.description.hasPrefix("direct.stun: ") == true, "\(bad)")
+        }
+        let good = try decode(#"{"direct": {"stun": ["192.0.2.10:3478", "[2001:db8::10]:3478"]}}"#)
+        #expect(good.direct.stun.count == 2)
+    }
 }

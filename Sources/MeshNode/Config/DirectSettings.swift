@@ -10,8 +10,9 @@ public struct DirectSettings: Hashable, Sendable, Decodable {
     /// tests). An entry that is not an address is refused when the file is read: dropping it silently bound the
     /// interfaces instead of what the owner wrote.
     public var hosts: [String] = []
-    /// STUN servers (`host:port`) for server-reflexive candidates. Empty: the bootstrap nodes, which answer STUN on
-    /// their DHT port (at most two are asked).
+    /// STUN servers (`ip:port`, IPv6 in brackets; names are not resolved) for server-reflexive candidates. Empty:
+    /// the bootstrap nodes, which answer STUN on their DHT port (at most two are asked). An entry that is not an
+    /// address is refused when the file is read.
     public var stun: [String] = []
     /// Whether each path attempt asks the gateway to map its socket (PCP, NAT-PMP, then UPnP IGD). Off by itself on a
     /// loopback mesh; after a try that finds no gateway, not asked again for ten minutes.
@@ -36,6 +37,12 @@ public struct DirectSettings: Hashable, Sendable, Decodable {
         }
         for host in hosts where Self.address(host) == nil {
             throw ConfigurationError("direct.hosts: \(host) is not an IP address (e.g. 192.0.2.10, [2001:db8::10])")
+        }
+        // Dropped silently before, like a bad host: the node then asked only the bootstrap nodes.
+        for server in stun where TransportAddress(server) == nil {
+            throw ConfigurationError(
+                "direct.stun: \(server) is not an address and port (e.g. 192.0.2.10:3478, [2001:db8::10]:3478; no names)"
+            )
         }
     }
 
