@@ -1,6 +1,6 @@
-# One lab agent's files, start and stop, shared by the agents lab (netlab-agents.sh) and the on-path lab
-# (netlab-onpath.sh). Sourced; expects $meshpeer, $P (the run's namespace prefix), $BOOTSTRAP, $RELAY and $RELAY_DHT,
-# and `log` from common.sh.
+# One lab agent's files, start and stop, and the lab services and cell runners, shared by the agents lab
+# (netlab-agents.sh), the on-path lab (netlab-onpath.sh) and the IPv6 lab (netlab-ipv6.sh). Sourced; expects
+# $meshpeer, $P (the run's namespace prefix), $BOOTSTRAP, $RELAY and $RELAY_DHT, and `log` and `wait_for`.
 
 # agent_files DIR HOSTIP MODE DESCRIPTION: policy (accept every knock), card and config.json, then `meshpeer init`.
 agent_files() {
@@ -39,4 +39,55 @@ stop_agent() { # DIR: SIGTERM, then SIGKILL after 10 s
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
+}
+
+# start_services NS LISTEN [RELAY_JSON_FIELDS]: the lab's bootstrap node (`dht serve` at $BOOTSTRAP) and its relay
+# (listening on LISTEN, its own DHT node at $RELAY_DHT, `lab: true`) in namespace NS, each waited for (30 s).
+# RELAY_JSON_FIELDS, if given, are more fields of the relay's config (e.g. `"tls": {…},`). Expects $work and PIDS.
+start_services() {
+    local ns="$1" listen="$2" extra="${3:-}"
+    ip netns exec "$P-$ns" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
+        >"$work/bootstrap.out" 2>"$work/bootstrap.log" &
+    PIDS+=($!)
+    wait_for "$work/bootstrap.out" '"listening"' 30
+    mkdir -p "$work/relay"
+    cat >"$work/relay.json" <<EOF2
+{"listen": "$listen", "data": "$work/relay", "lab": true, "metricsListen": "127.0.0.1:0", $extra
+ "dht": {"listen": ["$RELAY_DHT"], "bootstrap": ["$BOOTSTRAP"]}}
+EOF2
+    ip netns exec "$P-$ns" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
+    PIDS+=($!)
+    wait_for "$work/relay.out" '"listening"' 30
+}
+
+# drive_cell DIR SECONDS DRIVER-ARGS...: runs the lab's Python driver ($driver) for one cell, bounded by SECONDS,
+# into DIR/result.json (its log in DIR/driver.log).
+drive_cell() {
+    local dir="$1" seconds="$2"
+    shift 2
+    timeout "$seconds" python3 "$driver" "$@" >"$dir/result.json" 2>"$dir/driver.log" &
+    echo $! >"$dir/driver.pid"
+    wait "$(cat "$dir/driver.pid")" || true
+}
+
+# finish_cell NAME DIR: stops the cell's two agents; a cell whose driver wrote nothing (or never ran, because an
+# agent did not start) reports {"ok": false}.
+finish_cell() {
+    local name="$1" dir="$2"
+    stop_agent "$dir/a"
+    stop_agent "$dir/b"
+    [ -s "$dir/result.json" ] || echo "{\"scenario\":\"$name\",\"ok\":false,\"error\":\"no result\"}" >"$dir/result.json"
+}
+
+# side_by_side FUNCTION ITEM...: FUNCTION ITEM for every item at once (each in the background, in PIDS for the
+# cleanup), and waits for all of them.
+side_by_side() {
+    local function="$1" item pid running=()
+    shift
+    for item in "$@"; do
+        "$function" "$item" &
+        running+=($!)
+        PIDS+=($!)
+    done
+    for pid in "${running[@]}"; do wait "$pid" 2>/dev/null || true; done
 }

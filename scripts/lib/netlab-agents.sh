@@ -122,18 +122,7 @@ fi
 # ------------------------------------------------------------------ bootstrap node and relay on the internet
 in_ns inet ip addr add 203.0.113.4/24 dev br0
 in_ns inet ip addr add 203.0.113.5/24 dev br0
-ip netns exec "$P-inet" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
-    >"$work/bootstrap.out" 2>"$work/bootstrap.log" &
-PIDS+=($!)
-wait_for "$work/bootstrap.out" '"listening"' 30
-mkdir -p "$work/relay"
-cat >"$work/relay.json" <<EOF
-{"listen": "203.0.113.5:7400", "data": "$work/relay", "lab": true, "metricsListen": "127.0.0.1:0",
- "dht": {"listen": ["203.0.113.5:4646"], "bootstrap": ["$BOOTSTRAP"]}}
-EOF
-ip netns exec "$P-inet" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
-PIDS+=($!)
-wait_for "$work/relay.out" '"listening"' 30
+start_services inet 203.0.113.5:7400
 log "agents lab: bootstrap node $BOOTSTRAP, relay $RELAY"
 
 # ------------------------------------------------------------------ agents

@@ -193,18 +193,7 @@ if [ -e "/run/netns/$P-h6a" ] && in_ns i6 ping -6 -c1 -W1 "$HOST_A" >/dev/null 2
 fi
 
 # ------------------------------------------------------------------ bootstrap node and relay on the internet
-ip netns exec "$P-i6" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
-    >"$work/bootstrap.out" 2>"$work/bootstrap.log" &
-PIDS+=($!)
-wait_for "$work/bootstrap.out" '"listening"' 30
-mkdir -p "$work/relay"
-cat >"$work/relay.json" <<EOF
-{"listen": "[$NET::5]:7400", "data": "$work/relay", "lab": true, "metricsListen": "127.0.0.1:0",
- "dht": {"listen": ["$RELAY_DHT"], "bootstrap": ["$BOOTSTRAP"]}}
-EOF
-ip netns exec "$P-i6" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
-PIDS+=($!)
-wait_for "$work/relay.out" '"listening"' 30
+start_services i6 "[$NET::5]:7400"
 log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, cells: ${cells[*]}"
 # What `meshpeer nat-check` makes of a home firewall on IPv6 (reported, not judged: a stateful firewall without NAT
 # maps nothing, and its filtering is what a port-restricted cone's is). A STUN server with an alternate address
@@ -265,25 +254,14 @@ run_cell() {
             && start_agent "$dir/b" h4f 2001:db8:f::2 198.51.100.18 v4only || ok=0 ;;
     esac
     if [ "$ok" -eq 1 ]; then
-        timeout 150 python3 "$driver" scenario --name "$cell" --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" \
-            --routers "$routers" --family "$family" --messages "${NETLAB_IPV6_MESSAGES:-50}" \
-            >"$dir/result.json" 2>"$dir/driver.log" &
-        echo $! >"$dir/driver.pid"
-        wait "$(cat "$dir/driver.pid")" || true
+        drive_cell "$dir" 150 scenario --name "$cell" --a "$P-$nsa:$dir/a" --b "$P-$nsb:$dir/b" \
+            --routers "$routers" --family "$family" --messages "${NETLAB_IPV6_MESSAGES:-50}"
     fi
-    stop_agent "$dir/a"
-    stop_agent "$dir/b"
-    [ -s "$dir/result.json" ] || echo "{\"scenario\":\"$cell\",\"ok\":false,\"error\":\"no result\"}" >"$dir/result.json"
+    finish_cell "$cell" "$dir"
 }
 
 started=$SECONDS
-running=()
-for cell in "${cells[@]}"; do
-    run_cell "$cell" &
-    running+=($!)
-    PIDS+=($!)
-done
-for pid in "${running[@]}"; do wait "$pid" 2>/dev/null || true; done
+side_by_side run_cell "${cells[@]}"
 elapsed=$((SECONDS - started))
 for cell in "${cells[@]}"; do cat "$work/$cell/driver.log" >&2 2>/dev/null || true; done
 if [ -n "${NETLAB_KEEP_AGENTS:-}" ]; then

@@ -127,19 +127,8 @@ done
 # ------------------------------------------------------------------ bootstrap node and TLS relay on the internet
 in_ns inet ip addr add "${BOOTSTRAP%:*}/24" dev br0 2>/dev/null || true
 in_ns inet ip addr add "$RELAY_IP/24" dev br0 2>/dev/null || true
-ip netns exec "$P-inet" "$meshpeer" dht serve --ephemeral --listen "$BOOTSTRAP" --json \
-    >"$work/bootstrap.out" 2>"$work/bootstrap.log" &
-PIDS+=($!)
-wait_for "$work/bootstrap.out" '"listening"' 30
-mkdir -p "$work/relay"
-cat >"$work/relay.json" <<EOF
-{"listen": "$RELAY_IP:$RELAY_PORT", "data": "$work/relay", "lab": true, "metricsListen": "127.0.0.1:0",
- "tls": {"certificateChain": "$pki/relay.pem", "privateKey": "$pki/relay.key"},
- "dht": {"listen": ["$RELAY_DHT"], "bootstrap": ["$BOOTSTRAP"]}}
-EOF
-ip netns exec "$P-inet" "$meshpeer" relay --config "$work/relay.json" >"$work/relay.out" 2>"$work/relay.log" &
-PIDS+=($!)
-wait_for "$work/relay.out" '"listening"' 30
+start_services inet "$RELAY_IP:$RELAY_PORT" \
+    "\"tls\": {\"certificateChain\": \"$pki/relay.pem\", \"privateKey\": \"$pki/relay.key\"},"
 log "on-path lab: bootstrap node $BOOTSTRAP, relay $RELAY (lab CA), routers r-oa and r-ob"
 
 # ------------------------------------------------------------------ agents
@@ -161,27 +150,16 @@ run_scenario() { # NAME
     # The TLS scenario is about the relay path alone: its agents never go direct.
     [ "$s" = tls ] && mode=relay
     if start_agent "$dir/a" "oa-$s" "${ipa[$s]}" "$mode" && start_agent "$dir/b" "ob-$s" "${ipb[$s]}" "$mode"; then
-        timeout 240 python3 "$driver" scenario --name "$s" --a "$P-oa-$s:$dir/a" --b "$P-ob-$s:$dir/b" \
+        drive_cell "$dir" 240 scenario --name "$s" --a "$P-oa-$s:$dir/a" --b "$P-ob-$s:$dir/b" \
             --router "$P-r-oa" --host-a "${ipa[$s]}" --router-lan "${rtra[$s]}" --lan-if "l-oa-$s" \
             --protect "${BOOTSTRAP%:*},$RELAY_IP" --relay "$RELAY_IP:$RELAY_PORT" \
-            --attacker-cert "$pki/attacker.pem" --attacker-key "$pki/attacker.key" --work "$dir" \
-            >"$dir/result.json" 2>"$dir/driver.log" &
-        echo $! >"$dir/driver.pid"
-        wait "$(cat "$dir/driver.pid")" || true
+            --attacker-cert "$pki/attacker.pem" --attacker-key "$pki/attacker.key" --work "$dir"
     fi
-    stop_agent "$dir/a"
-    stop_agent "$dir/b"
-    [ -s "$dir/result.json" ] || echo "{\"scenario\":\"$s\",\"ok\":false,\"error\":\"no result\"}" >"$dir/result.json"
+    finish_cell "$s" "$dir"
 }
 
 started=$SECONDS
-running=()
-for s in "${scenarios[@]}"; do
-    run_scenario "$s" &
-    running+=($!)
-    PIDS+=($!)
-done
-for pid in "${running[@]}"; do wait "$pid" 2>/dev/null || true; done
+side_by_side run_scenario "${scenarios[@]}"
 elapsed=$((SECONDS - started))
 
 if [ -n "${NETLAB_KEEP_AGENTS:-}" ]; then
