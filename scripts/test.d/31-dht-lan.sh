@@ -14,21 +14,7 @@ swift build --product meshpeer >/dev/null
 BIN="$(swift build --show-bin-path)/meshpeer"
 TAG="kad$$"
 WORK="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "${TAG}a" 2>/dev/null || true
-    ip netns del "${TAG}b" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "${TAG}a"
-ip netns add "${TAG}b"
-ip link add "${TAG}-va" type veth peer name "${TAG}-vb"
-ip link set "${TAG}-va" netns "${TAG}a"
-ip link set "${TAG}-vb" netns "${TAG}b"
+source "$ROOT/scripts/lib/netns-pair.sh"
 ip -n "${TAG}a" addr add 198.51.100.1/28 dev "${TAG}-va"
 ip -n "${TAG}b" addr add 198.51.100.2/28 dev "${TAG}-vb"
 for ns in a b; do

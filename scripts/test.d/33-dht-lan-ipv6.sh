@@ -19,21 +19,7 @@ swift build --product meshpeer >/dev/null
 BIN="$(swift build --show-bin-path)/meshpeer"
 TAG="k6$$"
 WORK="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "${TAG}a" 2>/dev/null || true
-    ip netns del "${TAG}b" 2>/dev/null || true
-    [ -n "${KEEP_LOGS:-}" ] && cp -r "$WORK" /tmp/lan6-logs; rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "${TAG}a"
-ip netns add "${TAG}b"
-ip link add "${TAG}-va" type veth peer name "${TAG}-vb"
-ip link set "${TAG}-va" netns "${TAG}a"
-ip link set "${TAG}-vb" netns "${TAG}b"
+source "$ROOT/scripts/lib/netns-pair.sh"
 for ns in a b; do
     # No duplicate address detection, so the link-local addresses are usable at once (as `nodad` does below).
     ip netns exec "${TAG}$ns" sysctl -qw "net.ipv6.conf.${TAG}-v$ns.accept_dad=0"
