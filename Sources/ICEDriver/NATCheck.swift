@@ -36,7 +36,8 @@ public enum NATCheck {
             locals = [socket.localAddress]
         }
         var result = report.report(localAddresses: locals)
-        if result.udp, result.natClass != .open, let mapped = result.publicAddress.flatMap(TransportAddress.init) {
+        if result.udp, !result.natClass.isUntranslated, let mapped = result.publicAddress.flatMap(TransportAddress.init)
+        {
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             let behind = try? await pool.runIfActive { HopProbe.publicAddressIsBehindAnotherRouter(mapped.ip) }

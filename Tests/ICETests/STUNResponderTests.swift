@@ -81,6 +81,14 @@ struct NATClassificationTests {
     func classes() {
         #expect(NATClass.classify(localAddresses: local, mapped: [], filtering: .unknown) == .noAnswer)
         #expect(NATClass.classify(localAddresses: local, mapped: local, filtering: .unknown) == .open)
+        #expect(NATClass.classify(localAddresses: local, mapped: local, filtering: .endpointIndependent) == .open)
+        // No NAT, but only peers we sent to get in: a stateful firewall (the IPv6 lab's home routers).
+        #expect(
+            NATClass.classify(localAddresses: local, mapped: local, filtering: .addressAndPortDependent) == .firewalled
+        )
+        #expect(NATClass.classify(localAddresses: local, mapped: local, filtering: .addressDependent) == .firewalled)
+        #expect(NATClass.firewalled.isUntranslated && NATClass.open.isUntranslated)
+        #expect(!NATClass.portRestricted.isUntranslated)
         #expect(
             NATClass.classify(localAddresses: local, mapped: [a, b], filtering: .addressAndPortDependent) == .symmetric
         )

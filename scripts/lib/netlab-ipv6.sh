@@ -195,8 +195,8 @@ fi
 # ------------------------------------------------------------------ bootstrap node and relay on the internet
 start_services i6 "[$NET::5]:7400"
 log "IPv6 lab: bootstrap node $BOOTSTRAP, relay $RELAY, cells: ${cells[*]}"
-# What `meshpeer nat-check` makes of a home firewall on IPv6 (reported, not judged: a stateful firewall without NAT
-# maps nothing, and its filtering is what a port-restricted cone's is). A STUN server with an alternate address
+# What `meshpeer nat-check` makes of a home firewall on IPv6 (`firewalled`, checked by scripts/test.d/54: a stateful
+# firewall without NAT maps nothing, and its filtering is what a port-restricted cone's is). A STUN server with an alternate address
 # (RFC 5780, [::2]:3478 and [::3]:3479) lets it measure the filtering.
 ip netns exec "$P-i6" "$meshpeer" stun-server --listen "[$NET::2]:3478" --alternate "[$NET::3]:3479" \
     >"$work/stun.log" 2>&1 &

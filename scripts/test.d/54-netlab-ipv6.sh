@@ -43,6 +43,9 @@ for name, m in lines.items():
 # Through the firewalls the pair is IPv6; where IPv6 UDP between the LANs is black-holed, IPv4 (through a NAT),
 # after IPv6 checks were tried and dropped.
 assert lines["ipv6-firewalls"]["selected_family"] == ["ipv6"], lines["ipv6-firewalls"]["selected"]
+# nat-check from behind the firewall: no NAT (the address is its own), but only peers it sent to get in.
+nat = lines["ipv6-firewalls"]["nat_check_a"]
+assert nat.get("class") == "firewalled" and nat.get("certainty") == "full", nat
 dual = lines["dual-stack-v6-blackholed"]
 assert dual["selected_family"] == ["ipv4"] and dual["firewall"]["v6_blackholed_stun"] > 0, (dual["selected"], dual["firewall"])'
 [ "$status" -eq 0 ] || die "scripts/netlab --ipv6 exited with $status"

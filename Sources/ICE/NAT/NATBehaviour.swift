@@ -8,8 +8,13 @@ public enum NATFiltering: String, Sendable, Codable {
 }
 
 public enum NATClass: String, Sendable, Codable {
-    /// No NAT: the mapped address is one of ours.
+    /// No NAT, and nothing filters: the mapped address is one of ours, and a server's other address reached us
+    /// unasked (or filtering could not be measured).
     case open
+    /// No NAT, but a stateful firewall (RFC 6092, as IPv6 home routers have): the address is ours, yet only a
+    /// peer we sent to first gets through. Classic STUN called it a "symmetric UDP firewall". A direct path works
+    /// as through a port-restricted cone, by both sides sending.
+    case firewalled
     case fullCone = "full-cone"
     case restrictedCone = "restricted-cone"
     case portRestricted = "port-restricted"
@@ -23,6 +28,9 @@ public enum NATClass: String, Sendable, Codable {
     /// filtering fields still say how the whole chain behaves.
     case doubleNAT = "double-nat"
 
+    /// The address is ours: no NAT maps it (`open` or `firewalled`).
+    public var isUntranslated: Bool { self == .open || self == .firewalled }
+
     /// Pure classification (RFC 4787 vocabulary to classic names).
     public static func classify(
         localAddresses: [TransportAddress],
@@ -31,7 +39,10 @@ public enum NATClass: String, Sendable, Codable {
     ) -> NATClass {
         guard let first = mapped.first else { return .noAnswer }
         if localAddresses.contains(first) || localAddresses.contains(where: { $0.ip == first.ip && $0.port == 0 }) {
-            return .open
+            switch filtering {
+            case .addressDependent, .addressAndPortDependent: return .firewalled
+            case .endpointIndependent, .unknown: return .open
+            }
         }
         if mapped.contains(where: { $0 != first }) { return .symmetric }
         switch filtering {

@@ -65,7 +65,7 @@ public struct ICENATHint: Hashable, Sendable, Codable {
     /// two disagreeing say endpoint-dependent; one answer alone says nothing (nil).
     public init?(report: NATReport) {
         let publicIP = report.publicAddress.flatMap(TransportAddress.init)?.ip
-        if report.natClass == .open {
+        if report.natClass.isUntranslated {
             self.init(mapping: Self.endpointIndependent, publicIP: publicIP)
         } else if let varies = report.mappingVariesByDestination {
             self.init(mapping: varies ? Self.endpointDependent : Self.endpointIndependent, publicIP: publicIP)
