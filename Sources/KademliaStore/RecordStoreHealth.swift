@@ -13,6 +13,8 @@ public struct RecordStoreHealth: Sendable, Equatable {
     public var loaded = 0
     /// Routing-table snapshots that could not be saved.
     public var snapshotFailures = 0
+    /// Saved contacts that no longer decode (an ID or address edited or damaged in the file), skipped on load.
+    public var contactsSkippedOnLoad = 0
     /// The last error's description (never record bytes or keys).
     public var lastError: String?
 

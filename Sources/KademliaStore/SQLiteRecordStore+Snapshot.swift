@@ -36,7 +36,8 @@ extension SQLiteRecordStore {
         }
     }
 
-    /// The saved contacts, newest first; rows that no longer decode are skipped and counted as rejected on load.
+    /// The saved contacts, newest first; rows that no longer decode are skipped, counted (`contactsSkippedOnLoad`,
+    /// `meshpeer_dht_store_contacts_skipped_on_load_total`) and logged.
     public func loadContacts() throws -> [Contact] {
         let rows = try database.read { db in
             try Row.fetchAll(
@@ -51,12 +52,7 @@ extension SQLiteRecordStore {
             }
             return Contact(id: id, address: address)
         }
-        if contacts.count < rows.count {
-            logger.warning(
-                "saved contacts that do not decode were skipped",
-                metadata: ["skipped": "\(rows.count - contacts.count)"]
-            )
-        }
+        if contacts.count < rows.count { noteContactsSkipped(rows.count - contacts.count) }
         return contacts
     }
 }

@@ -252,6 +252,12 @@ public final class SQLiteRecordStore: RecordStore, Sendable {
             logger.error("the routing-table snapshot was not saved: \(error)", metadata: ["occurrences": "\(count)"])
         }
     }
+
+    func noteContactsSkipped(_ count: Int) {
+        state.withLock { $0.health.contactsSkippedOnLoad += count }
+        metrics.contactsSkippedOnLoad.increment(by: count)
+        logger.warning("saved contacts that do not decode were skipped", metadata: ["skipped": "\(count)"])
+    }
 }
 
 /// The store's counters under `/metrics` (no-ops until the process bootstraps a metrics backend).
@@ -260,4 +266,5 @@ struct StoreMetrics: Sendable {
     let writesDropped = Counter(label: "meshpeer_dht_store_writes_dropped_total")
     let rejectedOnLoad = Counter(label: "meshpeer_dht_store_rejected_on_load_total")
     let snapshotFailures = Counter(label: "meshpeer_dht_store_snapshot_failures_total")
+    let contactsSkippedOnLoad = Counter(label: "meshpeer_dht_store_contacts_skipped_on_load_total")
 }

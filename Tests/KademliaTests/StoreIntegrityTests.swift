@@ -181,4 +181,26 @@ import Testing
         #expect(store.health.snapshotFailures == 1)
         #expect(store.health.lastError?.contains("contact") == true)
     }
+
+    @Test func aSavedContactThatNoLongerDecodesIsSkippedAndCounted() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/dht.sqlite"
+        let store = try SQLiteRecordStore(path: path, now: now)
+        let contacts = [
+            Contact(id: Fixture.id([1]), address: Fixture.address(1)),
+            Contact(id: Fixture.id([2]), address: Fixture.address(2)),
+        ]
+        #expect(await store.saveSnapshot(contacts, now: now))
+        // One row's address and another's ID damaged in the file: both are skipped, and the count says so.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: "UPDATE contact SET address = x'0102' WHERE id = ?",
+                arguments: [Data(contacts[0].id.bytes)]
+            )
+            try db.execute(sql: "INSERT INTO contact (id, address, savedMs) VALUES (x'00', x'00', 0)")
+        }
+        #expect(try store.loadContacts() == [contacts[1]])
+        #expect(store.health.contactsSkippedOnLoad == 2)
+    }
 }
