@@ -42,5 +42,5 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
 /// One slot reused across inputs (deriving keys per input would dominate the run).
 enum FuzzSlot {
     static let did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
-    nonisolated(unsafe) static let shared = InviteSlot(secret: SecureBytes([UInt8](repeating: 1, count: 16)), did: did)
+    static let shared = InviteSlot(secret: SecureBytes([UInt8](repeating: 1, count: 16)), did: did)
 }
