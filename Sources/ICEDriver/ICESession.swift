@@ -104,6 +104,14 @@ public final class ICESession: Sendable {
         }.get()
     }
 
+    /// The peer's NAT hint, when it trickled after the peer's description (`ICEAgent.setRemoteNAT`).
+    public func setRemoteNAT(_ hint: ICENATHint) async throws {
+        try await loop.submit {
+            self.core.agent.setRemoteNAT(hint)
+            self.core.pump()
+        }.get()
+    }
+
     /// The peer has no more candidates: from now on, every pair failing fails the session (`all-pairs-failed`)
     /// instead of waiting for the checking timeout.
     public func setRemoteEndOfCandidates() async throws {

@@ -8,6 +8,13 @@ extension ICEAgent {
     /// Our NAT's mapping behaviour as gathering measured it; it travels in `localDescription`.
     public mutating func setLocalNAT(_ hint: ICENATHint?) { prediction.localNAT = hint }
 
+    /// The peer's NAT hint when it came after its description (a trickling peer learns it only when its gathering
+    /// ends). Prediction that is still waiting plans with it; once begun or finished, nothing changes.
+    public mutating func setRemoteNAT(_ hint: ICENATHint) {
+        guard case .waiting = prediction.phase else { return }
+        prediction.remoteNAT = hint
+    }
+
     public var portPredictionStatus: PortPredictionStatus {
         var status = prediction.status
         if !config.portPrediction.enabled { status.role = .off }

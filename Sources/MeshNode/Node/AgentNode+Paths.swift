@@ -67,8 +67,8 @@ extension AgentNode {
                 await sendPathSignal(signal, to: peer)
             case .setRemote(let attempt, let ice):
                 await setRemote(attempt: attempt, ice)
-            case .addRemoteCandidates(let attempt, let candidates, let end):
-                await addRemoteCandidates(attempt: attempt, candidates, endOfCandidates: end)
+            case .addRemoteCandidates(let attempt, let candidates, let end, let nat):
+                await addRemoteCandidates(attempt: attempt, candidates, endOfCandidates: end, nat: nat)
             case .openChannel(let opening):
                 await openChannel(opening)
             case .useDirect(let peer, let attempt):
@@ -178,50 +178,37 @@ extension AgentNode {
                 role: controlling ? .controlling : .controlled,
                 hostAddresses: setup.hosts,
                 stunServers: setup.stun,
+                trickle: true,
                 group: setup.group
             )
             guard links[attempt] != nil else { return await session.close() }
             links[attempt]?.session = session
-            // The gateway is asked while the session gathers: the offer waits only for what is left of the mapping.
+            // The gateway is asked while the session gathers; the mapped candidate follows by trickle.
             // IPv4 only: the gateways map IPv4 ports (an IPv6 host candidate needs no mapping, only a firewall pinhole).
             if let availability = setup.portMapping, let base = try await session.bases().first(where: { $0.ip.isIPv4 })
             {
                 mapping = Task { await availability.map(base, lease: .seconds(3_600)) }
             }
-            _ = try await session.localDescription()
-            // The mapping still being asked for when the offer goes; it follows by trickle (RFC 8838).
-            var late: Task<Result<PortMapLease, PortMapRefusal>, Never>?
-            if let asked = mapping, let availability = setup.portMapping {
-                mapping = nil
-                // Only a gateway known to map is waited for (up to its budget); while the start-up probe is still
-                // out, or found none, the offer goes as soon as gathering is done.
-                let patience: Duration = await availability.knownToMap ? availability.budget : .milliseconds(100)
-                switch await PortMapAvailability.race(Task { () async throws in await asked.value }, within: patience) {
-                case .finished(.success(let result)):
-                    await addMappedCandidate(result, session: session, attempt: attempt)
-                case .finished(.failure), .timedOut:
-                    late = asked
-                }
-            }
-            var ice = PathICE(try await session.localDescription())
-            guard links[attempt] != nil else {
-                if let late { Task { if case .success(let lease) = await late.value { await lease.release() } } }
-                return
-            }
+            // Host candidates go at once (RFC 8838), so peers on one host or one LAN connect in one round trip. What
+            // gathering learns later (server-reflexive and mapped candidates, and the NAT hint that port prediction
+            // needs) follows in one `candidates` signal (`trickleGathered`).
+            let first = try await session.localDescription()
             links[attempt]?.tasks.append(
                 Task {
                     for await event in session.events { await self.iceEvent(event, attempt: attempt) }
                 }
             )
-            // The offer goes when gathering is done, not with the host candidates alone: it carries the NAT hint
-            // that port prediction needs, which only the STUN answers give. What comes later is trickled.
-            if let late {
-                ice.endOfCandidates = false
+            paths.gathered(attempt: attempt, ice: PathICE(first), now: now)
+            if !first.endOfCandidates || mapping != nil {
+                let asked = mapping
+                mapping = nil
+                let sent = Set(first.candidates)
                 links[attempt]?.tasks.append(
-                    Task { await self.trickleLateMapping(late, session: session, attempt: attempt) }
+                    Task {
+                        await self.trickleGathered(session: session, attempt: attempt, sent: sent, mapping: asked)
+                    }
                 )
             }
-            paths.gathered(attempt: attempt, ice: ice, now: now)
         } catch {
             // A mapping asked for a session that failed to gather is not left renewing on the gateway.
             if let mapping, case .success(let lease) = await mapping.value { await lease.release() }
@@ -230,8 +217,43 @@ extension AgentNode {
         await runPathActions()
     }
 
-    /// A mapping granted after the offer went: offered by trickle if it comes within the mapping budget (the task
-    /// is bounded by it), then end-of-candidates either way, so the peer's ICE can fail early again.
+    /// After the offer or answer went with the host candidates: waits for gathering to end (every STUN probe
+    /// answered or gave up, at most 2.5 s), then for the port mapping (up to its budget when the gateway is known to
+    /// map, else 100 ms), and trickles what is new with the NAT hint and end-of-candidates. A mapping still pending
+    /// follows on its own (`trickleLateMapping`), and then the end mark does.
+    func trickleGathered(
+        session: ICESession,
+        attempt: UInt64,
+        sent: Set<String>,
+        mapping: Task<Result<PortMapLease, PortMapRefusal>, Never>?
+    ) async {
+        for await _ in session.localCandidates {}  // finishes when gathering ends (or the session closes)
+        var late: Task<Result<PortMapLease, PortMapRefusal>, Never>?
+        if let asked = mapping, let availability = direct?.portMapping, links[attempt] != nil {
+            let patience: Duration = await availability.knownToMap ? availability.budget : .milliseconds(100)
+            switch await PortMapAvailability.race(Task { () async throws in await asked.value }, within: patience) {
+            case .finished(.success(let result)):
+                await addMappedCandidate(result, session: session, attempt: attempt)
+            case .finished(.failure), .timedOut:
+                late = asked
+            }
+        } else if let asked = mapping {
+            Task { if case .success(let lease) = await asked.value { await lease.release() } }
+        }
+        guard links[attempt] != nil, let description = try? await session.localDescription() else {
+            // The attempt ended meanwhile (or its session closed): a mapping still coming is not left on the gateway.
+            if let late { Task { if case .success(let lease) = await late.value { await lease.release() } } }
+            return
+        }
+        let fresh = description.candidates.filter { !sent.contains($0) }
+        let nat = PathNAT(mapping: description.nat?.mapping ?? "", publicIP: description.nat?.publicIP ?? "")
+        paths.gatheredMore(attempt: attempt, candidates: fresh, endOfCandidates: late == nil, nat: nat, now: now)
+        await runPathActions()
+        if let late { await trickleLateMapping(late, session: session, attempt: attempt) }
+    }
+
+    /// A mapping granted after gathering's trickle went: offered by trickle if it comes within the mapping budget
+    /// (the task is bounded by it), then end-of-candidates either way, so the peer's ICE can fail early again.
     func trickleLateMapping(
         _ asked: Task<Result<PortMapLease, PortMapRefusal>, Never>,
         session: ICESession,
@@ -360,13 +382,17 @@ extension AgentNode {
     }
 
     /// Candidates the peer trickled (RFC 8838), filtered as those of its offer or answer are.
-    func addRemoteCandidates(attempt: UInt64, _ lines: [String], endOfCandidates: Bool) async {
+    func addRemoteCandidates(attempt: UInt64, _ lines: [String], endOfCandidates: Bool, nat: PathNAT) async {
         guard let session = links[attempt]?.session, let setup = direct else { return }
         let candidates = lines.prefix(PathICE.maximumCandidates).compactMap(Candidate.init(sdp:)).filter {
             AgentNode.usableRemote($0.address.ip, allowLoopback: setup.allowLoopbackCandidates)
         }
         do {
             for candidate in candidates { try await session.addRemoteCandidate(candidate) }
+            // After the candidates: port prediction plans with the hint and aims at a server-reflexive one.
+            if !nat.isUnknown {
+                try await session.setRemoteNAT(ICENATHint(mapping: nat.mapping, publicIP: IPAddress(nat.publicIP)))
+            }
             if endOfCandidates { try await session.setRemoteEndOfCandidates() }
             logger.debug(
                 "trickled candidates added",

@@ -50,8 +50,8 @@ public enum PathAction: Hashable, Sendable {
     case signal(to: PathPeer, PathSignal)
     /// Give the attempt's ICE session the peer's description (checks start).
     case setRemote(attempt: UInt64, PathICE)
-    /// Trickled remote candidates.
-    case addRemoteCandidates(attempt: UInt64, candidates: [String], endOfCandidates: Bool)
+    /// Trickled remote candidates, and the peer's NAT hint when its trickle carried one (for port prediction).
+    case addRemoteCandidates(attempt: UInt64, candidates: [String], endOfCandidates: Bool, nat: PathNAT = .unknown)
     /// ICE selected a pair: build the channel on it and report `channelValidated` once the peer answers on it.
     case openChannel(PathChannelOpening)
     /// Messages to `peer` go over the attempt's channel from now on.

@@ -27,6 +27,9 @@ struct PathAttempt: Sendable {
     var localICE: PathICE?
     var remoteICE: PathICE?
     var earlyCandidates: [String] = []
+    /// What trickled with the early candidates: the end mark and the NAT hint.
+    var earlyEnd = false
+    var earlyNAT = PathNAT.unknown
     var phase: Phase = .gathering
     /// When the first offer of this attempt went out (ours, or the peer's `sentAt` when we answer).
     var offeredAt: Timestamp?

@@ -18,16 +18,18 @@ extension PathManager {
         switch signal {
         case .offer(let offer): return receivedOffer(offer, from: peer, now: now)
         case .answer(let answer): return receivedAnswer(answer, from: peer, now: now)
-        case .candidates(let id, _, let candidates, let end):
+        case .candidates(let id, _, let candidates, let end, let nat):
             guard var attempt = attempts[peer.did], attempt.id == id else { return .ignored("no such attempt") }
             if attempt.remoteICE == nil || attempt.phase == .gathering && !attempt.isOfferer {
                 // Before the answer (or before our own gathering ends) there is no session to give them to.
                 let room = configuration.maximumEarlyCandidates - attempt.earlyCandidates.count
                 attempt.earlyCandidates += candidates.prefix(max(room, 0))
+                attempt.earlyEnd = attempt.earlyEnd || end
+                if !nat.isUnknown { attempt.earlyNAT = nat }
                 attempts[peer.did] = attempt
                 return .taken
             }
-            emit(.addRemoteCandidates(attempt: id, candidates: candidates, endOfCandidates: end))
+            emit(.addRemoteCandidates(attempt: id, candidates: candidates, endOfCandidates: end, nat: nat))
             return .taken
         case .decline(let id, _, let reason):
             guard attempts[peer.did]?.id == id, attempts[peer.did]?.isOfferer == true else {
@@ -119,12 +121,22 @@ extension PathManager {
         attempt.remoteICE = answer.ice
         attempt.cipher = answer.cipher
         attempt.phase = .checking
-        let early = attempt.earlyCandidates
-        attempt.earlyCandidates = []
         attempts[peer.did] = attempt
         emit(.setRemote(attempt: attempt.id, answer.ice))
-        if !early.isEmpty { emit(.addRemoteCandidates(attempt: attempt.id, candidates: early, endOfCandidates: false)) }
+        emitEarlyCandidates(peer.did)
         return .taken
+    }
+
+    /// Hands the attempt's session what trickled before it had one: candidates, the end mark, the NAT hint.
+    mutating func emitEarlyCandidates(_ did: String) {
+        guard var attempt = attempts[did] else { return }
+        let (early, end, nat) = (attempt.earlyCandidates, attempt.earlyEnd, attempt.earlyNAT)
+        guard !early.isEmpty || end || !nat.isUnknown else { return }
+        attempt.earlyCandidates = []
+        attempt.earlyEnd = false
+        attempt.earlyNAT = .unknown
+        attempts[did] = attempt
+        emit(.addRemoteCandidates(attempt: attempt.id, candidates: early, endOfCandidates: end, nat: nat))
     }
 }
 

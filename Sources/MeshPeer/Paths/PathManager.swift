@@ -124,11 +124,19 @@ public struct PathManager<Random: RandomSource>: Sendable {
                 )
             )
             emit(.setRemote(attempt: id, remote))
+            emitEarlyCandidates(did)
         }
     }
 
-    /// Candidates the driver found after `gathered` (trickle): they follow the offer or answer.
-    public mutating func gatheredMore(attempt id: UInt64, candidates: [String], endOfCandidates: Bool, now: Timestamp) {
+    /// Candidates the driver found after `gathered` (trickle): they follow the offer or answer, with our NAT hint
+    /// once gathering has learnt it (on the last chunk).
+    public mutating func gatheredMore(
+        attempt id: UInt64,
+        candidates: [String],
+        endOfCandidates: Bool,
+        nat: PathNAT = .unknown,
+        now: Timestamp
+    ) {
         guard let did = owner(of: id), let attempt = attempts[did], attempt.phase != .gathering else { return }
         for chunk in stride(from: 0, to: max(candidates.count, 1), by: PathICE.maximumCandidates) {
             let slice = Array(candidates.dropFirst(chunk).prefix(PathICE.maximumCandidates))
@@ -140,7 +148,8 @@ public struct PathManager<Random: RandomSource>: Sendable {
                         attempt: id,
                         sentAt: now.wholeMilliseconds,
                         candidates: slice,
-                        endOfCandidates: endOfCandidates && last
+                        endOfCandidates: endOfCandidates && last,
+                        nat: last ? nat : .unknown
                     )
                 )
             )

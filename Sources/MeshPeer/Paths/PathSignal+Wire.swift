@@ -2,7 +2,8 @@ import MeshCore
 
 /// Wire form (inside `SessionPayload` kind 5): `type (u8) ‖ attempt (u64) ‖ sentAt (i64 ms) ‖ body`.
 /// Types: 1 offer `tieBreak u64 ‖ channelID u64 ‖ ciphers (u8 count ≤ 4 of u8-prefixed names) ‖ share (32) ‖ ice`,
-/// 2 answer `channelID u64 ‖ cipher (u8-prefixed) ‖ share (32) ‖ ice`, 3 candidates `list ‖ end (bool)`,
+/// 2 answer `channelID u64 ‖ cipher (u8-prefixed) ‖ share (32) ‖ ice`, 3 candidates `list ‖ end (bool)`, then,
+/// only when the sender knows it, `natMapping (u8-prefixed, 1-32) ‖ natPublicIP (u8-prefixed, ≤ 64)`,
 /// 4 decline and 5 close `reason (u8-prefixed, ≤ 128)`. `ice` = `ufrag ‖ pwd (u16-prefixed, ≤ 256 each) ‖ list ‖
 /// end (bool) ‖ natMapping (u8-prefixed) ‖ natPublicIP (u8-prefixed)`, `list` = `u8 count ≤ 32` of u16-prefixed
 /// candidate lines (≤ 256 bytes each). Strict: unknown types, bounds and wrong share sizes throw `WireError`.
@@ -31,10 +32,14 @@ extension PathSignal {
             writer.writeString(answer.cipher, .uint8)
             writer.write(raw: answer.share)
             answer.ice.encode(to: &writer)
-        case .candidates(let attempt, let sentAt, let candidates, let end):
+        case .candidates(let attempt, let sentAt, let candidates, let end, let nat):
             header(.candidates, attempt, sentAt, &writer)
             PathICE.encodeList(candidates, to: &writer)
             writer.write(end)
+            if !nat.isUnknown {
+                writer.writeString(String(nat.mapping.prefix(32)), .uint8)
+                writer.writeString(String(nat.publicIP.prefix(64)), .uint8)
+            }
         case .decline(let attempt, let sentAt, let reason):
             header(.decline, attempt, sentAt, &writer)
             writer.writeString(PathSignal.clip(reason), .uint8)
@@ -101,12 +106,18 @@ extension PathSignal {
             )
         case .candidates:
             let list = try PathICE.decodeList(from: &reader)
-            self = .candidates(
-                attempt: attempt,
-                sentAt: sentAt,
-                candidates: list,
-                endOfCandidates: try reader.readBool()
-            )
+            let end = try reader.readBool()
+            var nat = PathNAT.unknown
+            // The hint is the signal's tail (the session payload ends with the signal, and checks its end).
+            if !reader.isAtEnd {
+                let at = reader.position
+                nat = PathNAT(
+                    mapping: try reader.readString(.uint8, maximum: 32),
+                    publicIP: try reader.readString(.uint8, maximum: 64)
+                )
+                guard !nat.isUnknown else { throw WireError(.invalidValue, at: at, "an empty NAT hint is left out") }
+            }
+            self = .candidates(attempt: attempt, sentAt: sentAt, candidates: list, endOfCandidates: end, nat: nat)
         case .decline:
             let reason = try reader.readString(.uint8, maximum: PathSignal.maximumReasonBytes)
             self = .decline(attempt: attempt, sentAt: sentAt, reason: reason)

@@ -34,6 +34,23 @@ public struct PathICE: Hashable, Sendable {
     }
 }
 
+/// A sender's NAT hint for port prediction (decision 0051): its mapping behaviour and public address, empty when
+/// unknown. It rides in the offer or answer (`PathICE`), or, when the sender trickles, in the `candidates` signal that
+/// follows gathering, since only the STUN answers tell it.
+public struct PathNAT: Hashable, Sendable {
+    public var mapping: String
+    public var publicIP: String
+
+    public static let unknown = PathNAT(mapping: "", publicIP: "")
+
+    public init(mapping: String, publicIP: String) {
+        self.mapping = mapping
+        self.publicIP = publicIP
+    }
+
+    public var isUnknown: Bool { mapping.isEmpty }
+}
+
 /// One direct-path signalling message. Signals travel only inside the Double Ratchet session (session payload
 /// kind 5), so they are confidential, authenticated as the contact, and replay-proof (a replayed envelope fails
 /// to open or is a duplicate by message ID); `sentAt` lets the receiver refuse a stale one that a relay held.
@@ -44,8 +61,15 @@ public struct PathICE: Hashable, Sendable {
 public enum PathSignal: Hashable, Sendable {
     case offer(Offer)
     case answer(Answer)
-    /// Trickled candidates for a running attempt (RFC 8838), possibly just the end-of-candidates mark.
-    case candidates(attempt: UInt64, sentAt: Timestamp, candidates: [String], endOfCandidates: Bool)
+    /// Trickled candidates for a running attempt (RFC 8838), possibly just the end-of-candidates mark, and the
+    /// sender's NAT hint once its gathering has learnt it.
+    case candidates(
+        attempt: UInt64,
+        sentAt: Timestamp,
+        candidates: [String],
+        endOfCandidates: Bool,
+        nat: PathNAT = .unknown
+    )
     /// The recipient does not take direct paths (or not now): the offerer stays on the relay and backs off.
     case decline(attempt: UInt64, sentAt: Timestamp, reason: String)
     /// The sender closed the attempt or its channel: the receiver falls back to the relay at once instead of
@@ -114,7 +138,7 @@ public enum PathSignal: Hashable, Sendable {
         switch self {
         case .offer(let offer): offer.attempt
         case .answer(let answer): answer.attempt
-        case .candidates(let attempt, _, _, _), .decline(let attempt, _, _), .close(let attempt, _, _): attempt
+        case .candidates(let attempt, _, _, _, _), .decline(let attempt, _, _), .close(let attempt, _, _): attempt
         }
     }
 
@@ -122,7 +146,7 @@ public enum PathSignal: Hashable, Sendable {
         switch self {
         case .offer(let offer): offer.sentAt
         case .answer(let answer): answer.sentAt
-        case .candidates(_, let sentAt, _, _), .decline(_, let sentAt, _), .close(_, let sentAt, _): sentAt
+        case .candidates(_, let sentAt, _, _, _), .decline(_, let sentAt, _), .close(_, let sentAt, _): sentAt
         }
     }
 
