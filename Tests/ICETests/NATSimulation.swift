@@ -97,13 +97,14 @@ struct NATPairSimulation {
         seed: UInt64,
         hints: [ICENATHint?] = [nil, nil],
         config: ICEAgentConfig = ICEAgentConfig(),
-        randomPortsForA: Bool = false
+        randomPortsForA: Bool = false,
+        hintsInDescriptions: Bool = true
     ) {
         agents = [
             Agent(role: .controlling, config: config, random: SeededRandom(seed: seed)),
             Agent(role: .controlled, config: config, random: SeededRandom(seed: seed + 1)),
         ]
-        for side in 0..<2 { agents[side].setLocalNAT(hints[side]) }
+        if hintsInDescriptions { for side in 0..<2 { agents[side].setLocalNAT(hints[side]) } }
         let publics = [IPAddress("203.0.113.20")!, IPAddress("203.0.113.30")!]
         hosts = [
             TransportAddress(ip: a == .open ? publics[0] : IPAddress("192.0.2.2")!, port: 5000),
@@ -130,6 +131,8 @@ struct NATPairSimulation {
         let answer = agents[1].localDescription(endOfCandidates: true)
         agents[1].setRemote(offer, now: now)
         agents[0].setRemote(answer, now: now)
+        // A trickling driver learns its NAT only when gathering ends, after the description went.
+        if !hintsInDescriptions { for side in 0..<2 { agents[side].setLocalNAT(hints[side]) } }
     }
 
     /// Runs until both selected, one failed, or `limit` of virtual time; returns A's time to selection.

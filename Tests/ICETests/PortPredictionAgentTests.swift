@@ -60,6 +60,38 @@ struct PortPredictionAgentTests {
         #expect(prober.packetsSent <= 1 + 15 + 1, "probes before the hit: \(prober.packetsSent)")
     }
 
+    /// A trickling peer's NAT hint comes in its `candidates` signal after the description (the node's trickle).
+    @Test("hints that arrive after the descriptions still start prediction; without them nothing is predicted")
+    func lateHints() throws {
+        func cell() -> NATPairSimulation {
+            NATPairSimulation(
+                .symmetric,
+                .portRestricted,
+                loss: 0,
+                seed: 11,
+                hints: [Self.symmetricHint, Self.coneHint],
+                randomPortsForA: true,
+                hintsInDescriptions: false
+            )
+        }
+        var without = cell()
+        let none = without.run(limit: .seconds(15))
+        #expect(none == nil, "no remote hint: no prediction, no pair")
+        #expect(without.agents[0].portPredictionStatus.packetsSent == 0)
+        var late = cell()
+        _ = late.run(limit: .milliseconds(300))  // checks run for a while without a hint
+        late.agents[0].setRemoteNAT(Self.coneHint)
+        late.agents[1].setRemoteNAT(Self.symmetricHint)
+        let result = late.run(limit: .seconds(15))
+        let elapsed = try #require(result)
+        #expect(elapsed < .seconds(9))
+        #expect(late.agents[0].portPredictionStatus.role == .opener)
+        #expect(late.agents[1].portPredictionStatus.role == .prober)
+        // Once prediction has begun (or finished), a hint changes nothing.
+        late.agents[1].setRemoteNAT(Self.coneHint)
+        #expect(late.agents[1].portPredictionStatus.role == .prober)
+    }
+
     @Test("the same cell with prediction off finds no direct pair, and nothing extra is sent")
     func offMeansRelay() {
         var sim = Self.symmetricAgainstCone(seed: 11, enabled: false)
