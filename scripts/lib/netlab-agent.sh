@@ -91,3 +91,19 @@ side_by_side() {
     done
     for pid in "${running[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
+
+# stop_lab: the exit trap of a lab whose cells keep their agents in $work/CELL/{a,b} (and a driver each), its servers
+# in PIDS and its namespaces in MY_NAMESPACES. Agents and drivers go first (each pid is a `timeout`, which passes
+# SIGTERM on to its command), then the servers, then anything left in the namespaces, and the namespaces.
+stop_lab() {
+    local pid ns file
+    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
+        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for ns in "${MY_NAMESPACES[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}

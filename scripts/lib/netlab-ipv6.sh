@@ -48,20 +48,7 @@ cells=(${NETLAB_IPV6_CELLS:-ipv6-firewalls dual-stack-v6-blackholed})
 
 PIDS=()
 MY_NAMESPACES=()
-cleanup() {
-    local pid ns file
-    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
-        # Each pid is a `timeout`, which passes SIGTERM on to its command.
-        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    for ns in "${MY_NAMESPACES[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
+trap stop_lab EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

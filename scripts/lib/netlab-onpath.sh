@@ -37,17 +37,7 @@ scenarios=(${NETLAB_ONPATH_SCENARIOS:-rewrite drop replay tls})
 PIDS=()
 MY_NAMESPACES=()
 cleanup() {
-    local pid ns file
-    # Agents and drivers first (each pid a `timeout`, which passes SIGTERM on), then the servers.
-    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
-        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    for ns in "${MY_NAMESPACES[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
+    stop_lab
     ip netns exec "$P-inet" ip addr del "${BOOTSTRAP%:*}/24" dev br0 2>/dev/null || true
     ip netns exec "$P-inet" ip addr del "$RELAY_IP/24" dev br0 2>/dev/null || true
 }
