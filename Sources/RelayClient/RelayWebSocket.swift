@@ -43,9 +43,11 @@ public enum RelayWebSocket {
     }
 
     /// A failure after TCP connected: with TLS configured, anything before the upgrade answer is the TLS
-    /// handshake's (an SSL error, or a server that closed on our ClientHello); without, the upgrade's.
+    /// handshake's (an SSL error, a certificate that names another host, or a server that closed on our
+    /// ClientHello); without, the upgrade's. (A certificate for another address was once reported as `notARelay`:
+    /// NIOSSL throws `NIOSSLExtraError` for a failed hostname check.)
     static func classify(_ error: any Error, tls: Bool, host: String, port: Int) -> RelayConnectFailure {
-        if error is NIOSSLError || error is BoringSSLError {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return RelayConnectFailure(.tlsFailed, "\(host):\(port): TLS handshake failed: \(error)")
         }
         if tls, let channelError = error as? ChannelError, channelError == .eof || channelError == .ioOnClosedChannel {

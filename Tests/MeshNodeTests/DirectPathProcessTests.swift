@@ -247,19 +247,5 @@ struct DirectPathProcessTests {
         await mesh.stopAll()
     }
 
-    /// Runs nft and waits for it (posix_spawn and waitpid: Foundation's `Process.waitUntilExit` spins a run loop
-    /// that can stall inside Swift concurrency's cooperative pool).
-    static func nft(_ arguments: [String]) throws {
-        let argv = (["/usr/sbin/nft"] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/sbin/nft", nil, nil, argv, environ) == 0 else {
-            throw TestFailure("could not start nft")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        guard status == 0 else {
-            throw TestFailure("nft \(arguments.joined(separator: " ")) exited with status \(status)")
-        }
-    }
+    static func nft(_ arguments: [String]) throws { try Tool.run("/usr/sbin/nft", arguments) }
 }

@@ -61,12 +61,15 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
     public var indexers: [String] = []
     /// Direct paths: mode, ICE host addresses, STUN servers (docs/paths.md).
     public var direct = DirectSettings()
+    /// A PEM file of root certificates that `wss://` relays are verified against instead of the system's (a private
+    /// relay network, a lab CA); relative to the data directory. The node refuses to start when it cannot be read.
+    public var relayTrustRoots: String?
 
     public init() {}
 
     static let keys = [
         "dht", "relays", "api", "recordTTLSeconds", "republishSeconds", "messageExpirySeconds", "cardFile",
-        "policyFile", "homeRelays", "audit", "breaker", "exposure", "indexers", "direct",
+        "policyFile", "homeRelays", "audit", "breaker", "exposure", "indexers", "direct", "relayTrustRoots",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -88,6 +91,7 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         exposure = try c.decodeIfPresent(Exposure.self, forKey: key("exposure")) ?? exposure
         indexers = try c.decodeIfPresent([String].self, forKey: key("indexers")) ?? indexers
         direct = try c.decodeIfPresent(DirectSettings.self, forKey: key("direct")) ?? direct
+        relayTrustRoots = try c.decodeIfPresent(String.self, forKey: key("relayTrustRoots"))
         try validate()
     }
 
@@ -106,6 +110,9 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
             throw ConfigurationError("indexers: at most 8 http:// or https:// URLs")
         }
         guard (0...65_535).contains(api.port) else { throw ConfigurationError("api.port must be 0...65535") }
+        if let relayTrustRoots, relayTrustRoots.isEmpty {
+            throw ConfigurationError("relayTrustRoots: name a PEM file of root certificates, or leave the key out")
+        }
     }
 
     /// Reads `config.json` from `home`; a missing file means every default.

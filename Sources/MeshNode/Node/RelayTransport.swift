@@ -37,11 +37,23 @@ struct RelayTransportError: Error, Hashable, Sendable, CustomStringConvertible {
 struct RelayPoolTransport: RelayTransport {
     let pool: RelayPool
 
-    init(identity: AgentIdentity, candidates: [HomeRelaySelector.Candidate], homeCount: Int, group: any EventLoopGroup)
-    {
+    /// `makeTLS` sets up TLS for a `wss://` relay (default: the system's trust roots).
+    init(
+        identity: AgentIdentity,
+        candidates: [HomeRelaySelector.Candidate],
+        homeCount: Int,
+        group: any EventLoopGroup,
+        makeTLS: @escaping @Sendable (RelayAddress) throws -> RelayClientTLS = { _ in try RelayClientTLS() }
+    ) {
         var configuration = RelayPool.Configuration()
         configuration.policy.homeCount = homeCount
-        pool = RelayPool(identity: identity, candidates: candidates, group: group, configuration: configuration)
+        pool = RelayPool(
+            identity: identity,
+            candidates: candidates,
+            group: group,
+            configuration: configuration,
+            makeTLS: makeTLS
+        )
     }
 
     var events: AsyncStream<RelayPoolEvent> { pool.events }

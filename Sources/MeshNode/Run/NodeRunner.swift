@@ -58,11 +58,13 @@ public enum NodeRunner {
             group: group
         )
         let candidates = try await relayCandidates(configuration, dht: dht, logger: logger)
+        let trustRoots = try Self.relayTrustRoots(configuration, home: home)
         let transport = RelayPoolTransport(
             identity: identity,
             candidates: candidates,
             homeCount: configuration.homeRelays,
-            group: group
+            group: group,
+            makeTLS: { _ in try RelayClientTLS(trustedCertificates: trustRoots) }
         )
         await transport.start()
 
@@ -114,6 +116,19 @@ public enum NodeRunner {
             )
         )
         try await services.run()
+    }
+
+    /// The PEM file `relayTrustRoots` names (relative to the data directory), read once here so that a missing or
+    /// unreadable file stops the node at start, naming the key, instead of failing every `wss://` login later.
+    static func relayTrustRoots(_ configuration: NodeConfiguration, home: String) throws -> String? {
+        guard let name = configuration.relayTrustRoots else { return nil }
+        let path = name.hasPrefix("/") ? name : (home as NSString).appendingPathComponent(name)
+        do {
+            _ = try RelayClientTLS(trustedCertificates: path)
+        } catch {
+            throw ConfigurationError("relayTrustRoots: \(path) is not a readable PEM file of certificates (\(error))")
+        }
+        return path
     }
 
     /// Where ICE binds and whom it asks for server-reflexive candidates (docs/paths.md); nil when direct paths are

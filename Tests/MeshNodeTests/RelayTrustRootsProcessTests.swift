@@ -1,0 +1,130 @@
+import Foundation
+import MeshNodeAPI
+import MeshPeer
+import Testing
+
+@testable import MeshNode
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `relayTrustRoots` in config.json: a `wss://` relay whose certificate comes from a private CA is reached by a node
+/// that trusts that CA, and refused (`tlsFailed`) by one that trusts only the system's roots, and by one that trusts
+/// a CA whose certificate names another address. Real processes on
+/// 127.0.0.1: a bootstrap node, a relay with its built-in TLS and a self-signed certificate made by openssl, two
+/// agents. (The network lab bind-mounted its CA over the system store before this setting existed.)
+@Suite(.serialized)
+struct RelayTrustRootsProcessTests {
+    @Test func aNodeThatTrustsTheRelaysCALogsInAndOneThatDoesNotIsRefused() async throws {
+        let mesh = try TestMesh.make("wss-trust")
+        defer { try? FileManager.default.removeItem(atPath: mesh.root) }
+        do {
+            try await mesh.startBootstrap()
+            let certificate = mesh.root + "/relay.pem"
+            let key = mesh.root + "/relay-key.pem"
+            try Tool.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", certificate,
+                ]
+            )
+            let listening = try await mesh.startRelay(
+                "relay",
+                settings: ["tls": ["certificateChain": certificate, "privateKey": key]]
+            )
+            let relay = listening.replacingOccurrences(of: "ws://", with: "wss://")
+            // A second relay whose certificate, trusted too, names another address: trusting a CA is not trusting
+            // every certificate it signed for any host.
+            let elsewhere = mesh.root + "/elsewhere.pem"
+            let elsewhereKey = mesh.root + "/elsewhere-key.pem"
+            try Tool.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                    "-subj", "/CN=relay.example", "-addext", "subjectAltName=DNS:relay.example,IP:192.0.2.1",
+                    "-keyout", elsewhereKey, "-out", elsewhere,
+                ]
+            )
+            let misnamed = try await mesh.startRelay(
+                "misnamed",
+                settings: ["tls": ["certificateChain": elsewhere, "privateKey": elsewhereKey]]
+            ).replacingOccurrences(of: "ws://", with: "wss://")
+            var trusting = TestMesh.relayOnly
+            trusting["relayTrustRoots"] = certificate
+            try await mesh.prepareAgent(
+                "a",
+                card: TestMesh.card("A", skills: ["alpha"]),
+                policy: [:],
+                relays: [relay],
+                extra: trusting
+            )
+            try await mesh.prepareAgent(
+                "b",
+                card: TestMesh.card("B", skills: ["beta"]),
+                policy: [:],
+                relays: [relay],
+                extra: TestMesh.relayOnly
+            )
+            var trustingElsewhere = TestMesh.relayOnly
+            trustingElsewhere["relayTrustRoots"] = elsewhere
+            try await mesh.prepareAgent(
+                "c",
+                card: TestMesh.card("C", skills: ["gamma"]),
+                policy: [:],
+                relays: [misnamed],
+                extra: trustingElsewhere
+            )
+            try await mesh.startAgent("a")
+            try await mesh.startAgent("b")
+            try await mesh.startAgent("c")
+            let a = try mesh.client("a")
+            let b = try mesh.client("b")
+            _ = try await TestMesh.eventually("a logged in to the wss relay") { () -> Bool? in
+                try await a.status().relays.contains { $0.state == "ready" } ? true : nil
+            }
+            _ = try await TestMesh.eventually("b refused the relay's certificate") { () -> Bool? in
+                try await b.status().relays.contains { ($0.lastError ?? "").hasPrefix("tlsFailed") } ? true : nil
+            }
+            #expect(try await b.status().relays.allSatisfy { $0.state != "ready" })
+            let c = try mesh.client("c")
+            _ = try await TestMesh.eventually("c refused a trusted certificate for another address") { () -> Bool? in
+                try await c.status().relays.contains { ($0.lastError ?? "").hasPrefix("tlsFailed") } ? true : nil
+            }
+            #expect(try await c.status().relays.allSatisfy { $0.state != "ready" })
+            // Exactly one client authenticated at the relay: a, over TLS.
+            let port = try #require(mesh.relayMetricsPort("relay"))
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            #expect(
+                TestMesh.metric("meshpeer_relay_authenticated_clients", in: String(decoding: data, as: UTF8.self)) == 1
+            )
+        } catch {
+            await mesh.stopAll()
+            throw error
+        }
+        await mesh.stopAll()
+    }
+
+    @Test func anUnreadableTrustRootsFileIsRefusedByName() throws {
+        let home = NSTemporaryDirectory() + "trust-roots-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: home + "/ca.pem"))
+        for name in ["ca.pem", "missing.pem"] {
+            let configuration = try JSONDecoder().decode(
+                NodeConfiguration.self,
+                from: Data(#"{"relayTrustRoots": "\#(name)"}"#.utf8)
+            )
+            let error = #expect(throws: ConfigurationError.self) {
+                try NodeRunner.relayTrustRoots(configuration, home: home)
+            }
+            #expect(error?.description.hasPrefix("relayTrustRoots: \(home)/\(name)") == true, "\(name)")
+        }
+        let empty = #expect(throws: ConfigurationError.self) {
+            try JSONDecoder().decode(NodeConfiguration.self, from: Data(#"{"relayTrustRoots": ""}"#.utf8))
+        }
+        #expect(empty?.description.hasPrefix("relayTrustRoots") == true)
+    }
+}
