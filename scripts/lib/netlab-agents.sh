@@ -42,25 +42,11 @@ RELAY_DHT=203.0.113.5:4646
 
 PIDS=()
 MY_NAMESPACES=()
+# stop_lab (netlab-agent.sh) stops only what this run started: the agents and drivers whose pid files are under
+# this run's work directory (each cell stops its own; this is the backstop), the servers, the namespaces.
 cleanup() {
-    local pid ns
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    for ns in "${MY_NAMESPACES[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    # Agents the cells started in the lab's own namespaces (each cell stops its agents; this is the backstop).
-    pkill_agents
+    stop_lab
     in_ns r-prc nft delete table inet agentcut 2>/dev/null || true
-}
-# Only processes this run started: the agents and drivers whose pid files are under this run's work directory.
-pkill_agents() {
-    local file
-    for file in "$work"/*/a/pid "$work"/*/b/pid "$work"/*/driver.pid; do
-        # Each pid is a `timeout`, which passes SIGTERM on to its command (SIGKILL would orphan the command).
-        [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
-    done
 }
 trap cleanup EXIT
 # A signal ends the run (the EXIT trap then cleans up); a trap that returned would let the pool go on starting cells.
