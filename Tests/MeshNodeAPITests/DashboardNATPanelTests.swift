@@ -6,30 +6,7 @@ import Testing
 
 /// The network panel shows the node's NAT class with its certainty (decision 0101), and says when there is none yet.
 @Suite struct DashboardNATPanelTests {
-    func snapshot(_ nat: NATStatus?) -> DashboardSnapshot {
-        DashboardSnapshot(
-            status: NodeStatus(
-                did: "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
-                nodeID: String(repeating: "ab", count: 32),
-                version: "0.0.0-test",
-                uptimeSeconds: 1,
-                dhtContacts: 0,
-                published: false,
-                relays: [],
-                outboxPending: 0,
-                inboxCount: 0,
-                knocksPending: 0,
-                contacts: 0,
-                nat: nat
-            ),
-            knocks: .success([]),
-            contacts: .success([]),
-            facts: .failure(NodeAPIError(.unavailable, "none")),
-            counters: [:],
-            breaker: .failure(NodeAPIError(.unavailable, "none")),
-            audit: .failure(NodeAPIError(.unavailable, "none"))
-        )
-    }
+    func snapshot(_ nat: NATStatus?) -> DashboardSnapshot { .networkOnly(nat: nat) }
 
     func nat(_ natClass: String, _ certainty: String, answered: Int) -> NATStatus {
         NATStatus(

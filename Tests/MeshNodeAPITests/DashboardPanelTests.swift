@@ -49,28 +49,7 @@ import Testing
     @Test func theNetworkPanelNamesTheExposureLevel() {
         for (level, words) in [(Exposure.listed, "listed"), (.unlisted, "unlisted"), (.private, "only with an invite")]
         {
-            let snapshot = DashboardSnapshot(
-                status: NodeStatus(
-                    did: "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
-                    nodeID: String(repeating: "ab", count: 32),
-                    version: "0.0.0-test",
-                    uptimeSeconds: 1,
-                    dhtContacts: 0,
-                    published: false,
-                    relays: [],
-                    outboxPending: 0,
-                    inboxCount: 0,
-                    knocksPending: 0,
-                    contacts: 0,
-                    exposure: level
-                ),
-                knocks: .success([]),
-                contacts: .success([]),
-                facts: .failure(NodeAPIError(.unavailable, "none")),
-                counters: [:],
-                breaker: .failure(NodeAPIError(.unavailable, "none")),
-                audit: .failure(NodeAPIError(.unavailable, "none"))
-            )
+            let snapshot = DashboardSnapshot.networkOnly(exposure: level)
             #expect(DashboardPanels.network(snapshot).contains(words), "\(level)")
         }
     }
