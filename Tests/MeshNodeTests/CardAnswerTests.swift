@@ -16,19 +16,7 @@ import Testing
     func pair() throws -> (LedgerParty, LedgerParty) {
         let alice = try LedgerParty("alice", seed: 11)
         let bob = try LedgerParty("bob", seed: 12)
-        let target = try bob.target(now: start)
-        let start = self.start
-        _ = try alice.write { db in
-            try alice.ledger.knock(
-                KnockRequest(to: bob.did, intent: "chat.message", purpose: "hello"),
-                target: target,
-                ownRelays: alice.relays,
-                ownName: "Alice",
-                now: start,
-                db
-            )
-        }
-        for entry in try alice.outgoing(now: start) { _ = try bob.deliver(entry, now: start) }
+        _ = try bob.deliver(try alice.knock(on: bob, now: start), now: start)
         for entry in try bob.outgoing(now: start) { _ = try alice.deliver(entry, now: start) }
         #expect(try alice.contact(bob.did) != nil)
         return (alice, bob)

@@ -19,7 +19,6 @@ import Testing
     func meet() throws -> (alice: LedgerParty, bob: LedgerParty, certificate: OwnerCertificate) {
         let alice = try LedgerParty("alice", seed: 11)
         let bob = try LedgerParty("bob", seed: 12)
-        let target = try bob.target(now: start)
         let certificate = OwnerCertificate.issue(
             owner: owner,
             agent: alice.identity.publicKey,
@@ -27,19 +26,7 @@ import Testing
             issuedAt: start,
             expiresAt: start + .seconds(3_600)
         )
-        let start = self.start
-        _ = try alice.write { db in
-            try alice.ledger.knock(
-                KnockRequest(to: bob.did, intent: "chat.message", purpose: "hello"),
-                target: target,
-                ownRelays: alice.relays,
-                ownName: "Alice",
-                ownerCredentials: OwnerCredentials(certificate: certificate),
-                now: start,
-                db
-            )
-        }
-        let knock = try #require(try alice.outgoing(now: start).first)
+        let knock = try alice.knock(on: bob, credentials: OwnerCredentials(certificate: certificate), now: start)
         let policy = KnockPolicy(default: .accept, owners: [owner.publicKey.did])
         guard case .knock(.stored(let received, _)) = try bob.deliver(knock, policy: policy, now: start) else {
             throw TestFailure("the knock was not stored")
@@ -83,19 +70,7 @@ import Testing
     @Test func aContactAcceptedWithoutACertificateKeepsNone() throws {
         let alice = try LedgerParty("alice", seed: 13)
         let bob = try LedgerParty("bob", seed: 14)
-        let target = try bob.target(now: start)
-        let start = self.start
-        _ = try alice.write { db in
-            try alice.ledger.knock(
-                KnockRequest(to: bob.did, intent: "chat.message", purpose: "hello"),
-                target: target,
-                ownRelays: alice.relays,
-                ownName: "Alice",
-                now: start,
-                db
-            )
-        }
-        let knock = try #require(try alice.outgoing(now: start).first)
+        let knock = try alice.knock(on: bob, now: start)
         _ = try bob.deliver(knock, policy: KnockPolicy(default: .accept), now: start)
         let contact = try #require(try bob.contact(alice.did))
         #expect(contact.ownerCertificate == nil)

@@ -19,7 +19,6 @@ import Testing
     func meet(certified: Bool) throws -> (LedgerParty, LedgerParty) {
         let alice = try LedgerParty("alice", seed: 1)
         let bob = try LedgerParty("bob", seed: 2)
-        let target = try bob.target(now: start)
         let start = self.start
         let credentials =
             certified
@@ -32,18 +31,7 @@ import Testing
                     expiresAt: start + .seconds(3_600)
                 )
             ) : nil
-        _ = try alice.write { db in
-            try alice.ledger.knock(
-                KnockRequest(to: bob.did, intent: "chat.message", purpose: "hello"),
-                target: target,
-                ownRelays: alice.relays,
-                ownName: "Alice",
-                ownerCredentials: credentials,
-                now: start,
-                db
-            )
-        }
-        let knock = try #require(try alice.outgoing(now: start).first)
+        let knock = try alice.knock(on: bob, credentials: credentials, now: start)
         let policy = KnockPolicy(default: .accept, owners: [owner.publicKey.did])
         guard case .knock(.stored(let received, _)) = try bob.deliver(knock, policy: policy, now: start) else {
             throw TestFailure("the knock was not stored")

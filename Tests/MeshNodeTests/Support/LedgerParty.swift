@@ -132,3 +132,24 @@ extension LedgerParty {
         }
     }
 }
+
+extension LedgerParty {
+    /// Knocks on `recipient` ("chat.message", "hello", named Alice), with owner credentials if given, and returns
+    /// the knock as it leaves: the envelope the test then delivers by hand.
+    func knock(on recipient: LedgerParty, credentials: OwnerCredentials? = nil, now: Timestamp) throws -> OutboxEntry {
+        let target = try recipient.target(now: now)
+        _ = try write { db in
+            try ledger.knock(
+                KnockRequest(to: recipient.did, intent: "chat.message", purpose: "hello"),
+                target: target,
+                ownRelays: relays,
+                ownName: "Alice",
+                ownerCredentials: credentials,
+                now: now,
+                db
+            )
+        }
+        guard let knock = try outgoing(now: now).first else { throw TestFailure("the knock did not leave") }
+        return knock
+    }
+}
