@@ -43,6 +43,15 @@ import Testing
         #expect(!policy.probing)
     }
 
+    @Test func anAttemptWaitsForItsMappingOnlyWhereTheGatewayIsKnownToMap() {
+        var policy = PortMapPolicy()
+        #expect(policy.patience(budget: .milliseconds(1_500)) == .milliseconds(100))
+        policy.granted(by: .pcp)
+        #expect(policy.patience(budget: .milliseconds(1_500)) == .milliseconds(1_500))
+        policy.failed(now: start)
+        #expect(policy.patience(budget: .milliseconds(1_500)) == .milliseconds(100))
+    }
+
     @Test func aMethodThatStopsWorkingIsForgottenAfterTheRetryTime() {
         var policy = PortMapPolicy(retryAfter: .seconds(60))
         policy.granted(by: .upnpIGD)

@@ -37,6 +37,13 @@ public struct PortMapPolicy: Sendable, Equatable {
         return false
     }
 
+    /// How long a path attempt waits, once gathering is done, for its mapping before its candidates go: the whole
+    /// `budget` for a gateway known to map, else a moment (a gateway found absent, or not yet probed, is not
+    /// worth holding the attempt for; a mapping granted later follows by trickle).
+    public func patience(budget: Duration) -> Duration {
+        knownToMap ? budget : .milliseconds(100)
+    }
+
     public func decide(now: Timestamp) -> Decision {
         switch state {
         case .unknown where probing: .waitForProbe

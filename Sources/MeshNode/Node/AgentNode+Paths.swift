@@ -230,7 +230,7 @@ extension AgentNode {
         for await _ in session.localCandidates {}  // finishes when gathering ends (or the session closes)
         var late: Task<Result<PortMapLease, PortMapRefusal>, Never>?
         if let asked = mapping, let availability = direct?.portMapping, links[attempt] != nil {
-            let patience: Duration = await availability.knownToMap ? availability.budget : .milliseconds(100)
+            let patience = await availability.patience
             switch await PortMapAvailability.race(Task { () async throws in await asked.value }, within: patience) {
             case .finished(.success(let result)):
                 await addMappedCandidate(result, session: session, attempt: attempt)

@@ -29,8 +29,8 @@ actor PortMapAvailability {
     let budget: Duration
     let clock: any MeshClock
     private(set) var policy: PortMapPolicy
-    /// A mapping worked before: worth waiting for.
-    var knownToMap: Bool { policy.knownToMap }
+    /// How long an attempt waits for its mapping after gathering (`PortMapPolicy.patience`).
+    var patience: Duration { policy.patience(budget: budget) }
     private var probing: Task<Void, Never>?
 
     init(
