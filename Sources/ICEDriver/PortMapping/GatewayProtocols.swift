@@ -15,17 +15,20 @@ enum GatewayProtocols {
         client: IPAddress,
         internalPort: UInt16,
         lifetime: UInt32,
+        renewing previous: PortMapping? = nil,
         group: EventLoopGroup
     ) async throws -> PortMapping {
         let server = TransportAddress(ip: gateway, port: NATPMP.port)
         var random = SystemRandom()
+        // A renewal or deletion names the mapping it holds: PCP by its nonce, both by the external port granted.
+        let suggested = previous?.externalPort ?? internalPort
         switch method {
         case "pcp":
-            let nonce = random.bytes(count: 12)
+            let nonce = previous?.pcpNonce ?? random.bytes(count: 12)
             let request = PCP.mapRequest(
                 client: client,
                 internalPort: internalPort,
-                suggestedExternalPort: internalPort,
+                suggestedExternalPort: suggested,
                 lifetime: lifetime,
                 nonce: nonce
             )
@@ -40,12 +43,13 @@ enum GatewayProtocols {
                 internalAddress: TransportAddress(ip: client, port: internalPort),
                 externalPort: response.externalPort,
                 externalIP: response.externalIP,
-                lease: .seconds(Int64(response.lifetime))
+                lease: .seconds(Int64(response.lifetime)),
+                pcpNonce: nonce
             )
         default:
             let request = NATPMP.mapRequest(
                 internalPort: internalPort,
-                suggestedExternalPort: lifetime == 0 ? 0 : internalPort,
+                suggestedExternalPort: lifetime == 0 ? 0 : suggested,
                 lifetime: lifetime
             )
             let response = try await exchange(request, with: server, from: client, group: group) {
@@ -90,9 +94,11 @@ enum GatewayProtocols {
                 return nil
             }
             tasks.addTask {
+                // An answer cancels this task: the cancelled sleep throws, and nothing more is sent (a `try?` here
+                // once sent all four copies the moment the first was answered).
                 for delay in [250, 500, 1_000, 2_000] {
                     socket.send(request, to: server)
-                    try? await Task.sleep(for: .milliseconds(delay))
+                    do { try await Task.sleep(for: .milliseconds(delay)) } catch { break }
                 }
                 return nil
             }

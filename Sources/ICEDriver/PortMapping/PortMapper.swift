@@ -15,7 +15,8 @@ public final class PortMapper: Sendable {
     public func map(
         _ internalAddress: TransportAddress,
         lease: Duration = .seconds(600),
-        methods: [PortMapMethod] = PortMapMethod.allCases
+        methods: [PortMapMethod] = PortMapMethod.allCases,
+        renewing previous: PortMapping? = nil
     ) async throws -> PortMapping {
         var reasons: [String] = []
         let client = Self.clientAddress(internalAddress.ip)
@@ -24,7 +25,11 @@ public final class PortMapper: Sendable {
             do {
                 switch method {
                 case .upnpIGD:
-                    return try await upnp.map(internalPort: internalAddress.port, lease: lease)
+                    return try await upnp.map(
+                        internalPort: internalAddress.port,
+                        externalPort: previous?.externalPort,
+                        lease: lease
+                    )
                 case .pcp, .natPMP:
                     guard let gateway = GatewayProtocols.defaultGateway(), let client else {
                         throw GatewayProtocols.failure(method.rawValue, "no default gateway or LAN address")
@@ -35,6 +40,7 @@ public final class PortMapper: Sendable {
                         client: client,
                         internalPort: internalAddress.port,
                         lifetime: seconds,
+                        renewing: previous,
                         group: group
                     )
                 }
@@ -45,17 +51,34 @@ public final class PortMapper: Sendable {
         throw ICEDriverError(code: .portMappingFailed, reason: reasons.joined(separator: "; "))
     }
 
-    /// Renews `mapping` at half its lease until `stop()` (bounded: one request per half-lease).
-    public func keepRenewed(_ mapping: PortMapping) {
+    /// Renews `mapping` at half its lease until `stop()` (bounded: one request per half-lease). `renewed` hears
+    /// every answer, granted or not: a gateway may hand out another external port on renewal (PCP and NAT-PMP
+    /// allow it, and a rebooted gateway forgets), and whoever published the old one must learn it.
+    public func keepRenewed(
+        _ mapping: PortMapping,
+        renewed: (@Sendable (Result<PortMapping, any Error>) async -> Void)? = nil
+    ) {
         let method = PortMapMethod(rawValue: mapping.method) ?? .upnpIGD
         let task = Task { [self] in
             var current = mapping
             while !Task.isCancelled {
                 try? await Task.sleep(for: max(current.lease / 2, .seconds(1)))
                 if Task.isCancelled { break }
-                if let renewed = try? await map(current.internalAddress, lease: current.lease, methods: [method]) {
-                    current = renewed
+                let answer: Result<PortMapping, any Error>
+                do {
+                    answer = .success(
+                        try await map(
+                            current.internalAddress,
+                            lease: current.lease,
+                            methods: [method],
+                            renewing: current
+                        )
+                    )
+                } catch {
+                    answer = .failure(error)
                 }
+                if case .success(let granted) = answer { current = granted }
+                if let renewed, !Task.isCancelled { await renewed(answer) }
             }
         }
         renewal.withLock {
@@ -79,6 +102,7 @@ public final class PortMapper: Sendable {
                 client: mapping.internalAddress.ip,
                 internalPort: mapping.internalAddress.port,
                 lifetime: 0,
+                renewing: mapping,
                 group: group
             )
         case .upnpIGD, nil:

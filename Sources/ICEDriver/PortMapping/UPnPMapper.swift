@@ -12,6 +12,9 @@ public struct PortMapping: Sendable, Hashable {
     /// lab, on a documentation range), in which case the STUN-learned address is used with the mapped port.
     public var externalIP: IPAddress?
     public var lease: Duration
+    /// PCP's mapping nonce (RFC 6887, 11.1): a renewal or a deletion must repeat it, or the gateway refuses it as
+    /// another client's (miniupnpd: "Unauthorized to remove PCP mapping"), and the mapping outlives its owner.
+    public var pcpNonce: [UInt8]? = nil
 }
 
 /// UPnP IGD port mapping through miniupnpc. Every call blocks (discovery takes about 4 s), so each runs on a
