@@ -38,5 +38,6 @@ let package = Package(
         harness("FuzzAgentCard", ["MeshPeer", "Kademlia", "MeshCore"]),
         harness("FuzzProxyHeader", ["RelayFallback", "MeshCore"]),
         harness("FuzzLANAnnouncement", ["Kademlia", "MeshCore"]),
+        harness("FuzzAddressHint", ["MeshPeer"]),
     ]
 )

@@ -275,14 +275,6 @@ extension AgentNode {
         await runPathActions()
     }
 
-    /// Asks the gateway once, at start, whether it maps ports, so the first attempt need not wait to find out.
-    nonisolated func startPortMapProbe() {
-        guard let direct, let availability = direct.portMapping,
-            let host = direct.hosts.first(where: { $0.isIPv4 && !$0.isLoopback })
-        else { return }
-        availability.startProbe(from: host)
-    }
-
     /// Maps the attempt's first socket on the gateway and offers the mapped address above the STUN-learned one
     /// (reachable from anywhere, where the STUN-learned one may be filtered). The gateway's own idea of its external
     /// address is used unless it is empty, as behind a second NAT; then the STUN-learned address with the mapped port.

@@ -14,6 +14,7 @@ extension AgentNode {
     func publishRecord(reason: String) async {
         let now = self.now
         let homes = await relays.homes()
+        let hints = await addressHints()
         let ledger = self.ledger
         let identity = self.identity
         do {
@@ -31,6 +32,7 @@ extension AgentNode {
                 token: tokens[0],
                 difficulty: policy.difficulty,
                 homes: homes,
+                hints: hints,
                 sequence: sequence,
                 issuedAt: now,
                 ttl: .seconds(configuration.recordTTLSeconds)
@@ -65,9 +67,13 @@ extension AgentNode {
             published = accepted > 0 || nothingToPublish
             lastPublish = now
             lastPublishedHomes = homes
+            lastPublishedHints = hints
             logger.info(
                 "record published",
-                metadata: ["reason": "\(reason)", "stored_by": "\(accepted)", "homes": "\(homes)"]
+                metadata: [
+                    "reason": "\(reason)", "stored_by": "\(accepted)", "homes": "\(homes)",
+                    "hints": "\(hints.map(\.description))",
+                ]
             )
             // Only a listed agent announces its capabilities; the others are not to be found by them.
             let capabilities = exposure == .listed ? Set(card.capabilities) : []
@@ -117,6 +123,8 @@ extension AgentNode {
         let homes = await relays.homes()
         // A set, not a list: two homes with equal round trips swap ranks often, and the record need not change.
         if Set(homes) != Set(lastPublishedHomes), !homes.isEmpty { why = why ?? "home relays changed" }
+        // The node's mapping granted, moved to another external port on renewal, or lapsed.
+        if await addressHints() != lastPublishedHints { why = why ?? "address hints changed" }
         if let last = lastPublish, now - last >= .seconds(configuration.republishSeconds) { why = why ?? "republish" }
         if lastPublish == nil { why = why ?? "start" }
         if !published, let last = lastPublish, now - last >= .seconds(5), await dht.contactCount() > 0 {

@@ -46,6 +46,8 @@ public actor AgentNode {
     var lastPublish: Timestamp?
     var publishedCapabilities: Set<String> = []
     var lastPublishedHomes: [String] = []
+    /// The address hints in the last record published (`addressHints()`): a change republishes.
+    var lastPublishedHints: [AddressHint] = []
     var apiURL: String?
     var outboxSleeper: Task<Void, any Error>?
     var wakePending = false

@@ -62,6 +62,7 @@ struct NodeCard: Sendable {
         token: KnockToken,
         difficulty: UInt8,
         homes: [String],
+        hints: [AddressHint] = [],
         sequence: UInt64,
         issuedAt: Timestamp,
         ttl: Duration
@@ -71,7 +72,8 @@ struct NodeCard: Sendable {
             knockToken: token.bytes,
             knockDifficulty: difficulty,
             homeRelays: Array(homes.prefix(AgentRecord.maximumRelays)),
-            prekeyBundle: AgentProfile.recordBundle(from: prekeys, identity: identity)
+            prekeyBundle: AgentProfile.recordBundle(from: prekeys, identity: identity),
+            addressHints: hints.prefix(AgentRecord.maximumHints).map(\.bytes)
         )
         return (try profile.record(signedBy: identity, sequence: sequence, issuedAt: issuedAt, ttl: ttl), profile)
     }

@@ -84,22 +84,29 @@ actor PortMapAvailability {
         }
     }
 
-    /// Learns once, at start, whether the gateway maps: a short mapping of a port no socket of ours holds, deleted
-    /// at once. Gateways answer for any internal port; what is learnt is only whether and by which method.
-    nonisolated func startProbe(from host: IPAddress) {
-        Task { await self.probe(from: host) }
+    /// Learns once, at start, whether the gateway maps. With `keep` (the node's DHT port) the probe is the node's
+    /// own mapping, held for the node's life (decision 0111); without, it maps a port no socket of ours holds and
+    /// deletes it at once: gateways answer for any internal port, and what is learnt is only whether and by which
+    /// method.
+    nonisolated func startProbe(from host: IPAddress, keep port: UInt16? = nil) {
+        Task { await self.probe(from: host, keep: port) }
     }
 
-    func probe(from host: IPAddress) async {
+    func probe(from host: IPAddress, keep kept: UInt16? = nil) async {
         guard policy.startProbe() else { return }
-        let port = UInt16.random(in: 49_152...65_535)
+        let port = kept ?? UInt16.random(in: 49_152...65_535)
+        let lease = kept == nil ? Duration.seconds(60) : Self.nodeLease
         probing = Task {
             let mapper = PortMapper(group: group)
-            let work = Task { try await mapper.map(TransportAddress(ip: host, port: port), lease: .seconds(60)) }
+            let work = Task { try await mapper.map(TransportAddress(ip: host, port: port), lease: lease) }
             // No attempt waits on the probe's own clock: it may take UPnP's few seconds of discovery.
             switch await Self.race(work, within: budget * 4) {
             case .finished(.success(let mapping)):
                 self.probeEnded(mapped: PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
+                if kept != nil, !shuttingDown {
+                    self.hold(mapping, mapper: mapper)
+                    return
+                }
                 await mapper.unmap(mapping)
             case .finished(.failure), .timedOut:
                 self.probeEnded(mapped: nil)
@@ -111,6 +118,40 @@ actor PortMapAvailability {
 
     private func probeEnded(mapped method: PortMapMethod?) {
         policy.probeEnded(mapped: method, now: clock.now())
+    }
+
+    // MARK: The node's own mapping (decision 0111)
+
+    /// The node's mapping is asked for an hour and renewed at half of it.
+    static let nodeLease = Duration.seconds(3_600)
+
+    /// The mapping of the node's DHT port, its mapper (which renews it), and until when the gateway last confirmed
+    /// it: a renewal that fails leaves the mapping to lapse at the end of its lease, and the hint with it.
+    private var node: (lease: PortMapLease, confirmedUntil: Timestamp)?
+    private var shuttingDown = false
+
+    private func hold(_ mapping: PortMapping, mapper: PortMapper) {
+        node = (PortMapLease(mapper: mapper, mapping: mapping), clock.now() + mapping.lease)
+        mapper.keepRenewed(mapping) { [weak self] answer in await self?.renewed(answer) }
+    }
+
+    private func renewed(_ answer: Result<PortMapping, any Error>) {
+        guard case .success(let mapping) = answer, let held = node else { return }
+        node = (PortMapLease(mapper: held.lease.mapper, mapping: mapping), clock.now() + mapping.lease)
+    }
+
+    /// The node's DHT port as the gateway maps it, while the gateway's last answer still covers it.
+    func nodeMapping() -> PortMapping? {
+        guard let node, clock.now() < node.confirmedUntil else { return nil }
+        return node.lease.mapping
+    }
+
+    /// Deletes the node's mapping on the gateway (at shutdown). A probe still out keeps nothing it gets later.
+    func releaseNodeMapping() async {
+        shuttingDown = true
+        guard let held = node else { return }
+        node = nil
+        await held.lease.release()
     }
 
     enum Raced<Value: Sendable>: Sendable {

@@ -33,6 +33,7 @@ extension AgentNode {
 
     func shutdown() async {
         await closeAllPaths()
+        await releasePortMapping()
         await relays.stop()
         await dht.shutdown()
         await events.finishAll()

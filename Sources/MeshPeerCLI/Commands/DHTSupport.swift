@@ -1,6 +1,7 @@
 import Foundation
 import Kademlia
 import MeshCore
+import MeshPeer
 
 /// Bridges the synchronous CLI to the async driver, and turns core events into printable lines.
 enum DHTSupport {
@@ -51,6 +52,7 @@ enum DHTSupport {
                     fields["sequence"] = record.sequence
                     fields["expires_ms"] = record.expiresAt.millisecondsSinceEpoch
                     fields["agent_card"] = String(decoding: record.agentCard, as: UTF8.self)
+                    fields["address_hints"] = AddressHint.known(in: record.addressHints).map(\.description)
                 }
             }
             if result.kind == .getProviders {
