@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "KademliaDriver",
             dependencies: [
-                "Kademlia", "MeshCore", "ICE",
+                "Kademlia", "MeshCore", "ICE", "ICEDriver",
             ] + nioSockets,
             swiftSettings: strict
         ),

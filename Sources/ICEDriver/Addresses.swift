@@ -1,18 +1,32 @@
 import ICE
+import MeshCore
 import NIOCore
 
-/// Conversions between the core's `TransportAddress` and SwiftNIO's `SocketAddress`, the driver's only job
-/// with addresses.
+/// Conversions between the core's `TransportAddress` and SwiftNIO's `SocketAddress`: the drivers' (ICE, the DHT,
+/// port mapping) only job with addresses, in one place.
 extension TransportAddress {
-    public init?(_ socketAddress: SocketAddress) {
-        guard let text = socketAddress.ipAddress, let ip = IPAddress(text), let port = socketAddress.port,
-            let udpPort = UInt16(exactly: port)
-        else { return nil }
-        self.init(ip: ip, port: udpPort)
+    /// The core's view of a NIO socket address (nil for Unix-domain sockets). An IPv4-mapped IPv6 address
+    /// (::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4 peer) is the IPv4 peer it stands for.
+    public init?(_ address: SocketAddress) {
+        let port = UInt16(clamping: address.port ?? 0)
+        switch address {
+        case .v4(let v4):
+            self.init(ip: withUnsafeBytes(of: v4.address.sin_addr) { Array($0) }, port: port)
+        case .v6(let v6):
+            let ip = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            if ip.prefix(10).allSatisfy({ $0 == 0 }) && ip[10] == 0xFF && ip[11] == 0xFF {
+                self.init(ip: Array(ip.suffix(4)), port: port)
+            } else {
+                self.init(ip: ip, port: port)
+            }
+        case .unixDomainSocket:
+            return nil
+        }
     }
 
-    public func socketAddress() throws -> SocketAddress {
-        try SocketAddress(ipAddress: ip.description, port: Int(port))
+    public var socketAddress: SocketAddress {
+        // A 4- or 16-byte packed address always converts.
+        try! SocketAddress(packedIPAddress: ByteBuffer(bytes: ip.bytes), port: Int(port))
     }
 }
 

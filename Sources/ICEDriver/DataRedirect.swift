@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 
 /// Where application data goes after the consumer followed a NAT rebinding, tied to the pair ICE had selected when
 /// it did. If ICE later selects another pair (a consent failure, a better pair nominated), the redirect no longer

@@ -2,6 +2,7 @@ import ICE
 
 #if canImport(Glibc)
 import Glibc
+import MeshCore
 #endif
 
 /// Is our public address more than one router hop away? Then a second NAT sits between us and it (double NAT,

@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 
 /// An application (non-STUN) datagram that arrived on the selected pair's socket, with its source: a NAT that
 /// rebinds the peer changes the source, and only the consumer, after authenticating the datagram, may follow it.

@@ -52,7 +52,7 @@ public final class UDPSocket: Sendable {
                     )
                 }
             }
-            .bind(to: try address.socketAddress())
+            .bind(to: address.socketAddress)
             .get()
         guard let bound = channel.localAddress.flatMap(TransportAddress.init) else {
             try? await channel.close()
@@ -69,14 +69,14 @@ public final class UDPSocket: Sendable {
 
     /// Fire and forget: UDP has no delivery guarantee anyway; send errors (unreachable) are ignored.
     public func send(_ bytes: [UInt8], to: TransportAddress) {
-        guard let destination = try? to.socketAddress() else { return }
+        let destination = to.socketAddress
         let buffer = channel.allocator.buffer(bytes: bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
     }
 
     /// Several datagrams to one destination, written together and flushed once (one vector write).
     public func send(batch: [[UInt8]], to: TransportAddress) {
-        guard let destination = try? to.socketAddress() else { return }
+        let destination = to.socketAddress
         for bytes in batch {
             let envelope = AddressedEnvelope(remoteAddress: destination, data: channel.allocator.buffer(bytes: bytes))
             channel.write(envelope, promise: nil)

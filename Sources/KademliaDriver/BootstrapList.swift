@@ -1,5 +1,6 @@
 import Foundation
 import Kademlia
+import MeshCore
 
 /// `bootstrap-nodes.json`: the nodes a new node may contact first. The schema is in docs/kademlia.md.
 ///
@@ -81,7 +82,9 @@ public struct BootstrapList: Codable, Sendable, Equatable {
         guard list.version == currentVersion else { throw fail("version \(list.version) is not \(currentVersion)") }
         guard list.nodes.count <= maximumNodes else { throw fail("more than \(maximumNodes) nodes") }
         for (index, node) in list.nodes.enumerated() {
-            do { _ = try PeerAddress.split(node.address) } catch { throw fail("nodes[\(index)].address: \(error)") }
+            do { _ = try TransportAddress.split(node.address) } catch {
+                throw fail("nodes[\(index)].address: \(error)")
+            }
             if let id = node.nodeID, id.count != 64 || !id.allSatisfy(\.isHexDigit) {
                 throw fail("nodes[\(index)].node_id \(id) is not 64 hex digits")
             }
@@ -124,18 +127,18 @@ public struct BootstrapList: Codable, Sendable, Equatable {
     public static func isLoopbackOnly(_ listen: [String]) -> Bool {
         !listen.isEmpty
             && listen.allSatisfy { text in
-                guard let (host, _) = try? PeerAddress.split(text) else { return false }
+                guard let (host, _) = try? TransportAddress.split(text) else { return false }
                 return host.hasPrefix("127.") || host == "::1" || host == "localhost"
             }
     }
 
     /// Resolves every address, skipping (and reporting) the ones that fail, so one dead name does not stop a start.
-    public func resolved() -> (addresses: [PeerAddress], failures: [String]) {
-        var addresses: [PeerAddress] = []
+    public func resolved() -> (addresses: [TransportAddress], failures: [String]) {
+        var addresses: [TransportAddress] = []
         var failures: [String] = []
         for node in nodes {
             do {
-                addresses.append(try PeerAddress.resolve(node.address))
+                addresses.append(try TransportAddress.resolve(node.address))
             } catch {
                 failures.append("\(node.address): \(error)")
             }

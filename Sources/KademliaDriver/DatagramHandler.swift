@@ -1,5 +1,6 @@
 import ICE
 import Kademlia
+import MeshCore
 import NIOCore
 
 /// The channel handler: it only translates (design rule 2). STUN goes to the STUN handler, everything else
@@ -20,7 +21,7 @@ final class DatagramHandler: ChannelInboundHandler {
             driver.stunHandler?(bytes, envelope.remoteAddress, DatagramReplier(channel: context.channel))
             return
         }
-        guard let source = PeerAddress(envelope.remoteAddress) else { return }
+        guard let source = TransportAddress(envelope.remoteAddress) else { return }
         driver.received(bytes, from: source)
     }
 

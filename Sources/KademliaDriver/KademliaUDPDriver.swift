@@ -163,7 +163,7 @@ public final class KademliaUDPDriver: Sendable {
 
     // MARK: Loop-side plumbing
 
-    func received(_ bytes: [UInt8], from source: PeerAddress) {
+    func received(_ bytes: [UInt8], from source: TransportAddress) {
         state.value.core.handleDatagram(bytes, from: source, now: clock.now())
         flush()
     }
@@ -229,7 +229,7 @@ final class DriverState {
         self.core = core
     }
 
-    func channel(for destination: PeerAddress) -> (any Channel)? {
+    func channel(for destination: TransportAddress) -> (any Channel)? {
         channels.first { channel in
             switch channel.localAddress {
             case .v4: destination.isIPv4

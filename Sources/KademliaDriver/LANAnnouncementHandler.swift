@@ -12,12 +12,12 @@ final class LANAnnouncementHandler: ChannelInboundHandler {
         let driver: KademliaUDPDriver
         let gate: LockedValue<LANAnnouncementGate>
         let noted = LockedValue<Set<LANAnnouncementGate.Reason>>([])
-        let onIgnored: (@Sendable (LANAnnouncementGate.Reason, PeerAddress) -> Void)?
+        let onIgnored: (@Sendable (LANAnnouncementGate.Reason, TransportAddress) -> Void)?
 
         init(
             driver: KademliaUDPDriver,
             gate: LANAnnouncementGate,
-            onIgnored: (@Sendable (LANAnnouncementGate.Reason, PeerAddress) -> Void)?
+            onIgnored: (@Sendable (LANAnnouncementGate.Reason, TransportAddress) -> Void)?
         ) {
             self.driver = driver
             self.gate = LockedValue(gate)
@@ -27,7 +27,7 @@ final class LANAnnouncementHandler: ChannelInboundHandler {
         /// Reasons that say something is wrong on the LAN (the rest are routine: our own echo, the rate limit).
         static let worthANote: Set<LANAnnouncementGate.Reason> = [.malformed, .linkLocalSource, .unusableSource]
 
-        func receive(_ bytes: [UInt8], from source: PeerAddress) {
+        func receive(_ bytes: [UInt8], from source: TransportAddress) {
             let now = driver.clock.now()
             let verdict = gate.withLock { $0.receive(bytes, from: source, now: now) }
             switch verdict {
@@ -49,7 +49,7 @@ final class LANAnnouncementHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let source = PeerAddress(envelope.remoteAddress) else { return }
+        guard let source = TransportAddress(envelope.remoteAddress) else { return }
         // Anything longer than an announcement is malformed; it is not even copied.
         let bytes =
             envelope.data.readableBytes > LANAnnouncement.datagramByteCount

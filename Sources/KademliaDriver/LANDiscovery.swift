@@ -39,7 +39,7 @@ public final class LANDiscovery: Sendable {
         interface: String,
         families: LANFamilies = .both,
         interval: Duration = .seconds(5),
-        onIgnored: (@Sendable (LANAnnouncementGate.Reason, PeerAddress) -> Void)? = nil
+        onIgnored: (@Sendable (LANAnnouncementGate.Reason, TransportAddress) -> Void)? = nil
     ) async throws -> LANDiscovery {
         guard let localID = try? await driver.perform({ core, _ in core.localID }) else {
             throw DriverError("the DHT driver has no bound socket")
@@ -50,7 +50,7 @@ public final class LANDiscovery: Sendable {
             families: families,
             interface: lanInterface,
             given: given,
-            listening: driver.localAddresses.compactMap { PeerAddress($0) }
+            listening: driver.localAddresses.compactMap { TransportAddress($0) }
         )
         let handler = LANAnnouncementHandler.Shared(
             driver: driver,

@@ -1,4 +1,5 @@
 import Kademlia
+import MeshCore
 import NIOCore
 
 /// Turns what the operator wrote after `--lan` and the host's interfaces into the pure `LANInterface` values the
@@ -15,7 +16,7 @@ enum LANInterfaces {
             let suffix = String(spec[spec.index(after: percent)...])
             scope = Int(suffix).flatMap { index in interfaces.first { $0.index == index }?.name } ?? suffix
         }
-        if let address = try? SocketAddress(ipAddress: text, port: 0), let ip = PeerAddress(address)?.ip {
+        if let address = try? SocketAddress(ipAddress: text, port: 0), let ip = TransportAddress(address)?.ip.bytes {
             return (ip, try LANInterface.find(address: ip, name: scope, spec: spec, in: interfaces))
         }
         guard scope == nil else { throw LANDiscoveryError("\(spec) is neither an address nor an interface name") }
@@ -26,7 +27,7 @@ enum LANInterfaces {
     static func list(_ devices: [NIONetworkDevice]) -> [LANInterface] {
         var interfaces: [LANInterface] = []
         for device in devices {
-            let ip = device.address.flatMap { PeerAddress($0) }?.ip
+            let ip = device.address.flatMap { TransportAddress($0) }?.ip.bytes
             if let at = interfaces.firstIndex(where: { $0.name == device.name }) {
                 if let ip { interfaces[at].addresses.append(ip) }
             } else {

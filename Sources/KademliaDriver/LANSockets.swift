@@ -25,10 +25,13 @@ struct LANSockets {
     mutating func openIPv4(_ plan: LANDiscoveryPlan.IPv4, devices: [NIONetworkDevice], localID: NodeID) async throws {
         let group = try SocketAddress(ipAddress: LANDiscovery.group, port: LANDiscovery.port)
         let receiver = try await receiver(wildcard: "0.0.0.0")
-        guard let device = devices.first(where: { $0.address.flatMap { PeerAddress($0) }?.ip == plan.interfaceAddress })
+        guard
+            let device = devices.first(where: {
+                $0.address.flatMap { TransportAddress($0) }?.ip.bytes == plan.interfaceAddress
+            })
         else { throw DriverError("the interface lost its IPv4 address") }
         try await Self.multicast(receiver).joinGroup(group, device: device).get()
-        let interface = PeerAddress(ip: plan.interfaceAddress, port: 0)!.socketAddress
+        let interface = TransportAddress(ip: plan.interfaceAddress, port: 0)!.socketAddress
         try await receiver.setOption(.ipOption(.ip_multicast_if), value: Self.rawInterface(interface)).get()
         senders.append((receiver, group, LANAnnouncement(dhtPort: plan.dhtPort, nodeID: localID).datagram()))
     }
@@ -48,7 +51,7 @@ struct LANSockets {
                 ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
                 value: SocketOptionValue(plan.interfaceIndex)
             )
-            .bind(to: PeerAddress(ip: plan.source, port: 0)!.socketAddress).get()
+            .bind(to: TransportAddress(ip: plan.source, port: 0)!.socketAddress).get()
         channels.append(sender)
         senders.append((sender, group, LANAnnouncement(dhtPort: plan.dhtPort, nodeID: localID).datagram()))
     }

@@ -63,9 +63,9 @@ extension Simulator {
     }
 
     /// An address in 10.200.0.0/16, where the simulator places no node: datagrams sent there are lost.
-    func unreachableAddress() -> PeerAddress {
+    func unreachableAddress() -> TransportAddress {
         let bits = random.next()
-        return PeerAddress(ip: [10, 200, UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF)], port: 4_000)!
+        return TransportAddress(ip: [10, 200, UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF)], port: 4_000)!
     }
 
     /// A record that claims a real DID with a higher sequence but carries the liar's signature.

@@ -9,7 +9,7 @@ import MeshCore
 public final class Simulator {
     public struct Node {
         public let signingKey: Ed25519.PrivateKey
-        public let address: PeerAddress
+        public let address: TransportAddress
         /// Replaced by `restart(_:)` when the node's process starts afresh (a new node joining the network).
         public fileprivate(set) var core: KademliaNode
         public var online = true
@@ -18,7 +18,7 @@ public final class Simulator {
     }
 
     enum Event {
-        case deliver(to: Int, from: PeerAddress, bytes: [UInt8])
+        case deliver(to: Int, from: TransportAddress, bytes: [UInt8])
         case timer(Int)
     }
 
@@ -34,7 +34,7 @@ public final class Simulator {
 
     var random: SeededRandom
     var queue = EventQueue<Event>()
-    var byAddress: [PeerAddress: Int] = [:]
+    var byAddress: [TransportAddress: Int] = [:]
     private(set) var maliciousIndices: [Int] = []
 
     /// Creates `count` nodes; a `maliciousFraction` of them (chosen by the seed) misbehave in turn as each of `kinds`.
@@ -55,7 +55,7 @@ public final class Simulator {
         for index in 0..<count {
             let signingKey = Ed25519.PrivateKey(using: &random)
             // 10.0.0.0/8, one address per node: private, so diversity limits do not apply.
-            let address = PeerAddress(
+            let address = TransportAddress(
                 ip: [10, UInt8(index >> 16 & 0xFF), UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)],
                 port: 4_000
             )!
@@ -122,7 +122,7 @@ public final class Simulator {
         if condition() { now = max(now, deadline) }
     }
 
-    private func deliver(_ bytes: [UInt8], to index: Int, from source: PeerAddress) {
+    private func deliver(_ bytes: [UInt8], to index: Int, from source: TransportAddress) {
         guard nodes[index].online else { return }
         datagramsDelivered += 1
         // A malicious node answers requests its own way; replies to its own requests (it joins and refreshes
@@ -167,7 +167,7 @@ public final class Simulator {
         }
     }
 
-    private func send(_ bytes: [UInt8], from source: PeerAddress, to destination: PeerAddress) {
+    private func send(_ bytes: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
         guard let target = byAddress[destination], let delay = latency.sample(using: &random) else {
             datagramsLost += 1
             return

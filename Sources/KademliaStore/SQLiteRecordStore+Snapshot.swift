@@ -47,7 +47,7 @@ extension SQLiteRecordStore {
             ).map { row in (Array(row["id"] ?? Data()), Array(row["address"] ?? Data())) }
         }
         let contacts = rows.compactMap { id, address -> Contact? in
-            guard let id = try? NodeID(bytes: id), let address = try? PeerAddress(wireBytes: address) else {
+            guard let id = try? NodeID(bytes: id), let address = try? TransportAddress(wireBytes: address) else {
                 return nil
             }
             return Contact(id: id, address: address)

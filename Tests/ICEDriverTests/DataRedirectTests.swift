@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 import Testing
 
 @testable import ICEDriver

@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 import Testing
 
 /// Host candidates alternate address families, IPv6 first (RFC 8421 §4), so a family that is broken on this

@@ -14,7 +14,7 @@ import Testing
         return (0..<count).map { index in
             Contact(
                 id: try! NodeID(bytes: random.bytes(count: 32)),
-                address: PeerAddress(ip: [10, 0, 0, UInt8(index)], port: 4_000)!
+                address: TransportAddress(ip: [10, 0, 0, UInt8(index)], port: 4_000)!
             )
         }
     }

@@ -24,7 +24,7 @@ import Testing
         let contacts = (0..<200).map { index in
             Contact(
                 id: try! NodeID(bytes: random.bytes(count: 32)),
-                address: PeerAddress(ip: [10, 0, 0, UInt8(index)], port: 4_000)!
+                address: TransportAddress(ip: [10, 0, 0, UInt8(index)], port: 4_000)!
             )
         }
         crawler.seed(contacts, now: Timestamp(secondsSinceEpoch: 1_000))

@@ -51,7 +51,7 @@ import FoundationNetworking
         defer { Task { await liar.close() } }
         let genuine = try run.liarRecord(liarKey, sequence: 1_000, word: "wombat")
         liar.serve.withLock { $0 = [genuine.envelope] }
-        try await liar.join(PeerAddress.resolve(seed))
+        try await liar.join(TransportAddress.resolve(seed))
 
         let indexer = try run.start(
             "indexer",

@@ -8,7 +8,7 @@ import Testing
 /// `Ingest` checks the mirror's version before it verifies anything: a record found again unchanged only refreshes
 /// last-seen, an older or conflicting one is stale, and only a new one has its card verified (a real SQLite file).
 @Suite struct IngestTests {
-    let source = PeerAddress(ip: [127, 0, 0, 1], port: 4_000)!
+    let source = TransportAddress(ip: [127, 0, 0, 1], port: 4_000)!
 
     func finding(_ record: ValidatedRecord, did: String) -> CrawlFinding {
         CrawlFinding(did: did, record: record, source: source, seenAt: TestRecords.start)

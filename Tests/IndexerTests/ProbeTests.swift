@@ -17,7 +17,7 @@ import Testing
     }
 
     /// Delivers every queued datagram between the two until both are quiet (bounded).
-    func exchange(_ a: KademliaNode, _ aAddress: PeerAddress, _ b: KademliaNode, _ bAddress: PeerAddress) {
+    func exchange(_ a: KademliaNode, _ aAddress: TransportAddress, _ b: KademliaNode, _ bAddress: TransportAddress) {
         for _ in 0..<10 {
             let fromA = a.drainTransmits()
             let fromB = b.drainTransmits()
@@ -42,9 +42,9 @@ import Testing
     @Test func answeredProbeNamesTheKeyAndCarriesTheRecord() throws {
         let crawler = node(1)
         let agent = node(2)
-        let crawlerAddress = PeerAddress(ip: [10, 0, 0, 1], port: 4_000)!
-        let agentAddress = PeerAddress(ip: [10, 0, 0, 2], port: 4_000)!
-        let third = Contact(id: node(3).localID, address: PeerAddress(ip: [10, 0, 0, 3], port: 4_000)!)
+        let crawlerAddress = TransportAddress(ip: [10, 0, 0, 1], port: 4_000)!
+        let agentAddress = TransportAddress(ip: [10, 0, 0, 2], port: 4_000)!
+        let third = Contact(id: node(3).localID, address: TransportAddress(ip: [10, 0, 0, 3], port: 4_000)!)
         agent.adoptVerifiedContact(third, now: start)
         try agent.publishAgentRecord(agentCard: Array("{}".utf8), now: start)
         _ = agent.drainTransmits()
@@ -66,7 +66,7 @@ import Testing
 
     @Test func silentContactTimesOut() throws {
         let crawler = node(4)
-        let silent = Contact(id: node(5).localID, address: PeerAddress(ip: [10, 0, 0, 5], port: 4_000)!)
+        let silent = Contact(id: node(5).localID, address: TransportAddress(ip: [10, 0, 0, 5], port: 4_000)!)
         let id = crawler.probe(.findNode(silent.id), to: silent, now: start)
         #expect(crawler.drainTransmits().count == 1)
         crawler.handleTimeout(now: start + crawler.config.requestTimeout)
@@ -77,8 +77,8 @@ import Testing
     @Test func replyFromAnotherKeyIsNotTheProbesAnswer() throws {
         let crawler = node(6)
         let agent = node(7)
-        let crawlerAddress = PeerAddress(ip: [10, 0, 0, 6], port: 4_000)!
-        let agentAddress = PeerAddress(ip: [10, 0, 0, 7], port: 4_000)!
+        let crawlerAddress = TransportAddress(ip: [10, 0, 0, 6], port: 4_000)!
+        let agentAddress = TransportAddress(ip: [10, 0, 0, 7], port: 4_000)!
         // The crawler was told the contact at this address has another node's ID: the real node's reply is refused.
         let wrong = Contact(id: node(8).localID, address: agentAddress)
         crawler.probe(.findNode(wrong.id), to: wrong, now: start)

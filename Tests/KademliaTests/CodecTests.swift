@@ -4,26 +4,26 @@ import Testing
 
 @Suite struct CodecTests {
     @Test func addressesEncodeExactly() throws {
-        let v4 = PeerAddress(ip: [192, 0, 2, 7], port: 0x1F90)!
+        let v4 = TransportAddress(ip: [192, 0, 2, 7], port: 0x1F90)!
         #expect(v4.wireBytes == [4, 192, 0, 2, 7, 0x1F, 0x90])
         #expect(v4.description == "192.0.2.7:8080")
-        let v6 = PeerAddress(ip: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1], port: 53)!
+        let v6 = TransportAddress(ip: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1], port: 53)!
         #expect(v6.wireBytes.count == 19)
-        #expect(v6.description == "[2001:db8:0:0:0:0:0:1]:53")
-        #expect(try PeerAddress(wireBytes: v6.wireBytes) == v6)
-        #expect(throws: WireError.self) { try PeerAddress(wireBytes: [5, 1, 2, 3, 4, 0, 1]) }
-        #expect(PeerAddress(ip: [1, 2, 3], port: 1) == nil)
+        #expect(v6.description == "[2001:db8::1]:53")
+        #expect(try TransportAddress(wireBytes: v6.wireBytes) == v6)
+        #expect(throws: WireError.self) { try TransportAddress(wireBytes: [5, 1, 2, 3, 4, 0, 1]) }
+        #expect(TransportAddress(ip: [1, 2, 3], port: 1) == nil)
     }
 
     @Test func localAndLabRangesAreRecognised() {
         #expect(Fixture.address(1).isLocalOrLab)
-        #expect(PeerAddress(ip: [10, 1, 2, 3], port: 1)!.isLocalOrLab)
-        #expect(PeerAddress(ip: [203, 0, 113, 9], port: 1)!.isLocalOrLab)
-        #expect(!PeerAddress(ip: [8, 8, 8, 8], port: 1)!.isLocalOrLab)
-        #expect(PeerAddress(ip: [8, 8, 8, 8], port: 1)!.diversityPrefix == [8, 8, 8])
+        #expect(TransportAddress(ip: [10, 1, 2, 3], port: 1)!.isLocalOrLab)
+        #expect(TransportAddress(ip: [203, 0, 113, 9], port: 1)!.isLocalOrLab)
+        #expect(!TransportAddress(ip: [8, 8, 8, 8], port: 1)!.isLocalOrLab)
+        #expect(TransportAddress(ip: [8, 8, 8, 8], port: 1)!.diversityPrefix == [8, 8, 8])
     }
 
-    static let contact = Contact(id: Fixture.id([0xAB]), address: PeerAddress(ip: [10, 0, 0, 1], port: 9)!)
+    static let contact = Contact(id: Fixture.id([0xAB]), address: TransportAddress(ip: [10, 0, 0, 1], port: 9)!)
     static let record = RecordEnvelope(type: .agent, bytes: [1, 2, 3])
 
     @Test(arguments: [

@@ -33,7 +33,7 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let a = try await start(1, group: group)
         let b = try await start(2, group: group)
-        let addressB = try #require(b.localAddresses.first.flatMap(PeerAddress.init))
+        let addressB = try #require(b.localAddresses.first.flatMap(TransportAddress.init))
         try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
         #expect(try await eventually(10) { try await a.perform { core, _ in core.routingTable.count } == 1 })
         // B stops listening: A's request to it will never be answered (and times out only after 60 s).

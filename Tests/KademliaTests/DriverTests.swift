@@ -53,7 +53,7 @@ import Testing
         let a = try await start(1, group: group, events: continuation)
         let b = try await start(2, group: group)
         let socketB = try #require(b.localAddresses.first)
-        let addressB = try #require(PeerAddress(socketB))
+        let addressB = try #require(TransportAddress(socketB))
         try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
         // The verified round trip is an event: await it (bounded), then check the table.
         #expect(await firstContact(events))
@@ -84,7 +84,7 @@ import Testing
         let a = try await start(4, group: group, host: "::1", events: continuation)
         let b = try await start(5, group: group, host: "::1")
         let socketB = try #require(b.localAddresses.first)
-        let addressB = try #require(PeerAddress(socketB))
+        let addressB = try #require(TransportAddress(socketB))
         #expect(!addressB.isIPv4)
         try await a.perform { core, now in core.bootstrap(from: [addressB], now: now) }
         #expect(await firstContact(events))

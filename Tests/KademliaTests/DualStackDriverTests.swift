@@ -20,7 +20,7 @@ import Testing
         var sink: (@Sendable (KademliaEvent) -> Void)?
         if let events { sink = { event in events.yield(event) } }
         return try await KademliaUDPDriver.start(
-            listen: try listen.map { try PeerAddress.resolve($0).socketAddress },
+            listen: try listen.map { try TransportAddress.resolve($0).socketAddress },
             group: group,
             eventSink: sink
         ) { now in KademliaNode(signingKey: key, random: SeededRandom(seed: seed), now: now) }
@@ -65,8 +65,8 @@ import Testing
         let client6 = try await start(11, listen: ["[::1]:0"], group: group, events: continuation6)
         let client4 = try await start(12, listen: ["127.0.0.1:0"], group: group, events: continuation4)
 
-        let server6 = try PeerAddress.resolve("[::1]:\(try port(of: server, ipv6: true))")
-        let server4 = try PeerAddress.resolve("127.0.0.1:\(try port(of: server, ipv6: false))")
+        let server6 = try TransportAddress.resolve("[::1]:\(try port(of: server, ipv6: true))")
+        let server4 = try TransportAddress.resolve("127.0.0.1:\(try port(of: server, ipv6: false))")
         #expect(!server6.isIPv4 && server4.isIPv4)
         try await client6.perform { core, now in core.bootstrap(from: [server6], now: now) }
         try await client4.perform { core, now in core.bootstrap(from: [server4], now: now) }

@@ -26,15 +26,15 @@ import Testing
         a.findNode(target, now: Fixture.start)
         // α = 1: one request, to the closest of the five; answer every request with a liar's reply until the liar is
         // asked, so its answer is what the lookup hears.
-        var sybilAddresses: Set<PeerAddress> = []
+        var sybilAddresses: Set<TransportAddress> = []
         var sybils: [Contact] = []
         for index in 0..<10 {
             let id = target.randomID(inBucket: 12 + index % 4, using: &random)
-            let address = PeerAddress(ip: [10, 200, 0, UInt8(index)], port: 4_000)!
+            let address = TransportAddress(ip: [10, 200, 0, UInt8(index)], port: 4_000)!
             sybils.append(Contact(id: id, address: address))
             sybilAddresses.insert(address)
         }
-        var asked: [PeerAddress] = []
+        var asked: [TransportAddress] = []
         var now = Fixture.start
         for _ in 0..<12 {
             for transmit in a.drainTransmits() {

@@ -7,11 +7,11 @@ import Testing
 @Suite struct LANDiscoveryTests {
     static let me = Fixture.id([1])
     static let other = Fixture.id([2])
-    static let v6Source = PeerAddress(
+    static let v6Source = TransportAddress(
         ip: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [2],
         port: 51_000
     )!
-    static let linkLocal = PeerAddress(ip: [0xFE, 0x80] + [UInt8](repeating: 0, count: 13) + [2], port: 51_000)!
+    static let linkLocal = TransportAddress(ip: [0xFE, 0x80] + [UInt8](repeating: 0, count: 13) + [2], port: 51_000)!
 
     func announcement(port: UInt16 = 4_646, id: NodeID = other) -> [UInt8] {
         LANAnnouncement(dhtPort: port, nodeID: id).datagram()
@@ -45,7 +45,7 @@ import Testing
     @Test func anAnnouncerIsPingedOncePerInterval() {
         var gate = LANAnnouncementGate(localID: Self.me, interval: .seconds(5))
         let now = Fixture.start
-        let target = PeerAddress(ip: Self.v6Source.ip, port: 4_646)!
+        let target = TransportAddress(ip: Self.v6Source.ip, port: 4_646)
         #expect(gate.receive(announcement(), from: Self.v6Source, now: now) == .ping(target))
         #expect(gate.receive(announcement(), from: Self.v6Source, now: now + .seconds(4)) == .ignored(.rateLimited))
         #expect(gate.receive(announcement(), from: Self.v6Source, now: now + .seconds(5)) == .ping(target))
@@ -61,15 +61,15 @@ import Testing
         #expect(gate.receive([0x4D, 0x50], from: Self.v6Source, now: now) == .ignored(.malformed))
         #expect(gate.receive(announcement(), from: Self.linkLocal, now: now) == .ignored(.linkLocalSource))
         #expect(gate.receive(announcement(port: 0), from: Self.v6Source, now: now) == .ignored(.unusableSource))
-        let multicast = PeerAddress(ip: [239, 255, 77, 77], port: 4_647)!
+        let multicast = TransportAddress(ip: [239, 255, 77, 77], port: 4_647)!
         #expect(gate.receive(announcement(), from: multicast, now: now) == .ignored(.unusableSource))
-        let unspecified = PeerAddress(ip: [UInt8](repeating: 0, count: 16), port: 1)!
+        let unspecified = TransportAddress(ip: [UInt8](repeating: 0, count: 16), port: 1)!
         #expect(gate.receive(announcement(), from: unspecified, now: now) == .ignored(.unusableSource))
         // IPv4 link-local needs no scope and is pinged as before.
-        let v4LinkLocal = PeerAddress(ip: [169, 254, 1, 2], port: 1)!
+        let v4LinkLocal = TransportAddress(ip: [169, 254, 1, 2], port: 1)!
         #expect(
             gate.receive(announcement(), from: v4LinkLocal, now: now)
-                == .ping(PeerAddress(ip: [169, 254, 1, 2], port: 4_646)!)
+                == .ping(TransportAddress(ip: [169, 254, 1, 2], port: 4_646)!)
         )
         #expect(gate.rememberedSources == 1)
     }
@@ -89,12 +89,13 @@ import Testing
 
     // MARK: plan
 
-    static let v4 = PeerAddress(ip: [198, 51, 100, 1], port: 0)!.ip
+    static let v4: [UInt8] = [198, 51, 100, 1]
     static let global = [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1]
     static let ula = [0xFD, 0x00] + [UInt8](repeating: 0, count: 13) + [1]
     static let fe80 = [0xFE, 0x80] + [UInt8](repeating: 0, count: 13) + [1]
     static let wildcards = [
-        PeerAddress(ip: [0, 0, 0, 0], port: 4_646)!, PeerAddress(ip: [UInt8](repeating: 0, count: 16), port: 4_747)!,
+        TransportAddress(ip: [0, 0, 0, 0], port: 4_646)!,
+        TransportAddress(ip: [UInt8](repeating: 0, count: 16), port: 4_747)!,
     ]
 
     func lan(_ addresses: [[UInt8]], multicast: Bool = true) -> LANInterface {
@@ -153,7 +154,7 @@ import Testing
     }
 
     @Test func aSocketBoundToOneAddressAnnouncesFromThatAddressOnly() throws {
-        let bound = [PeerAddress(ip: Self.ula, port: 5_000)!]
+        let bound = [TransportAddress(ip: Self.ula, port: 5_000)!]
         let plan = try LANDiscoveryPlan.make(
             families: .ipv6,
             interface: lan([Self.global, Self.ula]),
@@ -165,7 +166,7 @@ import Testing
         }
         #expect(elsewhere?.description.contains("which is not an address of interface eth9") == true)
         // With a loopback socket beside the LAN one, the LAN one is announced.
-        let two = [PeerAddress(ip: [127, 0, 0, 1], port: 1)!, PeerAddress(ip: Self.v4, port: 2)!]
+        let two = [TransportAddress(ip: [127, 0, 0, 1], port: 1)!, TransportAddress(ip: Self.v4, port: 2)!]
         let both = try LANDiscoveryPlan.make(families: .ipv4, interface: lan([Self.v4]), listening: two)
         #expect(both.ipv4?.interfaceAddress == Self.v4 && both.ipv4?.dhtPort == 2)
     }

@@ -36,15 +36,15 @@ import Testing
     }
 
     @Test func rateLimitsCountByIPOnTheInternetAndByPortOnLoopback() {
-        let public1 = PeerAddress(ip: [198, 51, 100, 7], port: 1_000)!
-        let public2 = PeerAddress(ip: [198, 51, 100, 7], port: 2_000)!
+        let public1 = TransportAddress(ip: [198, 51, 100, 7], port: 1_000)!
+        let public2 = TransportAddress(ip: [198, 51, 100, 7], port: 2_000)!
         #expect(public1.rateLimitKey == public2.rateLimitKey)
         #expect(!public1.isLoopback)
         let local1 = Fixture.address(1, port: 1_000)
         let local2 = Fixture.address(1, port: 2_000)
         #expect(local1.isLoopback)
         #expect(local1.rateLimitKey != local2.rateLimitKey)
-        let v6Loopback = PeerAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 1)!
+        let v6Loopback = TransportAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 1)!
         #expect(v6Loopback.isLoopback)
     }
 
@@ -67,7 +67,7 @@ import Testing
             let client = Fixture.node(UInt64(port), config: config)
             client.bootstrap(from: [Fixture.address(2)], now: Fixture.start)
             for transmit in client.drainTransmits() {
-                let source = PeerAddress(ip: [198, 51, 100, 7], port: port)!
+                let source = TransportAddress(ip: [198, 51, 100, 7], port: port)!
                 server.handleDatagram(transmit.bytes, from: source, now: Fixture.start)
             }
         }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RoutingTableTests {
     func contact(_ first: UInt8, _ second: UInt8 = 0, ip: [UInt8]) -> Contact {
-        Contact(id: Fixture.id([first, second]), address: PeerAddress(ip: ip, port: 1)!)
+        Contact(id: Fixture.id([first, second]), address: TransportAddress(ip: ip, port: 1)!)
     }
 
     @Test func fullBucketsCacheAndFailuresPromoteReplacements() {

@@ -49,7 +49,10 @@ import Testing
         }
         let contacts = [
             Contact(id: Fixture.id([1]), address: Fixture.address(1)),
-            Contact(id: Fixture.id([2]), address: PeerAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 7)!),
+            Contact(
+                id: Fixture.id([2]),
+                address: TransportAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 7)!
+            ),
         ]
         do {
             let store = try SQLiteRecordStore(path: path, now: now)

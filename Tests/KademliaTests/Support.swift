@@ -10,8 +10,8 @@ enum Fixture {
         return AgentIdentity.generate(using: &random)
     }
 
-    static func address(_ last: UInt8, port: UInt16 = 4_000) -> PeerAddress {
-        PeerAddress(ip: [127, 0, 0, last], port: port)!
+    static func address(_ last: UInt8, port: UInt16 = 4_000) -> TransportAddress {
+        TransportAddress(ip: [127, 0, 0, last], port: port)!
     }
 
     static func id(_ bytes: [UInt8]) -> NodeID {
@@ -27,9 +27,9 @@ enum Fixture {
     @discardableResult
     static func exchange(
         _ a: KademliaNode,
-        at addressA: PeerAddress,
+        at addressA: TransportAddress,
         _ b: KademliaNode,
-        at addressB: PeerAddress,
+        at addressB: TransportAddress,
         now: Timestamp
     )
         -> Int

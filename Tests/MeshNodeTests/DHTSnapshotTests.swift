@@ -23,7 +23,7 @@ import Testing
             storePath: nil,
             group: TestMesh.group
         )
-        let seedAddress = try #require(seed.driver.localAddresses.compactMap { PeerAddress($0) }.first)
+        let seedAddress = try #require(seed.driver.localAddresses.compactMap { TransportAddress($0) }.first)
         let node = try await DHTNode.start(
             signingKey: AgentIdentity.generate(using: &random).signingKey,
             listen: [loopback],

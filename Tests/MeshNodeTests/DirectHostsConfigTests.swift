@@ -1,6 +1,7 @@
 import Foundation
 import ICE
 import Logging
+import MeshCore
 import NIOPosix
 import Testing
 

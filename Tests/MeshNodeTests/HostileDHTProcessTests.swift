@@ -35,7 +35,7 @@ struct HostileDHTProcessTests {
         do {
             let started = ContinuousClock.now
             try await mesh.startBootstrap()
-            var honestNodes = [try PeerAddress.resolve(mesh.bootstrapAddress)]
+            var honestNodes = [try TransportAddress.resolve(mesh.bootstrapAddress)]
             for index in 1...2 { honestNodes.append(try await Self.startHonestNode(mesh, "honest-\(index)")) }
             let honest = honestNodes
             let relay = try await mesh.startRelay("relay")
@@ -75,7 +75,7 @@ struct HostileDHTProcessTests {
             let first = try await Self.captured(liars, did: did, above: 0)
             try await mesh.stop("victim")
             let victimReady = try await mesh.startAgent("victim")
-            let victimDHT = try victimReady.dht.map { try PeerAddress.resolve($0) }
+            let victimDHT = try victimReady.dht.map { try TransportAddress.resolve($0) }
             let storers = honest + victimDHT
             // The real record: the newest the victim published, once every honest storer holds it.
             let real = try await TestMesh.eventually("every honest storer to hold the victim's newer record") {
@@ -115,7 +115,7 @@ struct HostileDHTProcessTests {
                 relays: [relay]
             )
             let askerReady = try await mesh.startAgent("asker")
-            let askerDHT = try askerReady.dht.map { try PeerAddress.resolve($0) }
+            let askerDHT = try askerReady.dht.map { try TransportAddress.resolve($0) }
             for address in askerDHT {
                 for liar in liars { _ = await liar.request(.ping, to: address) }
             }
@@ -233,7 +233,7 @@ struct HostileDHTProcessTests {
     }
 
     /// Another honest `meshpeer dht serve` node, joined through the bootstrap node; its address.
-    static func startHonestNode(_ mesh: LocalMesh, _ name: String) async throws -> PeerAddress {
+    static func startHonestNode(_ mesh: LocalMesh, _ name: String) async throws -> TransportAddress {
         let process = try mesh.spawn(
             name,
             ["dht", "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--bootstrap", mesh.bootstrapAddress, "--json"]
@@ -244,7 +244,7 @@ struct HostileDHTProcessTests {
             timeout: .seconds(30)
         )
         guard let address = listening.addresses?.first else { throw TestFailure("\(name) named no address") }
-        return try PeerAddress.resolve(address)
+        return try TransportAddress.resolve(address)
     }
 
     /// Waits (bounded) until a Sybil has been handed a genuine record of `did` newer than `above`; the newest.
@@ -257,8 +257,11 @@ struct HostileDHTProcessTests {
 
     /// The agent record each of `storers` answers a FIND_VALUE for `key` with (storers that answer none are left
     /// out), asked with the Kademlia codec.
-    static func stored(under key: NodeID, at storers: [PeerAddress], asking peer: HostileDHTPeer) async -> [AgentRecord]
-    {
+    static func stored(
+        under key: NodeID,
+        at storers: [TransportAddress],
+        asking peer: HostileDHTPeer
+    ) async -> [AgentRecord] {
         var records: [AgentRecord] = []
         for storer in storers {
             guard let reply = await peer.request(.findValue(key: key), to: storer),
@@ -291,7 +294,7 @@ struct HostileDHTProcessTests {
     static func push(
         _ forged: ForgedAgentRecords,
         from peer: HostileDHTPeer,
-        to storer: PeerAddress,
+        to storer: TransportAddress,
         recordKey: NodeID,
         holdsReal: Bool = true
     ) async throws -> PushOutcome {

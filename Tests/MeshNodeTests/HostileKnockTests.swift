@@ -38,7 +38,7 @@ struct HostileKnockTests {
             let dht = try await DHTNode.start(
                 signingKey: attacker.signingKey,
                 listen: [try SocketAddress(ipAddress: "127.0.0.1", port: 0)],
-                seeds: [try PeerAddress.resolve(mesh.bootstrapAddress)],
+                seeds: [try TransportAddress.resolve(mesh.bootstrapAddress)],
                 storePath: nil,
                 group: TestMesh.group
             )
@@ -155,7 +155,7 @@ extension HostileKnockTests {
             let reader = try await DHTNode.start(
                 signingKey: AgentIdentity.generate(using: &random).signingKey,
                 listen: [try SocketAddress(ipAddress: "127.0.0.1", port: 0)],
-                seeds: [try PeerAddress.resolve(mesh.bootstrapAddress)],
+                seeds: [try TransportAddress.resolve(mesh.bootstrapAddress)],
                 storePath: nil,
                 group: TestMesh.group
             )

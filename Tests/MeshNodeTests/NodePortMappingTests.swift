@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 import NIOCore
 import Testing
 

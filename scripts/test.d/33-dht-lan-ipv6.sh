@@ -56,8 +56,8 @@ serve a "$WORK/a.log" --lan "${TAG}-va"
 serve b "$WORK/b.log" --lan 2001:db8:4647::2
 
 deadline=$((SECONDS + 30))
-until grep -q '"address":"\[2001:db8:4647:0:0:0:0:2\]:4646","event":"contact-added"' "$WORK/a.log" \
-    && grep -q '"address":"\[2001:db8:4647:0:0:0:0:1\]:4646","event":"contact-added"' "$WORK/b.log"; do
+until grep -q '"address":"\[2001:db8:4647::2\]:4646","event":"contact-added"' "$WORK/a.log" \
+    && grep -q '"address":"\[2001:db8:4647::1\]:4646","event":"contact-added"' "$WORK/b.log"; do
     [ "$SECONDS" -lt "$deadline" ] || { cat "$WORK/a.log" "$WORK/b.log" >&2; die "IPv6 LAN nodes did not find each other"; }
     sleep 0.1
 done

@@ -23,7 +23,7 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         }
     case 2:
         if let contact = try? Contact(wireBytes: body) { fuzzCheck(contact.wireBytes == body, "contact round trip") }
-        if let address = try? PeerAddress(wireBytes: body) {
+        if let address = try? TransportAddress(wireBytes: body) {
             fuzzCheck(address.wireBytes == body, "address round trip")
         }
     case 3:
@@ -47,7 +47,7 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     default:
         // The whole node: a datagram from anywhere must never trap or let anything into the table.
         let node = FuzzNode.shared
-        node.handleDatagram(body, from: PeerAddress(ip: [192, 0, 2, 1], port: 9)!, now: now)
+        node.handleDatagram(body, from: TransportAddress(ip: [192, 0, 2, 1], port: 9)!, now: now)
         _ = node.drainTransmits()
         while node.pollEvent() != nil {}
         fuzzCheck(node.routingTable.count == 0, "an unverified sender entered the routing table")

@@ -14,13 +14,15 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     // The first byte picks the source family; the next 4 or 16 bytes are the source IP.
     guard let selector = bytes.first else { return 0 }
     let length = selector & 1 == 0 ? 4 : 16
-    guard bytes.count > length, let source = PeerAddress(ip: Array(bytes[1...length]), port: 4_647) else { return 0 }
+    guard bytes.count > length, let source = TransportAddress(ip: Array(bytes[1...length]), port: 4_647) else {
+        return 0
+    }
     let datagram = Array(bytes.dropFirst(length + 1))
     let verdict = FuzzGate.shared.receive(datagram, from: source, now: Timestamp(secondsSinceEpoch: 1_700_000_000))
     if case .ping(let target) = verdict {
         fuzzCheck(target.port != 0, "pinged port 0")
-        fuzzCheck(!LANAnnouncementGate.isLinkLocal(target.ip), "pinged a link-local address")
-        fuzzCheck(!target.ip.allSatisfy { $0 == 0 }, "pinged the unspecified address")
+        fuzzCheck(!LANAnnouncementGate.isLinkLocal(target.ip.bytes), "pinged a link-local address")
+        fuzzCheck(!target.ip.bytes.allSatisfy { $0 == 0 }, "pinged the unspecified address")
         fuzzCheck(target.ip == source.ip, "pinged another address than the announcer's")
         let announced = try? LANAnnouncement(datagram: datagram)
         fuzzCheck(announced?.nodeID != FuzzGate.localID, "pinged ourselves")

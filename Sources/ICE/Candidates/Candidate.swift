@@ -1,3 +1,5 @@
+import MeshCore
+
 /// An ICE candidate (RFC 8445 §5.1). Only component 1 over UDP: MeshPeer multiplexes everything on one flow.
 public struct Candidate: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Codable, CaseIterable {

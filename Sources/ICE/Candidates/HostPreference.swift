@@ -1,3 +1,5 @@
+import MeshCore
+
 /// Local preferences for host candidates (RFC 8445 §5.1.2.1), interleaving address families as RFC 8421 §4 asks:
 /// IPv6 first, then IPv4, then the next IPv6, and so on, each family in the order given.
 ///

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// NAT behaviour in RFC 4787 terms, and the classic names `nat-check` prints.
 public enum NATFiltering: String, Sendable, Codable {
     case endpointIndependent = "endpoint-independent"

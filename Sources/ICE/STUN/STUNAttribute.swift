@@ -1,3 +1,5 @@
+import MeshCore
+
 /// The STUN attributes we understand (RFC 8489 §14, RFC 8445 §16.1). Anything else is kept as `.other` so a
 /// server can answer 420 for unknown comprehension-required types (below 0x8000) and ignore the rest.
 public enum STUNAttribute: Hashable, Sendable {

@@ -1,5 +1,6 @@
 import CMiniUPnPc
 import ICE
+import MeshCore
 import NIOCore
 import NIOPosix
 

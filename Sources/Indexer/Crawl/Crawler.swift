@@ -171,10 +171,10 @@ public struct CrawlFinding: Sendable {
     /// tell an unchanged record from a new one before anything else is checked.
     public var did: String
     public var record: ValidatedRecord
-    public var source: PeerAddress
+    public var source: TransportAddress
     public var seenAt: Timestamp
 
-    public init(did: String, record: ValidatedRecord, source: PeerAddress, seenAt: Timestamp) {
+    public init(did: String, record: ValidatedRecord, source: TransportAddress, seenAt: Timestamp) {
         self.did = did
         self.record = record
         self.source = source
@@ -183,7 +183,7 @@ public struct CrawlFinding: Sendable {
 }
 
 struct CrawlNode: Sendable {
-    var address: PeerAddress
+    var address: TransportAddress
     var did: String?
     var failures = 0
 }

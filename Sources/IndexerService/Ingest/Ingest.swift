@@ -19,8 +19,8 @@ public struct Ingest: Sendable {
     }
 
     /// The mirror's source key for an address: the IP, or the IP and port on loopback (one process per port there).
-    public static func source(of address: PeerAddress) -> String {
-        address.isLoopback ? address.description : Hex.encode(address.ip)
+    public static func source(of address: TransportAddress) -> String {
+        address.isLoopback ? address.description : Hex.encode(address.ip.bytes)
     }
 
     /// What `ingest` did with a batch, in the findings' order.

@@ -9,7 +9,7 @@ public struct IndexerConfiguration: Sendable {
     public var databasePath: String
     /// UDP addresses of the indexer's own DHT node.
     public var dhtListen: [SocketAddress]
-    public var seeds: [PeerAddress]
+    public var seeds: [TransportAddress]
     /// The HTTP API's address (port 0: any free port).
     public var httpHost = "127.0.0.1"
     public var httpPort = 7_700
@@ -22,7 +22,7 @@ public struct IndexerConfiguration: Sendable {
     /// Records per mirror transaction.
     public var ingestBatch = 256
 
-    public init(databasePath: String, dhtListen: [SocketAddress], seeds: [PeerAddress]) {
+    public init(databasePath: String, dhtListen: [SocketAddress], seeds: [TransportAddress]) {
         self.databasePath = databasePath
         self.dhtListen = dhtListen
         self.seeds = seeds

@@ -7,9 +7,9 @@ import MeshCore
 /// 20-contact reply near 1 KB, as in BEP 5.
 public struct Contact: Hashable, Sendable, CustomStringConvertible {
     public let id: NodeID
-    public let address: PeerAddress
+    public let address: TransportAddress
 
-    public init(id: NodeID, address: PeerAddress) {
+    public init(id: NodeID, address: TransportAddress) {
         self.id = id
         self.address = address
     }
@@ -25,6 +25,6 @@ extension Contact: WireEncodable, WireDecodable {
 
     public init(from reader: inout WireReader) throws {
         let id = try NodeID(bytes: try reader.readBytes(NodeID.byteCount))
-        self.init(id: id, address: try PeerAddress(from: &reader))
+        self.init(id: id, address: try TransportAddress(from: &reader))
     }
 }

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// Every tunable of a Kademlia node, with the defaults docs/kademlia.md explains.
 ///
 /// Tests and the multi-process mesh shrink the TTLs to seconds; production keeps them in minutes, so the network
@@ -42,7 +44,7 @@ public struct KademliaConfig: Sendable {
     /// The largest datagram we send or accept.
     public var maximumDatagram = 4_096
     /// Per-source token bucket: burst and sustained messages per second; sources tracked at once. A source is an IP
-    /// address, except on loopback, where every port is a separate process on this host (see `PeerAddress.rateLimitKey`).
+    /// address, except on loopback, where every port is a separate process on this host (see `TransportAddress.rateLimitKey`).
     public var rateLimitBurst = 200
     public var rateLimitPerSecond = 100
     public var rateLimitSources = 4_096

@@ -15,7 +15,7 @@ import MeshCore
 public struct LANAnnouncementGate: Sendable {
     public enum Verdict: Hashable, Sendable {
         /// Ping this address (the announcer's source IP, its announced DHT port).
-        case ping(PeerAddress)
+        case ping(TransportAddress)
         case ignored(Reason)
     }
 
@@ -30,7 +30,7 @@ public struct LANAnnouncementGate: Sendable {
     public static let defaultRememberedSources = 256
 
     public let localID: NodeID
-    private var limiter: KeyedRateLimiter<PeerAddress>
+    private var limiter: KeyedRateLimiter<TransportAddress>
     /// How many announcements were ignored, by reason (for reports; the first of each reason is worth a note).
     public private(set) var ignored: [Reason: Int] = [:]
 
@@ -50,21 +50,20 @@ public struct LANAnnouncementGate: Sendable {
     /// How many announcer endpoints the gate remembers now (at most `rememberedSources`).
     public var rememberedSources: Int { limiter.trackedKeys }
 
-    public mutating func receive(_ datagram: [UInt8], from source: PeerAddress, now: Timestamp) -> Verdict {
+    public mutating func receive(_ datagram: [UInt8], from source: TransportAddress, now: Timestamp) -> Verdict {
         let verdict = decide(datagram, from: source, now: now)
         if case .ignored(let reason) = verdict { ignored[reason, default: 0] += 1 }
         return verdict
     }
 
-    private mutating func decide(_ datagram: [UInt8], from source: PeerAddress, now: Timestamp) -> Verdict {
+    private mutating func decide(_ datagram: [UInt8], from source: TransportAddress, now: Timestamp) -> Verdict {
         guard datagram.count == LANAnnouncement.datagramByteCount,
             let announcement = try? LANAnnouncement(datagram: datagram)
         else { return .ignored(.malformed) }
         guard announcement.nodeID != localID else { return .ignored(.ownAnnouncement) }
-        if Self.isLinkLocal(source.ip) { return .ignored(.linkLocalSource) }
-        guard announcement.dhtPort != 0, !Self.isUnusable(source.ip),
-            let target = PeerAddress(ip: source.ip, port: announcement.dhtPort)
-        else { return .ignored(.unusableSource) }
+        if Self.isLinkLocal(source.ip.bytes) { return .ignored(.linkLocalSource) }
+        guard announcement.dhtPort != 0, !Self.isUnusable(source.ip.bytes) else { return .ignored(.unusableSource) }
+        let target = TransportAddress(ip: source.ip, port: announcement.dhtPort)
         guard limiter.allow(target, now: now) else { return .ignored(.rateLimited) }
         return .ping(target)
     }

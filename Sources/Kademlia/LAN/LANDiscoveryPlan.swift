@@ -1,3 +1,5 @@
+import MeshCore
+
 /// Which address families LAN discovery runs on, and from which addresses (sans-IO: the interface's addresses and
 /// the DHT node's sockets go in, a plan or a clear refusal comes out; decision 0108).
 ///
@@ -32,7 +34,7 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
         families: LANFamilies,
         interface: LANInterface,
         given: [UInt8]? = nil,
-        listening: [PeerAddress]
+        listening: [TransportAddress]
     ) throws(LANDiscoveryError) -> LANDiscoveryPlan {
         guard interface.multicast else {
             throw LANDiscoveryError("no LAN discovery on \(interface.name): the interface does not support multicast")
@@ -61,7 +63,7 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
     static func ipv4(
         interface: LANInterface,
         given: [UInt8]?,
-        listening: [PeerAddress]
+        listening: [TransportAddress]
     ) -> Result<IPv4, LANDiscoveryError> {
         let own = interface.addresses.filter { $0.count == 4 }
         guard let socket = socket(in: listening.filter(\.isIPv4), on: own) else {
@@ -71,11 +73,11 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
             return .failure(LANDiscoveryError("IPv4: interface \(interface.name) has no IPv4 address"))
         }
         let address: [UInt8]
-        if !socket.ip.allSatisfy({ $0 == 0 }) {
-            guard own.contains(socket.ip) else {
+        if !socket.ip.bytes.allSatisfy({ $0 == 0 }) {
+            guard own.contains(socket.ip.bytes) else {
                 return .failure(Self.elsewhere(socket, interface))
             }
-            address = socket.ip
+            address = socket.ip.bytes
         } else if let given, given.count == 4, own.contains(given) {
             address = given
         } else {
@@ -87,7 +89,7 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
     static func ipv6(
         interface: LANInterface,
         given: [UInt8]?,
-        listening: [PeerAddress]
+        listening: [TransportAddress]
     ) -> Result<IPv6, LANDiscoveryError> {
         let all = interface.addresses.filter { $0.count == 16 }
         let usable = all.filter { !LANAnnouncementGate.isLinkLocal($0) }
@@ -103,9 +105,9 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
             return .failure(LANDiscoveryError("IPv6: interface \(interface.name) \(why)"))
         }
         let source: [UInt8]
-        if !socket.ip.allSatisfy({ $0 == 0 }) {
-            guard usable.contains(socket.ip) else { return .failure(Self.elsewhere(socket, interface)) }
-            source = socket.ip
+        if !socket.ip.bytes.allSatisfy({ $0 == 0 }) {
+            guard usable.contains(socket.ip.bytes) else { return .failure(Self.elsewhere(socket, interface)) }
+            source = socket.ip.bytes
         } else if let given, usable.contains(given) {
             source = given
         } else {
@@ -117,8 +119,8 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
 
     /// Of the DHT node's sockets of one family, a wildcard or one bound to an address of the interface, else the
     /// first (which the caller then refuses as bound elsewhere).
-    static func socket(in sockets: [PeerAddress], on addresses: [[UInt8]]) -> PeerAddress? {
-        sockets.first { $0.ip.allSatisfy { $0 == 0 } || addresses.contains($0.ip) } ?? sockets.first
+    static func socket(in sockets: [TransportAddress], on addresses: [[UInt8]]) -> TransportAddress? {
+        sockets.first { $0.ip.bytes.allSatisfy { $0 == 0 } || addresses.contains($0.ip.bytes) } ?? sockets.first
     }
 
     static func rank(_ ip: [UInt8]) -> Int {
@@ -127,7 +129,7 @@ public struct LANDiscoveryPlan: Hashable, Sendable {
         return 2
     }
 
-    static func elsewhere(_ socket: PeerAddress, _ interface: LANInterface) -> LANDiscoveryError {
+    static func elsewhere(_ socket: TransportAddress, _ interface: LANInterface) -> LANDiscoveryError {
         let family = socket.isIPv4 ? "IPv4" : "IPv6"
         return LANDiscoveryError(
             "\(family): the DHT node's \(family) socket is bound to \(socket), which is not an address of "

@@ -35,11 +35,11 @@ public final class WriteTokens {
         rotatedAt = now
     }
 
-    public func token(for address: PeerAddress) -> [UInt8] {
+    public func token(for address: TransportAddress) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: address.wireBytes, key: current).prefix(WriteTokens.byteCount))
     }
 
-    public func isValid(_ token: [UInt8], for address: PeerAddress) -> Bool {
+    public func isValid(_ token: [UInt8], for address: TransportAddress) -> Bool {
         guard token.count == WriteTokens.byteCount else { return false }
         let message = address.wireBytes
         let fromCurrent = Array(HMAC<SHA256>.authenticationCode(for: message, key: current).prefix(16))

@@ -32,7 +32,7 @@ extension KademliaMessage: WireEncodable, WireDecodable {
         guard let kind = Kind(rawValue: raw) else { throw WireError(.unknownType, at: start, "message kind \(raw)") }
         switch kind {
         case .ping: self = .ping
-        case .pong: self = .pong(observed: try PeerAddress(from: &reader))
+        case .pong: self = .pong(observed: try TransportAddress(from: &reader))
         case .findNode: self = .findNode(target: try Self.readID(&reader))
         case .findValue: self = .findValue(key: try Self.readID(&reader))
         case .getProviders: self = .getProviders(key: try Self.readID(&reader))

@@ -6,7 +6,7 @@ import MeshCore
 /// round already holds the tokens a publish needs.
 public enum KademliaMessage: Hashable, Sendable {
     case ping
-    case pong(observed: PeerAddress)
+    case pong(observed: TransportAddress)
     case findNode(target: NodeID)
     case nodes(contacts: [Contact], token: [UInt8])
     case findValue(key: NodeID)

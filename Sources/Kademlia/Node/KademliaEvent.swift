@@ -58,7 +58,7 @@ public enum KademliaEvent: Sendable {
     case publishFinished(PublishResult)
     /// A `probe` was answered or timed out (decision 0088).
     case probeFinished(ProbeResult)
-    case recordRejected(from: PeerAddress, RecordRejection)
+    case recordRejected(from: TransportAddress, RecordRejection)
     case contactAdded(Contact)
     case contactEvicted(NodeID)
 }
@@ -79,6 +79,6 @@ public struct KademliaCounters: Sendable, Equatable {
 
 /// A datagram the driver must send.
 public struct KademliaTransmit: Sendable, Equatable {
-    public var destination: PeerAddress
+    public var destination: TransportAddress
     public var bytes: [UInt8]
 }

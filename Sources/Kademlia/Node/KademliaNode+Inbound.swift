@@ -3,7 +3,7 @@ import MeshCore
 extension KademliaNode {
     /// Feeds one received datagram. Anything malformed, forged, stale, unsolicited or over the source's rate is
     /// dropped and counted; nothing from it reaches the routing table.
-    public func handleDatagram(_ bytes: [UInt8], from source: PeerAddress, now: Timestamp) {
+    public func handleDatagram(_ bytes: [UInt8], from source: TransportAddress, now: Timestamp) {
         counters.received += 1
         guard limiter.allow(source.rateLimitKey, now: now) else { return drop(.rateLimited) }
         guard bytes.count <= config.maximumDatagram,
@@ -32,7 +32,7 @@ extension KademliaNode {
     }
 
     /// A verified round trip: the sender proved its key at the address we wrote to.
-    func noteVerified(_ id: NodeID, at address: PeerAddress, now: Timestamp) {
+    func noteVerified(_ id: NodeID, at address: TransportAddress, now: Timestamp) {
         let contact = Contact(id: id, address: address)
         let insertion = routingTable.insertVerified(contact, now: now)
         if insertion == .cached { checkQuestionable(inBucketOf: id, now: now) }
@@ -45,7 +45,7 @@ extension KademliaNode {
         }
     }
 
-    func handleReply(_ message: SignedMessage, request: PendingRequest, from source: PeerAddress, now: Timestamp) {
+    func handleReply(_ message: SignedMessage, request: PendingRequest, from source: TransportAddress, now: Timestamp) {
         let senderID = message.senderID
         noteVerified(senderID, at: source, now: now)
         switch request.purpose {
@@ -72,7 +72,7 @@ extension KademliaNode {
         _ reply: KademliaMessage,
         into query: QueryID,
         from senderID: NodeID,
-        source: PeerAddress,
+        source: TransportAddress,
         now: Timestamp
     ) {
         guard var lookup = lookups[query] else { return }
@@ -110,7 +110,7 @@ extension KademliaNode {
     func accepted(
         _ envelope: RecordEnvelope,
         forKey key: NodeID,
-        from source: PeerAddress,
+        from source: TransportAddress,
         now: Timestamp
     )
         -> ValidatedRecord?

@@ -33,7 +33,7 @@ extension KademliaNode {
     /// Pings each address (whose IDs we do not know yet); the first verified reply starts a lookup of our own ID,
     /// which fills the table. The returned ID is that self-lookup's.
     @discardableResult
-    public func bootstrap(from addresses: [PeerAddress], now: Timestamp) -> QueryID {
+    public func bootstrap(from addresses: [TransportAddress], now: Timestamp) -> QueryID {
         let query = makeQueryID()
         internalQueries.insert(query)
         for address in addresses where !seeds.contains(address) && seeds.count < KademliaNode.maximumSeeds {
@@ -53,7 +53,7 @@ extension KademliaNode {
 
     /// Pings an address whose node ID we do not know (a LAN announcement, a saved contact); a verified reply
     /// adds it to the table like any other.
-    public func ping(_ address: PeerAddress, now: Timestamp) {
+    public func ping(_ address: TransportAddress, now: Timestamp) {
         sendRequest(.ping, to: address, expectedID: nil, purpose: .bootstrap, now: now)
     }
 

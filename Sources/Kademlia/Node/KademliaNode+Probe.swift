@@ -65,7 +65,7 @@ extension KademliaNode {
         _ query: QueryID,
         _ request: ProbeRequest,
         reply message: SignedMessage,
-        from source: PeerAddress,
+        from source: TransportAddress,
         now: Timestamp
     ) {
         var result = ProbeResult.unanswered(query, request, Contact(id: message.senderID, address: source), now: now)

@@ -6,7 +6,7 @@ extension KademliaNode {
     @discardableResult
     func sendRequest(
         _ message: KademliaMessage,
-        to destination: PeerAddress,
+        to destination: TransportAddress,
         expectedID: NodeID?,
         purpose: PendingRequest.Purpose,
         now: Timestamp
@@ -31,7 +31,7 @@ extension KademliaNode {
         return transactionID
     }
 
-    func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: PeerAddress, now: Timestamp) {
+    func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: TransportAddress, now: Timestamp) {
         let flags = config.readOnly ? SignedMessage.readOnlyFlag : 0
         let signed = SignedMessage.signed(
             message,

@@ -2,7 +2,7 @@ import MeshCore
 
 extension KademliaNode {
     /// Answers a verified request, and starts verifying an unknown sender if the table has room for it.
-    func serve(_ request: SignedMessage, from source: PeerAddress, now: Timestamp) {
+    func serve(_ request: SignedMessage, from source: TransportAddress, now: Timestamp) {
         let senderID = request.senderID
         if request.flags & SignedMessage.readOnlyFlag == 0 { considerVerifying(senderID, at: source, now: now) }
         let token = tokens.token(for: source)
@@ -38,7 +38,7 @@ extension KademliaNode {
         _ envelope: RecordEnvelope,
         token: [UInt8],
         expected: Set<RecordType>,
-        from source: PeerAddress,
+        from source: TransportAddress,
         now: Timestamp
     ) -> KademliaMessage {
         do {
@@ -95,7 +95,7 @@ extension KademliaNode {
 
     /// An unknown sender enters the table only after answering our own ping (its request alone proves nothing
     /// about its address). Bounded: at most one verification per ID, and only when its bucket has room.
-    func considerVerifying(_ id: NodeID, at source: PeerAddress, now: Timestamp) {
+    func considerVerifying(_ id: NodeID, at source: TransportAddress, now: Timestamp) {
         guard routingTable.hasRoom(for: id), !verifying.contains(id),
             verifying.count < config.maximumPendingRequests / 4
         else { return }

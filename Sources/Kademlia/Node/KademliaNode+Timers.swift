@@ -82,7 +82,7 @@ extension KademliaNode {
 
     /// A lone node asks a silent seed again (a lost datagram or a seed busy at that moment must not leave it alone
     /// for good), at most `bootstrapAttempts` times per seed. Once any contact answers, retries stop.
-    func retryBootstrap(_ seed: PeerAddress, now: Timestamp) {
+    func retryBootstrap(_ seed: TransportAddress, now: Timestamp) {
         guard routingTable.count == 0 else {
             bootstrapAttempts.removeAll()
             return

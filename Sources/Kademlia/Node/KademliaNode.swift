@@ -30,10 +30,10 @@ public final class KademliaNode {
     var internalQueries: Set<QueryID> = []
     var verifying: Set<NodeID> = []
     var bootstrapQuery: QueryID?
-    var bootstrapAttempts: [PeerAddress: Int] = [:]
+    var bootstrapAttempts: [TransportAddress: Int] = [:]
     /// The seeds given to `bootstrap(from:)` (at most `maximumSeeds`), asked again every `lonelyRetryInterval` while
     /// the table is empty.
-    var seeds: [PeerAddress] = []
+    var seeds: [TransportAddress] = []
     var nextLonelyRetry: Timestamp?
     static let maximumSeeds = 64
     var transmits: [KademliaTransmit] = []
@@ -129,7 +129,7 @@ public final class KademliaNode {
         )
     }
 
-    func countRejection(_ rejection: RecordRejection, from address: PeerAddress) {
+    func countRejection(_ rejection: RecordRejection, from address: TransportAddress) {
         counters.recordsRejected[rejection.code, default: 0] += 1
         emit(.recordRejected(from: address, rejection))
     }
@@ -146,7 +146,7 @@ struct PendingRequest {
         case probe(QueryID, ProbeRequest)
     }
 
-    var destination: PeerAddress
+    var destination: TransportAddress
     var expectedID: NodeID?
     var expectedReply: KademliaMessage.Kind
     var purpose: Purpose

@@ -128,7 +128,7 @@ public struct RoutingTable: Sendable {
 
     public mutating func touch(bucket index: Int, now: Timestamp) { buckets[index].lastTouched = now }
 
-    private func diversityAllows(_ address: PeerAddress, bucket index: Int) -> Bool {
+    private func diversityAllows(_ address: TransportAddress, bucket index: Int) -> Bool {
         if config.exemptLocalAddressesFromDiversity && address.isLocalOrLab { return true }
         let prefix = address.diversityPrefix
         if let perBucket = config.maximumPerPrefixPerBucket {

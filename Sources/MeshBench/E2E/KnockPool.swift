@@ -19,7 +19,7 @@ struct KnockTargetInfo: Sendable {
     static func lookUp(did: String, bootstrap: String, group: any EventLoopGroup) async throws -> KnockTargetInfo {
         let parts = bootstrap.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]),
-            let seed = PeerAddress(ip: parts[0].split(separator: ".").compactMap { UInt8($0) }, port: port)
+            let seed = TransportAddress(ip: parts[0].split(separator: ".").compactMap { UInt8($0) }, port: port)
         else { throw BenchError("cannot read the bootstrap address \(bootstrap)") }
         var random = SystemRandom()
         let dht = try await DHTNode.start(

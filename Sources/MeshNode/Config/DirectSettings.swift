@@ -1,4 +1,5 @@
 import ICE
+import MeshCore
 import MeshPeer
 
 /// `direct` in config.json: whether conversations may move from the relay to a direct UDP path (docs/paths.md).

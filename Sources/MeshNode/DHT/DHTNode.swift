@@ -35,7 +35,7 @@ public final class DHTNode: Sendable {
     public static func start(
         signingKey: Ed25519.PrivateKey,
         listen: [SocketAddress],
-        seeds: [PeerAddress],
+        seeds: [TransportAddress],
         storePath: String?,
         config: KademliaConfig = KademliaConfig(),
         group: any EventLoopGroup,
@@ -102,19 +102,19 @@ public final class DHTNode: Sendable {
         }
     }
 
-    public var addresses: [String] { driver.localAddresses.compactMap { PeerAddress($0)?.description } }
+    public var addresses: [String] { driver.localAddresses.compactMap { TransportAddress($0)?.description } }
 
     public func contactCount() async -> Int {
         (try? await driver.perform { core, _ in core.routingTable.count }) ?? 0
     }
 
     /// Pings `address` (a peer we heard of outside the DHT, such as a relay's bootstrap node).
-    public func ping(_ address: PeerAddress) async {
+    public func ping(_ address: TransportAddress) async {
         _ = try? await driver.perform { core, now in core.ping(address, now: now) }
     }
 
     /// Joins again through `seeds` (a lone node retries while it has no contacts).
-    public func bootstrap(_ seeds: [PeerAddress]) async {
+    public func bootstrap(_ seeds: [TransportAddress]) async {
         _ = try? await driver.perform { core, now in core.bootstrap(from: seeds, now: now) }
     }
 

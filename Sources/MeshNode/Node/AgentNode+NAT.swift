@@ -52,10 +52,7 @@ extension AgentNode {
             (try? await dht.driver.perform { core, _ in
                 Array(core.routingTable.allContacts.prefix(limit)).map(\.address)
             }) ?? []
-        let fromDHT = contacts.compactMap { address in
-            IPAddress(bytes: address.ip).map { TransportAddress(ip: $0, port: address.port) }
-        }
-        return (direct?.stun ?? []) + fromDHT
+        return (direct?.stun ?? []) + contacts
     }
 
     /// What `GET /v1/status` reports.

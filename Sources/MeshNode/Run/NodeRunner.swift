@@ -47,7 +47,7 @@ public enum NodeRunner {
         let policy = try KnockPolicyFile.load(path: policyPath)
 
         let seeds = try bootstrapSeeds(configuration, home: home, logger: logger)
-        let listen = try configuration.dht.listen.map { try PeerAddress.resolve($0).socketAddress }
+        let listen = try configuration.dht.listen.map { try TransportAddress.resolve($0).socketAddress }
         let dht = try await DHTNode.start(
             // A private agent's DHT node signs with a key of its own, made per run: the identity key would tell
             // every DHT peer, and every storer of its sealed records, which DID is behind them (decision 0082).
@@ -138,7 +138,7 @@ public enum NodeRunner {
     /// port).
     static func directSetup(
         _ configuration: NodeConfiguration,
-        seeds: [PeerAddress],
+        seeds: [TransportAddress],
         group: any EventLoopGroup,
         logger: Logger
     ) -> DirectSetup? {
@@ -156,9 +156,7 @@ public enum NodeRunner {
         }
         var stun = configuration.direct.stun.compactMap(TransportAddress.init)
         if stun.isEmpty {
-            stun = seeds.prefix(2).compactMap { seed in
-                IPAddress(bytes: seed.ip).map { TransportAddress(ip: $0, port: seed.port) }
-            }
+            stun = Array(seeds.prefix(2))
         }
         let loopbackOnly = hosts.allSatisfy { $0.isLoopback }
         return DirectSetup(
@@ -178,11 +176,14 @@ public enum NodeRunner {
     /// list when config.json names no seed and the node is not on loopback only), resolved; one that fails is
     /// reported and skipped so a dead name does not stop a start. With no seed at all the node starts alone, as the
     /// first node of a network, and says so: it publishes its record when a peer joins.
-    static func bootstrapSeeds(_ configuration: NodeConfiguration, home: String, logger: Logger) throws -> [PeerAddress]
-    {
-        var seeds: [PeerAddress] = []
+    static func bootstrapSeeds(
+        _ configuration: NodeConfiguration,
+        home: String,
+        logger: Logger
+    ) throws -> [TransportAddress] {
+        var seeds: [TransportAddress] = []
         for text in configuration.dht.bootstrap {
-            do { seeds.append(try PeerAddress.resolve(text)) } catch {
+            do { seeds.append(try TransportAddress.resolve(text)) } catch {
                 logger.warning("bootstrap address skipped", metadata: ["address": "\(text)", "error": "\(error)"])
             }
         }

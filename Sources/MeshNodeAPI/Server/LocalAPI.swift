@@ -67,8 +67,15 @@ public enum LocalAPI {
     }
 
     static func baseURL(of channel: any Channel) -> String? {
-        guard let address = channel.localAddress, let port = address.port, let ip = address.ipAddress else {
-            return nil
+        channel.localAddress.flatMap(baseURL(of:))
+    }
+
+    static func baseURL(of address: SocketAddress) -> String? {
+        guard let port = address.port, let ip = address.ipAddress else { return nil }
+        // A dual-stack socket reports an IPv4 client's or binding's address as IPv4-mapped (::ffff:a.b.c.d): the URL
+        // names the IPv4 address it stands for, as the user wrote it.
+        if case .v6 = address, ip.lowercased().hasPrefix("::ffff:"), ip.contains(".") {
+            return "http://\(ip.dropFirst(7)):\(port)"
         }
         if case .v6 = address { return "http://[\(ip)]:\(port)" }
         return "http://\(ip):\(port)"

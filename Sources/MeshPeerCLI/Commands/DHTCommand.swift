@@ -74,8 +74,8 @@ struct DHTOptions: ParsableArguments {
     /// Flags first, then the bootstrap list (`--bootstrap-file`, else `<home>/bootstrap-nodes.json`, else the
     /// built-in list when no flag names a seed and the node is not on loopback only); names that do not resolve
     /// are reported, not fatal.
-    func bootstrapAddresses(home: String, listen: [String]) throws -> [PeerAddress] {
-        var addresses = try bootstrap.map { try PeerAddress.resolve($0) }
+    func bootstrapAddresses(home: String, listen: [String]) throws -> [TransportAddress] {
+        var addresses = try bootstrap.map { try TransportAddress.resolve($0) }
         if let (list, _) = try BootstrapList.standard(
             file: bootstrapFile,
             home: home,

@@ -39,9 +39,9 @@ enum DHTLANDiscovery {
         return discovery
     }
 
-    /// The IP alone, without the port `PeerAddress` prints.
+    /// The IP alone, without the port `TransportAddress` prints.
     static func address(_ ip: [UInt8]) -> String {
-        let text = PeerAddress(ip: ip, port: 0)?.description ?? "?"
+        let text = TransportAddress(ip: ip, port: 0)?.description ?? "?"
         let host = text.dropLast(2)
         return host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : String(host)
     }

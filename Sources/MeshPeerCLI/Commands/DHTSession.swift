@@ -52,7 +52,9 @@ final class DHTSession: Sendable {
                 file.isPassphraseProtected ? try home.passphrase(prompt: "Passphrase: ", confirm: false) : nil
             key = try file.unlock(passphrase: passphrase)
         }
-        let listen = try dht.listenAddresses(default: defaultListen).map { try PeerAddress.resolve($0).socketAddress }
+        let listen = try dht.listenAddresses(default: defaultListen).map {
+            try TransportAddress.resolve($0).socketAddress
+        }
         let seeds = try dht.bootstrapAddresses(
             home: home.keystore.home,
             listen: dht.listenAddresses(default: defaultListen)
@@ -77,7 +79,7 @@ final class DHTSession: Sendable {
     static func start(
         key: Ed25519.PrivateKey,
         listen: [SocketAddress],
-        seeds: [PeerAddress],
+        seeds: [TransportAddress],
         storePath: String?,
         config: KademliaConfig,
         json: Bool,

@@ -60,9 +60,9 @@ struct IndexerCommand: ParsableCommand {
 
     func makeConfiguration() throws -> IndexerConfiguration {
         let listen = try (dhtListen.isEmpty ? ["127.0.0.1:0"] : dhtListen).map {
-            try PeerAddress.resolve($0).socketAddress
+            try TransportAddress.resolve($0).socketAddress
         }
-        let seeds = try bootstrap.map { try PeerAddress.resolve($0) }
+        let seeds = try bootstrap.map { try TransportAddress.resolve($0) }
         var configuration = IndexerConfiguration(databasePath: database, dhtListen: listen, seeds: seeds)
         guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]),
             (0...65_535).contains(port)

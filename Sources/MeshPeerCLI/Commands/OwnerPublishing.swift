@@ -22,8 +22,8 @@ struct OwnerDHTOptions: ParsableArguments {
 
     var wantsPublish: Bool { !bootstrap.isEmpty || bootstrapFile != nil }
 
-    func seeds() throws -> [PeerAddress] {
-        var addresses = try bootstrap.map { try PeerAddress.resolve($0) }
+    func seeds() throws -> [TransportAddress] {
+        var addresses = try bootstrap.map { try TransportAddress.resolve($0) }
         if let bootstrapFile {
             let (resolved, failures) = try BootstrapList.load(path: bootstrapFile).resolved()
             for failure in failures { FileHandle.standardError.write(Data("meshpeer: warning: \(failure)\n".utf8)) }

@@ -23,7 +23,7 @@ final class RelayDHTNode: Sendable {
         logger: Logger
     ) async throws -> RelayDHTNode {
         let addresses = try advertisedAddresses(settings, relay: relay, relayPort: relayPort)
-        var seeds = try settings.bootstrap.map { try PeerAddress.resolve($0) }
+        var seeds = try settings.bootstrap.map { try TransportAddress.resolve($0) }
         if let (list, _) = try BootstrapList.standard(
             file: settings.bootstrapFile,
             home: relay.dataDirectory,
@@ -45,7 +45,7 @@ final class RelayDHTNode: Sendable {
         config.expirySweepInterval = .seconds(max(1, min(30, settings.recordTTLSeconds / 4)))
         let session = try await DHTSession.start(
             key: identity.signingKey,
-            listen: try settings.listen.map { try PeerAddress.resolve($0).socketAddress },
+            listen: try settings.listen.map { try TransportAddress.resolve($0).socketAddress },
             seeds: seeds,
             storePath: (relay.dataDirectory as NSString).appendingPathComponent("dht.sqlite"),
             config: config,

@@ -29,7 +29,7 @@ final class LyingDHTNode: Sendable {
     var address: String { "127.0.0.1:\(channel.localAddress?.port ?? 0)" }
 
     /// Introduces itself to `seed` with a ping, so the seed verifies it and lists it in its table.
-    func join(_ seed: PeerAddress) async throws {
+    func join(_ seed: TransportAddress) async throws {
         let ping = SignedMessage.signed(.ping, transactionID: 1, by: key, now: SystemClock().now())
         let envelope = AddressedEnvelope(
             remoteAddress: seed.socketAddress,
@@ -56,7 +56,7 @@ final class LyingDHTNode: Sendable {
             let envelope = unwrapInboundIn(data)
             let bytes = Array(envelope.data.readableBytesView)
             guard let request = try? SignedMessage.decode(datagram: bytes, maximumSize: 4_096),
-                request.message.isRequest, let source = PeerAddress(envelope.remoteAddress)
+                request.message.isRequest, let source = TransportAddress(envelope.remoteAddress)
             else { return }
             let reply: KademliaMessage
             switch request.message {

@@ -17,7 +17,7 @@ import NIOPosix
 final class HostileDHTPeer: Sendable {
     let key: Ed25519.PrivateKey
     let id: NodeID
-    let address: PeerAddress
+    let address: TransportAddress
     private let channel: any Channel
     private let state: LockedValue<State>
 
@@ -32,7 +32,7 @@ final class HostileDHTPeer: Sendable {
         var requests: [KademliaMessage.Kind: Int] = [:]
         /// Requests for a key we hold forgeries for, by asker's node ID.
         var valueRequestsBy: [NodeID: Int] = [:]
-        var pingedBy: Set<PeerAddress> = []
+        var pingedBy: Set<TransportAddress> = []
         var waiting: [UInt64: CheckedContinuation<SignedMessage?, Never>] = [:]
     }
 
@@ -44,7 +44,7 @@ final class HostileDHTPeer: Sendable {
 
     static let maximumCaptured = 64
 
-    private init(key: Ed25519.PrivateKey, channel: any Channel, address: PeerAddress, state: LockedValue<State>) {
+    private init(key: Ed25519.PrivateKey, channel: any Channel, address: TransportAddress, state: LockedValue<State>) {
         self.key = key
         self.id = NodeID(publicKey: key.publicKey)
         self.channel = channel
@@ -65,7 +65,7 @@ final class HostileDHTPeer: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        guard let local = channel.localAddress, let address = PeerAddress(local) else {
+        guard let local = channel.localAddress, let address = TransportAddress(local) else {
             try? await channel.close()
             throw TestFailure("a hostile DHT peer's socket has no address")
         }
@@ -98,12 +98,12 @@ final class HostileDHTPeer: Sendable {
     var captured: [RecordEnvelope] { state.withLock { $0.captured } }
     var requests: [KademliaMessage.Kind: Int] { state.withLock { $0.requests } }
     var valueRequestsBy: [NodeID: Int] { state.withLock { $0.valueRequestsBy } }
-    var pingedBy: Set<PeerAddress> { state.withLock { $0.pingedBy } }
+    var pingedBy: Set<TransportAddress> { state.withLock { $0.pingedBy } }
 
     /// Sends `message` to `destination` and waits (at most `timeout`) for the signed reply with its transaction ID.
     func request(
         _ message: KademliaMessage,
-        to destination: PeerAddress,
+        to destination: TransportAddress,
         timeout: Duration = .seconds(2)
     ) async -> SignedMessage? {
         let transaction = UInt64.random(in: 1...UInt64.max)
@@ -119,13 +119,13 @@ final class HostileDHTPeer: Sendable {
     }
 
     /// Sends one signed datagram without waiting for anything.
-    func send(_ message: KademliaMessage, transaction: UInt64, to destination: PeerAddress) {
+    func send(_ message: KademliaMessage, transaction: UInt64, to destination: TransportAddress) {
         let signed = SignedMessage.signed(message, transactionID: transaction, by: key, now: SystemClock().now())
         write(signed.datagram(), to: destination)
     }
 
     /// Sends bytes as they are (a datagram the codec would not build).
-    func write(_ bytes: [UInt8], to destination: PeerAddress) {
+    func write(_ bytes: [UInt8], to destination: TransportAddress) {
         let envelope = AddressedEnvelope(
             remoteAddress: destination.socketAddress,
             data: channel.allocator.buffer(bytes: bytes)
@@ -133,7 +133,7 @@ final class HostileDHTPeer: Sendable {
         channel.writeAndFlush(envelope, promise: nil)
     }
 
-    private func received(_ bytes: [UInt8], from source: PeerAddress) {
+    private func received(_ bytes: [UInt8], from source: TransportAddress) {
         guard let message = try? SignedMessage.decode(datagram: bytes, maximumSize: 4_096),
             message.isSignatureValid
         else { return }
@@ -228,13 +228,13 @@ final class HostileDHTPeer: Sendable {
     /// Translates datagrams for the peer (design rule 2: the handler only translates).
     private final class Handler: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let onDatagram: @Sendable ([UInt8], PeerAddress) -> Void
+        let onDatagram: @Sendable ([UInt8], TransportAddress) -> Void
 
-        init(_ onDatagram: @escaping @Sendable ([UInt8], PeerAddress) -> Void) { self.onDatagram = onDatagram }
+        init(_ onDatagram: @escaping @Sendable ([UInt8], TransportAddress) -> Void) { self.onDatagram = onDatagram }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            guard let source = PeerAddress(envelope.remoteAddress) else { return }
+            guard let source = TransportAddress(envelope.remoteAddress) else { return }
             onDatagram(Array(envelope.data.readableBytesView), source)
         }
 

@@ -96,7 +96,12 @@ enum ProfileFixture {
     }
 
     /// Delivers queued datagrams between two DHT cores until both are quiet.
-    static func exchange(_ a: KademliaNode, at addressA: PeerAddress, _ b: KademliaNode, at addressB: PeerAddress) {
+    static func exchange(
+        _ a: KademliaNode,
+        at addressA: TransportAddress,
+        _ b: KademliaNode,
+        at addressB: TransportAddress
+    ) {
         var progress = true
         while progress {
             progress = false

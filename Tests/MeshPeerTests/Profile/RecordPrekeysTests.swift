@@ -89,8 +89,8 @@ import Testing
             random: SeededRandom(seed: 2),
             now: ProfileFixture.start
         )
-        let addressA = PeerAddress(ip: [127, 0, 0, 1], port: 4_001)!
-        let addressB = PeerAddress(ip: [127, 0, 0, 2], port: 4_002)!
+        let addressA = TransportAddress(ip: [127, 0, 0, 1], port: 4_001)!
+        let addressB = TransportAddress(ip: [127, 0, 0, 2], port: 4_002)!
         a.bootstrap(from: [addressB], now: ProfileFixture.start)
         ProfileFixture.exchange(a, at: addressA, b, at: addressB)
         try a.publishAgentRecord(

@@ -22,7 +22,7 @@ final class TestDHTNode: Sendable {
             group: group,
             makeCore: { now in KademliaNode(signingKey: key, config: settings, random: SystemRandom(), now: now) }
         )
-        let seed = try PeerAddress.resolve("127.0.0.1:\(port)")
+        let seed = try TransportAddress.resolve("127.0.0.1:\(port)")
         try await driver.perform { core, now in core.bootstrap(from: [seed], now: now) }
         try await eventually("a DHT contact") {
             try await self.driver.perform { core, _ in core.routingTable.count } > 0

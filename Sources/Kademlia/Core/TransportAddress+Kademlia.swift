@@ -1,41 +1,25 @@
 import MeshCore
 
-/// A UDP endpoint: an IPv4 or IPv6 address in network byte order and a port.
-///
-/// The core never resolves names or opens sockets; it only compares, encodes and classifies addresses.
-public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
-    /// 4 bytes for IPv4, 16 for IPv6.
-    public let ip: [UInt8]
-    public let port: UInt16
-
-    public init?(ip: [UInt8], port: UInt16) {
-        guard ip.count == 4 || ip.count == 16 else { return nil }
-        self.ip = ip
-        self.port = port
-    }
-
-    public var isIPv4: Bool { ip.count == 4 }
-
+/// What the DHT asks of a UDP endpoint (MeshCore's `TransportAddress`, the one address type of IP endpoints: see
+/// docs/decisions/0112): how IP-diversity limits group it, what the rate limiter counts it by, whether it is a
+/// local or lab address, and its wire form. The core never resolves names or opens sockets; it only compares,
+/// encodes and classifies addresses.
+extension TransportAddress {
     /// The network that IP-diversity limits count per: an IPv4 /24 or an IPv6 /48.
-    public var diversityPrefix: [UInt8] { Array(ip.prefix(isIPv4 ? 3 : 6)) }
-
-    /// 127.0.0.0/8 or ::1.
-    public var isLoopback: Bool {
-        if isIPv4 { return ip[0] == 127 }
-        return ip.dropLast().allSatisfy { $0 == 0 } && ip[15] == 1
-    }
+    public var diversityPrefix: [UInt8] { Array(ip.bytes.prefix(isIPv4 ? 3 : 6)) }
 
     /// What the per-source rate limit counts by. On the internet that is the IP, because one host can use any number
     /// of ports. On loopback every port is a separate process on this very host (a local mesh, a test), and a flood
     /// from the host itself needs no limit to be possible; keying by IP there made twenty local clients share one
     /// bucket and starve each other.
     public var rateLimitKey: [UInt8] {
-        isLoopback ? ip + [UInt8(port >> 8), UInt8(port & 0xFF)] : ip
+        isLoopback ? ip.bytes + [UInt8(port >> 8), UInt8(port & 0xFF)] : ip.bytes
     }
 
     /// Loopback, private, link-local, CGNAT and documentation/benchmark ranges: where local meshes, tests and
     /// the network lab live. IP-diversity limits do not apply to these unless the configuration says so.
     public var isLocalOrLab: Bool {
+        let ip = self.ip.bytes
         if isIPv4 {
             let (a, b, c) = (ip[0], ip[1], ip[2])
             return a == 127 || a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
@@ -43,23 +27,16 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
                 || (a == 192 && b == 0 && c == 2) || (a == 198 && b == 51 && c == 100)
                 || (a == 203 && b == 0 && c == 113) || (a == 198 && (18...19).contains(b))
         }
-        let loopback = ip.dropLast().allSatisfy { $0 == 0 } && ip[15] == 1
-        return loopback || (ip[0] & 0xFE) == 0xFC || (ip[0] == 0xFE && (ip[1] & 0xC0) == 0x80)
+        return isLoopback || (ip[0] & 0xFE) == 0xFC || (ip[0] == 0xFE && (ip[1] & 0xC0) == 0x80)
             || (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0x0D && ip[3] == 0xB8)
-    }
-
-    public var description: String {
-        if isIPv4 { return ip.map(String.init).joined(separator: ".") + ":\(port)" }
-        let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(ip[$0]) << 8 | UInt16(ip[$0 + 1]), radix: 16) }
-        return "[" + groups.joined(separator: ":") + "]:\(port)"
     }
 }
 
-extension PeerAddress: WireEncodable, WireDecodable {
+extension TransportAddress: WireEncodable, WireDecodable {
     /// `family (4 or 6) ‖ address ‖ port (u16)`.
     public func encode(to writer: inout WireWriter) {
         writer.write(UInt8(isIPv4 ? 4 : 6))
-        writer.write(raw: ip)
+        writer.write(raw: ip.bytes)
         writer.write(port)
     }
 
@@ -72,9 +49,9 @@ extension PeerAddress: WireEncodable, WireDecodable {
         case 6: length = 16
         default: throw WireError(.invalidValue, at: start, "address family \(family)")
         }
-        let ip = try reader.readBytes(length)
+        let bytes = try reader.readBytes(length)
         let port = try reader.readUInt16()
         // The length is checked above.
-        self = PeerAddress(ip: ip, port: port)!
+        self.init(ip: IPAddress(bytes: bytes)!, port: port)
     }
 }

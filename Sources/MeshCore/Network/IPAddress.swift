@@ -56,7 +56,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
-/// An IP address and a UDP port: what STUN calls a transport address.
+/// An IP address and a UDP port: what STUN calls a transport address. The one type for IP endpoints everywhere:
+/// the DHT, ICE, the direct path, port mapping (decision 0112). Drivers convert to and from SwiftNIO's
+/// `SocketAddress` at their edges; a relay's URL is a `RelayAddress`, which names a host, not an endpoint.
 public struct TransportAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var ip: IPAddress
     public var port: UInt16
@@ -83,6 +85,17 @@ public struct TransportAddress: Hashable, Sendable, Comparable, CustomStringConv
         guard let ip = IPAddress(String(hostPart)), let port = UInt16(portPart) else { return nil }
         self.init(ip: ip, port: port)
     }
+
+    /// From raw address bytes (4 or 16, network order); nil for any other length.
+    public init?(ip bytes: [UInt8], port: UInt16) {
+        guard let ip = IPAddress(bytes: bytes) else { return nil }
+        self.init(ip: ip, port: port)
+    }
+
+    public var isIPv4: Bool { ip.isIPv4 }
+
+    /// 127/8 and ::1.
+    public var isLoopback: Bool { ip.isLoopback }
 
     public var description: String { ip.isIPv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)" }
 
