@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LAN discovery by multicast: two `meshpeer dht serve` nodes in two network namespaces on one veth link find
-# each other with no bootstrap list. Needs root (CI runs as root); skipped with a notice otherwise.
+# each other with no bootstrap list, and then two agents' `meshpeer run --lan` do. Needs root (CI runs as root); skipped with a notice otherwise.
 # Addresses: 198.51.100.0/28 (documentation range); nothing is linked to the host's interfaces.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
@@ -39,3 +39,26 @@ until grep -q '"address":"198.51.100.2:4646","event":"contact-added"' "$WORK/a.l
     sleep 0.1
 done
 log "dht lan: two nodes found each other by multicast in $((30 - deadline + SECONDS)) s"
+
+# The same LAN with agents: `meshpeer run --lan` on each side, no bootstrap node and no relay. Each node's DHT
+# meets the other's by multicast, and agent a finds agent b's signed record by DID through its own API.
+agent() { # agent NS ADDRESS
+    local dir="$WORK/agent-$1"
+    "$BIN" init --home "$dir" >"$dir.init.log" 2>&1 || { cat "$dir.init.log" >&2; die "meshpeer init failed"; }
+    echo '{"dht": {"listen": ["'"$2"':4700"]}, "relays": [], "direct": {"mode": "relay"}}' >"$dir/config.json"
+    ip netns exec "${TAG}$1" "$BIN" run --home "$dir" --lan "$2" --json >"$dir.out" 2>"$dir.log" &
+    pids+=("$!")
+}
+agent a 198.51.100.1
+agent b 198.51.100.2
+for side in a b; do wait_for "$WORK/agent-$side.out" '"ready"' 30; done
+grep -q '"LAN discovery"\|LAN discovery' "$WORK/agent-a.log" || die "agent a did not report LAN discovery: $(cat "$WORK/agent-a.log")"
+did_b="$(grep -o '"did":"[^"]*"' "$WORK/agent-b.out" | head -1 | cut -d'"' -f4)"
+deadline=$((SECONDS + 60))
+until ip netns exec "${TAG}a" "$BIN" find --home "$WORK/agent-a" --did "$did_b" --json >"$WORK/find.json" 2>"$WORK/find.err" \
+    && grep -q "$did_b" "$WORK/find.json"; do
+    [ "$SECONDS" -lt "$deadline" ] ||
+        { cat "$WORK/find.json" "$WORK/find.err" "$WORK/agent-a.log" "$WORK/agent-b.log" >&2; die "agent a did not find agent b on the LAN"; }
+    sleep 0.5
+done
+log "dht lan: meshpeer run --lan: agent a found agent b's record with no bootstrap node in $((60 - deadline + SECONDS)) s"

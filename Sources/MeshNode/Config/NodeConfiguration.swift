@@ -1,4 +1,5 @@
 import Foundation
+import Kademlia
 import MeshPeer
 
 /// The node's settings: `config.json` in the data directory (optional; every key has a default). Unknown keys are
@@ -9,14 +10,25 @@ public struct NodeConfiguration: Hashable, Sendable, Decodable {
         public var listen: [String] = ["0.0.0.0:0"]
         /// Seeds besides `bootstrap-nodes.json`.
         public var bootstrap: [String] = []
+        /// LAN discovery on this interface (a name such as `eth0`, or one of its addresses); off when absent.
+        public var lan: String?
+        /// `both` (each family the interface and the DHT's sockets have), `ipv4` or `ipv6`.
+        public var lanFamily = LANFamilies.both
 
         public init() {}
         public init(from decoder: any Decoder) throws {
-            try decoder.refuseUnknownKeys(["listen", "bootstrap"], in: "dht")
+            try decoder.refuseUnknownKeys(["listen", "bootstrap", "lan", "lanFamily"], in: "dht")
             let container = try decoder.container(keyedBy: AnyCodingKey.self)
             listen = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "listen")) ?? listen
             bootstrap =
                 try container.decodeIfPresent([String].self, forKey: .init(stringValue: "bootstrap")) ?? bootstrap
+            lan = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "lan"))
+            if let text = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "lanFamily")) {
+                guard let family = LANFamilies(rawValue: text) else {
+                    throw ConfigurationError("dht.lanFamily must be both, ipv4 or ipv6, not \(text)")
+                }
+                lanFamily = family
+            }
         }
     }
 

@@ -16,6 +16,8 @@ public final class DHTNode: Sendable {
     public let driver: KademliaUDPDriver
     public let key: Ed25519.PublicKey
     private let snapshot: LockedValue<Task<Void, Never>?>
+    /// LAN discovery, when config.json's `dht.lan` names an interface (`startLAN`); stopped before the driver.
+    private let lan = LockedValue<LANDiscovery?>(nil)
     /// The SQLite store, if the node keeps one: its `health` says what storage failed.
     public let store: SQLiteRecordStore?
 
@@ -65,6 +67,23 @@ public final class DHTNode: Sendable {
         let snapshot = store.map { DHTNode.keepSnapshot(of: driver, in: $0) }
         try await driver.perform { core, now in core.bootstrap(from: initialSeeds, now: now) }
         return DHTNode(driver: driver, key: signingKey.publicKey, snapshot: snapshot, store: store)
+    }
+
+    /// Finds DHT nodes on the LAN by multicast (decision 0029; IPv6 too, decision 0108) on `interface` (a name or
+    /// one of its addresses), so agents on one network meet with no bootstrap node. Returns what runs, for the log.
+    public func startLAN(
+        interface: String,
+        families: LANFamilies,
+        onIgnored: (@Sendable (LANAnnouncementGate.Reason, TransportAddress) -> Void)? = nil
+    ) async throws -> LANDiscoveryPlan {
+        let discovery = try await LANDiscovery.start(
+            driver: driver,
+            interface: interface,
+            families: families,
+            onIgnored: onIgnored
+        )
+        lan.withLock { $0 = discovery }
+        return discovery.plan
     }
 
     /// Counts every record the core refused (forged, stale, oversize, under the wrong key: from a lookup's answers or
@@ -164,6 +183,7 @@ public final class DHTNode: Sendable {
     /// store's queued writes, so a restart sees everything this run accepted.
     public func shutdown() async {
         snapshot.withLock { $0?.cancel() }
+        if let discovery = lan.withLock({ $0 }) { await discovery.stop() }
         if let store { await DHTNode.saveSnapshot(of: driver, in: store) }
         await driver.shutdown()
         await store?.flush()

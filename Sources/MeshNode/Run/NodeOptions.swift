@@ -17,6 +17,8 @@ public struct NodeOptions: Sendable {
     public var defaultName: String?
     /// Replaces config.json's `direct.mode` (`auto` or `relay`).
     public var directMode: PathMode?
+    /// Replaces config.json's `dht.lan`: LAN discovery on this interface (name or address).
+    public var lan: String?
 
     public init(home: String, passphrase: SecureBytes? = nil) {
         self.home = home

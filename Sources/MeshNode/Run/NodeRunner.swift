@@ -36,6 +36,7 @@ public enum NodeRunner {
         configuration.dht.bootstrap += options.bootstrap
         configuration.relays += options.relays
         if let mode = options.directMode { configuration.direct.mode = mode }
+        if let lan = options.lan { configuration.dht.lan = lan }
 
         let database = try NodeDatabase(path: (home as NSString).appendingPathComponent("node.sqlite"))
         let card = try NodeCard.load(
@@ -57,6 +58,9 @@ public enum NodeRunner {
             storePath: (home as NSString).appendingPathComponent("dht.sqlite"),
             group: group
         )
+        if let interface = configuration.dht.lan {
+            try await startLAN(dht, interface: interface, families: configuration.dht.lanFamily, logger: logger)
+        }
         let candidates = try await relayCandidates(configuration, dht: dht, logger: logger)
         let trustRoots = try Self.relayTrustRoots(configuration, home: home)
         let transport = RelayPoolTransport(
@@ -116,6 +120,29 @@ public enum NodeRunner {
             )
         )
         try await services.run()
+    }
+
+    /// LAN discovery as `dht.lan` asks; a family that cannot run is logged, and so is the first announcement ignored
+    /// for each reason worth a note. An interface that does not exist stops the start, naming it.
+    static func startLAN(_ dht: DHTNode, interface: String, families: LANFamilies, logger: Logger) async throws {
+        let plan: LANDiscoveryPlan
+        do {
+            plan = try await dht.startLAN(interface: interface, families: families) { reason, source in
+                logger.notice(
+                    "ignored a LAN announcement",
+                    metadata: ["from": "\(source)", "reason": "\(reason.rawValue)"]
+                )
+            }
+        } catch {
+            throw ConfigurationError("dht.lan: \(error)")
+        }
+        var running: [String] = []
+        if plan.ipv4 != nil { running.append("ipv4") }
+        if plan.ipv6 != nil { running.append("ipv6") }
+        logger.info(
+            "LAN discovery",
+            metadata: ["interface": "\(plan.interface)", "families": "\(running)", "skipped": "\(plan.skipped)"]
+        )
     }
 
     /// The PEM file `relayTrustRoots` names (relative to the data directory), read once here so that a missing or

@@ -39,10 +39,6 @@ enum DHTLANDiscovery {
         return discovery
     }
 
-    /// The IP alone, without the port `TransportAddress` prints.
-    static func address(_ ip: [UInt8]) -> String {
-        let text = TransportAddress(ip: ip, port: 0)?.description ?? "?"
-        let host = text.dropLast(2)
-        return host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : String(host)
-    }
+    /// The IP alone, as users write it.
+    static func address(_ ip: [UInt8]) -> String { IPAddress(bytes: ip)?.description ?? "?" }
 }

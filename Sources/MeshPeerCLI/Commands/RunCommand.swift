@@ -25,6 +25,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "A relay candidate, ws://host:port (repeatable).") var relay: [String] = []
     @Option(name: .long, help: "UDP address for the DHT, host:port (repeatable; replaces config.json's).")
     var listen: [String] = []
+    @Option(
+        name: .long,
+        help:
+            "Find DHT nodes on the LAN by multicast on this interface (name or address; replaces config.json's dht.lan)."
+    )
+    var lan: String?
     @Option(name: .long, help: "TCP port of the local API on 127.0.0.1 (default: config.json's, else any).")
     var apiPort: Int?
     @Option(name: .long, help: "The card's name when there is no card.json.") var name: String?
@@ -49,6 +55,7 @@ struct RunCommand: ParsableCommand {
             options.relays = relay
             options.dhtListen = listen.isEmpty ? nil : listen
             options.apiPort = apiPort
+            options.lan = lan
             options.defaultName = name
             if let direct {
                 guard let mode = PathMode(rawValue: direct) else {
