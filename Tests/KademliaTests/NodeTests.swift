@@ -147,6 +147,26 @@ import Testing
         #expect(found.first?.hops == 1)
     }
 
+    /// A publish whose own copy the node's store refuses (here stale: the store holds a higher sequence) still goes
+    /// out, and the result says why the copy was not kept; it used to be dropped with `try?`, unseen.
+    @Test func aRefusedOwnCopyIsReportedNotDropped() throws {
+        let (a, b) = pair()
+        let identity = Fixture.identity(1)
+        let key = AgentRecord.key(forDID: a.did)
+        let newer = try AgentRecord.signed(by: identity, sequence: 200, issuedAt: now, ttl: .seconds(600))
+        let older = try AgentRecord.signed(by: identity, sequence: 100, issuedAt: now, ttl: .seconds(600))
+        try a.publish(newer.envelope, key: key, now: now)
+        try a.publish(older.envelope, key: key, now: now)
+        Fixture.exchange(a, at: addressA, b, at: addressB, now: now)
+        let results = Fixture.events(a).compactMap { event -> PublishResult? in
+            if case .publishFinished(let result) = event { return result }
+            return nil
+        }
+        #expect(results.count == 2)
+        #expect(results.map { $0.ownCopyRefused?.code } == [nil, .stale])
+        #expect(a.store.value(for: key, now: now)?.sequence == 200)
+    }
+
     @Test func writesWithoutAValidTokenAreRefused() throws {
         let (a, b) = pair()
         let record = try AgentRecord.signed(by: a.signingKey, sequence: 1, issuedAt: now, ttl: .seconds(60))

@@ -38,6 +38,8 @@ public struct PublishResult: Sendable, Equatable {
     public var unanswered: Int
     public var started: Timestamp
     public var finished: Timestamp
+    /// Why this node's own store refused its copy (stale behind a higher sequence, at capacity); nil when it kept it.
+    public var ownCopyRefused: RecordRejection? = nil
 }
 
 /// Why an inbound datagram was dropped. Each is counted in `KademliaCounters`.

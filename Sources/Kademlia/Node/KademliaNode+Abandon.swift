@@ -41,7 +41,8 @@ extension KademliaNode {
                         refused: publish.refused,
                         unanswered: publish.unanswered + publish.outstanding.count,
                         started: publish.started,
-                        finished: now
+                        finished: now,
+                        ownCopyRefused: publish.ownCopy
                     )
                 )
             )

@@ -78,14 +78,21 @@ extension KademliaNode {
         startPublish(valid.envelope, key: valid.key, now: now)
     }
 
-    /// Starts the lookup and keeps our own copy if our validator accepts it (provider entries, whose refusal by
-    /// the store is not yet an error to their callers, go through here unchecked).
+    /// Starts the lookup and keeps our own copy if our validator and store accept it. A refusal of our own copy
+    /// (stale behind a copy with a higher sequence, the store at capacity) does not stop the publish, since the
+    /// storers decide for themselves, but it is reported in the result (`ownCopyRefused`) instead of vanishing.
     func startPublish(_ envelope: RecordEnvelope, key: NodeID, now: Timestamp) -> QueryID {
         let query = makeQueryID()
-        if let valid = try? validate(envelope, now: now) {
-            try? RecordStoreRules.accept(valid, into: store, now: now, config: config)
+        var ownCopy: RecordRejection?
+        do {
+            let valid = try validate(envelope, now: now)
+            try RecordStoreRules.accept(valid, into: store, now: now, config: config)
+        } catch let rejection as RecordRejection {
+            ownCopy = rejection
+        } catch {
+            ownCopy = RecordRejection(.malformed, "\(error)")
         }
-        publishes[query] = PublishState(key: key, envelope: envelope, started: now)
+        publishes[query] = PublishState(key: key, envelope: envelope, started: now, ownCopy: ownCopy)
         startLookup(query, kind: .findNode, target: key, now: now)
         return query
     }
@@ -138,7 +145,8 @@ extension KademliaNode {
                     refused: publish.refused,
                     unanswered: publish.unanswered,
                     started: publish.started,
-                    finished: now
+                    finished: now,
+                    ownCopyRefused: publish.ownCopy
                 )
             )
         )

@@ -170,6 +170,8 @@ struct PublishState {
     var key: NodeID
     var envelope: RecordEnvelope
     var started: Timestamp
+    /// Why this node's own store refused its copy, if it did.
+    var ownCopy: RecordRejection?
     var writing = false
     var outstanding: Set<UInt64> = []
     var accepted = 0

@@ -63,6 +63,12 @@ extension AgentNode {
                 let (envelope, key) = (record.envelope, record.key)
                 let result = try await dht.publish { core, now in try core.publish(envelope, key: key, now: now) }
                 accepted = result?.accepted ?? 0
+                if let refusal = result?.ownCopyRefused {
+                    logger.warning(
+                        "the DHT node did not keep its own copy of the record",
+                        metadata: ["reason": "\(refusal)"]
+                    )
+                }
             }
             published = accepted > 0 || nothingToPublish
             lastPublish = now

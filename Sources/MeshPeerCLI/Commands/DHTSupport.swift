@@ -61,10 +61,12 @@ enum DHTSupport {
             }
             return fields
         case .publishFinished(let result):
-            return [
+            var fields: [String: Any] = [
                 "event": "published", "key": result.key.hex, "accepted": result.accepted, "refused": result.refused,
                 "unanswered": result.unanswered, "latency_ms": Int((result.finished - result.started).milliseconds),
             ]
+            if let refusal = result.ownCopyRefused { fields["own_copy_refused"] = refusal.description }
+            return fields
         case .recordRejected(let source, let rejection):
             return ["event": "record-rejected", "from": source.description, "reason": rejection.description]
         case .contactAdded(let contact):
