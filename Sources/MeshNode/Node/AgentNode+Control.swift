@@ -196,7 +196,7 @@ extension AgentNode: NodeControl {
     public func contacts() async throws(NodeAPIError) -> [ContactSummary] {
         let contacts = try await read { db in try ContactStore.all(db) }
         let owners = Set(contacts.filter { $0.tier == .ownerVerified }.compactMap { $0.ownerCertificate?.owner })
-        let revocations = owners.isEmpty ? [] : await ownerRevocations(of: owners)
+        let revocations = owners.isEmpty ? [] : cachedOwnerRevocations(of: owners)
         let now = self.now
         return contacts.map {
             ContactSummary(

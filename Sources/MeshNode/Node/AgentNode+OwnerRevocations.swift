@@ -10,19 +10,35 @@ extension AgentNode {
     /// "nothing found" for `OwnerRevocationCache.missingFor`.
     static let ownerLookupTimeout: Duration = .seconds(3)
 
-    /// Every revocation learnt from `owners`' records, after looking up those whose cached answer is stale.
+    /// Every revocation learnt from `owners`' records, after looking up those whose cached answer is stale (a knock
+    /// decision waits for this, bounded by `ownerLookupTimeout`: it must not admit on a revoked certificate).
     func ownerRevocations(of owners: Set<Ed25519.PublicKey>) async -> [OwnerRevocation] {
         let owed = ownerRevocationCache.owed(owners, now: now)
-        if !owed.isEmpty {
-            let answers = await AgentNode.lookUpOwnerRecords(owed, dht: dht, timeout: AgentNode.ownerLookupTimeout)
-            let now = self.now
-            for owner in owed {
-                ownerRevocationCache.learn(owner: owner, record: answers[owner], now: now)
+        if !owed.isEmpty { await learnOwnerRecords(owed) }
+        return ownerRevocationCache.revocations(of: owners)
+    }
+
+    /// What the cache knows now, for a read such as `GET /v1/contacts`, which must not wait seconds on the DHT:
+    /// stale owners are looked up in the background (one refresh at a time), and the next read shows the answer.
+    func cachedOwnerRevocations(of owners: Set<Ed25519.PublicKey>) -> [OwnerRevocation] {
+        let owed = ownerRevocationCache.owed(owners, now: now)
+        if !owed.isEmpty, ownerRefresh == nil {
+            ownerRefresh = Task {
+                await self.learnOwnerRecords(owed)
+                self.ownerRefresh = nil
             }
-            let found = answers.values.reduce(0) { $0 + $1.entries.count }
-            logger.debug("owner revocation records", metadata: ["owners": "\(owed.count)", "revocations": "\(found)"])
         }
         return ownerRevocationCache.revocations(of: owners)
+    }
+
+    private func learnOwnerRecords(_ owed: [Ed25519.PublicKey]) async {
+        let answers = await AgentNode.lookUpOwnerRecords(owed, dht: dht, timeout: AgentNode.ownerLookupTimeout)
+        let now = self.now
+        for owner in owed {
+            ownerRevocationCache.learn(owner: owner, record: answers[owner], now: now)
+        }
+        let found = answers.values.reduce(0) { $0 + $1.entries.count }
+        logger.debug("owner revocation records", metadata: ["owners": "\(owed.count)", "revocations": "\(found)"])
     }
 
     /// Looks up each owner's record in parallel; whatever has not answered by `timeout` is left out.

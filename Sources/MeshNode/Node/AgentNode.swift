@@ -55,6 +55,8 @@ public actor AgentNode {
     var lastHousekeeping = Timestamp.zero
     /// Revocations owners published under their own keys, and when to look each owner up again (decision 0100).
     var ownerRevocationCache = OwnerRevocationCache()
+    /// The contact list's background refresh of stale owner answers (`cachedOwnerRevocations`); one at a time.
+    var ownerRefresh: Task<Void, Never>?
     /// When to classify the NAT and what was found (decision 0101); due at start.
     lazy var natWatch = NATWatch(now: startedAt)
     /// Relay events read but not yet handled (bounded by the pool's own event buffer, which this drains).
