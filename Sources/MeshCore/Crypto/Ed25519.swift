@@ -81,10 +81,10 @@ public enum Ed25519 {
             guard bytes.count == Ed25519.publicKeyByteCount else {
                 throw CryptoError(.invalidKeyLength, "an Ed25519 public key is 32 bytes, not \(bytes.count)")
             }
-            Sodium.ensure()
             // Canonical encoding, on the curve, in the prime-order subgroup, not of small order: every key a real
             // agent generates passes, and a crafted key that would make signatures or conversions weak does not.
-            guard crypto_core_ed25519_is_valid_point(bytes) == 1 else {
+            // Checked once per key (`ValidKeyMemory`).
+            guard Ed25519.validKeys.isValidPoint(bytes) else {
                 throw CryptoError(.invalidPublicKey, "not a valid Ed25519 public key (not a canonical curve point)")
             }
             rawRepresentation = bytes
