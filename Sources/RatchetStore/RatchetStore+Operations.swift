@@ -76,9 +76,9 @@ extension RatchetStore {
     func loadSessions(_ peer: Ed25519.PublicKey, _ db: Database) throws -> PeerSessions {
         let rowKey = peer.rawRepresentation
         guard
+            // Cached: this and the save below run for every message sent or received (issue 11).
             let sealed = try Data.fetchOne(
-                db,
-                sql: "SELECT sealed FROM ratchet_sessions WHERE peer = ?",
+                db.cachedStatement(sql: "SELECT sealed FROM ratchet_sessions WHERE peer = ?"),
                 arguments: [Data(rowKey)]
             )
         else { return emptySessions(peer) }
@@ -89,10 +89,8 @@ extension RatchetStore {
     func saveSessions(_ sessions: PeerSessions, _ db: Database) throws {
         let rowKey = sessions.remoteIdentity.rawRepresentation
         let sealed = try sealer.seal(sessions.encodedState(), table: "ratchet_sessions", rowKey: rowKey)
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO ratchet_sessions (peer, sealed) VALUES (?, ?)",
-            arguments: [Data(rowKey), sealed]
-        )
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO ratchet_sessions (peer, sealed) VALUES (?, ?)")
+            .execute(arguments: [Data(rowKey), sealed])
     }
 
     func loadPrekeys(_ db: Database) throws -> PrekeySecrets? {

@@ -54,7 +54,10 @@ extension NodeLedger {
     ) throws -> SessionOutcome {
         let did = frame.sender.did
         let contact = try ContactStore.contact(key: frame.sender, db)
-        let ourKnock = try KnockStore.pendingOutgoing(to: did, db)
+        // Our pending knock on the sender matters only when the sender is not a contact yet, or when this is its
+        // answer (looked up there): not on every message of a conversation, where the query cost a tenth of the
+        // recipient's CPU (issue 11).
+        let ourKnock = contact == nil ? try KnockStore.pendingOutgoing(to: did, db) : nil
         if try InboxStore.wasReceived(sender: frame.sender, id: id, db) {
             // The sender did not get our receipt: send another (only to those we talk to).
             if let contact {
@@ -130,7 +133,8 @@ extension NodeLedger {
             }
             return .receipts(settled)
         case .knockDecision(let notice):
-            guard var knock = ourKnock, knock.id == notice.knockID.hex else {
+            guard var knock = try ourKnock ?? KnockStore.pendingOutgoing(to: did, db), knock.id == notice.knockID.hex
+            else {
                 return .ignored("a decision for a knock we are not waiting on")
             }
             knock.state = notice.accepted ? .accepted : .rejected

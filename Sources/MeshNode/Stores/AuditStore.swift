@@ -43,7 +43,7 @@ enum AuditStore {
     {
         let entry = AuditEntry.next(record, after: try head(node: node, db), at: now)
         let detail = String(decoding: try JSONEncoder.sorted.encode(entry.record.detail), as: UTF8.self)
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO node_audit (seq, at_ms, kind, peer, intent, size, path, detail, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -60,7 +60,7 @@ enum AuditStore {
     /// The newest entry's sequence number and hash; the checkpoint's when every entry was trimmed; genesis before
     /// the first entry.
     static func head(node: Ed25519.PublicKey, _ db: Database) throws -> (sequence: UInt64, hash: [UInt8]) {
-        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM node_audit ORDER BY seq DESC LIMIT 1") {
+        if let row = try Row.fetchOne(cached: db, sql: "SELECT seq, hash FROM node_audit ORDER BY seq DESC LIMIT 1") {
             let sequence: Int64 = row["seq"]
             let hash: Data = row["hash"]
             return (UInt64(bitPattern: sequence), [UInt8](hash))
@@ -73,14 +73,14 @@ enum AuditStore {
     /// detail that is not a JSON object of strings) comes back with empty contents, so verification names it.
     static func page(after sequence: UInt64, limit: Int, _ db: Database) throws -> [AuditEntry] {
         try Row.fetchAll(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_audit WHERE seq > ? ORDER BY seq LIMIT ?",
             arguments: [Int64(bitPattern: min(sequence, UInt64(Int64.max))), limit]
         ).map(entry(from:))
     }
 
     static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_audit") ?? 0
+        try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_audit") ?? 0
     }
 
     static func checkpoint(_ db: Database) throws -> AuditCheckpoint? {
@@ -111,8 +111,12 @@ enum AuditStore {
             guard let last = entries.last else { break }
             for entry in entries {
                 let intact = walk.feed(entry) { hash in
-                    (try? Int64.fetchOne(db, sql: "SELECT seq FROM node_audit WHERE hash = ?", arguments: [Data(hash)]))
-                        .flatMap { $0 }.map { UInt64(bitPattern: $0) }
+                    (try? Int64.fetchOne(
+                        cached: db,
+                        sql: "SELECT seq FROM node_audit WHERE hash = ?",
+                        arguments: [Data(hash)]
+                    ))
+                    .flatMap { $0 }.map { UInt64(bitPattern: $0) }
                 }
                 if !intact { break }
             }
@@ -130,11 +134,15 @@ enum AuditStore {
         now: Timestamp,
         _ db: Database
     ) throws -> Int {
-        guard let bounds = try Row.fetchOne(db, sql: "SELECT MIN(seq) AS oldest, MAX(seq) AS newest FROM node_audit"),
+        guard
+            let bounds = try Row.fetchOne(
+                cached: db,
+                sql: "SELECT MIN(seq) AS oldest, MAX(seq) AS newest FROM node_audit"
+            ),
             let oldest = bounds["oldest"] as Int64?, let newest = bounds["newest"] as Int64?
         else { return 0 }
         let lastTooOld = try Int64.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT MAX(seq) FROM node_audit WHERE at_ms < ?",
             arguments: [retention.ageLimit(now: now).millisecondsSinceEpoch]
         )
@@ -145,12 +153,12 @@ enum AuditStore {
                 lastTooOld: lastTooOld.map { UInt64(bitPattern: $0) }
             ),
             let hash = try Data.fetchOne(
-                db,
+                cached: db,
                 sql: "SELECT hash FROM node_audit WHERE seq = ?",
                 arguments: [Int64(bitPattern: cut)]
             )
         else { return 0 }
-        try db.execute(sql: "DELETE FROM node_audit WHERE seq <= ?", arguments: [Int64(bitPattern: cut)])
+        try db.executeCached(sql: "DELETE FROM node_audit WHERE seq <= ?", arguments: [Int64(bitPattern: cut)])
         let trimmed = db.changesCount
         let total = (try? checkpoint(db)?.trimmedTotal) ?? 0
         let checkpoint = AuditCheckpoint.signed(

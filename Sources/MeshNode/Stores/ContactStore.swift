@@ -51,35 +51,35 @@ enum ContactStore {
 
     /// Sets a new contact's tier (the knock that made it decides).
     static func setTier(did: String, _ tier: TrustTier, _ db: Database) throws {
-        try db.execute(sql: "UPDATE node_contacts SET tier = ? WHERE did = ?", arguments: [tier.rawValue, did])
+        try db.executeCached(sql: "UPDATE node_contacts SET tier = ? WHERE did = ?", arguments: [tier.rawValue, did])
     }
 
     /// Keeps the certificate a contact's tier rests on.
     static func setCertificate(did: String, _ certificate: OwnerCertificate, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE node_contacts SET owner_certificate = ? WHERE did = ?",
             arguments: [Data(certificate.encoded()), did]
         )
     }
 
     static func contact(did: String, _ db: Database) throws -> Contact? {
-        try Row.fetchOne(db, sql: "SELECT * FROM node_contacts WHERE did = ?", arguments: [did]).flatMap(decode)
+        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_contacts WHERE did = ?", arguments: [did]).flatMap(decode)
     }
 
     static func contact(key: Ed25519.PublicKey, _ db: Database) throws -> Contact? {
         try Row.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_contacts WHERE public_key = ?",
             arguments: [Data(key.rawRepresentation)]
         ).flatMap(decode)
     }
 
     static func all(_ db: Database) throws -> [Contact] {
-        try Row.fetchAll(db, sql: "SELECT * FROM node_contacts ORDER BY since_ms").compactMap(decode)
+        try Row.fetchAll(cached: db, sql: "SELECT * FROM node_contacts ORDER BY since_ms").compactMap(decode)
     }
 
     static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_contacts") ?? 0
+        try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_contacts") ?? 0
     }
 
     /// Adds the contact, or refreshes its name and homes if it exists (its sequence numbers are kept).
@@ -93,7 +93,7 @@ enum ContactStore {
     )
         throws
     {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO node_contacts (did, public_key, name, homes, since_ms, next_send_seq, next_recv_seq)
                 VALUES (?, ?, ?, ?, ?, 1, 1)
@@ -106,31 +106,37 @@ enum ContactStore {
 
     static func updateHomes(did: String, homes: [String], _ db: Database) throws {
         guard !homes.isEmpty else { return }
-        try db.execute(sql: "UPDATE node_contacts SET homes = ? WHERE did = ?", arguments: [encodeHomes(homes), did])
+        try db.executeCached(
+            sql: "UPDATE node_contacts SET homes = ? WHERE did = ?",
+            arguments: [encodeHomes(homes), did]
+        )
     }
 
     /// Takes the next send sequence number (and advances it) inside the caller's transaction.
     static func takeSendSequence(did: String, _ db: Database) throws -> UInt64 {
         guard
             let current = try Int64.fetchOne(
-                db,
+                cached: db,
                 sql: "SELECT next_send_seq FROM node_contacts WHERE did = ?",
                 arguments: [did]
             )
         else { throw NodeAPIError(.notFound, "\(did) is not a contact") }
-        try db.execute(sql: "UPDATE node_contacts SET next_send_seq = ? WHERE did = ?", arguments: [current + 1, did])
+        try db.executeCached(
+            sql: "UPDATE node_contacts SET next_send_seq = ? WHERE did = ?",
+            arguments: [current + 1, did]
+        )
         return UInt64(current)
     }
 
     static func setReceiveSequence(did: String, _ next: UInt64, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE node_contacts SET next_recv_seq = ? WHERE did = ?",
             arguments: [Int64(next), did]
         )
     }
 
     static func touch(did: String, now: Timestamp, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_contacts SET last_message_ms = ?,
                     tier = CASE WHEN tier = ? THEN ? ELSE tier END

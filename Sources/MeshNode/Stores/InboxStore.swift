@@ -46,21 +46,21 @@ enum InboxStore {
 
     static func wasReceived(sender: Ed25519.PublicKey, id: MessageID, _ db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT 1 FROM node_received WHERE sender_key = ? AND envelope_id = ?",
             arguments: [Data(sender.rawRepresentation), Data(id.bytes)]
         ) ?? false
     }
 
     static func markReceived(sender: Ed25519.PublicKey, id: MessageID, now: Timestamp, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT OR IGNORE INTO node_received (sender_key, envelope_id, received_ms) VALUES (?, ?, ?)",
             arguments: [Data(sender.rawRepresentation), Data(id.bytes), now.millisecondsSinceEpoch]
         )
     }
 
     static func forgetReceived(before: Timestamp, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "DELETE FROM node_received WHERE received_ms < ?",
             arguments: [before.millisecondsSinceEpoch]
         )
@@ -75,7 +75,7 @@ enum InboxStore {
         now: Timestamp,
         _ db: Database
     ) throws -> [InboxMessage] {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO node_inbox (id, sender, intent, body, in_reply_to, conv_seq, created_ms, received_ms,
                     expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -101,7 +101,7 @@ enum InboxStore {
         var next = next
         var shown: [InboxMessage] = []
         let held = try Row.fetchAll(
-            db,
+            cached: db,
             sql:
                 "SELECT row, conv_seq FROM node_inbox WHERE sender = ? AND cursor IS NULL AND conv_seq >= ? ORDER BY conv_seq",
             arguments: [sender, Int64(next)]
@@ -117,13 +117,13 @@ enum InboxStore {
     }
 
     static func hasHeld(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM node_inbox WHERE cursor IS NULL)") ?? false
+        try Bool.fetchOne(cached: db, sql: "SELECT EXISTS (SELECT 1 FROM node_inbox WHERE cursor IS NULL)") ?? false
     }
 
     /// Gives up on gaps older than `gapTimeout`: their held successors are shown, in order.
     static func releaseStale(now: Timestamp, _ db: Database) throws -> [InboxMessage] {
         let stale = try Row.fetchAll(
-            db,
+            cached: db,
             sql: """
                 SELECT sender, MIN(conv_seq) AS first FROM node_inbox WHERE cursor IS NULL AND received_ms <= ?
                 GROUP BY sender
@@ -138,21 +138,23 @@ enum InboxStore {
     }
 
     static func reveal(row: Int64, _ db: Database) throws -> InboxMessage? {
-        let cursor = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(cursor), 0) + 1 FROM node_inbox")) ?? 1
-        try db.execute(sql: "UPDATE node_inbox SET cursor = ? WHERE row = ?", arguments: [cursor, row])
-        return try Row.fetchOne(db, sql: "SELECT * FROM node_inbox WHERE row = ?", arguments: [row]).flatMap(decode)
+        let cursor = (try Int64.fetchOne(cached: db, sql: "SELECT COALESCE(MAX(cursor), 0) + 1 FROM node_inbox")) ?? 1
+        try db.executeCached(sql: "UPDATE node_inbox SET cursor = ? WHERE row = ?", arguments: [cursor, row])
+        return try Row.fetchOne(cached: db, sql: "SELECT * FROM node_inbox WHERE row = ?", arguments: [row]).flatMap(
+            decode
+        )
     }
 
     static func page(after cursor: Int64, limit: Int, _ db: Database) throws -> [InboxMessage] {
         try Row.fetchAll(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_inbox WHERE cursor > ? ORDER BY cursor LIMIT ?",
             arguments: [cursor, limit]
         ).compactMap(decode)
     }
 
     static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_inbox WHERE cursor IS NOT NULL") ?? 0
+        try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_inbox WHERE cursor IS NOT NULL") ?? 0
     }
 
     static func decode(_ row: Row) -> InboxMessage? {

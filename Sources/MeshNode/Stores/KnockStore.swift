@@ -66,7 +66,7 @@ enum KnockStore {
     }
 
     static func insert(_ knock: StoredKnock, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT OR REPLACE INTO node_knocks (id, direction, peer, peer_key, intent, purpose, introduced_by,
                     peer_relays, state, reason, rule, bytes, created_ms, decided_ms)
@@ -82,13 +82,13 @@ enum KnockStore {
     }
 
     static func knock(id: String, _ db: Database) throws -> StoredKnock? {
-        try Row.fetchOne(db, sql: "SELECT * FROM node_knocks WHERE id = ?", arguments: [id]).flatMap(decode)
+        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_knocks WHERE id = ?", arguments: [id]).flatMap(decode)
     }
 
     /// The newest outgoing knock to `peer` that is still waiting for an answer.
     static func pendingOutgoing(to peer: String, _ db: Database) throws -> StoredKnock? {
         try Row.fetchOne(
-            db,
+            cached: db,
             sql: """
                 SELECT * FROM node_knocks WHERE peer = ? AND direction = 'outgoing' AND state = 'pending'
                 ORDER BY created_ms DESC LIMIT 1
@@ -98,21 +98,21 @@ enum KnockStore {
     }
 
     static func held(_ db: Database) throws -> [StoredKnock] {
-        try Row.fetchAll(db, sql: "SELECT * FROM node_knocks WHERE state = 'held' ORDER BY created_ms")
+        try Row.fetchAll(cached: db, sql: "SELECT * FROM node_knocks WHERE state = 'held' ORDER BY created_ms")
             .compactMap(decode)
     }
 
     /// The newest `limit` knocks in both directions.
     static func recent(limit: Int, _ db: Database) throws -> [StoredKnock] {
         try Row.fetchAll(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_knocks ORDER BY created_ms DESC LIMIT ?",
             arguments: [limit]
         ).compactMap(decode)
     }
 
     static func countHeld(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_knocks WHERE state = 'held'") ?? 0
+        try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_knocks WHERE state = 'held'") ?? 0
     }
 
     static func decide(
@@ -123,14 +123,14 @@ enum KnockStore {
         now: Timestamp,
         _ db: Database
     ) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE node_knocks SET state = ?, reason = ?, rule = COALESCE(?, rule), decided_ms = ? WHERE id = ?",
             arguments: [state.rawValue, reason, rule, now.millisecondsSinceEpoch, id]
         )
     }
 
     static func delete(ids: [String], _ db: Database) throws {
-        for id in ids { try db.execute(sql: "DELETE FROM node_knocks WHERE id = ?", arguments: [id]) }
+        for id in ids { try db.executeCached(sql: "DELETE FROM node_knocks WHERE id = ?", arguments: [id]) }
     }
 
     static func decode(_ row: Row) -> StoredKnock? {

@@ -102,7 +102,7 @@ enum OutboxStore {
             try delete(id: id, db)
             return
         }
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_outbox SET state = 'relayed', path = 'direct', next_attempt_ms = ?, last_error = NULL
                 WHERE id = ? AND state IN ('queued', 'relayed')
@@ -115,7 +115,7 @@ enum OutboxStore {
     /// Returns how many entries that is.
     @discardableResult
     static func requeueDirect(peer: String, now: Timestamp, _ db: Database) throws -> Int {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_outbox SET next_attempt_ms = ?, path = 'relay'
                 WHERE peer = ? AND path = 'direct' AND state IN ('queued', 'relayed')
@@ -127,7 +127,7 @@ enum OutboxStore {
 
     /// `plain` is the session payload of a message that waits for its receipt (nil for the rest).
     static func insert(_ entry: OutboxEntry, plain: [UInt8]? = nil, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO node_outbox (id, envelope_id, plain, peer, peer_key, kind, intent, payload, state,
                     created_ms, expires_ms, next_attempt_ms, attempts, last_error, delivered_ms, relays)
@@ -145,14 +145,14 @@ enum OutboxStore {
     }
 
     static func entry(id: MessageID, _ db: Database) throws -> OutboxEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
+        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
             .flatMap(decode)
     }
 
     /// Entries due for a (re)send at `now`, oldest first.
     static func due(now: Timestamp, limit: Int, _ db: Database) throws -> [OutboxEntry] {
         try Row.fetchAll(
-            db,
+            cached: db,
             sql: """
                 SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND next_attempt_ms <= ?
                 ORDER BY created_ms, rowid LIMIT ?
@@ -164,17 +164,17 @@ enum OutboxStore {
     /// The earliest instant something becomes due, or nil when nothing waits.
     static func nextDue(_ db: Database) throws -> Timestamp? {
         try Int64.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT MIN(next_attempt_ms) FROM node_outbox WHERE state IN ('queued', 'relayed')"
         ).map(Timestamp.init(milliseconds:))
     }
 
     static func countPending(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node_outbox WHERE state IN ('queued', 'relayed')") ?? 0
+        try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_outbox WHERE state IN ('queued', 'relayed')") ?? 0
     }
 
     static func recordAttempt(id: MessageID, next: Timestamp, error: String?, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ?
                 WHERE id = ?
@@ -185,7 +185,7 @@ enum OutboxStore {
 
     /// Claims an entry for a send: the envelope ID this attempt uses, when it happens and when the next is due.
     static func claim(id: MessageID, envelopeID: EnvelopeID, next: Timestamp, now: Timestamp, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = NULL,
                     envelope_id = ?, attempted_ms = ?
@@ -200,14 +200,14 @@ enum OutboxStore {
     /// A message's session payload, kept for resends (nil once settled, or for other kinds).
     static func plain(id: MessageID, _ db: Database) throws -> [UInt8]? {
         try Data.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT plain FROM node_outbox WHERE id = ? AND state IN ('queued', 'relayed')",
             arguments: [Data(id.bytes)]
         ).map { [UInt8]($0) }
     }
 
     static func replacePayload(id: MessageID, _ payload: [UInt8], _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE node_outbox SET payload = ? WHERE id = ?",
             arguments: [Data(payload), Data(id.bytes)]
         )
@@ -216,7 +216,7 @@ enum OutboxStore {
     /// The entry whose current attempt travels as `envelopeID` (a relay's answer names the envelope).
     static func entry(envelopeID: EnvelopeID, _ db: Database) throws -> OutboxEntry? {
         try Row.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_outbox WHERE envelope_id = ?",
             arguments: [Data(envelopeID.bytes)]
         )
@@ -238,7 +238,7 @@ enum OutboxStore {
         -> Int
     {
         let quietMs = quiet.components.seconds * 1_000 + quiet.components.attoseconds / 1_000_000_000_000_000
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE node_outbox SET gap = 1, next_attempt_ms = MAX(?, COALESCE(attempted_ms, 0) + ?)
                 WHERE peer = ? AND kind = 'message' AND state = 'relayed' AND created_ms < ?
@@ -253,7 +253,7 @@ enum OutboxStore {
     }
 
     static func setState(id: MessageID, _ state: OutboxEntry.State, at now: Timestamp? = nil, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE node_outbox SET state = ?, delivered_ms = COALESCE(?, delivered_ms) WHERE id = ?",
             arguments: [state.rawValue, now?.millisecondsSinceEpoch, Data(id.bytes)]
         )
@@ -265,21 +265,21 @@ enum OutboxStore {
         else { return nil }
         try setState(id: id, .delivered, at: now, db)
         // The plaintext was kept only for resends.
-        try db.execute(sql: "UPDATE node_outbox SET plain = NULL WHERE id = ?", arguments: [Data(id.bytes)])
+        try db.executeCached(sql: "UPDATE node_outbox SET plain = NULL WHERE id = ?", arguments: [Data(id.bytes)])
         entry.state = .delivered
         entry.deliveredAt = now
         return entry
     }
 
     static func delete(id: MessageID, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
+        try db.executeCached(sql: "DELETE FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
     }
 
     /// How long a delivered, expired or failed entry stays readable (`GET /v1/messages/sent/{id}`).
     static let settledMemory: Duration = .seconds(7 * 24 * 3_600)
 
     static func forgetSettled(before: Timestamp, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "DELETE FROM node_outbox WHERE state IN ('delivered', 'expired', 'failed') AND created_ms < ?",
             arguments: [before.millisecondsSinceEpoch]
         )
@@ -287,7 +287,7 @@ enum OutboxStore {
 
     static func hasExpired(now: Timestamp, _ db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT EXISTS (SELECT 1 FROM node_outbox WHERE state IN ('queued', 'relayed') AND expires_ms <= ?)",
             arguments: [now.millisecondsSinceEpoch]
         ) ?? false
@@ -296,7 +296,7 @@ enum OutboxStore {
     /// Entries past their expiry that were never delivered become `expired`; returns them for the events.
     static func expire(now: Timestamp, _ db: Database) throws -> [OutboxEntry] {
         let rows = try Row.fetchAll(
-            db,
+            cached: db,
             sql: "SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND expires_ms <= ? LIMIT 256",
             arguments: [now.millisecondsSinceEpoch]
         ).compactMap(decode)
