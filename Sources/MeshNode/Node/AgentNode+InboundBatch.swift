@@ -60,14 +60,23 @@ extension AgentNode {
     }
 
     /// Handles everything gathered so far, in arrival order: runs of session envelopes in one transaction each,
-    /// every other event on its own.
+    /// runs of relay acceptances in one transaction each, every other event on its own.
     func processInbound() async {
         while !pendingInbound.isEmpty {
             let batch = Array(pendingInbound.prefix(AgentNode.inboundBatch))
             pendingInbound.removeFirst(batch.count)
             releaseInboundRoom()
             var sessions: [InboundSession] = []
+            var accepted: [(EnvelopeID, Disposition)] = []
             for item in batch {
+                if case .accepted(let id, let disposition) = item.event {
+                    await receiveSessions(sessions)
+                    sessions = []
+                    accepted.append((id, disposition))
+                    continue
+                }
+                await relayAccepted(accepted)
+                accepted = []
                 if case .delivered(let delivered) = item.event,
                     MeshEnvelope.kind(of: delivered.payload) == .session,
                     case .session(let frame)? = try? MeshEnvelope.decode(delivered.payload)
@@ -96,6 +105,7 @@ extension AgentNode {
                 sessions = []
                 await handle(item.event, from: item.relay)
             }
+            await relayAccepted(accepted)
             await receiveSessions(sessions)
         }
     }

@@ -149,15 +149,35 @@ extension AgentNode {
 
     /// A relay took an envelope: receipts are done; everything else now waits for the recipient's receipt.
     func relayAccepted(_ id: EnvelopeID, _ disposition: Disposition) async {
-        switch disposition {
-        case .stored: figures.relayStored.increment()
-        case .forwarded: figures.relayForwarded.increment()
-        case .duplicate: break
+        await relayAccepted([(id, disposition)])
+    }
+
+    /// Relays took these envelopes: one transaction for the whole run of answers (a relay answers a burst of
+    /// sends with a burst of `accepted`), instead of one commit per message on the sender's hot path (issue 11).
+    /// Nothing here is acknowledged to anyone: a crash before the commit leaves the entries as they were, and the
+    /// outbox's retry sends them again (the relay answers `duplicate`).
+    func relayAccepted(_ answers: [(EnvelopeID, Disposition)]) async {
+        guard !answers.isEmpty else { return }
+        for (_, disposition) in answers {
+            switch disposition {
+            case .stored: figures.relayStored.increment()
+            case .forwarded: figures.relayForwarded.increment()
+            case .duplicate: break
+            }
         }
         let now = self.now
-        await persist("a relay's acceptance") { db in
-            // A late answer about an earlier attempt names an envelope ID the entry no longer uses: ignored.
-            guard let entry = try OutboxStore.entry(envelopeID: id, db) else { return }
+        let ids = answers.map(\.0)
+        await persist("a relay's acceptance") { db in _ = try AgentNode.settleAcceptances(ids, now: now, db) }
+    }
+
+    /// In the caller's transaction: a receipt or signal a relay took is done; a queued message is now `relayed`
+    /// and waits for its receipt. Returns how many answers named an entry's current attempt (a late answer about
+    /// an earlier attempt names an envelope ID the entry no longer uses, and is ignored).
+    static func settleAcceptances(_ ids: [EnvelopeID], now: Timestamp, _ db: Database) throws -> Int {
+        var found = 0
+        for id in ids {
+            guard let entry = try OutboxStore.entry(envelopeID: id, db) else { continue }
+            found += 1
             let messageID = entry.id
             if entry.kind == .receipt || entry.kind == .signal {
                 try OutboxStore.delete(id: messageID, db)
@@ -171,6 +191,7 @@ extension AgentNode {
                 )
             }
         }
+        return found
     }
 
     func recordRefusal(_ id: EnvelopeID, _ reason: String) async {
