@@ -50,18 +50,29 @@ extension AgentNode {
 
     func deliverDue() async {
         let now = self.now
-        let due: [OutboxEntry]
+        var due: [OutboxEntry]
         do {
-            // A write only when something expired: an idle node does no database writes.
-            let anyExpired = try await database.pool.read { db in try OutboxStore.hasExpired(now: now, db) }
-            let expired = anyExpired ? try await database.pool.write { db in try OutboxStore.expire(now: now, db) } : []
-            for entry in expired {
-                figures.deliveryFailures.increment()
-                var sent = entry.sent
-                sent.state = OutboxEntry.State.expired.rawValue
-                await events.publish(NodeEvent(type: .deliveryFailed, sent: sent))
+            // One read for both questions (each database round trip is two thread hops, and a busy sender makes a
+            // pass per commit); a write only when something expired: an idle node does no database writes.
+            let (anyExpired, firstDue) = try await database.pool.read { db in
+                (
+                    try OutboxStore.hasExpired(now: now, db),
+                    try OutboxStore.due(now: now, limit: AgentNode.outboxBatch, db)
+                )
             }
-            due = try await database.pool.read { db in try OutboxStore.due(now: now, limit: AgentNode.outboxBatch, db) }
+            due = firstDue
+            if anyExpired {
+                let expired = try await database.pool.write { db in try OutboxStore.expire(now: now, db) }
+                for entry in expired {
+                    figures.deliveryFailures.increment()
+                    var sent = entry.sent
+                    sent.state = OutboxEntry.State.expired.rawValue
+                    await events.publish(NodeEvent(type: .deliveryFailed, sent: sent))
+                }
+                due = try await database.pool.read { db in
+                    try OutboxStore.due(now: now, limit: AgentNode.outboxBatch, db)
+                }
+            }
         } catch {
             logger.error("outbox unavailable", metadata: ["error": "\(error)"])
             return
@@ -84,14 +95,16 @@ extension AgentNode {
         let resends = due.filter { $0.attempts > 0 && $0.kind == .message && $0.state == .relayed }
         var batch = due
         do {
-            let resealed = try await database.pool.write { db in
+            // The pending count for the gauge comes from the same transaction (sends change no states).
+            let (resealed, pending) = try await database.pool.write { db in
                 for (id, envelopeID, next) in claims {
                     try OutboxStore.claim(id: id, envelopeID: envelopeID, next: next, now: now, db)
                 }
                 var payloads: [MessageID: [UInt8]] = [:]
                 for entry in resends { payloads[entry.id] = try ledger.reseal(entry, db) }
-                return payloads
+                return (payloads, try OutboxStore.countPending(db))
             }
+            figures.outboxPending.record(pending)
             for index in batch.indices {
                 if let payload = resealed[batch[index].id] { batch[index].payload = payload }
             }
@@ -142,9 +155,6 @@ extension AgentNode {
                 )
             }
         }
-        figures.outboxPending.record(
-            await lookUp("counting the outbox", or: 0) { db in try OutboxStore.countPending(db) }
-        )
     }
 
     /// A relay took an envelope: receipts are done; everything else now waits for the recipient's receipt.

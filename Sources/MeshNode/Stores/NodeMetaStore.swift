@@ -13,11 +13,13 @@ enum NodeMetaStore {
     }
 
     static func get(_ key: String, _ db: Database) throws -> [UInt8]? {
-        try Data.fetchOne(db, sql: "SELECT value FROM node_meta WHERE key = ?", arguments: [key]).map { [UInt8]($0) }
+        try Data.fetchOne(cached: db, sql: "SELECT value FROM node_meta WHERE key = ?", arguments: [key]).map {
+            [UInt8]($0)
+        }
     }
 
     static func set(_ key: String, _ value: [UInt8], _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT OR REPLACE INTO node_meta (key, value) VALUES (?, ?)",
             arguments: [key, Data(value)]
         )
