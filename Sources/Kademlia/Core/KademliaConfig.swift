@@ -7,8 +7,9 @@ import MeshCore
 public struct KademliaConfig: Sendable {
     /// Bucket size and replication factor (Kademlia paper, libp2p).
     public var k = 20
-    /// Parallel requests per lookup (per path).
-    public var alpha = 3
+    /// Parallel requests per lookup (per path). Ten, as the IPFS Amino DHT uses, not the paper's three (decision
+    /// 0113): a lookup waits less on each slow, departed or lying candidate, for about 40 % more messages.
+    public var alpha = 10
     /// S/Kademlia disjoint lookup paths: 1 is plain Kademlia; more resist eclipsing liars at more messages.
     public var disjointPaths = 1
     /// A value lookup that holds a record ends once this share of the k closest live candidates (of each path) has

@@ -39,6 +39,7 @@ struct DHTScenario: ParsableCommand {
     @Option(help: "Lookups to run.") var lookups = 1_000
     @Option(help: "Seed for every random choice.") var seed: UInt64 = 1
     @Option(help: "S/Kademlia disjoint lookup paths (1 = plain Kademlia).") var disjointPaths = 1
+    @Option(help: "Requests in flight per lookup path (Kademlia's alpha).") var alpha = KademliaConfig().alpha
     @Option(help: "Share of the k closest that must answer a value lookup holding a record (1 = all; decision 0106).")
     var valueQuorum = KademliaConfig().valueLookupQuorum
     @Option(help: "one-off churn only: nodes that leave (and as many that return) per finished lookup.")
@@ -50,6 +51,7 @@ struct DHTScenario: ParsableCommand {
             throw ValidationError("--churn-model: continuous or one-off")
         }
         guard valueQuorum > 0, valueQuorum <= 1 else { throw ValidationError("--value-quorum: above 0, at most 1") }
+        guard (1...20).contains(alpha) else { throw ValidationError("--alpha: 1 to 20") }
         guard churn >= 0, sessionShape > 0, growthMinutes >= 0, settleMinutes >= 0, windowMinutes > 1 else {
             throw ValidationError("--churn, --session-shape and the minutes must be positive (window over 1)")
         }
@@ -66,6 +68,7 @@ struct DHTScenario: ParsableCommand {
                 seed: seed
             )
             parameters.config.disjointPaths = disjointPaths
+            parameters.config.alpha = alpha
             parameters.config.valueLookupQuorum = valueQuorum
             parameters.flapsPerLookup = flapsPerLookup
             parameters.tables = Experiment.Tables(rawValue: tables) ?? .joined
@@ -84,6 +87,7 @@ struct DHTScenario: ParsableCommand {
         report.set("churn", churn)
         report.set("malicious", malicious)
         report.set("value_quorum", valueQuorum)
+        report["alpha"] = alpha
         report["seed"] = Int(truncatingIfNeeded: seed)
         report["lookups"] = outcome.lookups
         report.set("success_rate", outcome.successRate)
