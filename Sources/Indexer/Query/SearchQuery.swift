@@ -72,8 +72,15 @@ public struct SearchQuery: Sendable, Equatable {
     }
 
     /// The FTS5 MATCH expression: every word as a quoted prefix term (a word holds no quote, so none escapes).
+    /// A query that is one word repeated ("trans trans") is that word once: it matches the same rows, and each
+    /// row's BM25 score was the single word's added to itself, so every score is the same multiple of the single
+    /// word's and the ranking is the same (exactly for two copies, where doubling does not round). It only cost
+    /// another pass over every match: the costliest query of the benchmark was a common word twice. Other
+    /// repetitions ("trans trans plan") weigh their words differently and are kept as written.
     public var matchExpression: String? {
-        words.isEmpty ? nil : words.map { "\"\($0)\"*" }.joined(separator: " ")
+        guard let first = words.first else { return nil }
+        let terms = words.allSatisfy { $0 == first } ? [first] : words
+        return terms.map { "\"\($0)\"*" }.joined(separator: " ")
     }
 
     static func filter(_ value: String?, name: String) throws(SearchQueryError) -> String? {

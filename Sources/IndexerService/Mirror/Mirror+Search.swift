@@ -33,8 +33,10 @@ extension Mirror {
     /// How many of the best text matches freshness re-ranks (more when a page reaches deeper).
     static let rerankedCandidates = 200
     /// The text ranking: BM25 with the column weights of name, description, skills, tags and examples (the same
-    /// weights are FTS5's configured `rank`, migration v2).
-    static let bm25 = "bm25(indexer_fts, 10.0, 4.0, 3.0, 3.0, 1.0)"
+    /// weights are FTS5's configured `rank`, migration v2), computed by `mirror_bm25` (`Mirror+Rank.swift`): the
+    /// same scores as FTS5's `bm25`, with the row lengths read from memory. Its first argument (`?`) is the
+    /// generation the query's read transaction sees.
+    static let bm25 = "\(rankFunction)(indexer_fts, ?, 10.0, 4.0, 3.0, 3.0, 1.0)"
 
     /// Ranked by BM25 over name (weight 10), description (4), skills (3), tags (3) and examples (1), scaled up to
     /// 1.5 times for an agent seen in the last minutes (freshness, over the best `rerankedCandidates` text matches),
@@ -78,8 +80,13 @@ extension Mirror {
             for filter in filters { arguments += [filter] }
             arguments += [query.limit + 1, query.offset]
         }
+        let ranked = query.matchExpression != nil
         let hits = try database.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Mirror.hit)
+            // The ranking's first argument, the generation, is read in the same read transaction as the search
+            // (a read on the pool is one transaction), so it names the snapshot the search sees.
+            var bound: StatementArguments = ranked ? [try Mirror.generation(db)] : []
+            bound += arguments
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map(Mirror.hit)
         }
         let more = hits.count > query.limit && query.offset + query.limit <= SearchQuery.maximumOffset
         return SearchPage(

@@ -10,6 +10,7 @@ extension Mirror {
         source: String,
         now: Timestamp,
         limits: MirrorLimits,
+        lengths: RowLengths,
         db: Database
     ) throws -> IngestOutcome {
         let sequence = Int64(bitPattern: document.sequence)
@@ -39,7 +40,7 @@ extension Mirror {
             )
             try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
             try unindexTags(id: id, db: db)
-            try index(document, id: id, limits: limits, db: db)
+            try index(document, id: id, limits: limits, lengths: lengths, db: db)
             return .updated
         }
         let total = try db.int("SELECT value FROM indexer_counter WHERE name = 'agents'") ?? 0
@@ -57,13 +58,20 @@ extension Mirror {
                 document.tags.joined(separator: " "), Data(document.card), Data(document.record),
             ]
         )
-        try index(document, id: db.lastInsertedRowID, limits: limits, db: db)
+        try index(document, id: db.lastInsertedRowID, limits: limits, lengths: lengths, db: db)
         try db.run("UPDATE indexer_counter SET value = value + 1 WHERE name = 'agents'")
         return .inserted
     }
 
-    /// The FTS row (rowid = the agent's id) and the tag rows, each tag only while it has room.
-    static func index(_ document: AgentDocument, id: Int64, limits: MirrorLimits, db: Database) throws {
+    /// The FTS row (rowid = the agent's id, its length staged for the ranking) and the tag rows, each tag only
+    /// while it has room.
+    static func index(
+        _ document: AgentDocument,
+        id: Int64,
+        limits: MirrorLimits,
+        lengths: RowLengths,
+        db: Database
+    ) throws {
         try db.run(
             "INSERT INTO indexer_fts (rowid, name, description, skills, tags, examples) VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -71,6 +79,7 @@ extension Mirror {
                 document.examples,
             ]
         )
+        try lengths.stage(rowid: id, db: db)
         for tag in document.tags {
             let count =
                 try db.int("SELECT n FROM indexer_tag_count WHERE tag = ?", [tag]) ?? 0

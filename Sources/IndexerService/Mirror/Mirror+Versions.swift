@@ -40,14 +40,18 @@ extension Mirror {
         now: Timestamp
     ) async throws -> [IngestOutcome] {
         let limits = self.limits
+        let lengths = self.lengths
         return try await database.write { db in
+            try lengths.begin(db)
             for (did, sequence) in refreshed {
                 try db.run(
                     "UPDATE indexer_agent SET last_seen_ms = ? WHERE did = ? AND sequence = ?",
                     [now.millisecondsSinceEpoch, did, Int64(bitPattern: sequence)]
                 )
             }
-            return try batch.map { try Mirror.upsert($0.document, source: $0.source, now: now, limits: limits, db: db) }
+            return try batch.map {
+                try Mirror.upsert($0.document, source: $0.source, now: now, limits: limits, lengths: lengths, db: db)
+            }
         }
     }
 }
