@@ -86,6 +86,18 @@ import Testing
         try await mirror.database.read { db in try Self.expectEqualScores(db) }
     }
 
+    /// The expiry sweep runs every 5 s: one that deletes nothing leaves the generation (and the file) alone.
+    @Test func anIdleSweepRaisesNothing() throws {
+        let mirror = try mirror(agents: 3)
+        let sql = "SELECT value FROM indexer_counter WHERE name = 'generation'"
+        let before = try mirror.database.read { db in try Int64.fetchOne(db, sql: sql) }
+        #expect(try mirror.expire(now: now) == 0)
+        #expect(try mirror.remove(did: "did:key:nobody", ifOlderThan: 5) == false)
+        #expect(try mirror.database.read { db in try Int64.fetchOne(db, sql: sql) } == before)
+        #expect(try mirror.expire(now: now + .seconds(3_600)) == 3)
+        #expect(try mirror.database.read { db in try Int64.fetchOne(db, sql: sql) } != before)
+    }
+
     @Test func aRolledBackWriteLeavesNothingBehind() async throws {
         let mirror = try mirror()
         let key = TestRecords.key(1_020)

@@ -146,7 +146,6 @@ public final class Mirror: Sendable {
     @discardableResult
     public func remove(did: String, ifOlderThan sequence: UInt64) throws -> Bool {
         try database.write { db in
-            try lengths.begin(db)
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -155,6 +154,7 @@ public final class Mirror: Sendable {
                 ),
                 (row["sequence"] as Int64) < Int64(bitPattern: sequence)
             else { return false }
+            try lengths.begin(db)
             try Mirror.delete(id: row["id"], lengths: lengths, db: db)
             return true
         }
@@ -164,12 +164,13 @@ public final class Mirror: Sendable {
     @discardableResult
     public func expire(now: Timestamp) throws -> Int {
         try database.write { db in
-            try lengths.begin(db)
             let ids = try Int64.fetchAll(
                 db,
                 sql: "SELECT id FROM indexer_agent WHERE expires_ms <= ?",
                 arguments: [now.millisecondsSinceEpoch]
             )
+            // The generation is raised only by a sweep that deletes: an idle mirror writes nothing.
+            if !ids.isEmpty { try lengths.begin(db) }
             for id in ids { try Mirror.delete(id: id, lengths: lengths, db: db) }
             return ids.count
         }
