@@ -86,7 +86,9 @@ struct IndexerScenario: ParsableCommand {
         let (ingestSeconds, verifySeconds, writeSeconds) = timing.withLock { $0 }
         // CPU time the whole process spent ingesting (every thread): on a shared machine the wall-clock rate
         // depends on the load, this does not.
-        report.set("ingest_cpu_seconds", Self.processCPUSeconds() - cpuBefore)
+        let ingestCPU = Self.processCPUSeconds() - cpuBefore
+        report.set("ingest_cpu_seconds", ingestCPU)
+        report.set("ingest_cpu_us_per_record", ingestCPU / Double(max(1, records)) * 1e6)
         report.set("ingest_per_s", Double(records) / ingestSeconds)
         report.set("ingest_verify_seconds", verifySeconds)
         report.set("ingest_write_seconds", writeSeconds)
@@ -114,6 +116,7 @@ struct IndexerScenario: ParsableCommand {
         // machine's load, so the wall-clock figures can be read against it.
         report.set("baseline_query_cpu_ms_p50", Self.percentile(baselineCPU, 0.50))
         report.set("baseline_query_cpu_ms_p99", Self.percentile(baselineCPU, 0.99))
+        report["query_costliest"] = try Self.costliest(texts: texts, cpu: baselineCPU, mirror: mirror)
 
         if crawlNodes > 1 {
             var config = CrawlerConfig()
@@ -134,6 +137,27 @@ struct IndexerScenario: ParsableCommand {
         }
         report.set("peak_rss_mb", DHTScenario().peakResidentMegabytes())
         report.printJSON()
+    }
+
+    /// The five query texts with the highest median CPU time in the baseline, each with how many agents its
+    /// words match: what holds the p99 (BM25 scores every match).
+    static func costliest(texts: [String], cpu: [Double], mirror: Mirror) throws -> [[String: Any]] {
+        var byText: [String: [Double]] = [:]
+        for (text, milliseconds) in zip(texts, cpu) { byText[text, default: []].append(milliseconds) }
+        let medians = byText.map { (text: $0.key, ms: percentile($0.value, 0.5), runs: $0.value.count) }
+        return try medians.sorted { $0.ms > $1.ms }.prefix(5).map { entry in
+            let query = try SearchQuery.parse(q: entry.text, capability: nil, tag: nil, limit: "20", cursor: nil)
+            let matches = try mirror.database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM indexer_fts WHERE indexer_fts MATCH ?",
+                    arguments: [query.matchExpression ?? ""]
+                ) ?? 0
+            }
+            return [
+                "q": entry.text, "cpu_ms": (entry.ms * 100).rounded() / 100, "runs": entry.runs, "matches": matches,
+            ]
+        }
     }
 
     /// User and system CPU time of this process so far (all threads).
