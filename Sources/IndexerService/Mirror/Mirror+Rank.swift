@@ -14,9 +14,10 @@ extension Mirror {
     }
 
     /// Registers `mirror_bm25` on a connection: FTS5's `bm25`, the same formula and the same arithmetic in the
-    /// same order, so the same scores to the bit (`MirrorRankTests`), except that a row's length comes from
-    /// `RowLengths` when they were published for the generation the query reads (its second argument), instead
-    /// of FTS5's `%_docsize` lookup per match. A row it does not know is measured by FTS5 as before.
+    /// same order, so the same scores to the bit for two or more phrases and the same order for one, whose IDF
+    /// (a constant factor) is left out (`MirrorRankTests`). A row's length comes from `RowLengths` when they were
+    /// published for the generation the query reads (its second argument), instead of FTS5's `%_docsize` lookup
+    /// per match; a row it does not know is measured by FTS5 as before.
     static func registerRanking(_ db: Database, lengths: RowLengths) throws {
         let api = FTS5.api(db)
         let context = Unmanaged.passRetained(lengths).toOpaque()
@@ -137,8 +138,8 @@ private func countRow(
 }
 
 /// A query's constants, as FTS5's `fts5Bm25GetData` computes them: the row count, the average row length and
-/// each phrase's IDF (`log((N - n + 0.5) / (n + 0.5))`, at least 1e-6). Argument 1 is the generation, the rest
-/// the column weights.
+/// each phrase's IDF (`log((N - n + 0.5) / (n + 0.5))`, at least 1e-6; 1 for a query of one phrase). Argument 1
+/// is the generation, the rest the column weights.
 private func makeRankQuery(
     api: Fts5ExtensionApi,
     fts: OpaquePointer?,
@@ -152,7 +153,21 @@ private func makeRankQuery(
     guard code == SQLITE_OK else { return .failure(RankFailure(code: code)) }
     let averageLength = Double(tokens) / Double(rows)
     var idf: [Double] = []
-    for phrase in 0..<api.xPhraseCount(fts) {
+    let phrases = api.xPhraseCount(fts)
+    // One phrase: its IDF is the same positive factor of every row's score, so it changes no order (the search
+    // uses the scores only to order), and counting its rows was a whole extra pass over every match, about a
+    // quarter of a common word's time. The score is then FTS5's divided by that IDF.
+    if phrases == 1 {
+        return .success(
+            RankQuery(
+                idf: [1.0],
+                weights: weights(count, values),
+                averageLength: averageLength,
+                lengths: lengths(api, fts, count, values)
+            )
+        )
+    }
+    for phrase in 0..<phrases {
         var hits: Int64 = 0
         code = api.xQueryPhrase(fts, phrase, &hits, countRow)
         guard code == SQLITE_OK else { return .failure(RankFailure(code: code)) }
@@ -160,14 +175,30 @@ private func makeRankQuery(
         if value <= 0.0 { value = 1e-6 }
         idf.append(value)
     }
-    var lengths: [Int32]?
-    var weights: [Double] = []
-    if count >= 1, let values {
-        let generation = sqlite3_value_int64(values[0])
-        if let context = api.xUserData(fts) {
-            lengths = Unmanaged<RowLengths>.fromOpaque(context).takeUnretainedValue().lengths(at: generation)
-        }
-        for index in 1..<Int(max(1, count)) { weights.append(sqlite3_value_double(values[index])) }
-    }
-    return .success(RankQuery(idf: idf, weights: weights, averageLength: averageLength, lengths: lengths))
+    return .success(
+        RankQuery(
+            idf: idf,
+            weights: weights(count, values),
+            averageLength: averageLength,
+            lengths: lengths(api, fts, count, values)
+        )
+    )
+}
+
+/// The column weights: every argument after the generation.
+private func weights(_ count: Int32, _ values: UnsafeMutablePointer<OpaquePointer?>?) -> [Double] {
+    guard count > 1, let values else { return [] }
+    return (1..<Int(count)).map { sqlite3_value_double(values[$0]) }
+}
+
+/// The lengths published for the generation in argument 1, if they are the query's.
+private func lengths(
+    _ api: Fts5ExtensionApi,
+    _ fts: OpaquePointer?,
+    _ count: Int32,
+    _ values: UnsafeMutablePointer<OpaquePointer?>?
+) -> [Int32]? {
+    guard count >= 1, let values, let context = api.xUserData(fts) else { return nil }
+    let generation = sqlite3_value_int64(values[0])
+    return Unmanaged<RowLengths>.fromOpaque(context).takeUnretainedValue().lengths(at: generation)
 }
