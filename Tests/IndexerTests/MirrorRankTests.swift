@@ -100,6 +100,34 @@ import Testing
         try await mirror.database.read { db in try Self.expectEqualScores(db) }
     }
 
+    /// Two `Mirror`s on one file (as two processes would be): each one's writes are foreign to the other, whose
+    /// queries then use FTS5's lengths, and whose next write reloads its lengths from the file.
+    @Test func anotherWriterOnTheSameFileIsNoticed() async throws {
+        let path = TestRecords.temporaryPath("shared.sqlite")
+        let first = try Mirror(path: path)
+        var batch: [(document: AgentDocument, source: String)] = []
+        for number in 0..<40 {
+            let key = TestRecords.key(UInt64(1_100 + number))
+            batch.append((try TestRecords.document(TestRecords.record(key, index: number)), "s\(number)"))
+        }
+        #expect(try first.ingest(batch, now: now).allSatisfy { $0 == .inserted })
+        let second = try Mirror(path: path)
+        let key = TestRecords.key(1_104)
+        var card = SyntheticCard.card(index: 4, did: key.publicKey.did)
+        card.description = "weather plan " + String(repeating: "b ", count: 60)
+        let edited = try TestRecords.document(TestRecords.record(key, index: 4, sequence: 2, card: card))
+        #expect(try second.ingest([(edited, "s")], now: now + .seconds(1)) == [.updated])
+        try await first.database.read { db in try Self.expectEqualScores(db) }
+        // The first mirror writes again: it reloads the lengths the other one changed, and stays exact.
+        let other = TestRecords.key(1_106)
+        var shorter = SyntheticCard.card(index: 6, did: other.publicKey.did)
+        shorter.description = "trans"
+        let short = try TestRecords.document(TestRecords.record(other, index: 6, sequence: 2, card: shorter))
+        #expect(try first.ingest([(short, "s")], now: now + .seconds(2)) == [.updated])
+        try await first.database.read { db in try Self.expectEqualScores(db) }
+        try await second.database.read { db in try Self.expectEqualScores(db) }
+    }
+
     /// The expiry sweep runs every 5 s: one that deletes nothing leaves the generation (and the file) alone.
     @Test func anIdleSweepRaisesNothing() throws {
         let mirror = try mirror(agents: 3)
