@@ -59,48 +59,38 @@ struct RelayTrustRootsProcessTests {
                 "misnamed",
                 settings: ["tls": ["certificateChain": elsewhere, "privateKey": elsewhereKey]]
             ).replacingOccurrences(of: "ws://", with: "wss://")
-            var trusting = TestMesh.relayOnly
-            trusting["relayTrustRoots"] = certificate
-            try await mesh.prepareAgent(
-                "a",
-                card: TestMesh.card("A", skills: ["alpha"]),
-                policy: [:],
-                relays: [relay],
-                extra: trusting
-            )
-            try await mesh.prepareAgent(
-                "b",
-                card: TestMesh.card("B", skills: ["beta"]),
-                policy: [:],
-                relays: [relay],
-                extra: TestMesh.relayOnly
-            )
-            var trustingElsewhere = TestMesh.relayOnly
-            trustingElsewhere["relayTrustRoots"] = elsewhere
-            try await mesh.prepareAgent(
-                "c",
-                card: TestMesh.card("C", skills: ["gamma"]),
-                policy: [:],
-                relays: [misnamed],
-                extra: trustingElsewhere
-            )
+            // Agent `name` on `relay`, trusting the roots in `roots` (nil: the system's only).
+            func prepare(_ name: String, on relay: String, trusting roots: String?) async throws {
+                var extra = TestMesh.relayOnly
+                if let roots { extra["relayTrustRoots"] = roots }
+                try await mesh.prepareAgent(
+                    name,
+                    card: TestMesh.card(name.uppercased(), skills: ["skill-\(name)"]),
+                    policy: [:],
+                    relays: [relay],
+                    extra: extra
+                )
+            }
+            // The agent's relay refuses it as `tlsFailed`, and it never gets a ready relay.
+            func expectTLSRefused(_ client: LocalAPIClient, _ what: String) async throws {
+                _ = try await TestMesh.eventually(what) { () -> Bool? in
+                    try await client.status().relays.contains { ($0.lastError ?? "").hasPrefix("tlsFailed") }
+                        ? true : nil
+                }
+                #expect(try await client.status().relays.allSatisfy { $0.state != "ready" })
+            }
+            try await prepare("a", on: relay, trusting: certificate)
+            try await prepare("b", on: relay, trusting: nil)
+            try await prepare("c", on: misnamed, trusting: elsewhere)
             try await mesh.startAgent("a")
             try await mesh.startAgent("b")
             try await mesh.startAgent("c")
             let a = try mesh.client("a")
-            let b = try mesh.client("b")
             _ = try await TestMesh.eventually("a logged in to the wss relay") { () -> Bool? in
                 try await a.status().relays.contains { $0.state == "ready" } ? true : nil
             }
-            _ = try await TestMesh.eventually("b refused the relay's certificate") { () -> Bool? in
-                try await b.status().relays.contains { ($0.lastError ?? "").hasPrefix("tlsFailed") } ? true : nil
-            }
-            #expect(try await b.status().relays.allSatisfy { $0.state != "ready" })
-            let c = try mesh.client("c")
-            _ = try await TestMesh.eventually("c refused a trusted certificate for another address") { () -> Bool? in
-                try await c.status().relays.contains { ($0.lastError ?? "").hasPrefix("tlsFailed") } ? true : nil
-            }
-            #expect(try await c.status().relays.allSatisfy { $0.state != "ready" })
+            try await expectTLSRefused(try mesh.client("b"), "b refused the relay's certificate")
+            try await expectTLSRefused(try mesh.client("c"), "c refused a trusted certificate for another address")
             // Exactly one client authenticated at the relay: a, over TLS.
             let port = try #require(mesh.relayMetricsPort("relay"))
             let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)

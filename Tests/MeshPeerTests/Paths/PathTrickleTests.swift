@@ -44,6 +44,22 @@ import Testing
         return decoded
     }
 
+    /// Two sides (seeds `seed` and `seed + 1`); a wants a direct path to b and has gathered its hosts: the offer.
+    func offered(
+        seed: UInt64
+    ) throws -> (
+        a: PathManager<SeededRandom>, b: PathManager<SeededRandom>, peerA: PathPeer, peerB: PathPeer, attempt: UInt64,
+        offer: PathSignal
+    ) {
+        var (a, peerA) = side(seed, "did:key:a")
+        let (b, peerB) = side(seed + 1, "did:key:b")
+        a.wantDirect(peerB, now: start)
+        guard case .gather(let attempt, _, _)? = drain(&a).first else { throw CancellationError() }
+        a.gathered(attempt: attempt, ice: hosts("a"), now: start)
+        let offer = try carried(drain(&a).first)
+        return (a, b, peerA, peerB, attempt, offer)
+    }
+
     @Test func theCandidatesSignalCarriesTheNATHintOnlyWhenKnown() throws {
         let with = PathSignal.candidates(
             attempt: 3,
@@ -67,14 +83,9 @@ import Testing
     /// The answerer's trickle (with the hint and the end mark) reaches the offerer before its answer does, as it may
     /// when the two travel different relays: the offerer keeps it and hands it over right after the answer.
     @Test func aTrickleBeforeTheAnswerIsHandedOverWithIt() throws {
-        let (aStart, peerA) = side(1, "did:key:a")
-        var a = aStart
-        let (bStart, peerB) = side(2, "did:key:b")
-        var b = bStart
-        a.wantDirect(peerB, now: start)
-        guard case .gather(let attempt, _, _)? = drain(&a).first else { throw CancellationError() }
-        a.gathered(attempt: attempt, ice: hosts("a"), now: start)
-        let offer = try carried(drain(&a).first)
+        let o = try offered(seed: 1)
+        var (a, b) = (o.a, o.b)
+        let (peerA, peerB, attempt, offer) = (o.peerA, o.peerB, o.attempt, o.offer)
         #expect(b.received(offer, from: peerA, now: start + .milliseconds(20)) == .taken)
         #expect(drain(&b) == [.gather(attempt: attempt, peer: peerA, controlling: false)])
         b.gathered(attempt: attempt, ice: hosts("bb"), now: start + .milliseconds(30))
@@ -104,14 +115,9 @@ import Testing
     /// The offerer's trickle reaches the answerer while it still gathers (no session yet): it is handed over as soon
     /// as the answerer's own gathering reports. (Before, such candidates were kept and never handed over.)
     @Test func aTrickleWhileTheAnswererGathersIsHandedOverWhenItHasASession() throws {
-        let (aStart, peerA) = side(3, "did:key:a")
-        var a = aStart
-        let (bStart, peerB) = side(4, "did:key:b")
-        var b = bStart
-        a.wantDirect(peerB, now: start)
-        guard case .gather(let attempt, _, _)? = drain(&a).first else { throw CancellationError() }
-        a.gathered(attempt: attempt, ice: hosts("a"), now: start)
-        let offer = try carried(drain(&a).first)
+        let o = try offered(seed: 3)
+        var (a, b) = (o.a, o.b)
+        let (peerA, attempt, offer) = (o.peerA, o.attempt, o.offer)
         a.gatheredMore(
             attempt: attempt,
             candidates: [srflx],
@@ -140,13 +146,9 @@ import Testing
     }
 
     @Test func onlyTheLastChunkCarriesTheEndAndTheHint() throws {
-        let (aStart, _) = side(5, "did:key:a")
-        var a = aStart
-        let peerB = side(6, "did:key:b").1
-        a.wantDirect(peerB, now: start)
-        guard case .gather(let attempt, _, _)? = drain(&a).first else { throw CancellationError() }
-        a.gathered(attempt: attempt, ice: hosts("a"), now: start)
-        _ = drain(&a)
+        let o = try offered(seed: 5)
+        var a = o.a
+        let attempt = o.attempt
         let many = (0..<(PathICE.maximumCandidates + 3)).map {
             "candidate:\($0) 1 udp 1 203.0.113.9 \(50_000 + $0) typ srflx"
         }
