@@ -1,4 +1,4 @@
-import ICE
+import Kademlia
 import MeshCore
 
 /// One of a record's address hints (`AgentRecord.addressHints`, ≤ 4 × 32 bytes, opaque to the DHT): where the
@@ -8,8 +8,8 @@ import MeshCore
 /// unsolicited. A hint's kind byte leaves room for more; a reader skips kinds it does not know, so a newer record
 /// never breaks an older reader.
 ///
-/// Wire form: kind (u8), then the address as 4 or 16 IP bytes and a big-endian u16 port; the length tells the
-/// family (7 or 19 bytes).
+/// Wire form: kind (u8), then the address in the DHT's own address form (family 4 or 6, 4 or 16 IP bytes, a
+/// big-endian u16 port: 8 or 20 bytes in all).
 public struct AddressHint: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: UInt8, Sendable {
         /// The node's Kademlia UDP port, reachable at this address through a gateway's port mapping.
@@ -24,13 +24,7 @@ public struct AddressHint: Hashable, Sendable, CustomStringConvertible {
         self.address = address
     }
 
-    public var bytes: [UInt8] {
-        var writer = WireWriter(capacity: 19)
-        writer.write(kind.rawValue)
-        writer.write(raw: address.ip.bytes)
-        writer.write(address.port)
-        return writer.bytes
-    }
+    public var bytes: [UInt8] { [kind.rawValue] + address.wireBytes }
 
     /// `dht-mapped 203.0.113.70:40000`.
     public var description: String { "\(kind.name) \(address)" }
@@ -40,18 +34,15 @@ public struct AddressHint: Hashable, Sendable, CustomStringConvertible {
     public static func decode(_ bytes: [UInt8]) throws(AddressHintError) -> AddressHint? {
         guard let first = bytes.first else { throw AddressHintError("an empty address hint") }
         guard let kind = Kind(rawValue: first) else { return nil }
-        let body = bytes.dropFirst()
-        guard body.count == 6 || body.count == 18 else {
-            throw AddressHintError("a \(kind.name) hint of \(bytes.count) bytes (7 or 19)")
+        let address: TransportAddress
+        do { address = try TransportAddress(wireBytes: Array(bytes.dropFirst())) } catch {
+            throw AddressHintError("a \(kind.name) hint whose address does not decode (\(error))")
         }
-        let port = UInt16(body[body.endIndex - 2]) << 8 | UInt16(body[body.endIndex - 1])
-        guard port != 0, let ip = IPAddress(bytes: Array(body.dropLast(2))) else {
-            throw AddressHintError("a \(kind.name) hint with port 0")
-        }
-        guard !ip.bytes.allSatisfy({ $0 == 0 }) else {
+        guard address.port != 0 else { throw AddressHintError("a \(kind.name) hint with port 0") }
+        guard !address.ip.bytes.allSatisfy({ $0 == 0 }) else {
             throw AddressHintError("a \(kind.name) hint without an address")
         }
-        return AddressHint(kind: kind, address: TransportAddress(ip: ip, port: port))
+        return AddressHint(kind: kind, address: address)
     }
 
     /// The hints of a record this version understands, in order; malformed and unknown ones are left out (a record

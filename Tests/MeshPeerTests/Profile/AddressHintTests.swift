@@ -10,9 +10,9 @@ struct AddressHintTests {
     let v4 = TransportAddress(ip: IPAddress("203.0.113.70")!, port: 40_001)
     let v6 = TransportAddress(ip: IPAddress("2001:db8::7")!, port: 4_300)
 
-    @Test("both families round-trip, at 7 and 19 bytes")
+    @Test("both families round-trip, at 8 and 20 bytes")
     func roundTrip() throws {
-        for (address, size) in [(v4, 7), (v6, 19)] {
+        for (address, size) in [(v4, 8), (v6, 20)] {
             let hint = AddressHint(kind: .dhtMapped, address: address)
             #expect(hint.bytes.count == size)
             #expect(hint.bytes.count <= AgentRecord.maximumHintBytes)
@@ -27,11 +27,15 @@ struct AddressHintTests {
         #expect(throws: AddressHintError.self) { try AddressHint.decode([]) }
         #expect(throws: AddressHintError.self) { try AddressHint.decode(Array(good.dropLast())) }
         #expect(throws: AddressHintError.self) { try AddressHint.decode(good + [0]) }
-        #expect(throws: AddressHintError.self) { try AddressHint.decode([1, 203, 0, 113, 70, 0, 0]) }  // port 0
-        #expect(throws: AddressHintError.self) { try AddressHint.decode([1, 0, 0, 0, 0, 0x9C, 0x41]) }  // no address
+        // Port 0, no address, and an unknown address family.
+        for bad: [UInt8] in [
+            [1, 4, 203, 0, 113, 70, 0, 0], [1, 4, 0, 0, 0, 0, 0x9C, 0x41], [1, 5, 203, 0, 113, 70, 0x9C, 0x41],
+        ] {
+            #expect(throws: AddressHintError.self) { try AddressHint.decode(bad) }
+        }
         #expect(try AddressHint.decode([9] + Array(good.dropFirst())) == nil)
         #expect(try AddressHint.decode([0xFF]) == nil)
-        let newer: [[UInt8]] = [[9, 1, 2, 3], good, [1, 2], AddressHint(kind: .dhtMapped, address: v6).bytes]
+        let newer: [[UInt8]] = [[9, 1, 2, 3], good, [1, 4], AddressHint(kind: .dhtMapped, address: v6).bytes]
         #expect(AddressHint.known(in: newer).map(\.address) == [v4, v6])
     }
 
