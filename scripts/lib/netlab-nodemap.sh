@@ -24,6 +24,16 @@ finish() {
 trap finish EXIT
 
 mappings() { ip netns exec "$P-r-upnp" nft list chain inet filter prerouting_miniupnpd 2>/dev/null; }
+# mapped PORT yes|no: waits (bounded: 5 s) until the gateway's rules hold, or no longer hold, a DNAT of PORT. One
+# listing raced miniupnpd's own rule updates in CI (an empty listing while it rewrote the chain).
+mapped() {
+    local want="$2"
+    for _ in $(seq 1 50); do
+        if mappings | grep -q "dport $1 "; then [ "$want" = yes ] && return 0; else [ "$want" = no ] && return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
 
 ip netns exec "$P-inet" "$meshpeer" dht serve --ephemeral --listen "$bootstrap" --json \
     >"$dir/bootstrap.out" 2>"$dir/bootstrap.log" &
@@ -60,7 +70,7 @@ case "$hint" in
 *) die "nodemap: the hint $hint is not at the gateway's external address 203.0.113.70" ;;
 esac
 port="${hint##*:}"
-mappings | grep -q "dport $port " || die "nodemap: the gateway holds no mapping of port $port: $(mappings)"
+mapped "$port" yes || die "nodemap: the gateway holds no mapping of port $port: $(mappings)"
 log "nodemap: the node mapped its DHT port and published the hint $hint"
 
 # 2. Only the hint as bootstrap: the lookup must reach the node through the gateway.
@@ -75,7 +85,7 @@ log "nodemap: an internet host that knew only the hint found the agent's record 
 kill -TERM "$apid"
 for _ in $(seq 1 150); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done # bounded: 15 s
 kill -0 "$apid" 2>/dev/null && die "nodemap: the agent did not stop within 15 s of SIGTERM"
-if mappings | grep -q "dport $port "; then
+if ! mapped "$port" no; then
     die "nodemap: the mapping of port $port outlived the node: $(mappings)
 agent: $(grep -i 'mapping\|shut\|stop' "$agent/run.log" | tail -5)
 miniupnpd: $(tail -5 "$work/miniupnpd.log")"
