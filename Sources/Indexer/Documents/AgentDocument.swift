@@ -66,7 +66,7 @@ public struct AgentDocument: Sendable, Equatable {
         var tags: [String] = []
         var seen: Set<String> = []
         for raw in card.capabilityNames + skills.flatMap(\.tags) {
-            let tag = Self.trimmed(raw).lowercased()
+            let tag = raw.trimmedOfWhiteSpace().lowercased()
             guard !tag.isEmpty, tag.count <= limits.maximumTagLength, seen.insert(tag).inserted else { continue }
             tags.append(tag)
             if tags.count == limits.maximumTagsPerAgent { break }
@@ -84,17 +84,6 @@ public struct AgentDocument: Sendable, Equatable {
             card: agent.agentCard,
             record: record.envelope.bytes
         )
-    }
-
-    /// `text` without leading and trailing white space (the Unicode White_Space scalars, the set Foundation's
-    /// `.whitespacesAndNewlines` names). Foundation's `trimmingCharacters` bridged every tag through `NSString`,
-    /// a few microseconds per record; most tags have nothing to trim and are returned as they are.
-    static func trimmed(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        guard let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return text }
-        return String(scalars[first...last])
     }
 }
 

@@ -18,7 +18,7 @@ extension AgentCard {
         var seen: Set<String> = []
         for skill in skills where skill.id != AgentCard.contactSkillID {
             for raw in [skill.id] + skill.tags {
-                let name = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                let name = raw.trimmedOfWhiteSpace().lowercased()
                 guard !name.isEmpty, name.utf8.count <= AgentCard.maximumCapabilityBytes, seen.insert(name).inserted
                 else { continue }
                 names.append(name)
