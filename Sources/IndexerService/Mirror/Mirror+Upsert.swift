@@ -11,6 +11,7 @@ extension Mirror {
         now: Timestamp,
         limits: MirrorLimits,
         lengths: RowLengths,
+        tally: MirrorTally,
         db: Database
     ) throws -> IngestOutcome {
         let sequence = Int64(bitPattern: document.sequence)
@@ -39,11 +40,11 @@ extension Mirror {
                 ]
             )
             try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
-            try unindexTags(id: id, db: db)
-            try index(document, id: id, limits: limits, lengths: lengths, db: db)
+            try unindexTags(id: id, tally: tally, db: db)
+            try index(document, id: id, limits: limits, lengths: lengths, tally: tally, db: db)
             return .updated
         }
-        let total = try db.int("SELECT value FROM indexer_counter WHERE name = 'agents'") ?? 0
+        let total = try tally.agentCount(db)
         let fromSource =
             try db.int("SELECT COUNT(*) FROM indexer_agent WHERE source = ?", [source]) ?? 0
         guard total < limits.maximumAgents, fromSource < limits.maximumAgentsPerSource else { return .full }
@@ -58,8 +59,8 @@ extension Mirror {
                 document.tags.joined(separator: " "), Data(document.card), Data(document.record),
             ]
         )
-        try index(document, id: db.lastInsertedRowID, limits: limits, lengths: lengths, db: db)
-        try db.run("UPDATE indexer_counter SET value = value + 1 WHERE name = 'agents'")
+        try index(document, id: db.lastInsertedRowID, limits: limits, lengths: lengths, tally: tally, db: db)
+        try tally.addAgents(1, db)
         return .inserted
     }
 
@@ -70,6 +71,7 @@ extension Mirror {
         id: Int64,
         limits: MirrorLimits,
         lengths: RowLengths,
+        tally: MirrorTally,
         db: Database
     ) throws {
         try db.run(
@@ -81,14 +83,9 @@ extension Mirror {
         )
         try lengths.stage(rowid: id, db: db)
         for tag in document.tags {
-            let count =
-                try db.int("SELECT n FROM indexer_tag_count WHERE tag = ?", [tag]) ?? 0
-            guard count < limits.maximumAgentsPerTag else { continue }
+            guard try tally.tagCount(tag, db) < limits.maximumAgentsPerTag else { continue }
             try db.run("INSERT INTO indexer_tag (tag, agent) VALUES (?, ?)", [tag, id])
-            try db.run(
-                "INSERT INTO indexer_tag_count (tag, n) VALUES (?, 1) ON CONFLICT (tag) DO UPDATE SET n = n + 1",
-                [tag]
-            )
+            try tally.addTag(tag, 1, db)
         }
     }
 }

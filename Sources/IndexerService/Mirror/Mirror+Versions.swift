@@ -49,9 +49,20 @@ extension Mirror {
                     [now.millisecondsSinceEpoch, did, Int64(bitPattern: sequence)]
                 )
             }
-            return try batch.map {
-                try Mirror.upsert($0.document, source: $0.source, now: now, limits: limits, lengths: lengths, db: db)
+            let tally = MirrorTally()
+            let outcomes = try batch.map {
+                try Mirror.upsert(
+                    $0.document,
+                    source: $0.source,
+                    now: now,
+                    limits: limits,
+                    lengths: lengths,
+                    tally: tally,
+                    db: db
+                )
             }
+            try tally.flush(db)
+            return outcomes
         }
     }
 }

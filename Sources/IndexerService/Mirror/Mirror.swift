@@ -137,9 +137,20 @@ public final class Mirror: Sendable {
         db: Database
     ) throws -> [IngestOutcome] {
         try lengths.begin(db)
-        return try batch.map {
-            try Mirror.upsert($0.document, source: $0.source, now: now, limits: limits, lengths: lengths, db: db)
+        let tally = MirrorTally()
+        let outcomes = try batch.map {
+            try Mirror.upsert(
+                $0.document,
+                source: $0.source,
+                now: now,
+                limits: limits,
+                lengths: lengths,
+                tally: tally,
+                db: db
+            )
         }
+        try tally.flush(db)
+        return outcomes
     }
 
     /// Removes an agent that asked to be left out (an `unlisted` record newer than the one mirrored).
@@ -155,7 +166,9 @@ public final class Mirror: Sendable {
                 (row["sequence"] as Int64) < Int64(bitPattern: sequence)
             else { return false }
             try lengths.begin(db)
-            try Mirror.delete(id: row["id"], lengths: lengths, db: db)
+            let tally = MirrorTally()
+            try Mirror.delete(id: row["id"], lengths: lengths, tally: tally, db: db)
+            try tally.flush(db)
             return true
         }
     }
@@ -171,35 +184,42 @@ public final class Mirror: Sendable {
             )
             // The generation is raised only by a sweep that deletes: an idle mirror writes nothing.
             if !ids.isEmpty { try lengths.begin(db) }
-            for id in ids { try Mirror.delete(id: id, lengths: lengths, db: db) }
+            let tally = MirrorTally()
+            for id in ids { try Mirror.delete(id: id, lengths: lengths, tally: tally, db: db) }
+            try tally.flush(db)
             return ids.count
         }
     }
 
     public func agentCount(now: Timestamp) throws -> Int {
-        try database.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM indexer_agent WHERE expires_ms > ?",
-                arguments: [now.millisecondsSinceEpoch]
-            ) ?? 0
-        }
+        try database.read { db in try Mirror.agentCount(now: now, db: db) }
     }
 
-    static func delete(id: Int64, lengths: RowLengths, db: Database) throws {
+    /// Live agents (the record not expired at `now`).
+    static func agentCount(now: Timestamp, db: Database) throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM indexer_agent WHERE expires_ms > ?",
+            arguments: [now.millisecondsSinceEpoch]
+        ) ?? 0
+    }
+
+    static func delete(id: Int64, lengths: RowLengths, tally: MirrorTally, db: Database) throws {
         try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
         try lengths.stage(rowid: id, db: db)
-        try unindexTags(id: id, db: db)
+        try unindexTags(id: id, tally: tally, db: db)
         try db.run("DELETE FROM indexer_agent WHERE id = ?", [id])
-        try db.run("UPDATE indexer_counter SET value = value - 1 WHERE name = 'agents'")
+        try tally.addAgents(-1, db)
     }
 
     /// Removes an agent's tag rows and lowers each tag's count.
-    static func unindexTags(id: Int64, db: Database) throws {
-        try db.run(
-            "UPDATE indexer_tag_count SET n = n - 1 WHERE tag IN (SELECT tag FROM indexer_tag WHERE agent = ?)",
-            [id]
-        )
+    static func unindexTags(id: Int64, tally: MirrorTally, db: Database) throws {
+        for tag in try String.fetchAll(
+            db.cachedStatement(sql: "SELECT tag FROM indexer_tag WHERE agent = ?"),
+            arguments: [id]
+        ) {
+            try tally.addTag(tag, -1, db)
+        }
         try db.run("DELETE FROM indexer_tag WHERE agent = ?", [id])
     }
 }
