@@ -39,7 +39,7 @@ public struct IndexerResponder: HTTPResponder {
             case "/healthz":
                 return IndexerResponse.text("ok\n")
             case "/metrics":
-                return IndexerResponse.text(await metrics(now: now), contentType: "text/plain; version=0.0.4")
+                return IndexerResponse.text(try await metrics(now: now), contentType: "text/plain; version=0.0.4")
             case "/v1/search", "/search":
                 let query: SearchQuery
                 do {
@@ -55,14 +55,16 @@ public struct IndexerResponder: HTTPResponder {
                         ? IndexerPages.error(.badRequest, error.reason)
                         : IndexerResponse.error(.badRequest, error.reason)
                 }
-                let page = try mirror.search(query, now: now)
+                let page = try await mirror.readSearch(query, now: now)
                 if path == "/search" { return IndexerPages.results(page, raw: parameter("q") ?? "", query: query) }
                 return try IndexerResponse.json(page)
             case "/v1/capabilities":
-                let counts = try mirror.tagCounts(now: now).map { CapabilityCount(tag: $0.tag, count: $0.count) }
+                let counts = try await mirror.readTagCounts(now: now).map {
+                    CapabilityCount(tag: $0.tag, count: $0.count)
+                }
                 return try IndexerResponse.json(["capabilities": counts])
             case "/v1/stats":
-                return try IndexerResponse.json(await stats(now: now))
+                return try await IndexerResponse.json(stats(now: now))
             case "/":
                 return IndexerPages.home()
             default:
@@ -73,7 +75,7 @@ public struct IndexerResponder: HTTPResponder {
                             ? IndexerPages.error(.badRequest, "not a did:key")
                             : IndexerResponse.error(.badRequest, "not a did:key")
                     }
-                    guard let entry = try mirror.agent(did: did, now: now) else {
+                    guard let entry = try await mirror.readAgent(did: did, now: now) else {
                         return html
                             ? IndexerPages.error(.notFound, "no such agent here")
                             : IndexerResponse.error(.notFound, "no live agent \(did) in this index")
@@ -87,9 +89,11 @@ public struct IndexerResponder: HTTPResponder {
         }
     }
 
-    func stats(now: Timestamp) async -> IndexerStats {
+    /// The counts, with the mirror's agent count read on a reader queue; a failed read is the caller's 503,
+    /// never a zero that looks like an empty index.
+    func stats(now: Timestamp) async throws -> IndexerStats {
         IndexerStats(
-            agents: (try? mirror.agentCount(now: now)) ?? 0,
+            agents: try await mirror.readAgentCount(now: now),
             crawl: await status.crawl,
             ingested: await status.ingested,
             refused: await status.refused,
@@ -98,8 +102,8 @@ public struct IndexerResponder: HTTPResponder {
         )
     }
 
-    func metrics(now: Timestamp) async -> String {
-        let stats = await stats(now: now)
+    func metrics(now: Timestamp) async throws -> String {
+        let stats = try await stats(now: now)
         var lines = [
             "# TYPE meshpeer_indexer_agents gauge", "meshpeer_indexer_agents \(stats.agents)",
             "# TYPE meshpeer_indexer_nodes_seen_total counter",

@@ -42,6 +42,32 @@ extension Mirror {
     /// 1.5 times for an agent seen in the last minutes (freshness, over the best `rerankedCandidates` text matches),
     /// then by DID so pages are stable. Without words, the freshest first (then by DID).
     public func search(_ query: SearchQuery, now: Timestamp) throws -> SearchPage {
+        try database.read { db in try Mirror.search(query, now: now, db: db) }
+    }
+
+    /// `search` on one of the pool's reader queues: for async callers (the HTTP API), since a search is
+    /// milliseconds of SQLite that must not hold a cooperative or event-loop thread meanwhile.
+    public func readSearch(_ query: SearchQuery, now: Timestamp) async throws -> SearchPage {
+        try await database.read { db in try Mirror.search(query, now: now, db: db) }
+    }
+
+    /// `agent` on one of the pool's reader queues, for async callers.
+    public func readAgent(did: String, now: Timestamp) async throws -> AgentEntry? {
+        try await database.read { db in try Mirror.agent(did: did, now: now, db: db) }
+    }
+
+    /// `agentCount` on one of the pool's reader queues, for async callers.
+    public func readAgentCount(now: Timestamp) async throws -> Int {
+        try await database.read { db in try Mirror.agentCount(now: now, db: db) }
+    }
+
+    /// `tagCounts` on one of the pool's reader queues, for async callers.
+    public func readTagCounts(now: Timestamp, limit: Int = 500) async throws -> [(tag: String, count: Int)] {
+        try await database.read { db in try Mirror.tagCounts(now: now, limit: limit, db: db) }
+    }
+
+    /// The search inside a read transaction (a read on the pool is one transaction).
+    static func search(_ query: SearchQuery, now: Timestamp, db: Database) throws -> SearchPage {
         var arguments: StatementArguments = []
         var sql: String
         let nowMs = now.millisecondsSinceEpoch
@@ -81,13 +107,11 @@ extension Mirror {
             arguments += [query.limit + 1, query.offset]
         }
         let ranked = query.matchExpression != nil
-        let hits = try database.read { db in
-            // The ranking's first argument, the generation, is read in the same read transaction as the search
-            // (a read on the pool is one transaction), so it names the snapshot the search sees.
-            var bound: StatementArguments = ranked ? [try Mirror.generation(db)] : []
-            bound += arguments
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map(Mirror.hit)
-        }
+        // The ranking's first argument, the generation, is read in the same read transaction as the search, so
+        // it names the snapshot the search sees.
+        var bound: StatementArguments = ranked ? [try Mirror.generation(db)] : []
+        bound += arguments
+        let hits = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map(Mirror.hit)
         let more = hits.count > query.limit && query.offset + query.limit <= SearchQuery.maximumOffset
         return SearchPage(
             results: Array(hits.prefix(query.limit)),
@@ -97,31 +121,35 @@ extension Mirror {
 
     /// One live agent, or nil.
     public func agent(did: String, now: Timestamp) throws -> AgentEntry? {
-        try database.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT * FROM indexer_agent WHERE did = ? AND expires_ms > ?",
-                    arguments: [did, now.millisecondsSinceEpoch]
-                )
-            else { return nil }
-            let card: Data = row["card"]
-            return AgentEntry(hit: Mirror.hit(row), card: Array(card), firstSeenMs: row["first_seen_ms"])
-        }
+        try database.read { db in try Mirror.agent(did: did, now: now, db: db) }
+    }
+
+    static func agent(did: String, now: Timestamp, db: Database) throws -> AgentEntry? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM indexer_agent WHERE did = ? AND expires_ms > ?",
+                arguments: [did, now.millisecondsSinceEpoch]
+            )
+        else { return nil }
+        let card: Data = row["card"]
+        return AgentEntry(hit: Mirror.hit(row), card: Array(card), firstSeenMs: row["first_seen_ms"])
     }
 
     /// Tags with the number of live agents under each, most first (at most `limit`).
     public func tagCounts(now: Timestamp, limit: Int = 500) throws -> [(tag: String, count: Int)] {
-        try database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT t.tag, COUNT(*) AS n FROM indexer_tag t JOIN indexer_agent a ON a.id = t.agent
-                    WHERE a.expires_ms > ? GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?
-                    """,
-                arguments: [now.millisecondsSinceEpoch, limit]
-            ).map { ($0["tag"], $0["n"]) }
-        }
+        try database.read { db in try Mirror.tagCounts(now: now, limit: limit, db: db) }
+    }
+
+    static func tagCounts(now: Timestamp, limit: Int, db: Database) throws -> [(tag: String, count: Int)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.tag, COUNT(*) AS n FROM indexer_tag t JOIN indexer_agent a ON a.id = t.agent
+                WHERE a.expires_ms > ? GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?
+                """,
+            arguments: [now.millisecondsSinceEpoch, limit]
+        ).map { ($0["tag"], $0["n"]) }
     }
 
     static func hit(_ row: Row) -> SearchHit {
