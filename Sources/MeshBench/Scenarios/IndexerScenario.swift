@@ -56,30 +56,40 @@ struct IndexerScenario: ParsableCommand {
             ).wireBytes
         }
         // Verification (both signatures, the card) runs on every core through the indexer's own `Ingest` path;
-        // the mirror's one writer takes each batch on its own queue while the next batch is verified.
+        // the mirror's one writer takes each batch (the indexer's transaction size) on its own queue while the
+        // next ones are verified. Two batches may wait for the writer, so neither side idles at a batch's end.
+        let batchSize = IndexerConfiguration.defaultIngestBatch
         let timing = LockedValue<(total: Double, verify: Double, write: Double)>((0, 0, 0))
         let cpuBefore = Self.processCPUSeconds()
         try runBlocking {
             let start = ContinuousClock.now
             var verify = Duration.zero
             var write = Duration.zero
-            var writing: Task<Duration, any Error>?
-            for chunk in stride(from: 0, to: signed.count, by: 2_000) {
-                let slice = Array(signed[chunk..<min(chunk + 2_000, signed.count)])
+            // The writer's busy time: each write's span, less any part that waited behind the previous write.
+            var writing: [Task<(ContinuousClock.Instant, ContinuousClock.Instant), any Error>] = []
+            var lastEnd = start
+            func account(_ span: (ContinuousClock.Instant, ContinuousClock.Instant)) {
+                write += span.1 - max(span.0, lastEnd)
+                lastEnd = span.1
+            }
+            for chunk in stride(from: 0, to: signed.count, by: batchSize) {
+                let slice = Array(signed[chunk..<min(chunk + batchSize, signed.count)])
                 let verifying = ContinuousClock.now
                 let results = await Ingest.documents(fromSigned: slice, now: now, limits: mirror.limits)
                 verify += ContinuousClock.now - verifying
                 let batch = try results.enumerated().map { index, result in
                     (document: try result.get(), source: "source-\(chunk + index)")
                 }
-                if let writing { write += try await writing.value }
-                writing = Task {
-                    let writeStart = ContinuousClock.now
-                    _ = try await mirror.write(batch, refreshed: [], now: now)
-                    return ContinuousClock.now - writeStart
-                }
+                if writing.count == 2 { account(try await writing.removeFirst().value) }
+                writing.append(
+                    Task {
+                        let writeStart = ContinuousClock.now
+                        _ = try await mirror.write(batch, refreshed: [], now: now)
+                        return (writeStart, ContinuousClock.now)
+                    }
+                )
             }
-            if let writing { write += try await writing.value }
+            for task in writing { account(try await task.value) }
             let total = ContinuousClock.now - start
             timing.withLock { $0 = (Self.seconds(total), Self.seconds(verify), Self.seconds(write)) }
         }
