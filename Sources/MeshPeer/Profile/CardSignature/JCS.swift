@@ -26,12 +26,11 @@ public enum JCS {
         case .object(let members):
             guard depth < StrictJSON.maximumDepth else { throw tooDeep }
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (index, key) in keys.enumerated() {
+            for (index, member) in members.sorted(by: { precedes($0.key, $1.key) }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                try write(members[key]!, depth: depth + 1, into: &out)
+                try write(member.value, depth: depth + 1, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -41,10 +40,26 @@ public enum JCS {
         CardSignatureError(.malformedCard, "nested deeper than \(StrictJSON.maximumDepth)")
     }
 
+    /// RFC 8785 §3.2.3's member order: by UTF-16 code units. Below U+E000 that is the order of the UTF-8 bytes
+    /// (code point order), which Swift's native strings compare without transcoding; a name with a UTF-8 lead
+    /// byte of 0xEE or more (U+E000 and above) is compared by its UTF-16 code units.
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        if left.utf8.allSatisfy({ $0 < 0xEE }) && right.utf8.allSatisfy({ $0 < 0xEE }) {
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        }
+        return left.utf16.lexicographicallyPrecedes(right.utf16)
+    }
+
     /// RFC 8785 §3.2.2.2: `"` and `\` escaped, the control characters as `\b \t \n \f \r` or `\u00xx` (lower-case
     /// hex), everything else as its own UTF-8.
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied in one go.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

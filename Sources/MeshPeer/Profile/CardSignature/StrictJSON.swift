@@ -149,7 +149,20 @@ public enum StrictJSON {
 
         mutating func string() throws(CardSignatureError) -> String {
             index += 1
-            var out: [UInt8] = []
+            // Most strings have no escape: they are the input's bytes as they are (valid UTF-8, since the whole
+            // input is and both ends are ASCII), with no byte-by-byte copy.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20
+            {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                defer { index = end + 1 }
+                return String(decoding: bytes[index..<end], as: UTF8.self)
+            }
+            var out = Array(bytes[index..<end])
+            index = end
             while true {
                 guard let byte = current else { throw failure("unterminated string") }
                 index += 1
@@ -169,12 +182,20 @@ public enum StrictJSON {
         mutating func escape(into out: inout [UInt8]) throws(CardSignatureError) {
             guard let byte = current else { throw failure("unterminated escape") }
             index += 1
-            let simple: [UInt8: UInt8] = [
-                UInt8(ascii: "\""): 0x22, UInt8(ascii: "\\"): 0x5C, UInt8(ascii: "/"): 0x2F, UInt8(ascii: "b"): 0x08,
-                UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09,
-            ]
-            if let replacement = simple[byte] {
-                out.append(replacement)
+            let simple: UInt8? =
+                switch byte {
+                case UInt8(ascii: "\""): 0x22
+                case UInt8(ascii: "\\"): 0x5C
+                case UInt8(ascii: "/"): 0x2F
+                case UInt8(ascii: "b"): 0x08
+                case UInt8(ascii: "f"): 0x0C
+                case UInt8(ascii: "n"): 0x0A
+                case UInt8(ascii: "r"): 0x0D
+                case UInt8(ascii: "t"): 0x09
+                default: nil
+                }
+            if let simple {
+                out.append(simple)
                 return
             }
             guard byte == UInt8(ascii: "u") else { throw failure("unknown escape") }
