@@ -176,19 +176,30 @@ public final class Mirror: Sendable {
     /// Drops every agent whose record expired at `now`; returns how many went.
     @discardableResult
     public func expire(now: Timestamp) throws -> Int {
-        try database.write { db in
-            let ids = try Int64.fetchAll(
-                db,
-                sql: "SELECT id FROM indexer_agent WHERE expires_ms <= ?",
-                arguments: [now.millisecondsSinceEpoch]
-            )
-            // The generation is raised only by a sweep that deletes: an idle mirror writes nothing.
-            if !ids.isEmpty { try lengths.begin(db) }
-            let tally = MirrorTally()
-            for id in ids { try Mirror.delete(id: id, lengths: lengths, tally: tally, db: db) }
-            try tally.flush(db)
-            return ids.count
-        }
+        let lengths = self.lengths
+        return try database.write { db in try Mirror.expire(now: now, lengths: lengths, db: db) }
+    }
+
+    /// `expire` on the writer's queue, for async callers (the crawl service): a sweep that deletes thousands of
+    /// agents takes a while and must not hold a cooperative thread meanwhile.
+    @discardableResult
+    public func sweepExpired(now: Timestamp) async throws -> Int {
+        let lengths = self.lengths
+        return try await database.write { db in try Mirror.expire(now: now, lengths: lengths, db: db) }
+    }
+
+    static func expire(now: Timestamp, lengths: RowLengths, db: Database) throws -> Int {
+        let ids = try Int64.fetchAll(
+            db,
+            sql: "SELECT id FROM indexer_agent WHERE expires_ms <= ?",
+            arguments: [now.millisecondsSinceEpoch]
+        )
+        // The generation is raised only by a sweep that deletes: an idle mirror writes nothing.
+        if !ids.isEmpty { try lengths.begin(db) }
+        let tally = MirrorTally()
+        for id in ids { try Mirror.delete(id: id, lengths: lengths, tally: tally, db: db) }
+        try tally.flush(db)
+        return ids.count
     }
 
     public func agentCount(now: Timestamp) throws -> Int {

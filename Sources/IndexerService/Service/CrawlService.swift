@@ -107,7 +107,7 @@ public struct CrawlService: Service {
                 if now >= nextSweep {
                     nextSweep = now + configuration.expirySweep
                     do {
-                        let expired = try ingest.mirror.expire(now: now)
+                        let expired = try await ingest.mirror.sweepExpired(now: now)
                         if expired > 0 { await status.count(expired: expired) }
                     } catch {
                         logger.error("mirror expiry failed", metadata: ["error": "\(error)"])
@@ -116,7 +116,11 @@ public struct CrawlService: Service {
                 await status.update(crawl: crawler.stats)
                 if now >= nextProgress, let progress {
                     nextProgress = now + .seconds(1)
-                    progress(crawler.stats, (try? ingest.mirror.agentCount(now: now)) ?? 0)
+                    do {
+                        progress(crawler.stats, try await ingest.mirror.readAgentCount(now: now))
+                    } catch {
+                        logger.error("mirror count failed", metadata: ["error": "\(error)"])
+                    }
                 }
                 let after = clock.now()
                 var deadlines = [nextSweep, crawler.pollTimeout(now: after)].compactMap { $0 }
