@@ -139,6 +139,36 @@ import Testing
         }
     }
 
+    /// A checkpoint that cannot be read stops a trim with an error; it used to be read as "no checkpoint", so the
+    /// trim went on and signed a new checkpoint whose running total restarted at zero.
+    @Test func anUnreadableCheckpointStopsTheTrim() throws {
+        let party = try filled(30)
+        let retention = AuditRetention(maximumEntries: 10, maximumAge: .seconds(3_600))
+        let identity = party.identity
+        #expect(try party.write { db in try AuditStore.trim(retention, identity: identity, now: start, db) } == 20)
+        try party.write { db in try NodeMetaStore.set(AuditStore.checkpointKey, [0x01, 0x02], db) }
+        _ = try party.write { db in
+            for index in 0..<20 {
+                try AuditStore.append(
+                    AuditEntry.Record(
+                        kind: .messageSent,
+                        peer: "did:key:z6Mk\(index)",
+                        intent: "chat.message",
+                        size: index
+                    ),
+                    node: identity.publicKey,
+                    now: start,
+                    db
+                )
+            }
+        }
+        #expect(throws: (any Error).self) {
+            try party.write { db in try AuditStore.trim(retention, identity: identity, now: start, db) }
+        }
+        let stored = try party.database.pool.read { db in try NodeMetaStore.get(AuditStore.checkpointKey, db) }
+        #expect(stored == [0x01, 0x02], "the trim changed nothing")
+    }
+
     @Test func trimmingKeepsTheChainVerifiableAndAForgedCheckpointIsFound() throws {
         let party = try filled(30)
         let retention = AuditRetention(maximumEntries: 10, maximumAge: .seconds(3_600))

@@ -104,20 +104,28 @@ enum AuditStore {
         }
         // One page at a time: memory stays at a page whatever the retention allows. A broken link asks where
         // the hash it names is stored (a scan, only on failure) to tell a moved entry from an edited one.
+        // A database error while locating a hash is the verification's error, not "the hash is nowhere" (which
+        // would report an edited entry where the disk failed).
         var walk = AuditVerifier.Walk(node: node, checkpoint: checkpoint)
         var after: UInt64 = 0
+        var lookupFailure: (any Error)?
         while walk.isIntact {
             let entries = try page(after: after, limit: verifyPage, db)
             guard let last = entries.last else { break }
             for entry in entries {
                 let intact = walk.feed(entry) { hash in
-                    (try? Int64.fetchOne(
-                        cached: db,
-                        sql: "SELECT seq FROM node_audit WHERE hash = ?",
-                        arguments: [Data(hash)]
-                    ))
-                    .flatMap { $0 }.map { UInt64(bitPattern: $0) }
+                    do {
+                        return try Int64.fetchOne(
+                            cached: db,
+                            sql: "SELECT seq FROM node_audit WHERE hash = ?",
+                            arguments: [Data(hash)]
+                        ).map { UInt64(bitPattern: $0) }
+                    } catch {
+                        lookupFailure = error
+                        return nil
+                    }
                 }
+                if let lookupFailure { throw lookupFailure }
                 if !intact { break }
             }
             after = last.sequence
@@ -160,7 +168,8 @@ enum AuditStore {
         else { return 0 }
         try db.executeCached(sql: "DELETE FROM node_audit WHERE seq <= ?", arguments: [Int64(bitPattern: cut)])
         let trimmed = db.changesCount
-        let total = (try? checkpoint(db)?.trimmedTotal) ?? 0
+        // An unreadable checkpoint stops the trim (the caller logs it) instead of restarting the total at zero.
+        let total = try checkpoint(db)?.trimmedTotal ?? 0
         let checkpoint = AuditCheckpoint.signed(
             sequence: cut,
             hash: [UInt8](hash),
