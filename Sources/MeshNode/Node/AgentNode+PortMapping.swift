@@ -28,18 +28,16 @@ extension AgentNode {
         return nil
     }
 
-    /// The hints the record carries: the node's mapped DHT port, at the gateway's external address or, from a
-    /// gateway that does not know it (one behind another NAT), the address the NAT check's STUN servers saw. Only
-    /// a listed agent publishes them: an unlisted or private agent's record would otherwise tie its DID to its
-    /// network's address for anyone who has the DID (docs/exposure.md).
+    /// The hints the record carries (`AddressHint.published` decides): the node's mapped DHT port, while the
+    /// gateway's last answer covers it, and the address the NAT check's STUN servers saw.
     func addressHints() async -> [AddressHint] {
-        guard configuration.exposure == .listed, let availability = direct?.portMapping,
-            let mapping = await availability.nodeMapping()
-        else { return [] }
-        let gateway = mapping.externalIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
-        let seen = natStatus?.publicAddress.flatMap(TransportAddress.init)?.ip
-        guard let ip = gateway ?? seen, mapping.externalPort != 0 else { return [] }
-        return [AddressHint(kind: .dhtMapped, address: TransportAddress(ip: ip, port: mapping.externalPort))]
+        guard let availability = direct?.portMapping, let mapping = await availability.nodeMapping() else { return [] }
+        return AddressHint.published(
+            exposure: configuration.exposure,
+            mappedPort: mapping.externalPort,
+            gatewayAddress: mapping.externalIP,
+            seen: natStatus?.publicAddress.flatMap(TransportAddress.init)?.ip
+        )
     }
 
     /// Deletes the node's mapping at shutdown (bounded: a gateway that does not answer lets it lapse with its lease).

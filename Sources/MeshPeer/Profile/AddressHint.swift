@@ -64,3 +64,22 @@ public struct AddressHintError: Error, Equatable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension AddressHint {
+    /// The hints a record publishes for a node whose DHT port the gateway maps to `mappedPort`: at the gateway's
+    /// external address, or, from a gateway that does not know it (one behind another NAT: it answers with no
+    /// address or the unspecified one), at the address STUN servers saw (`seen`). Only a listed agent publishes
+    /// them: an unlisted or private agent's record would otherwise tie its DID to its network's address for anyone
+    /// who has the DID (docs/exposure.md). No mapping, or no address to put it at, publishes nothing.
+    public static func published(
+        exposure: Exposure,
+        mappedPort: UInt16?,
+        gatewayAddress: IPAddress?,
+        seen: IPAddress?
+    ) -> [AddressHint] {
+        guard exposure == .listed, let mappedPort, mappedPort != 0 else { return [] }
+        let gateway = gatewayAddress.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
+        guard let ip = gateway ?? seen else { return [] }
+        return [AddressHint(kind: .dhtMapped, address: TransportAddress(ip: ip, port: mappedPort))]
+    }
+}

@@ -61,3 +61,43 @@ struct AddressHintTests {
         #expect(try AgentProfile.read(from: decoded).addressHints == [hint.bytes])
     }
 }
+
+@Suite("Address hints: which a node publishes")
+struct PublishedAddressHintTests {
+    let gateway = IPAddress("203.0.113.70")!
+    let seen = IPAddress("198.51.100.9")!
+
+    @Test("a listed agent publishes its mapped port at the gateway's address, else at the one STUN saw")
+    func listed() {
+        let atGateway = AddressHint.published(
+            exposure: .listed,
+            mappedPort: 40_001,
+            gatewayAddress: gateway,
+            seen: seen
+        )
+        #expect(atGateway == [AddressHint(kind: .dhtMapped, address: TransportAddress(ip: gateway, port: 40_001))])
+        // A gateway behind another NAT knows no external address, or answers with the unspecified one.
+        for unknown in [nil, IPAddress("0.0.0.0")!] {
+            let atSeen = AddressHint.published(
+                exposure: .listed,
+                mappedPort: 40_001,
+                gatewayAddress: unknown,
+                seen: seen
+            )
+            #expect(atSeen == [AddressHint(kind: .dhtMapped, address: TransportAddress(ip: seen, port: 40_001))])
+        }
+        #expect(AddressHint.published(exposure: .listed, mappedPort: 40_001, gatewayAddress: nil, seen: nil).isEmpty)
+        #expect(AddressHint.published(exposure: .listed, mappedPort: nil, gatewayAddress: gateway, seen: seen).isEmpty)
+        #expect(AddressHint.published(exposure: .listed, mappedPort: 0, gatewayAddress: gateway, seen: seen).isEmpty)
+    }
+
+    @Test("an unlisted or private agent publishes no address, mapped or not")
+    func notListed() {
+        for exposure in Exposure.allCases where exposure != .listed {
+            #expect(
+                AddressHint.published(exposure: exposure, mappedPort: 40_001, gatewayAddress: gateway, seen: seen)
+                    .isEmpty
+            )
+        }
+    }
+}
