@@ -56,6 +56,45 @@ struct PCPNonceTests {
     }
 }
 
+/// A deletion's outcome is the caller's to see: it used to be dropped (`try?`), so a gateway that refused one
+/// looked the same as one that deleted it, and the mapping outlived its owner unsaid.
+@Suite("Port mapping deletions say whether the gateway confirmed them")
+struct PortMapDeletionTests {
+    let loopback = IPAddress("127.0.0.1")!
+
+    @Test(
+        "a confirmed deletion is .deleted; one the gateway refuses is .failed with its reason",
+        .timeLimit(.minutes(1))
+    )
+    func outcomeIsReported() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // Its own loopback address: the suite above runs at the same time with a gateway on 127.0.0.1.
+        let at = IPAddress("127.0.0.2")!
+        let gateway = try await MiniPCPGateway.start(on: at, group: group)
+        let mapper = PortMapper(group: group, gateway: { at })
+        let base = TransportAddress(ip: loopback, port: 40_002)
+        let mapping = try await mapper.map(base, lease: .seconds(600), methods: [.pcp])
+        #expect(mapping.externalPort == 50_002)
+        // Another client's deletion (another nonce) is refused by the gateway, and the outcome says so.
+        var forged = mapping
+        forged.pcpNonce = [UInt8](repeating: 7, count: 12)
+        guard case .failed(let reason) = await mapper.unmap(forged) else {
+            Issue.record("a refused deletion was reported as done")
+            return
+        }
+        #expect(!reason.isEmpty)
+        #expect(await mapper.unmap(mapping) == .deleted)
+        #expect(gateway.refused() == 1)
+        // No gateway at all: nothing was deleted, and the outcome says why.
+        let nowhere = PortMapper(group: group, gateway: { nil })
+        #expect(await nowhere.unmap(mapping) == .failed("no default gateway"))
+        await mapper.shutdown()
+        await nowhere.shutdown()
+        await gateway.stop()
+        try await group.shutdownGracefully()
+    }
+}
+
 /// A PCP server for one mapping, as strict as miniupnpd about nonces: the first MAP for an internal port makes the
 /// mapping (external port = internal + 10,000); any later MAP for it with another nonce gets NOT_AUTHORIZED (2).
 final class MiniPCPGateway: Sendable {

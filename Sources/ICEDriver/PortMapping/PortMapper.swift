@@ -8,8 +8,17 @@ public final class PortMapper: Sendable {
     let group: EventLoopGroup
     let upnp = UPnPMapper()
     let renewal = LockedValue<Task<Void, Never>?>(nil)
+    /// Where PCP and NAT-PMP requests go: the default route's gateway (a test names its own).
+    let gateway: @Sendable () -> IPAddress?
 
-    public init(group: EventLoopGroup) { self.group = group }
+    public convenience init(group: EventLoopGroup) {
+        self.init(group: group, gateway: { GatewayProtocols.defaultGateway() })
+    }
+
+    init(group: EventLoopGroup, gateway: @escaping @Sendable () -> IPAddress?) {
+        self.group = group
+        self.gateway = gateway
+    }
 
     /// Tries each method in order; the error lists why each one failed.
     public func map(
@@ -31,7 +40,7 @@ public final class PortMapper: Sendable {
                         lease: lease
                     )
                 case .pcp, .natPMP:
-                    guard let gateway = GatewayProtocols.defaultGateway(), let client else {
+                    guard let gateway = gateway(), let client else {
                         throw GatewayProtocols.failure(method.rawValue, "no default gateway or LAN address")
                     }
                     return try await GatewayProtocols.map(
@@ -87,26 +96,33 @@ public final class PortMapper: Sendable {
         }
     }
 
-    /// Stops renewal and deletes the mapping.
-    public func unmap(_ mapping: PortMapping) async {
+    /// Stops renewal and deletes the mapping. The outcome says whether the gateway confirmed it: a mapping it did
+    /// not delete stays until its lease runs out, which the caller should say (a log line), not hide.
+    @discardableResult
+    public func unmap(_ mapping: PortMapping) async -> PortMapDeletion {
         renewal.withLock {
             $0?.cancel()
             $0 = nil
         }
         switch PortMapMethod(rawValue: mapping.method) {
         case .pcp, .natPMP:
-            guard let gateway = GatewayProtocols.defaultGateway() else { return }
-            _ = try? await GatewayProtocols.map(
-                method: mapping.method,
-                gateway: gateway,
-                client: mapping.internalAddress.ip,
-                internalPort: mapping.internalAddress.port,
-                lifetime: 0,
-                renewing: mapping,
-                group: group
-            )
+            guard let gateway = gateway() else { return .failed("no default gateway") }
+            do {
+                _ = try await GatewayProtocols.map(
+                    method: mapping.method,
+                    gateway: gateway,
+                    client: mapping.internalAddress.ip,
+                    internalPort: mapping.internalAddress.port,
+                    lifetime: 0,
+                    renewing: mapping,
+                    group: group
+                )
+                return .deleted
+            } catch {
+                return .failed("\(error)")
+            }
         case .upnpIGD, nil:
-            await upnp.unmap(mapping)
+            return await upnp.unmap(mapping)
         }
     }
 
@@ -122,5 +138,19 @@ public final class PortMapper: Sendable {
     static func clientAddress(_ ip: IPAddress) -> IPAddress? {
         guard ip.bytes.allSatisfy({ $0 == 0 }) else { return ip }
         return HostInterfaces.addresses(includeIPv6: false).first
+    }
+}
+
+/// Whether a gateway confirmed that it deleted a mapping.
+public enum PortMapDeletion: Sendable, Equatable, CustomStringConvertible {
+    case deleted
+    /// Not confirmed, and why: the mapping lapses with its lease.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .deleted: "deleted"
+        case .failed(let reason): "not deleted: \(reason)"
+        }
     }
 }

@@ -42,19 +42,29 @@ public final class UPnPMapper: Sendable {
         try await pool.runIfActive { try Self.mapBlocking(internalPort, externalPort ?? internalPort, lease) }
     }
 
-    /// Removes a mapping (on shutdown, or before re-mapping).
-    public func unmap(_ mapping: PortMapping) async {
-        _ = try? await pool.runIfActive {
-            Self.withIGD { urls, data, _ in
-                _ = UPNP_DeletePortMapping(
-                    urls.controlURL,
-                    &data.first.servicetype.0,
-                    String(mapping.externalPort),
-                    "UDP",
-                    nil
-                )
+    /// Removes a mapping (on shutdown, or before re-mapping), and says whether the gateway did.
+    public func unmap(_ mapping: PortMapping) async -> PortMapDeletion {
+        let code: Int32?
+        do {
+            code = try await pool.runIfActive {
+                Self.withIGD { urls, data, _ in
+                    UPNP_DeletePortMapping(
+                        urls.controlURL,
+                        &data.first.servicetype.0,
+                        String(mapping.externalPort),
+                        "UDP",
+                        nil
+                    )
+                }
             }
+        } catch {
+            return .failed("the UPnP thread pool is shut down (\(error))")
         }
+        guard let code else { return .failed("no UPnP IGD answered") }
+        guard code == 0 else {
+            return .failed("DeletePortMapping: \(String(cString: strupnperror(code))) (\(code))")
+        }
+        return .deleted
     }
 
     static func mapBlocking(_ internalPort: UInt16, _ externalPort: UInt16, _ lease: Duration) throws -> PortMapping {

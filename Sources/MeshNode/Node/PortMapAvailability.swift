@@ -1,5 +1,6 @@
 import ICE
 import ICEDriver
+import Logging
 import MeshCore
 import NIOCore
 
@@ -7,12 +8,15 @@ import NIOCore
 struct PortMapLease: Sendable {
     let mapper: PortMapper
     let mapping: PortMapping
+    /// Where a deletion the gateway did not confirm is said.
+    let logger: Logger
     /// How long the gateway took to grant it (logged).
     var elapsed: Duration = .zero
 
-    /// Deletes the mapping on the gateway and stops renewing it.
+    /// Deletes the mapping on the gateway and stops renewing it. A deletion the gateway does not confirm is
+    /// logged: the mapping then stays on the gateway until its lease ends.
     func release() async {
-        await mapper.unmap(mapping)
+        PortMapAvailability.report(await mapper.unmap(mapping), of: mapping, logger: logger)
         await mapper.shutdown()
     }
 }
@@ -33,12 +37,16 @@ actor PortMapAvailability {
     var patience: Duration { policy.patience(budget: budget) }
     private var probing: Task<Void, Never>?
 
+    let logger: Logger
+
     init(
         group: any EventLoopGroup,
         budget: Duration = .milliseconds(1_500),
         retryAfter: Duration = .seconds(600),
-        clock: any MeshClock = SystemClock()
+        clock: any MeshClock = SystemClock(),
+        logger: Logger = Logger(label: "meshpeer.portmap")
     ) {
+        self.logger = logger
         self.group = group
         self.budget = budget
         self.clock = clock
@@ -67,7 +75,7 @@ actor PortMapAvailability {
         case .finished(.success(let mapping)):
             policy.granted(by: PortMapMethod(rawValue: mapping.method) ?? .upnpIGD)
             mapper.keepRenewed(mapping)
-            return .success(PortMapLease(mapper: mapper, mapping: mapping, elapsed: .now - asked))
+            return .success(PortMapLease(mapper: mapper, mapping: mapping, logger: logger, elapsed: .now - asked))
         case .finished(.failure(let error)):
             policy.failed(now: clock.now())
             await mapper.shutdown()
@@ -76,8 +84,10 @@ actor PortMapAvailability {
             policy.failed(now: clock.now())
             // UPnP discovery cannot be cancelled (a blocking miniupnpc call on a pool thread): a mapping that
             // arrives after the budget is deleted at once instead of sitting on the gateway for its lease.
-            Task {
-                if case .success(let late) = await work.result { await mapper.unmap(late) }
+            Task { [logger] in
+                if case .success(let late) = await work.result {
+                    Self.report(await mapper.unmap(late), of: late, logger: logger)
+                }
                 await mapper.shutdown()
             }
             return .failure(PortMapRefusal("no answer from a mapping gateway within \(budget)"))
@@ -107,10 +117,12 @@ actor PortMapAvailability {
                     self.hold(mapping, mapper: mapper)
                     return
                 }
-                await mapper.unmap(mapping)
+                Self.report(await mapper.unmap(mapping), of: mapping, logger: self.logger)
             case .finished(.failure), .timedOut:
                 self.probeEnded(mapped: nil)
-                if case .success(let late) = await work.result { await mapper.unmap(late) }
+                if case .success(let late) = await work.result {
+                    Self.report(await mapper.unmap(late), of: late, logger: self.logger)
+                }
             }
             await mapper.shutdown()
         }
@@ -131,13 +143,13 @@ actor PortMapAvailability {
     private var shuttingDown = false
 
     private func hold(_ mapping: PortMapping, mapper: PortMapper) {
-        node = (PortMapLease(mapper: mapper, mapping: mapping), clock.now() + mapping.lease)
+        node = (PortMapLease(mapper: mapper, mapping: mapping, logger: logger), clock.now() + mapping.lease)
         mapper.keepRenewed(mapping) { [weak self] answer in await self?.renewed(answer) }
     }
 
     private func renewed(_ answer: Result<PortMapping, any Error>) {
         guard case .success(let mapping) = answer, let held = node else { return }
-        node = (PortMapLease(mapper: held.lease.mapper, mapping: mapping), clock.now() + mapping.lease)
+        node = (PortMapLease(mapper: held.lease.mapper, mapping: mapping, logger: logger), clock.now() + mapping.lease)
     }
 
     /// The node's DHT port as the gateway maps it, while the gateway's last answer still covers it.
@@ -152,6 +164,18 @@ actor PortMapAvailability {
         guard let held = node else { return }
         node = nil
         await held.lease.release()
+    }
+
+    /// Says a deletion the gateway did not confirm (the mapping lapses with its lease instead).
+    static func report(_ outcome: PortMapDeletion, of mapping: PortMapping, logger: Logger) {
+        guard case .failed(let reason) = outcome else { return }
+        logger.notice(
+            "port mapping not deleted; it lapses with its lease",
+            metadata: [
+                "method": "\(mapping.method)", "external-port": "\(mapping.externalPort)",
+                "lease": "\(mapping.lease)", "reason": "\(reason)",
+            ]
+        )
     }
 
     enum Raced<Value: Sendable>: Sendable {

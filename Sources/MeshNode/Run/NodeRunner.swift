@@ -191,7 +191,8 @@ public enum NodeRunner {
             stun: stun,
             group: group,
             allowLoopbackCandidates: hosts.contains { $0.isLoopback },
-            portMapping: configuration.direct.portMapping && !loopbackOnly ? PortMapAvailability(group: group) : nil
+            portMapping: configuration.direct.portMapping && !loopbackOnly
+                ? PortMapAvailability(group: group, logger: logger) : nil
         )
     }
 
