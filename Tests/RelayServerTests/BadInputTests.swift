@@ -44,8 +44,9 @@ final class RawClient: @unchecked Sendable {
 
     /// The next relay message, or nil when the relay closed the WebSocket. Throws when nothing arrives within
     /// `timeout`: a relay that neither answers nor closes must fail the test, not hang the suite (the connection is
-    /// dropped, which ends the stream this waits on).
-    func next(timeout: Duration = .seconds(10)) async throws -> RelayMessage? {
+    /// dropped, which ends the stream this waits on). 30 s, not 10: on a machine at load 8 (a parallel build) a
+    /// freshly started relay process took longer than 10 s to answer a login, and the suites failed for it.
+    func next(timeout: Duration = .seconds(30)) async throws -> RelayMessage? {
         let timedOut = LockedValue(false)
         let watchdog = Task { [task] in
             try? await Task.sleep(for: timeout)
