@@ -13,7 +13,9 @@ public enum LookupKind: Sendable, Equatable {
 /// finish when the k closest have all answered or failed, or at the deadline. A value lookup does not stop at the
 /// first valid record: it keeps the newest among the k closest, so a replayed older record (from a storer near the
 /// key, or pushed into our own store) cannot stand in for the one that replaced it (decision 0105); it ends once a
-/// quorum of them, at plausible distances, has answered (decision 0106). A request
+/// quorum of them, at plausible distances, has answered (decision 0106). It asks candidates in the key's
+/// neighbourhood at once rather than α at a time, and a candidate implausibly close to the key is asked but takes
+/// none of the k places (decision 0114). A request
 /// that is slow (past `slowRequestAfter`) stops holding an α slot, so one dead node cannot stall the lookup.
 ///
 /// With `disjointPaths` = d > 1 (S/Kademlia), the seeds are dealt round-robin to d paths; a contact belongs to the
@@ -62,6 +64,15 @@ struct Lookup {
     /// likely to hold (an eclipse liar's made-up sybils are); one answer may place at most one of them among the
     /// candidates. `Int.max` when the asker cannot estimate the size (fewer than k contacts).
     var implausiblePrefix = Int.max
+    /// Contacts sharing this many leading bits with the target are in its neighbourhood, among about the 2k
+    /// closest nodes of a network of the estimated size: the nodes a value lookup must hear from anyway (three
+    /// quarters of the k closest), so it asks them at once rather than α at a time (decision 0114). `Int.max`
+    /// when the asker cannot estimate the size.
+    var neighbourhoodPrefix = Int.max
+
+    /// Whether a contact shares fewer leading bits with the target than `implausiblePrefix`: only such candidates
+    /// take one of the k places and count towards a value lookup's quorum.
+    func isPlausible(_ id: NodeID) -> Bool { target.commonPrefixLength(with: id) < implausiblePrefix }
 
     init(id: QueryID, kind: LookupKind, target: NodeID, seeds: [Contact], now: Timestamp, config: KademliaConfig) {
         self.id = id
@@ -98,7 +109,14 @@ struct Lookup {
 
     /// The contacts to ask now; marks them in flight. Once a value lookup holds a record, what is left is to hear
     /// the rest of the k closest (one may hold a newer record), so it asks all of them at once rather than α at a
-    /// time: the check costs about one more round trip instead of several (decision 0105).
+    /// time: the check costs about one more round trip instead of several (decision 0105). Before that, it asks
+    /// every candidate in the key's neighbourhood at once too: it will have to hear three quarters of the k
+    /// closest, and waiting for an α slot only puts off the round trip (decision 0114).
+    ///
+    /// The k places go to the closest candidates at plausible distances; implausibly close ones before them are
+    /// asked as well (their records count, their contacts may help) but do not push a plausible one out of the k
+    /// (decision 0114): an eclipse liar's made-up sybils, one per answer, used to fill the places and hold the
+    /// lookup until they went slow.
     mutating func next() -> [Contact] {
         var chosen: [Contact] = []
         let alpha = kind == .findValue && foundRecord != nil ? k : self.alpha
@@ -106,13 +124,16 @@ struct Lookup {
             var busy = candidates.count { $0.path == path && $0.state == .inFlight }
             var live = 0
             for index in candidates.indices where candidates[index].path == path && candidates[index].holdsAPlace {
-                live += 1
-                if live > k || busy >= alpha { break }
-                if candidates[index].state == .waiting {
-                    candidates[index].state = .inFlight
-                    chosen.append(candidates[index].contact)
-                    busy += 1
-                }
+                let id = candidates[index].contact.id
+                if isPlausible(id) { live += 1 }
+                if live > k { break }
+                guard candidates[index].state == .waiting else { continue }
+                // Closest first, so once one is outside the neighbourhood, so are the rest.
+                let near = kind == .findValue && target.commonPrefixLength(with: id) >= neighbourhoodPrefix
+                if busy >= alpha && !near { break }
+                candidates[index].state = .inFlight
+                chosen.append(candidates[index].contact)
+                busy += 1
             }
         }
         messagesSent += chosen.count
@@ -165,19 +186,22 @@ struct Lookup {
     /// from candidates at a plausible distance count: a Sybil cluster ground implausibly close to the key must not
     /// make the quorum by itself. A node that cannot estimate the network's size (`implausiblePrefix` unknown)
     /// cannot tell such a cluster from the real neighbourhood, so it hears all of the k closest.
+    ///
+    /// The answers counted are those of the k closest plausible candidates, and the bar is `quorum` of k (of
+    /// every live candidate, implausible ones included, when fewer than k are known): implausible candidates
+    /// still in flight neither block the quorum nor lower it (decision 0114). This is the condition 0106 reached
+    /// once the made-up ones went slow, without the wait.
     private var quorumAnswered: Bool {
         guard quorum < 1, implausiblePrefix != Int.max else { return false }
         for path in 0..<paths {
             var live = 0
+            var plausible = 0
             var answered = 0
             for candidate in candidates where candidate.path == path && candidate.holdsAPlace {
                 live += 1
-                if live > k { break }
-                if candidate.state == .answered
-                    && target.commonPrefixLength(with: candidate.contact.id) < implausiblePrefix
-                {
-                    answered += 1
-                }
+                guard isPlausible(candidate.contact.id), plausible < k else { continue }
+                plausible += 1
+                if candidate.state == .answered { answered += 1 }
             }
             live = min(live, k)
             if live == 0 || Double(answered) < (quorum * Double(live)).rounded(.up) { return false }

@@ -62,11 +62,18 @@ extension KademliaNode {
     /// shares about log2(n) bits with a target; two more bits happen for one lookup in four, and two such contacts
     /// in one answer hardly ever. Without k contacts we cannot tell, and cap nothing.
     func implausiblePrefix() -> Int {
-        let neighbours = routingTable.closest(to: localID, limit: config.k)
-        guard neighbours.count == config.k, config.k > 1 else { return Int.max }
+        guard let depth = neighbourhoodDepth() else { return Int.max }
         var log2k = 0
         while (1 << (log2k + 1)) <= config.k { log2k += 1 }
-        return localID.commonPrefixLength(with: neighbours[neighbours.count - 1].id) + log2k + 3
+        return depth + log2k + 3
+    }
+
+    /// Leading bits our k-th closest contact shares with us: about k nodes share that many with any point, about
+    /// 2k one bit fewer. nil without k contacts (or with k = 1), when we cannot estimate the network's size.
+    func neighbourhoodDepth() -> Int? {
+        let neighbours = routingTable.closest(to: localID, limit: config.k)
+        guard neighbours.count == config.k, config.k > 1 else { return nil }
+        return localID.commonPrefixLength(with: neighbours[neighbours.count - 1].id)
     }
 
     func startLookup(_ query: QueryID, kind: LookupKind, target: NodeID, now: Timestamp) {
@@ -79,6 +86,7 @@ extension KademliaNode {
             config: config
         )
         lookup.implausiblePrefix = implausiblePrefix()
+        if let depth = neighbourhoodDepth() { lookup.neighbourhoodPrefix = max(0, depth - 1) }
         // What we hold ourselves counts as found at hop 0.
         if kind == .findValue, let local = store.value(for: target, now: now) {
             lookup.foundRecord = (local, 0)
