@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Indexer
 import IndexerService
 import IndexerSimulation
@@ -97,6 +98,13 @@ import Testing
             _ = try mirror.search(query, now: now)
         }
         #expect(try mirror.agentCount(now: now) == 1)
+    }
+
+    /// A new mirror file gets 8 KiB pages (decision 0115): SQLite ignores the pragma once the file has content,
+    /// so this checks it came before the pool's WAL set-up and the migrations.
+    @Test func aNewMirrorFileHasEightKibibytePages() throws {
+        let mirror = try Mirror(path: TestRecords.temporaryPath("m.sqlite"))
+        #expect(try mirror.database.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 8_192)
     }
 
     @Test func growthIsBoundedPerSourceAndOverall() throws {

@@ -36,6 +36,10 @@ public final class Mirror: Sendable {
             // page rewritten by many batches is copied into the file fewer times. About 6 % less ingest CPU.
             try db.execute(sql: "PRAGMA cache_size = -\(Mirror.writerCacheKibibytes)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Mirror.checkpointPages)")
+            // A new file gets 8 KiB pages (an existing one keeps its own: SQLite changes it only by a VACUUM
+            // outside WAL): half as many B-tree pages to split, write and checkpoint per record, about 8 % less
+            // ingest CPU at 100,000 agents for about 1 % more query CPU (decision 0115).
+            try db.execute(sql: "PRAGMA page_size = \(Mirror.pageBytes)")
         }
         database = try DatabasePool(path: path, configuration: configuration)
         self.limits = limits
@@ -52,8 +56,11 @@ public final class Mirror: Sendable {
     static let mappedBytes = 1 << 30
     /// The writer's page cache, in KiB (`PRAGMA cache_size`, negative = KiB).
     static let writerCacheKibibytes = 65_536
-    /// WAL pages between automatic checkpoints (`PRAGMA wal_autocheckpoint`): at most 32 MB of WAL.
+    /// WAL pages between automatic checkpoints (`PRAGMA wal_autocheckpoint`): at most 64 MB of WAL with the
+    /// 8 KiB pages of a new file (32 MB in a file made before).
     static let checkpointPages = 8_192
+    /// The page size of a new mirror file (`PRAGMA page_size`).
+    static let pageBytes = 8_192
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
