@@ -4,6 +4,23 @@ import Indexer
 import MeshCore
 
 extension Mirror {
+    /// A batch of documents inside the caller's transaction (after `lengths.begin`), with one `MirrorTally` for
+    /// the batch, written before returning.
+    static func upsert(
+        _ batch: [(document: AgentDocument, source: String)],
+        now: Timestamp,
+        limits: MirrorLimits,
+        lengths: RowLengths,
+        db: Database
+    ) throws -> [IngestOutcome] {
+        let tally = MirrorTally()
+        let outcomes = try batch.map {
+            try upsert($0.document, source: $0.source, now: now, limits: limits, lengths: lengths, tally: tally, db: db)
+        }
+        try tally.flush(db)
+        return outcomes
+    }
+
     /// The sequence rule and the growth bounds, inside the caller's transaction.
     static func upsert(
         _ document: AgentDocument,

@@ -49,20 +49,7 @@ extension Mirror {
                     [now.millisecondsSinceEpoch, did, Int64(bitPattern: sequence)]
                 )
             }
-            let tally = MirrorTally()
-            let outcomes = try batch.map {
-                try Mirror.upsert(
-                    $0.document,
-                    source: $0.source,
-                    now: now,
-                    limits: limits,
-                    lengths: lengths,
-                    tally: tally,
-                    db: db
-                )
-            }
-            try tally.flush(db)
-            return outcomes
+            return try Mirror.upsert(batch, now: now, limits: limits, lengths: lengths, db: db)
         }
     }
 }

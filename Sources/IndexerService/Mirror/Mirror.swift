@@ -144,20 +144,7 @@ public final class Mirror: Sendable {
         db: Database
     ) throws -> [IngestOutcome] {
         try lengths.begin(db)
-        let tally = MirrorTally()
-        let outcomes = try batch.map {
-            try Mirror.upsert(
-                $0.document,
-                source: $0.source,
-                now: now,
-                limits: limits,
-                lengths: lengths,
-                tally: tally,
-                db: db
-            )
-        }
-        try tally.flush(db)
-        return outcomes
+        return try Mirror.upsert(batch, now: now, limits: limits, lengths: lengths, db: db)
     }
 
     /// Removes an agent that asked to be left out (an `unlisted` record newer than the one mirrored).
