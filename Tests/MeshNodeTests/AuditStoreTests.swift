@@ -13,6 +13,12 @@ import Testing
 
     func filled(_ count: Int) throws -> LedgerParty {
         let party = try LedgerParty("audit", seed: 21)
+        try append(count, to: party)
+        return party
+    }
+
+    /// `count` sent-message entries, a second apart from `start`.
+    func append(_ count: Int, to party: LedgerParty) throws {
         let node = party.identity.publicKey
         let start = self.start
         try party.write { db in
@@ -30,7 +36,6 @@ import Testing
                 )
             }
         }
-        return party
     }
 
     func verify(_ party: LedgerParty) throws -> AuditVerifier.Report {
@@ -147,21 +152,7 @@ import Testing
         let identity = party.identity
         #expect(try party.write { db in try AuditStore.trim(retention, identity: identity, now: start, db) } == 20)
         try party.write { db in try NodeMetaStore.set(AuditStore.checkpointKey, [0x01, 0x02], db) }
-        _ = try party.write { db in
-            for index in 0..<20 {
-                try AuditStore.append(
-                    AuditEntry.Record(
-                        kind: .messageSent,
-                        peer: "did:key:z6Mk\(index)",
-                        intent: "chat.message",
-                        size: index
-                    ),
-                    node: identity.publicKey,
-                    now: start,
-                    db
-                )
-            }
-        }
+        try append(20, to: party)
         #expect(throws: (any Error).self) {
             try party.write { db in try AuditStore.trim(retention, identity: identity, now: start, db) }
         }
