@@ -11,27 +11,17 @@ import Testing
     let now = Fixture.start
     let target = try! NodeID(bytes: [UInt8](repeating: 0, count: 32))
 
-    /// An ID sharing exactly `prefix` leading bits with the all-zero target; `index` keeps them distinct and ordered.
-    func contact(prefix: Int, index: Int) throws -> Contact {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        bytes[prefix / 8] = 0x80 >> UInt8(prefix % 8)
-        bytes[30] = UInt8(index >> 8)
-        bytes[31] = UInt8(index & 0xFF)
-        return Contact(id: try NodeID(bytes: bytes), address: Fixture.address(UInt8(index % 250 + 1)))
+    /// `count` contacts sharing exactly `prefix` leading bits with the all-zero target, from index `first`.
+    func contacts(prefix: Int, count: Int, from first: Int) -> [Contact] {
+        (first..<first + count).map { index in
+            Contact(
+                id: Fixture.id(sharing: prefix, withZeroAt: index),
+                address: Fixture.address(UInt8(index % 250 + 1))
+            )
+        }
     }
 
-    func contacts(prefix: Int, count: Int, from first: Int) throws -> [Contact] {
-        try (first..<first + count).map { try contact(prefix: prefix, index: $0) }
-    }
-
-    func record() throws -> ValidatedRecord {
-        let record = try AgentRecord.signed(by: Fixture.identity(7), sequence: 1, issuedAt: now, ttl: .seconds(600))
-        return try AgentRecordValidator().validate(
-            record.envelope,
-            now: now,
-            limits: RecordLimits(maximumLifetime: .seconds(7_200), maximumClockSkew: .seconds(120))
-        )
-    }
+    func record() throws -> ValidatedRecord { try Fixture.lookupRecord(now: now) }
 
     /// A lookup whose asker estimates the network's size: the neighbourhood starts at 5 shared bits, implausible
     /// closeness at 8.
@@ -50,17 +40,17 @@ import Testing
     }
 
     @Test func aValueLookupAsksTheWholeNeighbourhoodAtOnce() throws {
-        var lookup = lookup(.findValue, seeds: try contacts(prefix: 6, count: 20, from: 0))
+        var lookup = lookup(.findValue, seeds: contacts(prefix: 6, count: 20, from: 0))
         #expect(lookup.alpha == 10)
         #expect(lookup.next().count == 20)
     }
 
     /// Far from the key it keeps α in flight; a neighbour learned later is asked at once, past the α limit.
     @Test func outsideTheNeighbourhoodItKeepsAlphaInFlight() throws {
-        var lookup = lookup(.findValue, seeds: try contacts(prefix: 3, count: 20, from: 0))
+        var lookup = lookup(.findValue, seeds: contacts(prefix: 3, count: 20, from: 0))
         #expect(lookup.next().count == 10)
         #expect(lookup.next().isEmpty)
-        lookup.add(try contacts(prefix: 6, count: 5, from: 100), depth: 2)
+        lookup.add(contacts(prefix: 6, count: 5, from: 100), depth: 2)
         let asked = lookup.next()
         #expect(asked.count == 5)
         #expect(asked.allSatisfy { target.commonPrefixLength(with: $0.id) == 6 })
@@ -68,9 +58,9 @@ import Testing
 
     /// Only value lookups: a node lookup (a publish, a refresh) keeps α, as does a lookup without a size estimate.
     @Test func nodeLookupsAndLookupsWithoutAnEstimateKeepAlpha() throws {
-        var findNode = lookup(.findNode, seeds: try contacts(prefix: 6, count: 20, from: 0))
+        var findNode = lookup(.findNode, seeds: contacts(prefix: 6, count: 20, from: 0))
         #expect(findNode.next().count == 10)
-        var unknown = lookup(.findValue, seeds: try contacts(prefix: 6, count: 20, from: 0))
+        var unknown = lookup(.findValue, seeds: contacts(prefix: 6, count: 20, from: 0))
         unknown.neighbourhoodPrefix = .max
         #expect(unknown.next().count == 10)
     }
@@ -79,8 +69,8 @@ import Testing
     /// neighbours behind them are asked too, and fifteen of those answering end the lookup (before, the sybils held
     /// eight of the k places until each went slow, 400 ms, and the last eight neighbours were not even asked).
     @Test func sybilsInFlightDoNotHoldBackTheQuorum() throws {
-        let sybils = try contacts(prefix: 12, count: 8, from: 0)
-        let storers = try contacts(prefix: 6, count: 20, from: 20)
+        let sybils = contacts(prefix: 12, count: 8, from: 0)
+        let storers = contacts(prefix: 6, count: 20, from: 20)
         var lookup = lookup(.findValue, seeds: sybils + storers)
         lookup.foundRecord = (try record(), 1)
         #expect(lookup.next().count == 28)
@@ -93,8 +83,8 @@ import Testing
     /// Nor do they lower the bar: with eight sybils and only twelve plausible candidates known, the quorum is still
     /// fifteen of k, which twelve cannot make; every one of the twenty must answer, as under decision 0106.
     @Test func sybilsDoNotLowerTheBar() throws {
-        let sybils = try contacts(prefix: 12, count: 8, from: 0)
-        let storers = try contacts(prefix: 3, count: 12, from: 20)
+        let sybils = contacts(prefix: 12, count: 8, from: 0)
+        let storers = contacts(prefix: 3, count: 12, from: 20)
         var lookup = lookup(.findValue, seeds: sybils + storers)
         lookup.foundRecord = (try record(), 1)
         #expect(lookup.next().count == 20)

@@ -18,6 +18,26 @@ enum Fixture {
         try! NodeID(bytes: bytes + [UInt8](repeating: 0, count: 32 - bytes.count))
     }
 
+    /// An ID sharing exactly `prefix` leading bits with the all-zero ID; `index` (below 65,536) keeps such IDs
+    /// distinct and ordered by distance. For lookups driven towards the all-zero target.
+    static func id(sharing prefix: Int, withZeroAt index: Int) -> NodeID {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        bytes[prefix / 8] = 0x80 >> UInt8(prefix % 8)
+        bytes[30] = UInt8(truncatingIfNeeded: index >> 8)
+        bytes[31] = UInt8(truncatingIfNeeded: index)
+        return try! NodeID(bytes: bytes)
+    }
+
+    /// A validated agent record signed by `identity(7)` at `now`, for lookups that hold one.
+    static func lookupRecord(now: Timestamp = start) throws -> ValidatedRecord {
+        let record = try AgentRecord.signed(by: identity(7), sequence: 1, issuedAt: now, ttl: .seconds(600))
+        return try AgentRecordValidator().validate(
+            record.envelope,
+            now: now,
+            limits: RecordLimits(maximumLifetime: .seconds(7_200), maximumClockSkew: .seconds(120))
+        )
+    }
+
     static func node(_ seed: UInt64, config: KademliaConfig = KademliaConfig(), now: Timestamp = start) -> KademliaNode
     {
         KademliaNode(identity: identity(seed), config: config, random: SeededRandom(seed: seed + 1000), now: now)

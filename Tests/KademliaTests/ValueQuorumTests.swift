@@ -10,29 +10,14 @@ import Testing
     let now = Fixture.start
     let target = try! NodeID(bytes: [UInt8](repeating: 0, count: 32))
 
-    /// An ID sharing `prefix` leading bits with the all-zero target; `index` keeps them distinct and ordered.
-    func id(prefix: Int, index: Int) throws -> NodeID {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        bytes[prefix / 8] = 0x80 >> UInt8(prefix % 8)
-        bytes[31] = UInt8(index)
-        return try NodeID(bytes: bytes)
-    }
-
-    func record() throws -> ValidatedRecord {
-        let record = try AgentRecord.signed(by: Fixture.identity(7), sequence: 1, issuedAt: now, ttl: .seconds(600))
-        return try AgentRecordValidator().validate(
-            record.envelope,
-            now: now,
-            limits: RecordLimits(maximumLifetime: .seconds(7_200), maximumClockSkew: .seconds(120))
-        )
-    }
+    func record() throws -> ValidatedRecord { try Fixture.lookupRecord(now: now) }
 
     /// A value lookup over `prefixes.count` candidates, all asked, holding a record.
     func lookup(prefixes: [Int], implausiblePrefix: Int, quorum: Double = 0.75) throws -> Lookup {
         var config = KademliaConfig()
         config.valueLookupQuorum = quorum
-        let seeds = try prefixes.enumerated().map { index, prefix in
-            Contact(id: try id(prefix: prefix, index: index), address: Fixture.address(UInt8(index + 1)))
+        let seeds = prefixes.enumerated().map { index, prefix in
+            Contact(id: Fixture.id(sharing: prefix, withZeroAt: index), address: Fixture.address(UInt8(index + 1)))
         }
         var lookup = Lookup(
             id: QueryID(rawValue: 1),
