@@ -95,6 +95,11 @@ public struct CrawlService: Service {
                 }) {
                     pending += crawler.handle(result, now: clock.now())
                 }
+                let dropped = CrawlBacklog.trim(
+                    &pending,
+                    to: max(configuration.maximumBacklog, configuration.ingestBatch)
+                )
+                if dropped > 0 { await status.count(refused: "backlog", dropped) }
                 if !pending.isEmpty {
                     let batch = pending.prefix(configuration.ingestBatch)
                     pending.removeFirst(batch.count)

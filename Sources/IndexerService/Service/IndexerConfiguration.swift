@@ -27,6 +27,10 @@ public struct IndexerConfiguration: Sendable {
     /// (`meshbench indexer`, which writes in batches of this size too).
     public static let defaultIngestBatch = 8_192
     public var ingestBatch = IndexerConfiguration.defaultIngestBatch
+    /// Verified findings waiting for the mirror, at most: the crawl's answers come from the network, and a crawl
+    /// that outruns the writer drops its oldest findings (counted as refused, `backlog`) rather than grow without
+    /// bound; they are found again on a later walk.
+    public var maximumBacklog = 2 * IndexerConfiguration.defaultIngestBatch
 
     public init(databasePath: String, dhtListen: [SocketAddress], seeds: [TransportAddress]) {
         self.databasePath = databasePath

@@ -13,6 +13,6 @@ public actor IndexerStatus {
 
     public func update(crawl: CrawlStats) { self.crawl = crawl }
     public func count(ingested outcome: IngestOutcome) { ingested[outcome.rawValue, default: 0] += 1 }
-    public func count(refused code: String) { refused[code, default: 0] += 1 }
+    public func count(refused code: String, _ count: Int = 1) { refused[code, default: 0] += count }
     public func count(expired count: Int) { expired += count }
 }
