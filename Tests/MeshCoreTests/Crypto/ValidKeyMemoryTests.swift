@@ -36,6 +36,18 @@ import Testing
         #expect(memory.isValidPoint(Self.key(1)))
     }
 
+    /// A raised bound holds more keys; a lower one given later changes nothing.
+    @Test func theBoundCanBeRaisedNotLowered() {
+        let memory = ValidKeyMemory(capacity: 3)
+        memory.raiseCapacity(to: 6)
+        memory.raiseCapacity(to: 2)
+        #expect(memory.capacity == 6)
+        for seed in UInt64(1)...6 { #expect(memory.isValidPoint(Self.key(seed))) }
+        #expect(memory.count == 6)
+        #expect(memory.isValidPoint(Self.key(7)))
+        #expect(memory.count == 1)  // emptied at the bound, as before
+    }
+
     /// Through the public initialiser: a key seen many times still passes, a bad one still throws after a good one
     /// was remembered.
     @Test func publicKeyInitialiserAnswersAsBefore() throws {
