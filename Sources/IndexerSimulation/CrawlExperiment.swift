@@ -35,7 +35,12 @@ public enum CrawlExperiment {
     ) -> Outcome {
         var kademlia = KademliaConfig()
         kademlia.maximumLookups = 4_096
-        let simulator = Simulator(count: count, seed: seed, config: kademlia)
+        let simulator = Simulator(
+            count: count,
+            seed: seed,
+            config: kademlia,
+            verifyingThreads: Simulator.defaultVerifyingThreads
+        )
         simulator.populateRoutingTables()
         var results: [ProbeResult] = []
         simulator.eventHandler = { node, event in

@@ -37,7 +37,8 @@ extension Experiment {
             config: parameters.config,
             latency: parameters.latency,
             maliciousFraction: parameters.malicious,
-            malice: parameters.malice
+            malice: parameters.malice,
+            verifyingThreads: parameters.verifyingThreads
         )
         for index in parameters.nodes..<simulator.nodes.count { simulator.setOnline(index, false) }
         let seeds: [Int]

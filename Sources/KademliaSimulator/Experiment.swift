@@ -55,6 +55,9 @@ public struct Experiment {
         public var bootstrapNodes = 4
         /// How the malicious nodes misbehave, dealt in turn.
         public var malice = Malice.allCases
+        /// Threads that verify datagrams' signatures ahead of delivery (`SignatureVerdicts`): the figures are the
+        /// same with any number; only the wall time changes.
+        public var verifyingThreads = Simulator.defaultVerifyingThreads
 
         public init(nodes: Int, churn: Double, malicious: Double, lookups: Int, seed: UInt64) {
             self.nodes = nodes
@@ -65,7 +68,7 @@ public struct Experiment {
         }
     }
 
-    public struct Outcome: Sendable {
+    public struct Outcome: Sendable, Equatable {
         public var lookups = 0
         public var successes = 0
         public var hops: [Int] = []
@@ -126,7 +129,8 @@ public struct Experiment {
             config: parameters.config,
             latency: parameters.latency,
             maliciousFraction: parameters.malicious,
-            malice: parameters.malice
+            malice: parameters.malice,
+            verifyingThreads: parameters.verifyingThreads
         )
         _ = buildTables(simulator, parameters, random: &random)
         if parameters.tables == .joined { simulator.run(until: simulator.now + .seconds(30)) }

@@ -56,9 +56,8 @@ extension Simulator {
                 Contact(id: target.randomID(inBucket: shared, using: &random), address: unreachableAddress())
             )
         }
-        let colluders = maliciousIndices.filter { $0 != index }
-            .sorted { target.prefers(nodes[$0].core.localID, over: nodes[$1].core.localID) }
-        contacts += colluders.prefix(KademliaMessage.maximumContacts - half).map { contact(of: $0) }
+        let nearest = colluders.closest(to: target, count: KademliaMessage.maximumContacts - half, excluding: index)
+        contacts += nearest.map { contact(of: $0) }
         return contacts
     }
 

@@ -18,7 +18,8 @@ public final class Simulator {
     }
 
     enum Event {
-        case deliver(to: Int, from: TransportAddress, bytes: [UInt8])
+        /// `ticket`: the datagram's signature verdict, being computed on another core (`SignatureVerdicts`).
+        case deliver(to: Int, from: TransportAddress, bytes: [UInt8], ticket: Int?)
         case timer(Int)
     }
 
@@ -36,8 +37,14 @@ public final class Simulator {
     var queue = EventQueue<Event>()
     var byAddress: [TransportAddress: Int] = [:]
     private(set) var maliciousIndices: [Int] = []
+    /// The malicious nodes by ID (their keys and IDs never change, a restart included), for `eclipseContacts`.
+    private(set) var colluders = ColluderIndex([])
+    let verdicts: SignatureVerdicts
+    private let delivery: DeliveryTicket
 
     /// Creates `count` nodes; a `maliciousFraction` of them (chosen by the seed) misbehave in turn as each of `kinds`.
+    /// `verifyingThreads` check signatures of datagrams in flight ahead of their delivery (`SignatureVerdicts`);
+    /// the run is the same with any number, 0 included.
     public init(
         count: Int,
         seed: UInt64,
@@ -45,10 +52,14 @@ public final class Simulator {
         latency: LatencyModel = LatencyModel(),
         maliciousFraction: Double = 0,
         malice kinds: [Malice] = Malice.allCases,
-        start: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000)
+        start: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000),
+        verifyingThreads: Int = 0
     ) {
+        verdicts = SignatureVerdicts(workers: verifyingThreads)
+        delivery = DeliveryTicket(verdicts: verdicts)
         random = SeededRandom(seed: seed)
         now = start
+        Ed25519.rememberValidKeys(atLeast: count)
         self.latency = latency
         let malicious = Set((0..<count).shuffled(using: &random).prefix(Int(Double(count) * maliciousFraction)))
         nodes.reserveCapacity(count)
@@ -65,6 +76,7 @@ public final class Simulator {
                 random: SeededRandom(seedBytes: random.bytes(count: 32)),
                 now: start
             )
+            adopt(core)
             var node = Node(signingKey: signingKey, address: address, core: core)
             if malicious.contains(index) {
                 node.malice = kinds[maliciousIndices.count % kinds.count]
@@ -73,6 +85,21 @@ public final class Simulator {
             nodes.append(node)
             byAddress[address] = index
         }
+        colluders = ColluderIndex(maliciousIndices.map { (nodes[$0].core.localID, $0) })
+    }
+
+    deinit {
+        verdicts.stop()
+    }
+
+    /// One verifying thread per core (the simulator's own thread shares them, and verifies a queued datagram
+    /// itself when it gets there first).
+    public static var defaultVerifyingThreads: Int { SignatureVerdicts.defaultWorkers }
+
+    /// Points a new core's signature check at the verdicts computed ahead, when there are workers.
+    private func adopt(_ core: KademliaNode) {
+        guard verdicts.workers > 0 else { return }
+        core.signatureCheck = { [delivery] message in delivery.check(message) }
     }
 
     public func contact(of index: Int) -> Contact {
@@ -92,6 +119,7 @@ public final class Simulator {
             random: SeededRandom(seedBytes: random.bytes(count: 32)),
             now: now
         )
+        adopt(nodes[index].core)
         nodes[index].scheduledTimer = .max
         if nodes[index].online { flush(index) }
     }
@@ -115,15 +143,19 @@ public final class Simulator {
             guard let entry = queue.pop() else { break }
             now = Timestamp(nanosecondsSinceEpoch: entry.time)
             switch entry.payload {
-            case .deliver(let target, let source, let bytes): deliver(bytes, to: target, from: source)
+            case .deliver(let target, let source, let bytes, let ticket):
+                deliver(bytes, to: target, from: source, ticket: ticket)
             case .timer(let index): fireTimer(index, at: entry.time)
             }
         }
         if condition() { now = max(now, deadline) }
     }
 
-    private func deliver(_ bytes: [UInt8], to index: Int, from source: TransportAddress) {
-        guard nodes[index].online else { return }
+    private func deliver(_ bytes: [UInt8], to index: Int, from source: TransportAddress, ticket: Int?) {
+        guard nodes[index].online else {
+            if let ticket { verdicts.discard(ticket) }
+            return
+        }
         datagramsDelivered += 1
         // A malicious node answers requests its own way; replies to its own requests (it joins and refreshes
         // like anyone, so that honest nodes verify it and keep it in their tables) go to its core.
@@ -131,6 +163,7 @@ public final class Simulator {
             let request = try? SignedMessage.decode(datagram: bytes, maximumSize: 65_536),
             request.message.isRequest
         {
+            if let ticket { verdicts.discard(ticket) }
             guard let reply = maliciousReply(request, malice: malice, node: index) else { return }
             let signed = SignedMessage.signed(
                 reply,
@@ -141,7 +174,9 @@ public final class Simulator {
             send(signed.datagram(), from: nodes[index].address, to: source)
             return
         }
+        if let ticket { delivery.current = (ticket, bytes) }
         nodes[index].core.handleDatagram(bytes, from: source, now: now)
+        delivery.finish()
         flush(index)
     }
 
@@ -172,6 +207,12 @@ public final class Simulator {
             datagramsLost += 1
             return
         }
-        queue.push(.deliver(to: target, from: source, bytes: bytes), at: now.nanosecondsSinceEpoch + delay)
+        // A malicious node answers requests without checking them; the replies to its own few requests are checked
+        // by its core as they arrive.
+        let ticket = nodes[target].malice == nil ? verdicts.submit(bytes) : nil
+        queue.push(
+            .deliver(to: target, from: source, bytes: bytes, ticket: ticket),
+            at: now.nanosecondsSinceEpoch + delay
+        )
     }
 }

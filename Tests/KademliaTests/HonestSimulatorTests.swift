@@ -91,4 +91,21 @@ import Testing
         let mean = sessions.reduce(0, +) / Double(sessions.count)
         #expect(abs(mean - 1 / 0.18) < 0.4)
     }
+
+    /// The honest model with liars, forgers and droppers: every figure is identical with 0 and 2 verifying
+    /// threads (`SignatureVerdicts`; the wall time is what changes).
+    @Test func aRunIsTheSameWithAnyNumberOfVerifyingThreads() async {
+        var parameters = HonestSimulatorTests.small(seed: 41, nodes: 150, malicious: 0.2)
+        parameters.lookups = 60
+        let outcomes = await offThePool { [parameters] in
+            [0, 2].map { threads in
+                var parameters = parameters
+                parameters.verifyingThreads = threads
+                return Experiment.run(parameters)
+            }
+        }
+        #expect(outcomes[0].lookups == 60)
+        #expect(outcomes[0].datagrams > 10_000)
+        #expect(outcomes[1] == outcomes[0])
+    }
 }

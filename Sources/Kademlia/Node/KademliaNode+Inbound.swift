@@ -13,7 +13,7 @@ extension KademliaNode {
         guard skew <= config.maximumClockSkew else { return drop(.staleTimestamp) }
         guard message.sender != signingKey.publicKey else { return drop(.fromSelf) }
         if message.message.isRequest {
-            guard message.isSignatureValid else { return drop(.badSignature) }
+            guard signatureCheck(message) else { return drop(.badSignature) }
             serve(message, from: source, now: now)
         } else {
             // Cheap check first: an unsolicited reply costs no signature verification.
@@ -21,7 +21,7 @@ extension KademliaNode {
                 request.expectedReply == message.message.kind,
                 request.expectedID == nil || request.expectedID == message.senderID
             else { return drop(.unsolicited) }
-            guard message.isSignatureValid else { return drop(.badSignature) }
+            guard signatureCheck(message) else { return drop(.badSignature) }
             pending[message.transactionID] = nil
             handleReply(message, request: request, from: source, now: now)
         }

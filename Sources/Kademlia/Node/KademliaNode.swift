@@ -17,6 +17,10 @@ public final class KademliaNode {
     public internal(set) var routingTable: RoutingTable
     public let store: any RecordStore
     public internal(set) var counters = KademliaCounters()
+    /// How a received message's signature is checked: by default there and then. A driver that can verify ahead
+    /// of delivery on other cores (the simulator, `SignatureVerdicts`) sets its own; a verdict is a pure function
+    /// of the message, so the node behaves the same either way. It must answer for exactly the message given.
+    public var signatureCheck: (SignedMessage) -> Bool = { $0.isSignatureValid }
 
     var random: any RandomSource
     var validators: [RecordType: any RecordValidator]
