@@ -44,6 +44,8 @@ struct DHTScenario: ParsableCommand {
     var valueQuorum = KademliaConfig().valueLookupQuorum
     @Option(help: "one-off churn only: nodes that leave (and as many that return) per finished lookup.")
     var flapsPerLookup = 0
+    @Option(help: "Threads verifying signatures ahead of delivery (0: inline); any number gives the same figures.")
+    var verifyingThreads = Simulator.defaultVerifyingThreads
 
     func validate() throws {
         guard Experiment.Tables(rawValue: tables) != nil else { throw ValidationError("--tables: joined or oracle") }
@@ -52,6 +54,7 @@ struct DHTScenario: ParsableCommand {
         }
         guard valueQuorum > 0, valueQuorum <= 1 else { throw ValidationError("--value-quorum: above 0, at most 1") }
         guard (1...20).contains(alpha) else { throw ValidationError("--alpha: 1 to 20") }
+        guard (0...64).contains(verifyingThreads) else { throw ValidationError("--verifying-threads: 0 to 64") }
         guard churn >= 0, sessionShape > 0, growthMinutes >= 0, settleMinutes >= 0, windowMinutes > 1 else {
             throw ValidationError("--churn, --session-shape and the minutes must be positive (window over 1)")
         }
@@ -59,6 +62,7 @@ struct DHTScenario: ParsableCommand {
 
     func run() throws {
         var outcome = Experiment.Outcome()
+        let cpuBefore = ProcessCPU.seconds()
         let seconds = Stopwatch.measure {
             var parameters = Experiment.Parameters(
                 nodes: nodes,
@@ -78,6 +82,7 @@ struct DHTScenario: ParsableCommand {
             parameters.growth = .milliseconds(Int64(growthMinutes * 60_000))
             parameters.settle = .milliseconds(Int64(settleMinutes * 60_000))
             parameters.window = .milliseconds(Int64(windowMinutes * 60_000))
+            parameters.verifyingThreads = verifyingThreads
             outcome = Experiment.run(parameters)
         }
         var report = BenchReport(scenario: "dht")
@@ -104,6 +109,8 @@ struct DHTScenario: ParsableCommand {
         report.set("messages_per_lookup", outcome.lookups == 0 ? 0 : Double(messages) / Double(outcome.lookups))
         report.set("peak_rss_mb", peakResidentMegabytes())
         report.set("wall_seconds", seconds)
+        report.set("cpu_seconds", ProcessCPU.seconds() - cpuBefore)
+        report["verifying_threads"] = verifyingThreads
         report["forged_accepted"] = outcome.forgedAccepted
         report["median_table_size"] = outcome.medianTableSize
         if churnModel == Experiment.ChurnModel.continuous.rawValue {

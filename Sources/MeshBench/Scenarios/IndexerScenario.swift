@@ -60,7 +60,7 @@ struct IndexerScenario: ParsableCommand {
         // next ones are verified. Two batches may wait for the writer, so neither side idles at a batch's end.
         let batchSize = IndexerConfiguration.defaultIngestBatch
         let timing = LockedValue<(total: Double, verify: Double, write: Double)>((0, 0, 0))
-        let cpuBefore = Self.processCPUSeconds()
+        let cpuBefore = ProcessCPU.seconds()
         try runBlocking {
             let start = ContinuousClock.now
             var verify = Duration.zero
@@ -96,7 +96,7 @@ struct IndexerScenario: ParsableCommand {
         let (ingestSeconds, verifySeconds, writeSeconds) = timing.withLock { $0 }
         // CPU time the whole process spent ingesting (every thread): on a shared machine the wall-clock rate
         // depends on the load, this does not.
-        let ingestCPU = Self.processCPUSeconds() - cpuBefore
+        let ingestCPU = ProcessCPU.seconds() - cpuBefore
         report.set("ingest_cpu_seconds", ingestCPU)
         report.set("ingest_cpu_us_per_record", ingestCPU / Double(max(1, records)) * 1e6)
         report.set("ingest_per_s", Double(records) / ingestSeconds)
@@ -168,14 +168,6 @@ struct IndexerScenario: ParsableCommand {
                 "q": entry.text, "cpu_ms": (entry.ms * 100).rounded() / 100, "runs": entry.runs, "matches": matches,
             ]
         }
-    }
-
-    /// User and system CPU time of this process so far (all threads).
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// CPU time of the calling thread so far.
