@@ -9,14 +9,15 @@ public enum NATCheck {
     /// Bounded: the probe gives up on each request after 2.5 s, so the probe ends within about 6 s. With
     /// `portMapping` it then asks the gateway for a mapping (methods tried in order) of the socket's port. The report goes to
     /// `onReport`; then the socket keeps answering STUN for `hold` (so a host outside can test the mapping),
-    /// and the mapping is removed before returning.
+    /// and the mapping is removed before returning (how that went, to `onUnmap`).
     public static func run(
         servers: [TransportAddress],
         bind: TransportAddress,
         group: EventLoopGroup,
         portMapping: [PortMapMethod] = [],
         hold: Duration = .zero,
-        onReport: @Sendable (NATReport) -> Void = { _ in }
+        onReport: @Sendable (NATReport) -> Void = { _ in },
+        onUnmap: @Sendable (PortMapDeletion) -> Void = { _ in }
     ) async throws -> NATReport {
         let runner = ProbeRunner(probe: NATProbe(servers: servers, random: SystemRandom()))
         let socket = try await UDPSocket.bind(bind, group: group) { bytes, from, _ in
@@ -65,7 +66,7 @@ public enum NATCheck {
         onReport(result)
         if hold > .zero { try? await Task.sleep(for: hold) }
         if let mapper {
-            if let mapping { await mapper.unmap(mapping) }
+            if let mapping { onUnmap(await mapper.unmap(mapping)) }
             await mapper.shutdown()
         }
         await socket.close()

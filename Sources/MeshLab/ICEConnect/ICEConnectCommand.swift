@@ -146,7 +146,7 @@ struct ICEConnectCommand: AsyncParsableCommand {
         try? await Task.sleep(for: .milliseconds(500))
         await session.close()
         if let mapper {
-            if let mapping { await mapper.unmap(mapping) }
+            if let mapping { result["unmap"] = "\(await mapper.unmap(mapping))" }
             await mapper.shutdown()
         }
         try await group.shutdownGracefully()

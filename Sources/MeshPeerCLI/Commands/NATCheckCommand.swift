@@ -71,6 +71,13 @@ struct NATCheckCommand: AsyncParsableCommand {
                 print(NATReportText.human(report))
             }
             fflush(nil)
+        } onUnmap: { deletion in
+            // The report went out already; a mapping left behind is the gateway's until its lease ends.
+            if case .failed(let reason) = deletion {
+                FileHandle.standardError.write(
+                    Data("warning: the port mapping was not deleted (\(reason)); it lapses with its lease\n".utf8)
+                )
+            }
         }
         try await group.shutdownGracefully()
         if !outcome.udp { throw ExitCode(2) }
