@@ -276,6 +276,12 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Shared by test targets only: temporary directories removed when the test process exits.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         // The process tests (RelayServerTests, MeshNodeTests, MeshPeerCLITests) run the `meshpeer` binary that
         // `swift build --build-tests` builds beside them; no test target depends on or imports the executable.
         .testTarget(
@@ -301,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "KademliaTests",
             dependencies: [
-                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore", "ICE",
+                "Kademlia", "KademliaSimulator", "KademliaDriver", "KademliaStore", "MeshCore", "ICE", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict
@@ -336,7 +342,7 @@ let package = Package(
         .testTarget(
             name: "MeshNodeAPITests",
             dependencies: [
-                "MeshNodeAPI", "MeshPeer", "MeshCore",
+                "MeshNodeAPI", "MeshPeer", "MeshCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + nioSockets,
@@ -346,7 +352,7 @@ let package = Package(
             name: "MeshNodeTests",
             dependencies: [
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
-                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE",
+                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ] + nioSockets,
             swiftSettings: strict
@@ -364,7 +370,7 @@ let package = Package(
             name: "IndexerTests",
             dependencies: [
                 "Indexer", "IndexerService", "IndexerSimulation", "Kademlia", "KademliaSimulator", "KademliaDriver",
-                "MeshCore", "MeshPeer", "MeshNode", "MeshNodeAPI",
+                "MeshCore", "MeshPeer", "MeshNode", "MeshNodeAPI", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioSockets,
             swiftSettings: strict

@@ -3,6 +3,7 @@ import GRDB
 import Kademlia
 import KademliaStore
 import MeshCore
+import TestSupport
 import Testing
 
 /// The SQLite store under a hostile or failing disk: a file edited with SQL injects nothing, a full database is
@@ -12,9 +13,7 @@ import Testing
     let limits = RecordLimits(maximumLifetime: .seconds(7200), maximumClockSkew: .seconds(120))
 
     func temporaryDirectory() -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kad-store-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.path
+        TestDirectory.make("kad-store").path
     }
 
     func agent(

@@ -2,6 +2,7 @@ import Foundation
 import Kademlia
 import KademliaStore
 import MeshCore
+import TestSupport
 import Testing
 
 @Suite struct StoreTests {
@@ -9,9 +10,7 @@ import Testing
     let limits = RecordLimits(maximumLifetime: .seconds(7200), maximumClockSkew: .seconds(120))
 
     func temporaryPath() -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kad-store-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent("dht.sqlite").path
+        TestDirectory.make("kad-store").appendingPathComponent("dht.sqlite").path
     }
 
     /// The store re-verifies exactly the types a node validates (a type the node has no validator for, like

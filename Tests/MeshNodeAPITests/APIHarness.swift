@@ -5,6 +5,7 @@ import MeshPeer
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import TestSupport
 
 /// A real local API server on 127.0.0.1, port 0, over a `FakeNode`, run in a `ServiceGroup` the way the node
 /// runs it and stopped by a graceful shutdown (never by cancelling its task).
@@ -81,10 +82,7 @@ struct APIHarness: Sendable {
     }
 
     static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meshpeer-api-\(UUID().uuidString)")
-            .path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        TestDirectory.make("meshpeer-api").path
     }
 
     /// Sends `request` as raw bytes (see `RawHTTP`).

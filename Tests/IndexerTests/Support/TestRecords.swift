@@ -4,6 +4,7 @@ import IndexerSimulation
 import Kademlia
 import MeshCore
 import MeshPeer
+import TestSupport
 
 /// Signed agent records for tests: real keys, real signatures, the synthetic cards the benchmark uses.
 enum TestRecords {
@@ -45,8 +46,6 @@ enum TestRecords {
     }
 
     static func temporaryPath(_ name: String) -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("indexer-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent(name).path
+        TestDirectory.make("indexer").appendingPathComponent(name).path
     }
 }

@@ -5,6 +5,7 @@ import MeshPeer
 import Ratchet
 import RatchetStore
 import RelayFallback
+import TestSupport
 
 @testable import MeshNode
 
@@ -23,8 +24,7 @@ struct LedgerParty {
         var random = SeededRandom(seed: seed)
         identity = AgentIdentity.generate(using: &random)
         token = KnockToken.random(using: &random)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = TestDirectory.make("ledger")
         database = try NodeDatabase(path: directory.appendingPathComponent("node.sqlite").path)
         let ratchet = try RatchetStore.shared(
             database: database.pool,
