@@ -9,7 +9,7 @@ import MeshCore
 struct CryptoScenario: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crypto",
-        abstract: "Sign, verify, X25519, AEAD and HMAC through MeshCore against raw libsodium."
+        abstract: "Sign, verify, public-key checks, X25519, AEAD and HMAC through MeshCore against raw libsodium."
     )
 
     @Option(help: "Operations per primitive.") var iterations = 5_000
@@ -44,6 +44,23 @@ struct CryptoScenario: ParsableCommand {
             "ed25519_verify",
             wrapped: { blackHole(identity.publicKey.isValidSignature(signature, for: message, domain: .agentRecord)) },
             baseline: { blackHole(raw.verify(rawSignature, domainMessage)) }
+        )
+        // Keys never seen before, as an indexer meets them: the memory of valid keys cannot answer, so this is the
+        // point check (a scalar multiplication by the group order) plus the memory's bookkeeping. With the two
+        // verifications it is the libsodium floor of each record the indexer ingests (docs/indexer.md).
+        let fresh = RawSodium.freshPublicKeys(iterations)
+        var wrappedIndex = 0
+        var rawIndex = 0
+        try pair(
+            "ed25519_public_key",
+            wrapped: {
+                blackHole(try Ed25519.PublicKey(rawRepresentation: fresh[wrappedIndex]))
+                wrappedIndex += 1
+            },
+            baseline: {
+                blackHole(crypto_core_ed25519_is_valid_point(fresh[rawIndex]) == 1)
+                rawIndex += 1
+            }
         )
         try pair(
             "x25519",
@@ -97,6 +114,17 @@ private final class RawSodium {
 
     func verify(_ signature: [UInt8], _ bytes: [UInt8]) -> Bool {
         crypto_sign_verify_detached(signature, bytes, UInt64(bytes.count), publicKey) == 0
+    }
+
+    /// Public keys made by libsodium alone, so MeshCore's memory of valid keys has seen none of them.
+    static func freshPublicKeys(_ count: Int) -> [[UInt8]] {
+        (0..<count).map { _ in
+            var publicKey = [UInt8](repeating: 0, count: Int(crypto_sign_PUBLICKEYBYTES))
+            var secretKey = [UInt8](repeating: 0, count: Int(crypto_sign_SECRETKEYBYTES))
+            _ = crypto_sign_keypair(&publicKey, &secretKey)
+            sodium_memzero(&secretKey, secretKey.count)
+            return publicKey
+        }
     }
 
     func scalarmult(_ peer: [UInt8]) {
