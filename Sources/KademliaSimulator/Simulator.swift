@@ -92,8 +92,8 @@ public final class Simulator {
         verdicts.stop()
     }
 
-    /// One verifying thread per core (the simulator's own thread shares them, and verifies a queued datagram
-    /// itself when it gets there first).
+    /// One verifying thread per core beyond the simulator's own, and at least one (the simulator's thread verifies
+    /// a queued datagram itself when it gets there first).
     public static var defaultVerifyingThreads: Int { SignatureVerdicts.defaultWorkers }
 
     /// Points a new core's signature check at the verdicts computed ahead, when there are workers.
