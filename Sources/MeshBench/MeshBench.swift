@@ -1,4 +1,7 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import MeshNode
 
 /// Scenario benchmarks. Each scenario prints one JSON object as its last stdout line.
 ///
@@ -15,4 +18,28 @@ struct MeshBench: ParsableCommand {
             BaselineForwarderCommand.self, IndexerScenario.self, DHTNetScenario.self,
         ]
     )
+
+    /// Parses and runs the scenario, after arranging that SIGINT or SIGTERM stops the relays and nodes a scenario
+    /// started before meshbench exits (they would otherwise outlive it).
+    static func main() {
+        let sources = StopChildrenOnSignal.install()
+        withExtendedLifetime(sources) { main(nil) }
+    }
+}
+
+/// SIGINT and SIGTERM, taken from their default action: every `ChildProcess` gets SIGTERM, then meshbench exits
+/// with 128 + the signal, as the default action would have reported. The sources must be kept alive.
+enum StopChildrenOnSignal {
+    static func install() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                ChildProcess.terminateAll()
+                exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+    }
 }

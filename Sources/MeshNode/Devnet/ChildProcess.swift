@@ -14,6 +14,9 @@ public final class ChildProcess: Sendable {
     private let nextWaiter = LockedValue(0)
     /// Stdout lines kept for `waitForLine` (the oldest are dropped beyond this; the log file keeps everything).
     static let keptLines = 10_000
+    /// The children of this process that have started and not yet exited, for `terminateAll` (by object, not by
+    /// pid, so an exited child's pid, reused by the system, is never signalled).
+    static let live = LockedValue<[ObjectIdentifier: Process]>([:])
 
     public init(
         name: String,
@@ -36,6 +39,9 @@ public final class ChildProcess: Sendable {
         process.standardOutput = stdout
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        process.terminationHandler = { exited in
+            _ = ChildProcess.live.withLock { $0.removeValue(forKey: ObjectIdentifier(exited)) }
+        }
         self.process = process
         let pending = LockedValue<[UInt8]>([])
         stdout.fileHandleForReading.readabilityHandler = { [lines, waiters] handle in
@@ -61,8 +67,23 @@ public final class ChildProcess: Sendable {
             }
             for wake in waiters.withLock({ Array($0.values) }) { wake() }
         }
-        try process.run()
+        ChildProcess.live.withLock { $0[ObjectIdentifier(process)] = process }
+        do {
+            try process.run()
+        } catch {
+            _ = ChildProcess.live.withLock { $0.removeValue(forKey: ObjectIdentifier(process)) }
+            throw error
+        }
     }
+
+    /// SIGTERM to every child still running. For a benchmark or devnet stopped by a signal of its own: without
+    /// it the relays and nodes it started keep running after it (Ctrl-C on `meshbench e2e` left a dozen behind).
+    public static func terminateAll() {
+        for process in live.withLock({ Array($0.values) }) where process.isRunning { process.terminate() }
+    }
+
+    /// Whether `terminateAll` would signal this child: from its start until its exit is seen.
+    var isTracked: Bool { ChildProcess.live.withLock { $0[ObjectIdentifier(process)] != nil } }
 
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
