@@ -182,8 +182,11 @@ func timed(
 
 enum BaselineRun {
     static func measure(clients: Int, perClient: Int, size: Int, window: Int) async throws -> RunResult {
-        let logs = FileManager.default.temporaryDirectory.path
-        return try await BenchProcess.withServer(
+        // The forwarder's log is kept only when the run fails (the error names it); every run used to leave one
+        // in the temporary directory.
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("meshbench-baseline-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let result = try await BenchProcess.withServer(
             "relay-baseline-server",
             executable: try BenchProcess.sibling("meshbench"),
             arguments: ["relay-baseline-server"],
@@ -191,6 +194,8 @@ enum BaselineRun {
         ) { _, port in
             try await measure(port: port, clients: clients, perClient: perClient, size: size, window: window)
         }
+        try? FileManager.default.removeItem(atPath: logs)  // a log left behind is only clutter
+        return result
     }
 
     static func measure(port: Int, clients: Int, perClient: Int, size: Int, window: Int) async throws -> RunResult {
