@@ -5,7 +5,7 @@ import Testing
 @testable import MeshNode
 
 /// The children `ChildProcess.terminateAll` would stop (meshbench calls it on SIGINT and SIGTERM): a child is tracked
-/// from its start until its exit is seen, however it ends. (`terminateAll` itself is not called here: tests in the
+/// from its start until its exit is seen, however it ends, and exited children do not pile up. (`terminateAll` itself is not called here: tests in the
 /// same process run children of their own.)
 @Suite struct ChildRegistryTests {
     static func sleeper() throws -> ChildProcess {
@@ -21,9 +21,6 @@ import Testing
         let child = try Self.sleeper()
         #expect(child.isTracked)
         #expect(await child.stop(grace: .seconds(2)) != 0)  // SIGTERM (or SIGKILL after 2 s) ends sleep
-        // The termination handler runs on Foundation's own thread: wait (bounded) for it.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while child.isTracked, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!child.isTracked)
     }
 
@@ -35,9 +32,16 @@ import Testing
             logPath: TestDirectory.make("child").appendingPathComponent("true.log").path
         )
         #expect(await child.exitStatus() == 0)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while child.isTracked, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!child.isTracked)
+        // The next start forgets it.
+        let next = try ChildProcess(
+            name: "true",
+            executable: "/bin/true",
+            arguments: [],
+            logPath: TestDirectory.make("child").appendingPathComponent("true.log").path
+        )
+        #expect(ChildProcess.live.withLock { $0[ObjectIdentifier(child.process)] == nil })
+        #expect(await next.exitStatus() == 0)
     }
 
     @Test func aChildThatCannotStartIsNotTracked() {

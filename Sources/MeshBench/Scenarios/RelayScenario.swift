@@ -194,7 +194,12 @@ enum BaselineRun {
         ) { _, port in
             try await measure(port: port, clients: clients, perClient: perClient, size: size, window: window)
         }
-        try? FileManager.default.removeItem(atPath: logs)  // a log left behind is only clutter
+        do {
+            try FileManager.default.removeItem(atPath: logs)
+        } catch {
+            // The figures stand; say what was left behind rather than leave it silently.
+            FileHandle.standardError.write(Data("meshbench: could not remove \(logs): \(error)\n".utf8))
+        }
         return result
     }
 

@@ -8,14 +8,15 @@ import MeshCore
 public final class ChildProcess: Sendable {
     public let name: String
     public let logPath: String
-    private let process: Process
+    let process: Process
     private let lines = LockedValue<[String]>([])
     private let waiters = LockedValue<[Int: @Sendable () -> Void]>([:])
     private let nextWaiter = LockedValue(0)
     /// Stdout lines kept for `waitForLine` (the oldest are dropped beyond this; the log file keeps everything).
     static let keptLines = 10_000
-    /// The children of this process that have started and not yet exited, for `terminateAll` (by object, not by
-    /// pid, so an exited child's pid, reused by the system, is never signalled).
+    /// The children this process started, for `terminateAll`: by object, not by pid, so an exited child's pid, reused
+    /// by the system, is never signalled. Children that have exited are forgotten whenever one starts, so it holds
+    /// at most the running children and those that exited since the last start.
     static let live = LockedValue<[ObjectIdentifier: Process]>([:])
 
     public init(
@@ -39,9 +40,6 @@ public final class ChildProcess: Sendable {
         process.standardOutput = stdout
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { exited in
-            _ = ChildProcess.live.withLock { $0.removeValue(forKey: ObjectIdentifier(exited)) }
-        }
         self.process = process
         let pending = LockedValue<[UInt8]>([])
         stdout.fileHandleForReading.readabilityHandler = { [lines, waiters] handle in
@@ -67,12 +65,10 @@ public final class ChildProcess: Sendable {
             }
             for wake in waiters.withLock({ Array($0.values) }) { wake() }
         }
-        ChildProcess.live.withLock { $0[ObjectIdentifier(process)] = process }
-        do {
-            try process.run()
-        } catch {
-            _ = ChildProcess.live.withLock { $0.removeValue(forKey: ObjectIdentifier(process)) }
-            throw error
+        try process.run()
+        ChildProcess.live.withLock { live in
+            live = live.filter { $0.value.isRunning }
+            live[ObjectIdentifier(process)] = process
         }
     }
 
@@ -82,8 +78,8 @@ public final class ChildProcess: Sendable {
         for process in live.withLock({ Array($0.values) }) where process.isRunning { process.terminate() }
     }
 
-    /// Whether `terminateAll` would signal this child: from its start until its exit is seen.
-    var isTracked: Bool { ChildProcess.live.withLock { $0[ObjectIdentifier(process)] != nil } }
+    /// Whether `terminateAll` would signal this child: started, and not seen to exit.
+    var isTracked: Bool { process.isRunning && ChildProcess.live.withLock { $0[ObjectIdentifier(process)] != nil } }
 
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
