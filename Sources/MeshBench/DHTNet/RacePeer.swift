@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshNode
 
 /// One DHT node process of the race (ours or theirs), driven over JSON lines: commands on its stdin, one answer
 /// per command on its stdout carrying the command's `id`, and a few unnumbered event lines (`listening`, `joined`).
@@ -42,8 +43,7 @@ final class RacePeer: Sendable {
         let stdin = Pipe()
         let stdout = Pipe()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        ChildLaunch.configure(process, executable: executable, arguments: arguments)
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = log
@@ -71,6 +71,7 @@ final class RacePeer: Sendable {
         }
         process.terminationHandler = { [state] _ in RacePeer.failAll(state) }
         try process.run()
+        ChildProcess.track(process)
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -2,7 +2,8 @@ import Foundation
 import MeshCore
 
 /// A process this one started (a relay, a bootstrap node, an agent's node): its stdout is read line by line into
-/// a bounded buffer and copied, with stderr, to a log file; it is stopped with SIGTERM (graceful) or SIGKILL.
+/// a bounded buffer and copied, with stderr, to a log file; it is stopped with SIGTERM (graceful) or SIGKILL. It
+/// starts with the default SIGINT and SIGTERM actions whatever this process ignores (`ChildLaunch`).
 ///
 /// Used by `meshpeer devnet` and by the multi-process tests: one way to run and watch a child, not one per suite.
 public final class ChildProcess: Sendable {
@@ -34,8 +35,7 @@ public final class ChildProcess: Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let stdout = Pipe()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        ChildLaunch.configure(process, executable: executable, arguments: arguments)
         if let environment { process.environment = environment }
         process.standardOutput = stdout
         process.standardError = log
@@ -66,7 +66,13 @@ public final class ChildProcess: Sendable {
             for wake in waiters.withLock({ Array($0.values) }) { wake() }
         }
         try process.run()
-        ChildProcess.live.withLock { live in
+        ChildProcess.track(process)
+    }
+
+    /// Adds a running process to those `terminateAll` stops: a `ChildProcess`, or one started with pipes of its
+    /// own (the DHT race's peers). Exited ones are forgotten here.
+    public static func track(_ process: Process) {
+        live.withLock { live in
             live = live.filter { $0.value.isRunning }
             live[ObjectIdentifier(process)] = process
         }
