@@ -198,6 +198,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nioSockets,
             swiftSettings: strict
         ),
@@ -330,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "Kademlia", "KademliaDriver",
+                "RelayFallback", "RelayServer", "RelayClient", "MeshCore", "Kademlia", "KademliaDriver", "TestSupport",
             ] + nioSockets,
             swiftSettings: strict
         ),
@@ -354,6 +356,7 @@ let package = Package(
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
                 "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nioSockets,
             swiftSettings: strict
         ),

@@ -1,9 +1,9 @@
 import NIOSSL
 
-/// TLS for a client's connection to a `wss://` relay: the system's trust roots, or the certificates of a PEM
+/// TLS for a client's connection to a `wss://` relay (and to an `https://` indexer): the system's trust roots, or the certificates of a PEM
 /// file (a private deployment, tests with a certificate made on the spot), and the name the certificate must carry.
 public struct RelayClientTLS: Sendable {
-    let context: NIOSSLContext
+    package let context: NIOSSLContext
     /// The name checked against the certificate and sent as SNI; nil uses the connection's host when it is a name.
     public let serverHostname: String?
 
@@ -21,7 +21,7 @@ public struct RelayClientTLS: Sendable {
     }
 
     /// SNI must be a name, never an IP literal.
-    func hostname(connectingTo host: String) -> String? {
+    package func hostname(connectingTo host: String) -> String? {
         if let serverHostname { return serverHostname }
         let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
         return isAddress ? nil : host

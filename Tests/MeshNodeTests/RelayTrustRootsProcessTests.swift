@@ -1,6 +1,7 @@
 import Foundation
 import MeshNodeAPI
 import MeshPeer
+import TestSupport
 import Testing
 
 @testable import MeshNode
@@ -16,32 +17,12 @@ import FoundationNetworking
 /// agents. (The network lab bind-mounted its CA over the system store before this setting existed.)
 @Suite(.serialized)
 struct RelayTrustRootsProcessTests {
-    /// A self-signed P-256 certificate (its own CA) for `name` and `address`, valid for a day, made by openssl.
-    static func certificate(
-        in directory: String,
-        _ file: String,
-        for name: String,
-        _ address: String
-    ) throws -> (certificate: String, key: String) {
-        let certificate = directory + "/\(file).pem"
-        let key = directory + "/\(file)-key.pem"
-        try Tool.run(
-            "/usr/bin/openssl",
-            [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-                "-subj", "/CN=\(name)", "-addext", "subjectAltName=DNS:\(name),IP:\(address)",
-                "-keyout", key, "-out", certificate,
-            ]
-        )
-        return (certificate, key)
-    }
-
     @Test func aNodeThatTrustsTheRelaysCALogsInAndOneThatDoesNotIsRefused() async throws {
         let mesh = try TestMesh.make("wss-trust")
         defer { try? FileManager.default.removeItem(atPath: mesh.root) }
         do {
             try await mesh.startBootstrap()
-            let (certificate, key) = try Self.certificate(in: mesh.root, "relay", for: "localhost", "127.0.0.1")
+            let (certificate, key) = try TestCertificate.make(in: mesh.root, file: "relay")
             let listening = try await mesh.startRelay(
                 "relay",
                 settings: ["tls": ["certificateChain": certificate, "privateKey": key]]
@@ -49,11 +30,11 @@ struct RelayTrustRootsProcessTests {
             let relay = listening.replacingOccurrences(of: "ws://", with: "wss://")
             // A second relay whose certificate, trusted too, names another address: trusting a CA is not trusting
             // every certificate it signed for any host.
-            let (elsewhere, elsewhereKey) = try Self.certificate(
+            let (elsewhere, elsewhereKey) = try TestCertificate.make(
                 in: mesh.root,
-                "elsewhere",
-                for: "relay.example",
-                "192.0.2.1"
+                file: "elsewhere",
+                name: "relay.example",
+                address: "192.0.2.1"
             )
             let misnamed = try await mesh.startRelay(
                 "misnamed",

@@ -2,35 +2,17 @@ import Foundation
 import MeshCore
 import RelayClient
 import RelayFallback
+import TestSupport
 import Testing
 
 /// Built-in TLS (swift-nio-ssl) with a self-signed certificate made by openssl for this test.
 @Suite(.serialized) struct TLSTests {
-    /// A self-signed P-256 certificate for `localhost` and 127.0.0.1, valid for a day.
-    static func makeCertificate(in directory: String, name: String) throws -> (certificate: String, key: String) {
-        let certificate = directory + "/\(name).pem"
-        let key = directory + "/\(name)-key.pem"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", key, "-out", certificate,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("openssl could not make a certificate") }
-        return (certificate, key)
-    }
-
     @Test func clientsExchangeEnvelopesOverTLSAndAClientThatDoesNotTrustTheCertificateNeverLogsIn() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let (certificate, key) = try Self.makeCertificate(in: data, name: "relay")
-        let (stranger, _) = try Self.makeCertificate(in: data, name: "stranger")
+        let (certificate, key) = try TestCertificate.make(in: data, file: "relay")
+        let (stranger, _) = try TestCertificate.make(in: data, file: "stranger")
         let relay = try RelayProcess(
             dataDirectory: data + "/relay",
             tls: ["certificateChain": certificate, "privateKey": key]
@@ -65,8 +47,8 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let (old, oldKey) = try Self.makeCertificate(in: data, name: "old")
-        let (renewed, renewedKey) = try Self.makeCertificate(in: data, name: "renewed")
+        let (old, oldKey) = try TestCertificate.make(in: data, file: "old")
+        let (renewed, renewedKey) = try TestCertificate.make(in: data, file: "renewed")
         let live = (certificate: data + "/live.pem", key: data + "/live-key.pem")
         func install(_ certificate: String, _ key: String) throws {
             for (source, target) in [(certificate, live.certificate), (key, live.key)] {

@@ -42,7 +42,7 @@ public struct Devnet: Sendable {
             say("  ✓ indexer crawling the DHT, search at \(indexer)")
             var summary = try await DevnetScenario(mesh: mesh, say: say).run()
             if let lexi = mesh.ready("lexi")?.did {
-                let search = DevnetSearch(indexer: indexer, say: say)
+                let search = DevnetSearch(indexer: indexer, fetch: IndexerFetch(group: options.group), say: say)
                 summary.checks.append(try await search.run(words: "translate legal", expecting: lexi))
                 summary.indexer = indexer
             }

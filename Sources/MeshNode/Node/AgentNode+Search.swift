@@ -4,10 +4,6 @@ import Kademlia
 import MeshCore
 import MeshPeer
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 extension AgentNode {
     /// At most this many words become capability lookups when no indexer answers.
     static let maximumFallbackWords = 4
@@ -58,16 +54,14 @@ extension AgentNode {
             var results: [Hit]
         }
         let escaped = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        guard let url = URL(string: "\(indexer)/v1/search?q=\(escaped)&limit=\(AgentNode.maximumFindResults)") else {
-            return nil
-        }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 5
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-            (response as? HTTPURLResponse)?.statusCode == 200, data.count <= 1 << 20,
-            let page = try? JSONDecoder().decode(Page.self, from: data)
-        else {
-            logger.notice("an indexer did not answer", metadata: ["indexer": "\(indexer)"])
+        let url = "\(indexer)/v1/search?q=\(escaped)&limit=\(AgentNode.maximumFindResults)"
+        let page: Page
+        do {
+            let reply = try await indexerFetch.get(url)
+            guard reply.status == 200 else { throw IndexerFetch.Failure("HTTP \(reply.status)") }
+            page = try JSONDecoder().decode(Page.self, from: Data(reply.body))
+        } catch {
+            logger.notice("an indexer did not answer", metadata: ["indexer": "\(indexer)", "reason": "\(error)"])
             return nil
         }
         return page.results.prefix(AgentNode.maximumFindResults).compactMap {

@@ -5,6 +5,7 @@ import Kademlia
 import Logging
 import MeshCore
 import MeshPeer
+import NIOCore
 import Ratchet
 import RatchetStore
 import RelayClient
@@ -29,6 +30,8 @@ public actor AgentNode {
     let figures = NodeMetrics()
     let metricsText: @Sendable () -> String
     let startedAt: Timestamp
+    /// GETs to the configured indexers, on the node's event-loop group.
+    let indexerFetch: IndexerFetch
 
     var gate: KnockGate
     var policy: KnockPolicy
@@ -91,10 +94,12 @@ public actor AgentNode {
         policyStamp: FileStamp?,
         clock: any MeshClock = SystemClock(),
         direct: DirectSetup? = nil,
+        group: any EventLoopGroup,
         logger: Logger,
         metricsText: @escaping @Sendable () -> String
     ) throws {
         self.identity = identity
+        self.indexerFetch = IndexerFetch(group: group)
         self.direct = direct
         var pathConfiguration = PathConfiguration(ciphers: ChannelCipher.supported.map(\.rawValue))
         pathConfiguration.mode = configuration.direct.mode

@@ -84,6 +84,7 @@ public enum NodeRunner {
             policyPath: policyPath,
             policyStamp: policy.stamp,
             direct: directSetup(configuration, seeds: seeds, group: group, logger: logger),
+            group: group,
             logger: logger,
             metricsText: metricsText
         )
