@@ -26,6 +26,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "meshpeer", targets: ["MeshPeerCLI"]),
+        // The MCP server (`meshpeer mcp` execs it): its SDK links FoundationNetworking, kept out of `meshpeer`.
+        .executable(name: "meshpeer-mcp", targets: ["MeshPeerMCPCLI"]),
         .executable(name: "meshbench", targets: ["MeshBench"]),
         // The network lab's helpers (`meshlab ice-connect`): lab-only keys stay out of `meshpeer` (issue 12).
         .executable(name: "meshlab", targets: ["MeshLab"]),
@@ -246,13 +248,23 @@ let package = Package(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
-                "ICEDriver", "RelayFallback", "RelayServer", "RelayClient", "MeshMCP", "IndexerService", "Indexer",
+                "ICEDriver", "RelayFallback", "RelayServer", "RelayClient", "IndexerService", "Indexer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "MeshPeerMCPCLI",
+            dependencies: [
+                "MeshMCP", "MeshPeer", "MeshCore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ] + nioSockets,
             swiftSettings: strict
         ),

@@ -1,54 +1,43 @@
 import ArgumentParser
 import Foundation
-import Logging
-import MCP
-import MeshMCP
-import NIOPosix
 
-/// `meshpeer mcp`: the running node's local API as an MCP server on stdin/stdout, for LLM agents.
-struct MCPCommand: AsyncParsableCommand {
+/// `meshpeer mcp`: execs `meshpeer-mcp` (the MCP server, a binary of its own so that its SDK's FoundationNetworking
+/// and libcurl stay out of the node) from this binary's directory, with the same arguments, standard streams and
+/// process id, so MCP clients keep starting it as {"command": "meshpeer", "args": ["mcp"]}.
+struct MCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "Serve this agent's node to an LLM agent as MCP tools and resources (stdio).",
         discussion: """
-            An MCP client starts it as {"command": "meshpeer", "args": ["mcp"]}. It talks to the node running on \
-            the data directory (start that with `meshpeer run`). Standard output carries only MCP frames; logs go \
-            to standard error. Knock decisions stay with the owner unless --allow-knock-decisions is given.
+            Runs meshpeer-mcp, which sits beside meshpeer (`swift build` makes both); its options are --home, \
+            --allow-knock-decisions and --log-level (`meshpeer-mcp --help`). An MCP client starts it as \
+            {"command": "meshpeer", "args": ["mcp"]}.
             """
     )
 
-    @OptionGroup var home: HomeOptions
+    @Argument(parsing: .captureForPassthrough, help: "Passed to meshpeer-mcp.")
+    var arguments: [String] = []
 
-    @Flag(help: "Let the agent approve and deny knocks held for the owner (approve_knock, deny_knock).")
-    var allowKnockDecisions = false
+    /// `meshpeer-mcp` beside the running `meshpeer` (symbolic links resolved), else nil.
+    static func serverPath() -> String? {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let sibling = executable.deletingLastPathComponent().appendingPathComponent("meshpeer-mcp").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
+    }
 
-    @Option(help: "Log level on standard error: trace, debug, info, notice, warning, error.")
-    var logLevel = "warning"
-
-    func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .warning
-        // Standard output belongs to the protocol: every log line goes to standard error.
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+    func run() throws {
+        guard let path = Self.serverPath() else {
+            throw CLIError(
+                "meshpeer-mcp is not beside this meshpeer: build it too (`swift build --product meshpeer-mcp`) "
+                    + "and keep the two binaries in one directory"
+            )
         }
-        let logger = Logger(label: "meshpeer.mcp")
-        var options = MeshMCPOptions(home: home.keystore.home)
-        options.allowKnockDecisions = allowKnockDecisions
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let outcome: (any Error)?
-        do {
-            let server = MeshMCPServer(options: options, group: group, logger: logger)
-            try await server.run(transport: StdioTransport(logger: logger))
-            outcome = nil
-        } catch {
-            outcome = error
-        }
-        try? await group.shutdownGracefully()
-        if let outcome {
-            logger.error("meshpeer mcp stopped: \(outcome)")
-            throw ExitCode.failure
-        }
+        let argv = ["meshpeer-mcp"] + arguments
+        var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execv(path, &pointers)
+        // Only reached when exec failed.
+        let reason = String(cString: strerror(errno))
+        for pointer in pointers { free(pointer) }
+        throw CLIError("cannot run \(path): \(reason)")
     }
 }
