@@ -22,7 +22,9 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         // "\tlibcurl.so.4 => /usr/lib/…/libcurl.so.4 (0x…)": the name is the first word after the tab.
-        return text.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
+        return text.split(separator: "\n").compactMap { line in
+            line.split(whereSeparator: \.isWhitespace).first.map(String.init)
+        }
     }
 
     @Test func theNodeBinaryLoadsNeitherFoundationNetworkingNorCurl() throws {
