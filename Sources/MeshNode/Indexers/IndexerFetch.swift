@@ -106,8 +106,13 @@ struct IndexerFetch: Sendable {
                 head.headers.add(name: "Accept", value: accept)
                 head.headers.add(name: "User-Agent", value: "meshpeer")
                 head.headers.add(name: "Connection", value: "close")
-                try await outbound.write(.head(head))
-                try await outbound.write(.end(nil))
+                do {
+                    try await outbound.write(.head(head))
+                    try await outbound.write(.end(nil))
+                } catch {
+                    // A server may answer and close before our request's end is written: its answer is still
+                    // read below, and with none the exchange fails there.
+                }
                 var reply: Reply?
                 for try await part in inbound {
                     switch part {
