@@ -53,16 +53,22 @@ import Testing
     }
 
     @Test func theLabBinaryRunsICEConnect() throws {
+        let (status, text) = try Self.output(of: Self.meshlab, ["ice-connect", "--help"])
+        #expect(status == 0)
+        #expect(text.contains("--transfer-bytes"), "\(text)")
+    }
+
+    /// Runs `executable` with `arguments` and returns its exit status and standard output (standard error dropped).
+    static func output(of executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
         let process = Process()
-        process.executableURL = Self.meshlab
-        process.arguments = ["ice-connect", "--help"]
+        process.executableURL = executable
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(text.contains("--transfer-bytes"), "\(text)")
+        return (process.terminationStatus, text)
     }
 }

@@ -11,16 +11,8 @@ import Testing
 
     /// The shared libraries `binary` loads, transitively, as the dynamic loader resolves them (`ldd`).
     static func libraries(of binary: URL) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-        process.arguments = [binary.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try LabBinaryTests.output(of: URL(fileURLWithPath: "/usr/bin/ldd"), [binary.path])
+        #expect(status == 0)
         // "\tlibcurl.so.4 => /usr/lib/…/libcurl.so.4 (0x…)": the name is the first word after the tab.
         return text.split(separator: "\n").compactMap { line in
             line.split(whereSeparator: \.isWhitespace).first.map(String.init)

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 import MeshNode
 import MeshNodeAPI
 import MeshPeer
@@ -162,16 +163,5 @@ func withDeadline<T: Sendable>(
     _ what: String,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw BenchError("timed out after \(timeout): \(what)")
-        }
-        return value
-    }
+    try await MeshCore.withDeadline(timeout, timedOut: { BenchError("timed out after \(timeout): \(what)") }, body)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -64,19 +65,9 @@ struct IndexerFetch: Sendable {
     func get(_ url: String, accept: String = "application/json") async throws -> Reply {
         guard let target = Target(url) else { throw Failure("\(url) is not an http:// or https:// URL") }
         let tls = target.secure ? try (self.tls ?? RelayClientTLS()) : nil
-        let timeout = self.timeout
-        return try await withThrowingTaskGroup(of: Reply?.self) { tasks in
-            tasks.addTask { try await exchange(target, tls: tls, accept: accept) }
-            tasks.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { tasks.cancelAll() }
-            guard let first = try await tasks.next(), let reply = first else {
-                throw Failure("\(target.hostHeader) did not answer within \(timeout)")
-            }
-            return reply
-        }
+        let timedOut = Failure("\(target.hostHeader) did not answer within \(timeout)")
+        let exchange: @Sendable () async throws -> Reply = { try await self.exchange(target, tls: tls, accept: accept) }
+        return try await withDeadline(timeout, timedOut: { timedOut }, exchange)
     }
 
     private func exchange(_ target: Target, tls: RelayClientTLS?, accept: String) async throws -> Reply {
