@@ -19,7 +19,13 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
             fuzzCheck(again == value, "canonical JSON does not read back as the same value")
             fuzzCheck((again.flatMap { try? JCS.canonicalize($0) }) == canonical, "JCS is not a fixed point")
         }
-        _ = try? CardPayload.canonicalBytes(of: value)
+        // The one-pass payload writer (decision 0117) gives the two-pass reference's bytes, or fails as it does.
+        let payload = try? CardPayload.canonicalBytes(of: value)
+        if case .object(var members) = value {
+            members["signatures"] = nil
+            let reference = try? JCS.canonicalize(CardPayload.withoutDefaults(.object(members)))
+            fuzzCheck(payload == reference, "the card payload differs from canonicalize(withoutDefaults(card))")
+        }
     }
     let text = String(decoding: bytes, as: UTF8.self)
     if let decoded = Base64URL.decode(text) {

@@ -26,7 +26,7 @@ public enum JCS {
         case .object(let members):
             guard depth < StrictJSON.maximumDepth else { throw tooDeep }
             out.append(UInt8(ascii: "{"))
-            for (index, member) in members.sorted(by: { precedes($0.key, $1.key) }).enumerated() {
+            for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
@@ -34,6 +34,97 @@ public enum JCS {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The RFC 8785 form of `value` with A2A's default values left out as it goes: `null`, empty strings, and
+    /// lists and objects that are empty once their own defaults are gone, at every depth. The same bytes as
+    /// `canonicalize(CardPayload.cleaned(value))` (the reference `JCSTests` and the card-signature fuzzer compare
+    /// against), without building the cleaned copy of the tree first: each member is written and taken back
+    /// if it turned out empty. Returns false, having written nothing, when the whole value is a default.
+    static func writeWithoutDefaults(
+        _ value: JSONValue,
+        depth: Int,
+        into out: inout [UInt8]
+    ) throws(CardSignatureError) -> Bool {
+        switch value {
+        case .null: return false
+        case .string(let text):
+            guard !text.isEmpty else { return false }
+            writeString(text, into: &out)
+        case .bool, .number: try write(value, depth: depth, into: &out)
+        case .array(let items):
+            // Too deep is refused only if something would be written there, as `canonicalize(cleaned(value))` does.
+            guard depth < StrictJSON.maximumDepth else {
+                if CardPayload.cleaned(value) == nil { return false }
+                throw tooDeep
+            }
+            let start = out.count
+            out.append(UInt8(ascii: "["))
+            var written = 0
+            for item in items {
+                let mark = out.count
+                if written > 0 { out.append(UInt8(ascii: ",")) }
+                if try writeWithoutDefaults(item, depth: depth + 1, into: &out) {
+                    written += 1
+                } else {
+                    out.removeSubrange(mark...)
+                }
+            }
+            guard written > 0 else {
+                out.removeSubrange(start...)
+                return false
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            guard depth < StrictJSON.maximumDepth else {
+                if CardPayload.cleaned(value) == nil { return false }
+                throw tooDeep
+            }
+            let start = out.count
+            out.append(UInt8(ascii: "{"))
+            var written = 0
+            for member in sortedMembers(members) {
+                let mark = out.count
+                if written > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if try writeWithoutDefaults(member.value, depth: depth + 1, into: &out) {
+                    written += 1
+                } else {
+                    out.removeSubrange(mark...)
+                }
+            }
+            guard written > 0 else {
+                out.removeSubrange(start...)
+                return false
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        return true
+    }
+
+    /// An object's members in RFC 8785 order. Names below U+E000 (every name a card has) sort by their UTF-8
+    /// bytes, each name scanned once; otherwise the UTF-16 comparison of `precedes`.
+    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        var pairs = Array(members)
+        guard pairs.count > 1 else { return pairs }
+        if pairs.allSatisfy({ belowPrivateUse($0.key) }) {
+            pairs.sort { utf8Precedes($0.key, $1.key) }
+        } else {
+            pairs.sort { precedes($0.key, $1.key) }
+        }
+        return pairs
+    }
+
+    static func belowPrivateUse(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in !bytes.contains(where: { $0 >= 0xEE }) }
+    }
+
+    static func utf8Precedes(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { l in right.withUTF8 { r in l.lexicographicallyPrecedes(r) } }
     }
 
     static var tooDeep: CardSignatureError {
@@ -54,9 +145,14 @@ public enum JCS {
     /// hex), everything else as its own UTF-8.
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copied in one go.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: text.utf8)
+        // Most strings need no escape: scanned and copied in one go over their contiguous UTF-8.
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
             out.append(UInt8(ascii: "\""))
             return
         }
