@@ -35,6 +35,27 @@ import Testing
         )
     }
 
+    /// The writer binds its hot statements through SQLite's C API (`PreparedStatement`): empty text must be bound as
+    /// an empty string, not NULL (the columns are NOT NULL), and text and blobs must come back as GRDB would store them.
+    @Test func emptyAndUnusualTextIsStoredExactly() throws {
+        let mirror = try Mirror(path: TestRecords.temporaryPath("m.sqlite"))
+        var empty = try TestRecords.document(TestRecords.record(TestRecords.key(21), index: 21))
+        (empty.name, empty.description, empty.skills, empty.examples, empty.tags) = ("", "", "", "", [])
+        var unusual = try TestRecords.document(TestRecords.record(TestRecords.key(22), index: 22))
+        unusual.name = "nul\u{0}inside \u{1F600} é"
+        unusual.description = String(repeating: "long ", count: 2_000)
+        #expect(try mirror.ingest([(empty, ""), (unusual, "b")], now: now) == [.inserted, .inserted])
+        let stored = try #require(try mirror.agent(did: empty.did, now: now))
+        #expect(stored.hit.name == "" && stored.hit.description == "" && stored.hit.tags == [])
+        #expect(stored.card == empty.card)
+        #expect(stored.hit.record == Data(empty.record).base64EncodedString())
+        let other = try #require(try mirror.agent(did: unusual.did, now: now))
+        // Text ends at a NUL, as GRDB binds it on the mirror's other paths (the update of an agent).
+        #expect(other.hit.name == "nul" && other.hit.description == unusual.description)
+        #expect(other.hit.tags == unusual.tags)
+        #expect(try mirror.agentCount(now: now) == 2)
+    }
+
     @Test func expiresWithItsRecordAndSurvivesRestart() throws {
         let path = TestRecords.temporaryPath("m.sqlite")
         do {

@@ -14,8 +14,18 @@ extension Mirror {
         db: Database
     ) throws -> [IngestOutcome] {
         let tally = MirrorTally()
+        let statements = try MirrorStatements(db)
         let outcomes = try batch.map {
-            try upsert($0.document, source: $0.source, now: now, limits: limits, lengths: lengths, tally: tally, db: db)
+            try upsert(
+                $0.document,
+                source: $0.source,
+                now: now,
+                limits: limits,
+                lengths: lengths,
+                tally: tally,
+                statements: statements,
+                db: db
+            )
         }
         try tally.flush(db)
         return outcomes
@@ -29,18 +39,13 @@ extension Mirror {
         limits: MirrorLimits,
         lengths: RowLengths,
         tally: MirrorTally,
+        statements: MirrorStatements,
         db: Database
     ) throws -> IngestOutcome {
         let sequence = Int64(bitPattern: document.sequence)
         let nowMs = now.millisecondsSinceEpoch
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, sequence, record FROM indexer_agent WHERE did = ?"),
-            arguments: [document.did]
-        ) {
-            let id: Int64 = row["id"]
-            let existing: Int64 = row["sequence"]
-            let bytes: Data = row["record"]
-            if sequence < existing || (sequence == existing && bytes != Data(document.record)) { return .stale }
+        if let (id, existing, bytes) = try statements.version(of: document.did) {
+            if sequence < existing || (sequence == existing && bytes != document.record) { return .stale }
             if sequence == existing {
                 try db.run("UPDATE indexer_agent SET last_seen_ms = ? WHERE id = ?", [nowMs, id])
                 return .refreshed
@@ -58,25 +63,14 @@ extension Mirror {
             )
             try db.run("DELETE FROM indexer_fts WHERE rowid = ?", [id])
             try unindexTags(id: id, tally: tally, db: db)
-            try index(document, id: id, limits: limits, lengths: lengths, tally: tally, db: db)
+            try index(document, id: id, limits: limits, lengths: lengths, tally: tally, statements: statements)
             return .updated
         }
         let total = try tally.agentCount(db)
-        let fromSource =
-            try db.int("SELECT COUNT(*) FROM indexer_agent WHERE source = ?", [source]) ?? 0
+        let fromSource = try statements.agents(from: source)
         guard total < limits.maximumAgents, fromSource < limits.maximumAgentsPerSource else { return .full }
-        try db.run(
-            """
-            INSERT INTO indexer_agent (did, sequence, issued_ms, expires_ms, first_seen_ms, last_seen_ms, source,
-            name, description, tags, card, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                document.did, sequence, document.issuedAt.millisecondsSinceEpoch,
-                document.expiresAt.millisecondsSinceEpoch, nowMs, nowMs, source, document.name, document.description,
-                document.tags.joined(separator: " "), Data(document.card), Data(document.record),
-            ]
-        )
-        try index(document, id: db.lastInsertedRowID, limits: limits, lengths: lengths, tally: tally, db: db)
+        let id = try statements.insert(document, sequence: sequence, source: source, nowMs: nowMs)
+        try index(document, id: id, limits: limits, lengths: lengths, tally: tally, statements: statements)
         try tally.addAgents(1, db)
         return .inserted
     }
@@ -89,20 +83,14 @@ extension Mirror {
         limits: MirrorLimits,
         lengths: RowLengths,
         tally: MirrorTally,
-        db: Database
+        statements: MirrorStatements
     ) throws {
-        try db.run(
-            "INSERT INTO indexer_fts (rowid, name, description, skills, tags, examples) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                id, document.name, document.description, document.skills, document.tags.joined(separator: " "),
-                document.examples,
-            ]
-        )
-        try lengths.stage(rowid: id, db: db)
+        try statements.index(document, id: id)
+        if lengths.tracks(rowid: id) { lengths.stage(rowid: id, length: try statements.length(rowid: id)) }
         for tag in document.tags {
-            guard try tally.tagCount(tag, db) < limits.maximumAgentsPerTag else { continue }
-            try db.run("INSERT INTO indexer_tag (tag, agent) VALUES (?, ?)", [tag, id])
-            try tally.addTag(tag, 1, db)
+            guard try tally.tagCount(tag, statements.db) < limits.maximumAgentsPerTag else { continue }
+            try statements.tag(tag, agent: id)
+            try tally.addTag(tag, 1, statements.db)
         }
     }
 }

@@ -82,8 +82,18 @@ final class RowLengths: Sendable {
 
     /// Records the length of FTS row `rowid` as inserted in this transaction (nil: deleted).
     func stage(rowid: Int64, db: Database) throws {
-        guard rowid >= 0, rowid <= maximumRowid else { return }
-        let length = try Self.length(rowid: rowid, db: db)
+        guard tracks(rowid: rowid) else { return }
+        stage(rowid: rowid, length: try Self.length(rowid: rowid, db: db))
+    }
+
+    /// Whether row `rowid`'s length is kept (the others fall back to FTS5's).
+    func tracks(rowid: Int64) -> Bool {
+        rowid >= 0 && rowid <= maximumRowid
+    }
+
+    /// Records `length` (read by the caller from `%_docsize` in this transaction; nil: deleted) for `rowid`.
+    func stage(rowid: Int64, length: Int32?) {
+        guard tracks(rowid: rowid) else { return }
         state.withLock { state in
             guard state.staged != nil else { return }
             let index = Int(rowid)
