@@ -58,6 +58,8 @@ struct Lookup {
     private(set) var candidates: [Candidate] = []
     private(set) var messagesSent = 0
     var foundRecord: (record: ValidatedRecord, depth: Int)?
+    /// When `foundRecord` was validated: a later copy of the very same bytes gets the same verdict until it expires.
+    var foundRecordCheckedAt: Timestamp?
     var providers: [NodeID: ValidatedRecord] = [:]
     var providerDepth = 0
     /// Contacts sharing this many leading bits with the target are closer than a network of the estimated size is
@@ -219,5 +221,15 @@ struct Lookup {
         if let foundRecord { return foundRecord.depth }
         if kind == .getProviders && !providers.isEmpty { return providerDepth }
         return candidates.first { $0.state == .answered }?.depth ?? 0
+    }
+}
+
+extension Lookup {
+    /// Whether `envelope` is byte for byte the record this lookup already found and validated, and a validation now
+    /// would pass as that one did: not expired yet, and the clock not behind the first check (a record's time rules
+    /// are its expiry, which only comes closer, and its issue time against the clock, which only gets easier).
+    func holdsUnexpired(_ envelope: RecordEnvelope, now: Timestamp) -> Bool {
+        guard let found = foundRecord, let checkedAt = foundRecordCheckedAt else { return false }
+        return now >= checkedAt && now < found.record.expiresAt && found.record.envelope == envelope
     }
 }

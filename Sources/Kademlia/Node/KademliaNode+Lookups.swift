@@ -90,6 +90,7 @@ extension KademliaNode {
         // What we hold ourselves counts as found at hop 0.
         if kind == .findValue, let local = store.value(for: target, now: now) {
             lookup.foundRecord = (local, 0)
+            lookup.foundRecordCheckedAt = now
         }
         if kind == .getProviders {
             for record in store.providers(for: target, now: now, limit: KademliaMessage.maximumProviders) {
