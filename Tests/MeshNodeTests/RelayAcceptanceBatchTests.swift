@@ -38,7 +38,7 @@ import Testing
             for entry in due {
                 try OutboxStore.claim(
                     id: entry.id,
-                    envelopeID: entry.id.envelopeID(attempt: 0),
+                    variant: 0,
                     next: now + .seconds(1),
                     now: now,
                     db

@@ -81,11 +81,11 @@ extension AgentNode {
         guard !due.isEmpty, sendGate.isOpen else { return }
         // Claim the batch first: its next attempt is set before anything is sent, so a relay's `accepted`, which
         // may arrive before the send call returns, is never overwritten by this pass.
-        // Each attempt travels under its own envelope ID (`MessageID.envelopeID(attempt:)`), remembered here so
+        // Each attempt travels under the envelope ID of its variant (`OutboxEntry.nextVariant`), remembered here so
         // the relay's answer finds the entry.
         let claims = due.map {
             (
-                $0.id, $0.id.envelopeID(attempt: $0.attempts),
+                $0.id, $0.nextVariant,
                 now + AgentNode.retryDelay(attempts: $0.attempts, relayed: $0.state == .relayed, fillsGap: $0.fillsGap)
             )
         }
@@ -97,8 +97,8 @@ extension AgentNode {
         do {
             // The pending count for the gauge comes from the same transaction (sends change no states).
             let (resealed, pending) = try await database.pool.write { db in
-                for (id, envelopeID, next) in claims {
-                    try OutboxStore.claim(id: id, envelopeID: envelopeID, next: next, now: now, db)
+                for (id, variant, next) in claims {
+                    try OutboxStore.claim(id: id, variant: variant, next: next, now: now, db)
                 }
                 var payloads: [MessageID: [UInt8]] = [:]
                 for entry in resends { payloads[entry.id] = try ledger.reseal(entry, db) }
@@ -129,7 +129,7 @@ extension AgentNode {
                 }
                 let remaining = max(1, Int((entry.expiresAt - now).components.seconds))
                 let envelope = OutboundEnvelope(
-                    id: entry.id.envelopeID(attempt: entry.attempts),
+                    id: entry.id.envelopeID(variant: entry.nextVariant),
                     recipient: NodeID(publicKey: entry.peerKey),
                     ttlSeconds: UInt32(clamping: remaining),
                     payload: entry.payload
@@ -189,6 +189,7 @@ extension AgentNode {
             guard let entry = try OutboxStore.entry(envelopeID: id, db) else { continue }
             found += 1
             let messageID = entry.id
+            if entry.kind == .message { try OutboxStore.variantAnswered(id: messageID, db) }
             if entry.kind == .receipt || entry.kind == .signal {
                 try OutboxStore.delete(id: messageID, db)
             } else if entry.state == .queued {

@@ -32,8 +32,23 @@ struct OutboxEntry: Hashable, Sendable {
     var relays: [String]
     /// The recipient's receipts for later messages showed this one missing: it is resent on a short clock.
     var fillsGap = false
+    /// The envelope variant (`MessageID.envelopeID(variant:)`) of the current attempt, and whether a relay has
+    /// answered for it (`stored`, `forwarded` or `duplicate`): only then does the next send take a new one.
+    var variant = 0
+    var variantAnswered = false
 
     var awaitsReceipt: Bool { kind != .receipt }
+
+    /// The envelope variant the next send travels under. The current one until a relay has answered for it, so a
+    /// send that never reached a relay spends nothing; then the next, up to `MessageID.envelopeVariants` while the
+    /// recipient may be offline (each is a copy a relay may keep for it), or `gapEnvelopeVariants` while its
+    /// receipts show it online and missing this message. Past the bound the last variant is reused: the relay
+    /// answers `duplicate` and hands on the copy it holds when the recipient reconnects.
+    var nextVariant: Int {
+        guard variantAnswered else { return variant }
+        let bound = fillsGap ? MessageID.gapEnvelopeVariants : MessageID.envelopeVariants
+        return max(variant, min(variant + 1, bound - 1))
+    }
 
     var sent: SentMessage {
         SentMessage(
@@ -91,6 +106,14 @@ enum OutboxStore {
         migrator.registerMigration("outbox-v3-path") { db in
             try db.alter(table: "node_outbox") { table in
                 table.add(column: "path", .text).notNull().defaults(to: "relay")
+            }
+        }
+        // The envelope variant in use and whether a relay answered for it: a send that never reached a relay (none
+        // logged in) spends no variant, where counting attempts spent the five while a relay was unreachable.
+        migrator.registerMigration("outbox-v4-variants") { db in
+            try db.alter(table: "node_outbox") { table in
+                table.add(column: "variant", .integer).notNull().defaults(to: 0)
+                table.add(column: "variant_answered", .boolean).notNull().defaults(to: false)
             }
         }
     }
@@ -184,16 +207,25 @@ enum OutboxStore {
     }
 
     /// Claims an entry for a send: the envelope ID this attempt uses, when it happens and when the next is due.
-    static func claim(id: MessageID, envelopeID: EnvelopeID, next: Timestamp, now: Timestamp, _ db: Database) throws {
+    static func claim(id: MessageID, variant: Int, next: Timestamp, now: Timestamp, _ db: Database) throws {
         try db.executeCached(
             sql: """
                 UPDATE node_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = NULL,
-                    envelope_id = ?, attempted_ms = ?
+                    envelope_id = ?, attempted_ms = ?, variant = ?, variant_answered = 0
                 WHERE id = ?
                 """,
             arguments: [
-                next.millisecondsSinceEpoch, Data(envelopeID.bytes), now.millisecondsSinceEpoch, Data(id.bytes),
+                next.millisecondsSinceEpoch, Data(id.envelopeID(variant: variant).bytes), now.millisecondsSinceEpoch,
+                variant, Data(id.bytes),
             ]
+        )
+    }
+
+    /// A relay answered for the entry's current envelope: its next send takes a new variant.
+    static func variantAnswered(id: MessageID, _ db: Database) throws {
+        try db.executeCached(
+            sql: "UPDATE node_outbox SET variant_answered = 1 WHERE id = ?",
+            arguments: [Data(id.bytes)]
         )
     }
 
@@ -334,7 +366,9 @@ enum OutboxStore {
             lastError: row["last_error"],
             deliveredAt: (row["delivered_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
             relays: ContactStore.decodeHomes(row["relays"]),
-            fillsGap: (row["gap"] as Bool?) ?? false
+            fillsGap: (row["gap"] as Bool?) ?? false,
+            variant: (row["variant"] as Int?) ?? 0,
+            variantAnswered: (row["variant_answered"] as Bool?) ?? false
         )
     }
 }

@@ -44,16 +44,25 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
         try! EnvelopeID(bytes: bytes)
     }
 
-    /// How many distinct envelope IDs one message uses, at most, across its resends.
+    /// How many distinct envelope IDs one message uses across its resends while its recipient may be offline: each
+    /// is a copy a relay may keep for it until it comes back.
     public static let envelopeVariants = 5
+    /// The bound when the recipient's own receipts show it is online and missing the message (a gap): the relay
+    /// hands each copy on at once, so nothing piles up there, and a copy a relay lost in flight (it still answers
+    /// `duplicate` for that ID until the recipient reconnects) must not stop the next resend.
+    public static let gapEnvelopeVariants = 64
 
-    /// The relay envelope ID of the `attempt`th send (from 0): the message's own bytes at first, then a keyed
-    /// hash of them and the attempt, up to `envelopeVariants` distinct IDs. A resend must not reuse the first ID:
-    /// a relay that lost, corrupted or misdelivered that envelope still remembers its ID and would answer
-    /// `duplicate`, so the resend would never arrive. The cap bounds the copies a relay keeps for an offline
-    /// recipient; the recipient recognises every copy by the frame's message ID.
+    /// The relay envelope ID of the `attempt`th send (from 0), at most `envelopeVariants` distinct IDs.
     public func envelopeID(attempt: Int) -> EnvelopeID {
-        let variant = min(max(attempt, 0), MessageID.envelopeVariants - 1)
+        envelopeID(variant: min(max(attempt, 0), MessageID.envelopeVariants - 1))
+    }
+
+    /// The relay envelope ID of variant `variant` (0 to 255): the message's own bytes for 0, then a keyed hash of
+    /// them and the variant. A resend must not reuse an ID a relay answered for: a relay that lost, corrupted or
+    /// misdelivered that envelope still remembers its ID and would answer `duplicate`, so the resend would never
+    /// arrive. The recipient recognises every copy by the frame's message ID.
+    public func envelopeID(variant: Int) -> EnvelopeID {
+        let variant = min(max(variant, 0), Int(UInt8.max))
         guard variant > 0 else { return envelopeID }
         let digest = BLAKE2b.hash(
             Array("meshpeer resend envelope v1".utf8) + bytes + [UInt8(variant)],
