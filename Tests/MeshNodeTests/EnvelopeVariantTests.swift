@@ -56,12 +56,7 @@ import Testing
     @Test func aCopyLostInFlightDoesNotStopTheGapResends() throws {
         let (alice, bob) = try ledger.pair()
         var now = ledger.start + .seconds(1)
-        var hub = RelayHub(
-            relayKey: Self.relay.publicKey,
-            limits: RelayLimits(),
-            random: SeededRandom(seed: 7),
-            now: now
-        )
+        var hub = Self.hub(seed: 7, now: now)
         let (fromAlice, toBob) = (ConnectionID(1), ConnectionID(2))
         try logIn(&hub, alice.identity, on: fromAlice, now: now)
         try logIn(&hub, bob.identity, on: toBob, now: now)
@@ -72,13 +67,7 @@ import Testing
         var deliveries = 0
         for _ in 0..<10 {
             let envelope = try claim(alice, message.id, now: now)
-            let sent = OutboundEnvelope(
-                id: envelope,
-                recipient: NodeID(publicKey: bob.identity.publicKey),
-                ttlSeconds: 600,
-                payload: Array("ciphertext".utf8)
-            )
-            let actions = hub.receive(fromAlice, bytes: RelayMessage.send(sent).encoded(), now: now)
+            let actions = Self.relay(&hub, envelope, from: fromAlice, to: bob, now: now)
             if actions.contains(where: { Self.delivers($0, to: toBob) }) { deliveries += 1 }
             for answer in actions.compactMap({ Self.accepted($0, on: fromAlice) }) {
                 try settle(alice, answer, now: now)
@@ -97,12 +86,7 @@ import Testing
     @Test func anOfflineRecipientGetsAtMostFiveCopies() throws {
         let (alice, bob) = try ledger.pair()
         let now = ledger.start + .seconds(1)
-        var hub = RelayHub(
-            relayKey: Self.relay.publicKey,
-            limits: RelayLimits(),
-            random: SeededRandom(seed: 8),
-            now: now
-        )
+        var hub = Self.hub(seed: 8, now: now)
         let fromAlice = ConnectionID(1)
         try logIn(&hub, alice.identity, on: fromAlice, now: now)
         let message = try ledger.send("hello", from: alice, to: bob, at: now)
@@ -110,13 +94,7 @@ import Testing
         var duplicates = 0
         for _ in 0..<8 {
             let envelope = try claim(alice, message.id, now: now)
-            let sent = OutboundEnvelope(
-                id: envelope,
-                recipient: NodeID(publicKey: bob.identity.publicKey),
-                ttlSeconds: 600,
-                payload: Array("ciphertext".utf8)
-            )
-            for action in hub.receive(fromAlice, bytes: RelayMessage.send(sent).encoded(), now: now) {
+            for action in Self.relay(&hub, envelope, from: fromAlice, to: bob, now: now) {
                 guard case .send(fromAlice, .accepted(let id, let disposition)) = action else { continue }
                 if disposition == .stored { stored += 1 }
                 if disposition == .duplicate { duplicates += 1 }
@@ -143,6 +121,27 @@ import Testing
         let login = try RelayAuth.answer(challenge, identity: identity, expectedRelay: Self.relay.publicKey)
         let welcomed = hub.receive(connection, bytes: RelayMessage.authenticate(login).encoded(), now: now)
         #expect(welcomed.contains { if case .send(_, .welcome) = $0 { true } else { false } })
+    }
+
+    static func hub(seed: UInt64, now: Timestamp) -> RelayHub<SeededRandom> {
+        RelayHub(relayKey: relay.publicKey, limits: RelayLimits(), random: SeededRandom(seed: seed), now: now)
+    }
+
+    /// Alice's send of `envelope` for `recipient` as the relay receives it; returns what the relay does.
+    static func relay(
+        _ hub: inout RelayHub<SeededRandom>,
+        _ envelope: EnvelopeID,
+        from connection: ConnectionID,
+        to recipient: LedgerParty,
+        now: Timestamp
+    ) -> [RelayHubAction] {
+        let sent = OutboundEnvelope(
+            id: envelope,
+            recipient: NodeID(publicKey: recipient.identity.publicKey),
+            ttlSeconds: 600,
+            payload: Array("ciphertext".utf8)
+        )
+        return hub.receive(connection, bytes: RelayMessage.send(sent).encoded(), now: now)
     }
 
     static func delivers(_ action: RelayHubAction, to connection: ConnectionID) -> Bool {

@@ -38,7 +38,7 @@ public enum JCS {
 
     /// The RFC 8785 form of `value` with A2A's default values left out as it goes: `null`, empty strings, and
     /// lists and objects that are empty once their own defaults are gone, at every depth. The same bytes as
-    /// `canonicalize(CardPayload.cleaned(value))` (the reference `JCSTests` and the card-signature fuzzer compare
+    /// `canonicalize(CardPayload.cleaned(value))` (the reference `CardPayloadStreamingTests` and the card fuzzer compare
     /// against), without building the cleaned copy of the tree first: each member is written and taken back
     /// if it turned out empty. Returns false, having written nothing, when the whole value is a default.
     static func writeWithoutDefaults(
@@ -53,53 +53,54 @@ public enum JCS {
             writeString(text, into: &out)
         case .bool, .number: try write(value, depth: depth, into: &out)
         case .array(let items):
-            // Too deep is refused only if something would be written there, as `canonicalize(cleaned(value))` does.
-            guard depth < StrictJSON.maximumDepth else {
-                if CardPayload.cleaned(value) == nil { return false }
-                throw tooDeep
-            }
-            let start = out.count
-            out.append(UInt8(ascii: "["))
-            var written = 0
-            for item in items {
-                let mark = out.count
-                if written > 0 { out.append(UInt8(ascii: ",")) }
-                if try writeWithoutDefaults(item, depth: depth + 1, into: &out) {
-                    written += 1
-                } else {
-                    out.removeSubrange(mark...)
-                }
-            }
-            guard written > 0 else {
-                out.removeSubrange(start...)
-                return false
-            }
-            out.append(UInt8(ascii: "]"))
+            return try writeContainer(value, items.map { (nil, $0) }, brackets: (0x5B, 0x5D), depth: depth, into: &out)
         case .object(let members):
-            guard depth < StrictJSON.maximumDepth else {
-                if CardPayload.cleaned(value) == nil { return false }
-                throw tooDeep
-            }
-            let start = out.count
-            out.append(UInt8(ascii: "{"))
-            var written = 0
-            for member in sortedMembers(members) {
-                let mark = out.count
-                if written > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if try writeWithoutDefaults(member.value, depth: depth + 1, into: &out) {
-                    written += 1
-                } else {
-                    out.removeSubrange(mark...)
-                }
-            }
-            guard written > 0 else {
-                out.removeSubrange(start...)
-                return false
-            }
-            out.append(UInt8(ascii: "}"))
+            return try writeContainer(
+                value,
+                sortedMembers(members).map { ($0.key, $0.value) },
+                brackets: (0x7B, 0x7D),
+                depth: depth,
+                into: &out
+            )
         }
+        return true
+    }
+
+    /// A list (entries without keys) or an object without its defaults: each entry written and taken back if it was
+    /// a default; nothing at all, and false, if every entry was.
+    private static func writeContainer(
+        _ value: JSONValue,
+        _ entries: [(key: String?, value: JSONValue)],
+        brackets: (open: UInt8, close: UInt8),
+        depth: Int,
+        into out: inout [UInt8]
+    ) throws(CardSignatureError) -> Bool {
+        // Too deep is refused only if something would be written there, as `canonicalize(cleaned(value))` does.
+        guard depth < StrictJSON.maximumDepth else {
+            if CardPayload.cleaned(value) == nil { return false }
+            throw tooDeep
+        }
+        let start = out.count
+        out.append(brackets.open)
+        var written = 0
+        for entry in entries {
+            let mark = out.count
+            if written > 0 { out.append(UInt8(ascii: ",")) }
+            if let key = entry.key {
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            if try writeWithoutDefaults(entry.value, depth: depth + 1, into: &out) {
+                written += 1
+            } else {
+                out.removeSubrange(mark...)
+            }
+        }
+        guard written > 0 else {
+            out.removeSubrange(start...)
+            return false
+        }
+        out.append(brackets.close)
         return true
     }
 
