@@ -53,6 +53,20 @@ import Testing
         #expect(sent == (0..<7).map { message.id.envelopeID(variant: min($0, 4)) })
     }
 
+    /// A knock waits for its answer as a message waits for its receipt, and is resent under new IDs the same way.
+    @Test func aKnockARelayAnsweredForTakesANewIDNextTime() throws {
+        let carol = try LedgerParty("carol", seed: 77)
+        let bob = try LedgerParty("bob", seed: 78)
+        let now = ledger.start + .seconds(1)
+        let knock = try carol.knock(on: bob, now: now)
+        #expect(knock.kind == .knock)
+        let first = try claim(carol, knock.id, now: now)
+        #expect(first == knock.id.envelopeID(variant: 0))
+        #expect(try claim(carol, knock.id, now: now) == first, "no relay answered: the same ID")
+        try settle(carol, first, now: now)
+        #expect(try claim(carol, knock.id, now: now) == knock.id.envelopeID(variant: 1))
+    }
+
     @Test func aCopyLostInFlightDoesNotStopTheGapResends() throws {
         let (alice, bob) = try ledger.pair()
         var now = ledger.start + .seconds(1)

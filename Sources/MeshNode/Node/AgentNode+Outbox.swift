@@ -189,10 +189,13 @@ extension AgentNode {
             guard let entry = try OutboxStore.entry(envelopeID: id, db) else { continue }
             found += 1
             let messageID = entry.id
-            if entry.kind == .message { try OutboxStore.variantAnswered(id: messageID, db) }
             if entry.kind == .receipt || entry.kind == .signal {
                 try OutboxStore.delete(id: messageID, db)
-            } else if entry.state == .queued {
+                continue
+            }
+            // A message, knock or decision waits for its receipt; its next send takes a new envelope ID.
+            try OutboxStore.variantAnswered(id: messageID, db)
+            if entry.state == .queued {
                 try OutboxStore.setState(id: messageID, .relayed, db)
                 try OutboxStore.recordAttempt(
                     id: messageID,
