@@ -72,7 +72,7 @@ import Testing
         let sybils = contacts(prefix: 12, count: 8, from: 0)
         let storers = contacts(prefix: 6, count: 20, from: 20)
         var lookup = lookup(.findValue, seeds: sybils + storers)
-        lookup.foundRecord = (try record(), 1)
+        lookup.foundRecord = (try record(), 1, now)
         #expect(lookup.next().count == 28)
         for storer in storers.prefix(14) { lookup.mark(storer.id, .answered) }
         #expect(!lookup.isFinished(now: now))
@@ -86,7 +86,7 @@ import Testing
         let sybils = contacts(prefix: 12, count: 8, from: 0)
         let storers = contacts(prefix: 3, count: 12, from: 20)
         var lookup = lookup(.findValue, seeds: sybils + storers)
-        lookup.foundRecord = (try record(), 1)
+        lookup.foundRecord = (try record(), 1, now)
         #expect(lookup.next().count == 20)
         for storer in storers { lookup.mark(storer.id, .answered) }
         for sybil in sybils.prefix(7) { lookup.mark(sybil.id, .answered) }

@@ -28,7 +28,7 @@ import Testing
             config: config
         )
         lookup.implausiblePrefix = implausiblePrefix
-        lookup.foundRecord = (try record(), 1)
+        lookup.foundRecord = (try record(), 1, now)
         #expect(lookup.next().count == seeds.count, "with a record in hand the rest of the k closest go at once")
         return lookup
     }

@@ -45,8 +45,8 @@ import Testing
                 )
             }
         }
-        let stale = sent[0].id.envelopeID(attempt: 7)
-        let answers = due.map { $0.id.envelopeID(attempt: 0) } + [stale]
+        let stale = sent[0].id.envelopeID(variant: 7)
+        let answers = due.map { $0.id.envelopeID(variant: 0) } + [stale]
         let counter = CommitCounter()
         alice.database.pool.add(transactionObserver: counter)
         let later = now + .seconds(2)

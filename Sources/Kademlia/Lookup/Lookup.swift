@@ -57,9 +57,9 @@ struct Lookup {
     /// Sorted closest first; bounded to `4 * k` per path so a flood of contacts cannot grow it.
     private(set) var candidates: [Candidate] = []
     private(set) var messagesSent = 0
-    var foundRecord: (record: ValidatedRecord, depth: Int)?
-    /// When `foundRecord` was validated: a later copy of the very same bytes gets the same verdict until it expires.
-    var foundRecordCheckedAt: Timestamp?
+    /// The best record found, the hop it came from, and when it was validated (a later copy of the very same bytes
+    /// gets the same verdict until it expires).
+    var foundRecord: (record: ValidatedRecord, depth: Int, checkedAt: Timestamp)?
     var providers: [NodeID: ValidatedRecord] = [:]
     var providerDepth = 0
     /// Contacts sharing this many leading bits with the target are closer than a network of the estimated size is
@@ -229,7 +229,7 @@ extension Lookup {
     /// would pass as that one did: not expired yet, and the clock not behind the first check (a record's time rules
     /// are its expiry, which only comes closer, and its issue time against the clock, which only gets easier).
     func holdsUnexpired(_ envelope: RecordEnvelope, now: Timestamp) -> Bool {
-        guard let found = foundRecord, let checkedAt = foundRecordCheckedAt else { return false }
-        return now >= checkedAt && now < found.record.expiresAt && found.record.envelope == envelope
+        guard let found = foundRecord else { return false }
+        return now >= found.checkedAt && now < found.record.expiresAt && found.record.envelope == envelope
     }
 }

@@ -84,15 +84,14 @@ extension KademliaNode {
             (contacts, token) = (list, given)
         case .value(let record, let list, let given):
             (contacts, token) = (list, given)
-            if let record, lookup.holdsUnexpired(record, now: now) {
-                // The honest storers of a key answer with the same bytes, and a value lookup hears three quarters of
-                // the k closest: each copy was a full validation (an Ed25519 verification) that could only repeat
-                // the verdict on the record already held. The bytes are compared instead.
-            } else if let record, let valid = accepted(record, forKey: lookup.target, from: source, now: now) {
-                if lookup.foundRecord.map({ valid.sequence > $0.record.sequence }) ?? true {
-                    lookup.foundRecord = (valid, depth - 1)
-                    lookup.foundRecordCheckedAt = now
-                }
+            // The honest storers of a key answer with the same bytes, and a value lookup hears three quarters of the
+            // k closest: a copy of the record already held is compared, not validated again (an Ed25519
+            // verification that could only repeat the verdict).
+            if let record, !lookup.holdsUnexpired(record, now: now),
+                let valid = accepted(record, forKey: lookup.target, from: source, now: now),
+                lookup.foundRecord.map({ valid.sequence > $0.record.sequence }) ?? true
+            {
+                lookup.foundRecord = (valid, depth - 1, now)
             }
         case .providers(let records, let list, let given):
             (contacts, token) = (list, given)

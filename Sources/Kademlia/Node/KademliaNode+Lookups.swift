@@ -89,8 +89,7 @@ extension KademliaNode {
         if let depth = neighbourhoodDepth() { lookup.neighbourhoodPrefix = max(0, depth - 1) }
         // What we hold ourselves counts as found at hop 0.
         if kind == .findValue, let local = store.value(for: target, now: now) {
-            lookup.foundRecord = (local, 0)
-            lookup.foundRecordCheckedAt = now
+            lookup.foundRecord = (local, 0, now)
         }
         if kind == .getProviders {
             for record in store.providers(for: target, now: now, limit: KademliaMessage.maximumProviders) {

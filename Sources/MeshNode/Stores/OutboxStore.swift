@@ -87,7 +87,7 @@ enum OutboxStore {
             }
             try db.create(index: "node_outbox_due", on: "node_outbox", columns: ["state", "next_attempt_ms"])
         }
-        // Resends go out under new envelope IDs (`MessageID.envelopeID(attempt:)`): the relay's answers name the
+        // Resends go out under new envelope IDs (`MessageID.envelopeID(variant:)`): the relay's answers name the
         // envelope, so the entry remembers the one in flight; and when it was last handed to a relay, so a gap
         // the recipient's receipts reveal is filled at once but not by a resend per receipt.
         migrator.registerMigration("outbox-v2-envelopes") { db in

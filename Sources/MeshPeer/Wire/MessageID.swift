@@ -52,11 +52,6 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
     /// `duplicate` for that ID until the recipient reconnects) must not stop the next resend.
     public static let gapEnvelopeVariants = 64
 
-    /// The relay envelope ID of the `attempt`th send (from 0), at most `envelopeVariants` distinct IDs.
-    public func envelopeID(attempt: Int) -> EnvelopeID {
-        envelopeID(variant: min(max(attempt, 0), MessageID.envelopeVariants - 1))
-    }
-
     /// The relay envelope ID of variant `variant` (0 to 255): the message's own bytes for 0, then a keyed hash of
     /// them and the variant. A resend must not reuse an ID a relay answered for: a relay that lost, corrupted or
     /// misdelivered that envelope still remembers its ID and would answer `duplicate`, so the resend would never
