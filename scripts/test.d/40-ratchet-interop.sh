@@ -8,17 +8,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv
 
-VENV="$ROOT/.cache/venv-ratchet"
-PINS=(x3dh==1.3.0 xeddsa==1.2.0 doubleratchet==1.3.0 pynacl==1.6.2)
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c 'import x3dh, doubleratchet, nacl' 2>/dev/null \
-    || [ "$("$VENV/bin/pip" freeze 2>/dev/null | grep -icE '^(x3dh==1\.3\.0|xeddsa==1\.2\.0|doubleratchet==1\.3\.0|pynacl==1\.6\.2)$')" -ne 4 ]; then
-    log "installing ${PINS[*]}"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
-fi
+VENV="$(ensure_venv ratchet)"
 
 # The grep only drops progress lines (and may print none); pipefail makes the status swift build's, so a failed
 # build stops here instead of testing whatever binaries an earlier build left.

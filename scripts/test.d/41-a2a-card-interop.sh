@@ -8,16 +8,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv
 
-VENV="$ROOT/.cache/venv-a2a"
-PIN="a2a-sdk==1.3.0"
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qix 'a2a-sdk==1\.3\.0'; then
-    log "installing $PIN"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$PIN"
-fi
+VENV="$(ensure_venv a2a)"
 
 cards="$(mktemp -d "${TMPDIR:-/tmp}/meshpeer-a2a-cards.XXXXXX")"
 trap 'rm -rf "$cards"' EXIT

@@ -13,20 +13,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv
 
-VENV="$ROOT/.cache/venv-a2a-jws"
-PINS=("a2a-sdk==1.3.0" "jwcrypto==1.6.1" "rfc8785==0.1.4" "PyJWT==2.15.1")
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-installed="$("$VENV/bin/pip" freeze 2>/dev/null || true)"
-for pin in "${PINS[@]}"; do
-    if ! grep -qix "${pin//./\\.}" <<<"$installed"; then
-        log "installing ${PINS[*]}"
-        "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
-        break
-    fi
-done
+VENV="$(ensure_venv a2a-jws)"
 PY="$VENV/bin/python"
 HELPER="$ROOT/scripts/test.d/42-a2a-card-jws.py"
 

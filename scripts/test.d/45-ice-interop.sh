@@ -5,9 +5,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 ensure_packages coturn python3 python3-venv
-venv="$ROOT/.cache/venv-ice"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c 'import aioice' 2>/dev/null || "$venv/bin/pip" install -q aioice
+venv="$(ensure_venv ice)"
 swift build --product meshpeer >&2
 swift build --product meshlab >&2
 meshpeer="$ROOT/.build/debug/meshpeer"

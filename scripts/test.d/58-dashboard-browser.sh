@@ -9,17 +9,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv chromium chromium-driver
 
-VENV="$ROOT/.cache/venv-dashboard"
-PIN="selenium==4.45.0"
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-installed="$("$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null || true)"
-if ! grep -qixF "$PIN" <<<"$installed"; then
-    log "installing $PIN"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$PIN"
-fi
+VENV="$(ensure_venv dashboard)"
 
 swift build --product meshpeer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 MESHPEER_BIN="$(swift build --show-bin-path)/meshpeer"

