@@ -17,6 +17,8 @@ enum FirstMessage {
         var lookupMs: Double
         var knockToAcceptMs: Double
         var sendToReadMs: Double
+        /// "knocker → recipient".
+        var pair: String
     }
 
     /// One sample per unordered pair (i < j): agent i knocks on agent j.
@@ -65,7 +67,8 @@ enum FirstMessage {
             totalMs: Double(read - beganNs) / 1e6,
             lookupMs: lookupMs,
             knockToAcceptMs: acceptMs,
-            sendToReadMs: Double(read - sentNs) / 1e6
+            sendToReadMs: Double(read - sentNs) / 1e6,
+            pair: "\(knocker) → \(recipient)"
         )
     }
 

@@ -106,6 +106,14 @@ struct E2EScenario: ParsableCommand {
         report.set("first_message_lookup_ms_p50", quantile(first.map(\.lookupMs), 0.5))
         report.set("first_message_knock_to_accept_ms_p50", quantile(first.map(\.knockToAcceptMs), 0.5))
         report.set("first_message_send_to_read_ms_p50", quantile(first.map(\.sendToReadMs), 0.5))
+        // The slowest pair's stages, so that a p99 far above the p50 says where its time went.
+        if let slowest = first.max(by: { $0.totalMs < $1.totalMs }) {
+            report.set("first_message_slowest_ms", slowest.totalMs)
+            report.set("first_message_slowest_lookup_ms", slowest.lookupMs)
+            report.set("first_message_slowest_knock_to_accept_ms", slowest.knockToAcceptMs)
+            report.set("first_message_slowest_send_to_read_ms", slowest.sendToReadMs)
+            report["first_message_slowest_pair"] = slowest.pair
+        }
 
         say("\(messages) messages of \(size) bytes, agent0 → agent1")
         let throughput = try await RelayThroughput.measure(

@@ -148,7 +148,10 @@ enum ContactStore {
         )
     }
 
-    static func decode(_ row: Row) -> Contact? {
+    /// A row of `node_contacts`, or nil (noted by `UnreadableRows`) when it cannot be read.
+    static func decode(_ row: Row) -> Contact? { UnreadableRows.read(row, table: "node_contacts", parse) }
+
+    static func parse(_ row: Row) -> Contact? {
         guard let keyData = row["public_key"] as Data?,
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData))
         else { return nil }

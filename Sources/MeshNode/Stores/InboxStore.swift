@@ -157,7 +157,10 @@ enum InboxStore {
         try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM node_inbox WHERE cursor IS NOT NULL") ?? 0
     }
 
-    static func decode(_ row: Row) -> InboxMessage? {
+    /// A row of `node_inbox`, or nil (noted by `UnreadableRows`) when it cannot be read.
+    static func decode(_ row: Row) -> InboxMessage? { UnreadableRows.read(row, table: "node_inbox", parse) }
+
+    static func parse(_ row: Row) -> InboxMessage? {
         guard let cursor = row["cursor"] as Int64?, let idData = row["id"] as Data?,
             let body = row["body"] as Data?
         else { return nil }

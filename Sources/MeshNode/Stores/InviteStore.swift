@@ -102,7 +102,10 @@ enum InviteStore {
             .flatMap { try? Invite.parse($0) }
     }
 
-    private static func decode(_ row: Row) -> IssuedInvite? {
+    /// A row of `invite_issued`, or nil (noted by `UnreadableRows`) when it cannot be read.
+    private static func decode(_ row: Row) -> IssuedInvite? { UnreadableRows.read(row, table: "invite_issued", parse) }
+
+    private static func parse(_ row: Row) -> IssuedInvite? {
         guard let text = row["invite"] as String?, let invite = try? Invite.parse(text) else { return nil }
         let revoked = row["revoked_ms"] as Int64?
         return IssuedInvite(

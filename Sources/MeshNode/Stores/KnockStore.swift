@@ -133,7 +133,10 @@ enum KnockStore {
         for id in ids { try db.executeCached(sql: "DELETE FROM node_knocks WHERE id = ?", arguments: [id]) }
     }
 
-    static func decode(_ row: Row) -> StoredKnock? {
+    /// A row of `node_knocks`, or nil (noted by `UnreadableRows`) when it cannot be read.
+    static func decode(_ row: Row) -> StoredKnock? { UnreadableRows.read(row, table: "node_knocks", parse) }
+
+    static func parse(_ row: Row) -> StoredKnock? {
         guard let keyData = row["peer_key"] as Data?,
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
             let direction = StoredKnock.Direction(rawValue: row["direction"]),

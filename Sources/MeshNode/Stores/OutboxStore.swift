@@ -343,7 +343,10 @@ enum OutboxStore {
         return rows.filter { $0.kind != .receipt && $0.kind != .signal }
     }
 
-    static func decode(_ row: Row) -> OutboxEntry? {
+    /// A row of `node_outbox`, or nil (noted by `UnreadableRows`) when it cannot be read.
+    static func decode(_ row: Row) -> OutboxEntry? { UnreadableRows.read(row, table: "node_outbox", parse) }
+
+    static func parse(_ row: Row) -> OutboxEntry? {
         guard let idData = row["id"] as Data?, let id = try? MessageID(bytes: [UInt8](idData)),
             let keyData = row["peer_key"] as Data?,
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
