@@ -88,6 +88,22 @@ ensure_venv() {
     echo "$dir"
 }
 
+# build_products ITEM...: debug-builds each ITEM, a product name or --tests (every test target), and fails on a build
+# error; compiler progress lines are dropped. Under scripts/test, which has just run `swift build --build-tests` (every
+# product and test of this tree) and says so with MESHPEER_BUILT_ALL=1, it does nothing: each switch between
+# `--product A`, `--product B` and `--build-tests` made SwiftPM plan the whole build again (8 to 17 s on two cores),
+# and the suites switched about twenty times in one CI run.
+build_products() {
+    [ "${MESHPEER_BUILT_ALL:-0}" = 1 ] && return 0
+    local item what
+    for item in "$@"; do
+        what=(--product "$item")
+        [ "$item" = --tests ] && what=(--build-tests)
+        swift build "${what[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } >&2 \
+            || die "swift build ${what[*]} failed (see the compiler output above)"
+    done
+}
+
 ensure_swift() {
     command -v swift >/dev/null || die "Swift 6.2 or newer must be on PATH (https://www.swift.org/install/linux/)"
 }

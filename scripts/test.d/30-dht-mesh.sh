@@ -10,7 +10,7 @@ cd "$ROOT"
 
 NODES=20
 TTL=8
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 WORK="$(mktemp -d)"
 pids=()

@@ -10,8 +10,7 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 ensure_packages python3 python3-venv
 
-swift build --product meshpeer >/dev/null
-swift build --product meshbench >/dev/null
+build_products meshpeer meshbench
 BIN="$(swift build --show-bin-path)"
 out="$(mktemp)"
 

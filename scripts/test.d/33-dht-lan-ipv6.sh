@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 ensure_packages iproute2
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 TAG="k6$$"
 WORK="$(mktemp -d)"

@@ -10,10 +10,8 @@ ensure_packages python3 python3-venv
 
 VENV="$(ensure_venv ratchet)"
 
-# The grep only drops progress lines (and may print none); pipefail makes the status swift build's, so a failed
-# build stops here instead of testing whatever binaries an earlier build left.
-swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
-    || die "swift build --build-tests failed (see the compiler output above); the ratchet interop tests did not run"
+# A failed build stops here instead of testing whatever binaries an earlier build left.
+build_products --tests
 out="${TMPDIR:-/tmp}/meshpeer-ratchet-interop.log"
 MESHPEER_RATCHET_INTEROP_PYTHON="$VENV/bin/python" swift test --skip-build --filter 'RatchetTests.InteropTests' 2>&1 \
     | tee "$out" || die "ratchet interop tests failed; see $out"

@@ -12,7 +12,7 @@ VENV="$(ensure_venv a2a)"
 
 cards="$(mktemp -d "${TMPDIR:-/tmp}/meshpeer-a2a-cards.XXXXXX")"
 trap 'rm -rf "$cards"' EXIT
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products --tests
 out="${TMPDIR:-/tmp}/meshpeer-a2a-interop.log"
 MESHPEER_CARD_OUT="$cards" swift test --skip-build \
     --filter 'MeshPeerTests.CompactCardTests/sampleCardsForTheA2AInteropCheck' 2>&1 | tee "$out"

@@ -17,7 +17,7 @@ VENV="$(ensure_venv a2a-jws)"
 PY="$VENV/bin/python"
 HELPER="$ROOT/scripts/test.d/42-a2a-card-jws.py"
 
-swift build --product meshpeer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products meshpeer
 MESHPEER="$(swift build --show-bin-path)/meshpeer"
 [ -x "$MESHPEER" ] || die "meshpeer did not build"
 
@@ -45,7 +45,7 @@ log "checking the card MeshPeer signs ($did) with the A2A SDK, jwcrypto and rfc8
 
 # The full card a capability.query returns (MeshPeer's extensions, numbers in their params) and the compact owner
 # card, signed by the Swift test that writes them.
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products --tests
 out="${TMPDIR:-/tmp}/meshpeer-card-jws-swift.log"
 mkdir -p "$work/swift"
 MESHPEER_CARD_JWS_OUT="$work/swift" swift test --skip-build \

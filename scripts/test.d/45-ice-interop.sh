@@ -6,8 +6,7 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 ensure_packages coturn python3 python3-venv
 venv="$(ensure_venv ice)"
-swift build --product meshpeer >&2
-swift build --product meshlab >&2
+build_products meshpeer meshlab
 meshpeer="$ROOT/.build/debug/meshpeer"
 meshlab="$ROOT/.build/debug/meshlab" # the lab-only ICE probe; meshpeer has no ice-connect (issue 12)
 work="$(mktemp -d)"

@@ -9,8 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then
     log "netlab skipped: it needs root (network namespaces); CI runs it as root"
     exit 0
 fi
-swift build --product meshpeer >&2
-swift build --product meshlab >&2
+build_products meshpeer meshlab
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 # Every direct cell also moves 10 MiB (the direct-path issue's figure) over the encrypted direct channel, checked by SHA-256 at both ends, and the

@@ -10,8 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
     log "netlab agents skipped: it needs root (network namespaces); CI runs it as root"
     exit 0
 fi
-swift build --product meshpeer >&2
-swift build --product meshlab >&2
+build_products meshpeer meshlab
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 status=0

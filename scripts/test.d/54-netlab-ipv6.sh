@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 if [ -z "${MESHPEER:-}" ]; then
-    swift build --product meshpeer >&2
+    build_products meshpeer
     # A copy, so another build replacing the binary cannot end the lab's processes ("Text file busy" for the build).
     bin="$(mktemp -d)"
     cp "$ROOT/.build/debug/meshpeer" "$bin/meshpeer"

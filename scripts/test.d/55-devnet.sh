@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 WORK="$(mktemp -d)"
 cleanup() {

@@ -9,7 +9,7 @@ cd "$ROOT"
 ensure_swift
 ensure_packages chromium curl
 
-swift build --product meshpeer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 [ -x "$BIN" ] || die "no meshpeer binary at $BIN"
 CHROMIUM="${CHROMIUM:-$(command -v chromium)}"

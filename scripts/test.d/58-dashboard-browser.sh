@@ -11,7 +11,7 @@ ensure_packages python3 python3-venv chromium chromium-driver
 
 VENV="$(ensure_venv dashboard)"
 
-swift build --product meshpeer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products meshpeer
 MESHPEER_BIN="$(swift build --show-bin-path)/meshpeer"
 [ -x "$MESHPEER_BIN" ] || die "no meshpeer binary at $MESHPEER_BIN"
 export MESHPEER_BIN

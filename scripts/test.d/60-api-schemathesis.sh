@@ -18,7 +18,7 @@ VENV="$(ensure_venv schemathesis)"
 log "docs/openapi.yaml is valid OpenAPI 3.1"
 "$VENV/bin/openapi-spec-validator" docs/openapi.yaml
 
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+build_products --tests
 log "schemathesis against the HTTP layer and its test double"
 out="${TMPDIR:-/tmp}/meshpeer-api-schemathesis-unit.log"
 MESHPEER_SCHEMATHESIS_PYTHON="$VENV/bin/python" swift test --skip-build --filter 'MeshNodeAPITests.SchemathesisTests' 2>&1 \

@@ -16,10 +16,7 @@ export PYTHONDONTWRITEBYTECODE=1
 # MESHPEER_BIN, when set, names a meshpeer binary to test instead of building one.
 if [ -z "${MESHPEER_BIN:-}" ]; then
     # `meshpeer mcp` execs meshpeer-mcp from meshpeer's directory, so both are built.
-    for product in meshpeer meshpeer-mcp; do
-        swift build --product "$product" >"$WORK/build.log" 2>&1 \
-            || { tail -n 40 "$WORK/build.log" >&2; die "swift build --product $product failed"; }
-    done
+    build_products meshpeer meshpeer-mcp
     MESHPEER_BIN="$(swift build --show-bin-path)/meshpeer"
 fi
 [ -x "$MESHPEER_BIN" ] || die "no meshpeer binary at $MESHPEER_BIN"

@@ -14,7 +14,7 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 
 ensure_packages systemd
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 WORK="$(mktemp -d)"
 pids=()

@@ -19,7 +19,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 cd "$ROOT"
 ensure_packages haproxy python3
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 WORK="$(mktemp -d)"

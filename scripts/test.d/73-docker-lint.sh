@@ -43,7 +43,7 @@ grep -q '^USER meshpeer$' deploy/docker/Dockerfile || die "the image must run as
 grep -q '^HEALTHCHECK ' deploy/docker/Dockerfile || die "the image needs a health check"
 
 log "relay.json in the image starts a relay"
-swift build --product meshpeer >/dev/null
+build_products meshpeer
 BIN="$(swift build --show-bin-path)/meshpeer"
 WORK="$(mktemp -d)"
 pid=""
