@@ -45,9 +45,12 @@ struct PCPNonceTests {
             renewing: renewed,
             group: group
         )
-        let requests = gateway.requests()
-        #expect(requests.count == 3, "one request per exchange: an answer stops the retransmissions")
-        #expect(Set(requests.map(\.nonce)).count == 1, "one mapping, one nonce")
+        // A request the gateway answers after the 250 ms retransmission (a loaded machine: CI, December 6) arrives
+        // twice in a row; a retransmission that went on after its answer would show up inside a later exchange.
+        let all = gateway.requests()
+        let requests = all.enumerated().filter { $0.offset == 0 || all[$0.offset - 1] != $0.element }.map(\.element)
+        #expect(requests.count == 3, "an answer stops the retransmissions (\(all.count) sent in all)")
+        #expect(Set(all.map(\.nonce)).count == 1, "one mapping, one nonce")
         #expect(requests.map(\.suggestedPort) == [40_001, 50_001, 50_001])
         #expect(requests.map(\.lifetime) == [600, 600, 0])
         #expect(gateway.refused() == 0)
@@ -98,7 +101,7 @@ struct PortMapDeletionTests {
 /// A PCP server for one mapping, as strict as miniupnpd about nonces: the first MAP for an internal port makes the
 /// mapping (external port = internal + 10,000); any later MAP for it with another nonce gets NOT_AUTHORIZED (2).
 final class MiniPCPGateway: Sendable {
-    struct Request: Sendable {
+    struct Request: Sendable, Equatable {
         var nonce: [UInt8]
         var suggestedPort: UInt16
         var lifetime: UInt32
