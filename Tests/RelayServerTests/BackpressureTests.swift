@@ -11,13 +11,14 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let bound = 65_536.0
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             limits: ["outputBufferMaximumBytes": bound, "stuckClientTimeoutSeconds": 3]
         )
         defer { relay.cleanUp() }
         let stuck = try StuckClient(port: relay.port, identity: identity(231))
-        let flood = Task.detached { stuck.flood(limit: 512 * 1_048_576) }
+        // The flood blocks for as long as the relay tolerates the client: on its own thread, not the pool's.
+        let flood = Task { try await offPool { stuck.flood(limit: 512 * 1_048_576) } }
 
         try await eventually("the relay stopped reading from it") {
             (metric("meshpeer_relay_reads_paused_total", of: relay) ?? 0) >= 1
@@ -44,7 +45,7 @@ import Testing
         try await alice.send((0..<20).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 100) })
         try await eventually("bob has 20") { await bob.delivered.count == 20 }
 
-        let (written, closed) = await flood.value
+        let (written, closed) = try await flood.value
         #expect(closed, "the relay closed the stuck connection (after \(written) bytes)")
         try await eventually("the drop was counted") {
             metric("meshpeer_relay_stuck_clients_dropped_total", of: relay) == 1

@@ -116,7 +116,7 @@ final class RawClient: @unchecked Sendable {
         // expected refusals into timeouts (the slowloris test below uses two seconds on purpose).
         var limits = BadInputTests.limits
         limits["authenticationTimeoutSeconds"] = 30
-        let relay = try RelayProcess(dataDirectory: data, limits: limits)
+        let relay = try await RelayProcess.start(dataDirectory: data, limits: limits)
         defer { relay.cleanUp() }
         let victim = identity(41)
         let bystander = identity(42)
@@ -212,7 +212,7 @@ final class RawClient: @unchecked Sendable {
     @Test func slowlorisAndConnectionFloodsAreCut() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data, limits: BadInputTests.limits)
+        let relay = try await RelayProcess.start(dataDirectory: data, limits: BadInputTests.limits)
         defer { relay.cleanUp() }
 
         // A WebSocket that never logs in is closed at the login deadline.
@@ -245,7 +245,7 @@ final class RawClient: @unchecked Sendable {
     @Test func aFloodOfBareTCPConnectionsFromOneAddressIsClosedAtAccept() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data, limits: BadInputTests.limits)
+        let relay = try await RelayProcess.start(dataDirectory: data, limits: BadInputTests.limits)
         defer { relay.cleanUp() }
 
         // Twice the per-source limit (6) of connections that never send a byte: the gate lets them wait for the

@@ -8,7 +8,7 @@ import Testing
         try JSONDecoder().decode(RelayServerConfiguration.self, from: Data(json.utf8))
     }
 
-    @Test func everyKeyIsCamelCaseAndMissingKeysKeepTheirDefaults() throws {
+    @Test func everyKeyIsCamelCaseAndMissingKeysKeepTheirDefaults() async throws {
         let config = try decode(
             """
             {"listen": "127.0.0.1:7500", "data": "/tmp/r", "shutdownGraceSeconds": 2,

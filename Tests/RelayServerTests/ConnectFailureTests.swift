@@ -21,7 +21,7 @@ import Testing
     @Test func aTLSClientAtAPlainRelayReportsTheHandshakeAndARelayWithAnotherKeyReportsTheLogin() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let tls = Collector(identity(212), port: relay.port, relay: relay.publicKey, tls: try RelayClientTLS())
         let impostor = Collector(identity(213), port: relay.port, relay: identity(299).publicKey)
@@ -47,7 +47,7 @@ import Testing
     @Test func aWssRelayWhoseTLSCannotBeSetUpIsNeverContactedInPlaintext() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let address = RelayAddress(secure: true, host: "127.0.0.1", port: relay.port)
         var settings = RelayPool.Configuration()

@@ -14,7 +14,7 @@ import Testing
     @Test func aRelayPublishesItsAdvertInItsDHTNodeAndAnswersSTUN() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data, dht: ["listen": ["127.0.0.1:0"]])
+        let relay = try await RelayProcess.start(dataDirectory: data, dht: ["listen": ["127.0.0.1:0"]])
         defer { relay.cleanUp() }
         let dhtPort = try #require(relay.dhtPort)
         let client = try await TestDHTNode(identity: identity(81), bootstrap: dhtPort, readOnly: true)
@@ -28,17 +28,20 @@ import Testing
         #expect(adverts.first?.addresses == [relay.address])
         #expect(try stunBinding(port: dhtPort), "the DHT port answers STUN Binding like `meshpeer dht serve`")
         await client.close()
-        let (status, output) = try relay.terminate()
+        let (status, output) = try await relay.terminate()
         #expect(status == 0)
         #expect(output.contains("\"event\":\"advert-published\""))
     }
 
-    @Test func aRelayWhoseAdvertCannotFitInTheDHTRefusesToStart() throws {
+    @Test func aRelayWhoseAdvertCannotFitInTheDHTRefusesToStart() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tooMany = (1...4).map { "wss://relay-\($0).a-rather-long-host-name.example.org:443/relay" }
         do {
-            let relay = try RelayProcess(dataDirectory: data, dht: ["listen": ["127.0.0.1:0"], "advertise": tooMany])
+            let relay = try await RelayProcess.start(
+                dataDirectory: data,
+                dht: ["listen": ["127.0.0.1:0"], "advertise": tooMany]
+            )
             relay.cleanUp()
             Issue.record("a relay with an advert too large for the DHT started")
         } catch is TestFailure {
@@ -53,10 +56,10 @@ import Testing
             try? FileManager.default.removeItem(atPath: dataA)
             try? FileManager.default.removeItem(atPath: dataB)
         }
-        let relayA = try RelayProcess(dataDirectory: dataA, dht: ["listen": ["127.0.0.1:0"]])
+        let relayA = try await RelayProcess.start(dataDirectory: dataA, dht: ["listen": ["127.0.0.1:0"]])
         defer { relayA.cleanUp() }
         let dhtA = try #require(relayA.dhtPort)
-        let relayB = try RelayProcess(
+        let relayB = try await RelayProcess.start(
             dataDirectory: dataB,
             dht: ["listen": ["127.0.0.1:0"], "bootstrap": ["127.0.0.1:\(dhtA)"]]
         )

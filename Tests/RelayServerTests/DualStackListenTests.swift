@@ -11,7 +11,7 @@ import Testing
         try RelayServerConfiguration(listen: listen, dataDirectory: "unused").listeners().listeners
     }
 
-    @Test func listenNamesTheSocketsToBind() throws {
+    @Test func listenNamesTheSocketsToBind() async throws {
         let bare = try JSONDecoder().decode(RelayServerConfiguration.self, from: Data("{}".utf8))
         #expect(bare.listen == "localhost:7400")
         #expect(

@@ -35,7 +35,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         // `localhost` is the default's host (localhost:7400); port 0 here, so the test needs no fixed port.
-        let relay = try RelayProcess(dataDirectory: data, arguments: ["--listen", "localhost:0"])
+        let relay = try await RelayProcess.start(dataDirectory: data, arguments: ["--listen", "localhost:0"])
         defer { relay.cleanUp() }
         try await exchange(port: relay.port, relay: relay, aliceHost: "::1", bobHost: "127.0.0.1", run: 160)
     }
@@ -45,7 +45,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: data) }
         // [::] with IPV6_V6ONLY off: IPv4 clients arrive on the same socket as ::ffff:127.0.0.1. The trusted proxy
         // is written as 127.0.0.1, so it is honoured only if the relay counts them by their IPv4 address.
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             limits: ["connectionsPerSource": 2],
             arguments: ["--listen", "[::]:0", "--trusted-proxy", "127.0.0.1"]

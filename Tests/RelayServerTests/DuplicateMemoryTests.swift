@@ -11,7 +11,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try RelayProcess.freePort()
-        var relay = try RelayProcess(dataDirectory: data, port: port)
+        var relay = try await RelayProcess.start(dataDirectory: data, port: port)
         let alice = Collector(identity(241), port: port, relay: relay.publicKey)
         let bob = Collector(identity(242), port: port, relay: relay.publicKey)
         await alice.start()
@@ -30,7 +30,7 @@ import Testing
             (try? relay.http("/metrics").body.contains("meshpeer_relay_held_envelopes 0")) == true
         }
         relay.kill9()
-        relay = try RelayProcess(dataDirectory: data, port: port)
+        relay = try await RelayProcess.start(dataDirectory: data, port: port)
         defer { relay.cleanUp() }
         try await eventually("both logged in again", within: .seconds(20)) {
             let first = await alice.readyCount
@@ -55,7 +55,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try RelayProcess.freePort()
-        var relay = try RelayProcess(dataDirectory: data, port: port)
+        var relay = try await RelayProcess.start(dataDirectory: data, port: port)
         let alice = Collector(identity(243), port: port, relay: relay.publicKey)
         let bob = Collector(identity(244), port: port, relay: relay.publicKey, acknowledges: false)
         await alice.start()
@@ -69,7 +69,7 @@ import Testing
         try await alice.send([live])
         try await eventually("bob has it, unacknowledged") { await bob.delivered.count == 1 }
         relay.kill9()
-        relay = try RelayProcess(dataDirectory: data, port: port)
+        relay = try await RelayProcess.start(dataDirectory: data, port: port)
         defer { relay.cleanUp() }
         try await eventually("both logged in again", within: .seconds(20)) {
             let first = await alice.readyCount

@@ -10,7 +10,7 @@ import Testing
     @Test func anUnacknowledgedEnvelopeIsRedeliveredAfterReconnectAndAnAcknowledgedOneIsNot() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let alice = Collector(identity(201), port: relay.port, relay: relay.publicKey)
         let bob = Collector(identity(202), port: relay.port, relay: relay.publicKey, acknowledges: false)

@@ -14,7 +14,7 @@ import Testing
         #expect(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]) == 0)
         defer { _ = try? run("/bin/umount", ["-l", mountPoint]) }
         let data = mountPoint + "/relay"
-        let relay = try RelayProcess(dataDirectory: data, limits: bulkLimits)
+        let relay = try await RelayProcess.start(dataDirectory: data, limits: bulkLimits)
         defer { relay.cleanUp() }
         let sender = try await RawClient(port: relay.port)
         try await sender.logIn(identity(71))

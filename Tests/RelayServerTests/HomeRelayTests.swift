@@ -10,7 +10,8 @@ import Testing
     @Test func aClientKeepsTwoHomesAndMovesAwayFromOneThatDies() async throws {
         let directories = (0..<3).map { _ in RelayProcess.temporaryDirectory() }
         defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
-        let relays = try directories.map { try RelayProcess(dataDirectory: $0) }
+        var relays: [RelayProcess] = []
+        for directory in directories { relays.append(try await RelayProcess.start(dataDirectory: directory)) }
         defer { for relay in relays { relay.cleanUp() } }
         let addresses = try relays.map { try #require(RelayAddress($0.address)) }
 
@@ -63,7 +64,10 @@ import Testing
     @Test func aRelayThatWasDownAtStartIsMeasuredAtTheNextProbe() async throws {
         let directories = (0..<3).map { _ in RelayProcess.temporaryDirectory() }
         defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
-        let running = try directories.prefix(2).map { try RelayProcess(dataDirectory: $0) }
+        var running: [RelayProcess] = []
+        for directory in directories.prefix(2) {
+            running.append(try await RelayProcess.start(dataDirectory: directory))
+        }
         defer { for relay in running { relay.cleanUp() } }
         let latePort = try RelayProcess.freePort()
         let late = RelayAddress(host: "127.0.0.1", port: latePort)
@@ -90,7 +94,7 @@ import Testing
         #expect(await alice.homes.count == 2)
         #expect(!(await alice.homes.contains(late)))
 
-        let lateRelay = try RelayProcess(dataDirectory: directories[2], port: latePort)
+        let lateRelay = try await RelayProcess.start(dataDirectory: directories[2], port: latePort)
         defer { lateRelay.cleanUp() }
         try await eventually("the late relay was measured by a probe round", within: .seconds(20)) {
             await alice.roundTrip(late) != nil

@@ -45,7 +45,7 @@ import Testing
         _ flags: [String],
         _ url: String,
         _ scope: String
-    ) throws {
+    ) async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let result = try runToExit(
@@ -59,7 +59,7 @@ import Testing
         #expect(result.stderr.contains("advertise"), "\(result.stderr)")
     }
 
-    @Test func aWildcardListenAddressNeedsAnAdvert() throws {
+    @Test func aWildcardListenAddressNeedsAnAdvert() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let result = try runToExit([
@@ -69,13 +69,13 @@ import Testing
         #expect(result.stderr.contains("set --advertise"), "\(result.stderr)")
     }
 
-    @Test func aBadOrBusyMetricsAddressIsAnErrorNamingTheKey() throws {
+    @Test func aBadOrBusyMetricsAddressIsAnErrorNamingTheKey() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let bad = try runToExit(["--listen", "127.0.0.1:0", "--data", data, "--metrics-listen", "nowhere"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("metricsListen: nowhere is not host:port"), "\(bad.stderr)")
-        let relay = try RelayProcess(dataDirectory: data + "-first")
+        let relay = try await RelayProcess.start(dataDirectory: data + "-first")
         defer {
             relay.cleanUp()
             try? FileManager.default.removeItem(atPath: data + "-first")
@@ -107,7 +107,7 @@ import Testing
         ),
         (#"{"listen":"127.0.0.1"}"#, "listen: 127.0.0.1 is not host:port"),
     ])
-    func anImpossibleConfigIsRefusedNamingTheKey(_ json: String, _ expected: String) throws {
+    func anImpossibleConfigIsRefusedNamingTheKey(_ json: String, _ expected: String) async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -121,7 +121,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         // The file says one public URL and no DHT listen address of use; the flags replace both.
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             dht: ["listen": ["127.0.0.1:1"], "advertise": ["wss://from-the-file.example.org/relay"]],
             lab: false,
@@ -138,22 +138,22 @@ import Testing
         }
         #expect(adverts.first?.addresses == ["wss://relay.example.org/relay"])
         await client.close()
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
     }
 
-    @Test func dhtFlagsAloneTurnTheDHTNodeOn() throws {
+    @Test func dhtFlagsAloneTurnTheDHTNodeOn() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data, arguments: ["--dht-listen", "127.0.0.1:0"])
+        let relay = try await RelayProcess.start(dataDirectory: data, arguments: ["--dht-listen", "127.0.0.1:0"])
         defer { relay.cleanUp() }
         #expect(relay.dhtPort != nil, "--dht-listen without a dht object in the file runs the DHT node (in the lab)")
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
     }
 
-    @Test func metricsAreServedOnTheirOwnListenerOnly() throws {
+    @Test func metricsAreServedOnTheirOwnListenerOnly() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         #expect(relay.metricsPort != relay.port)
         let public404 = try relay.http("/metrics", port: relay.port)
@@ -165,7 +165,7 @@ import Testing
         #expect(try relay.http("/healthz", port: relay.port).status == 200)
     }
 
-    @Test func theMetricsListenerIsLoopbackByDefault() throws {
+    @Test func theMetricsListenerIsLoopbackByDefault() async throws {
         let config = try JSONDecoder().decode(
             RelayServerConfiguration.self,
             from: Data(#"{"listen":"0.0.0.0:7400"}"#.utf8)
@@ -183,14 +183,18 @@ import Testing
         #expect(set.effectiveMetricsListen == "10.0.0.5:9100" && set.lab)
     }
 
-    @Test func jsonLogsAreOneObjectPerLine() throws {
+    @Test func jsonLogsAreOneObjectPerLine() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let log = data + ".stderr"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let relay = try RelayProcess(dataDirectory: data, arguments: ["--log-format", "json"], standardError: log)
+        let relay = try await RelayProcess.start(
+            dataDirectory: data,
+            arguments: ["--log-format", "json"],
+            standardError: log
+        )
         defer { relay.cleanUp() }
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         #expect(lines.count >= 2)
         for line in lines {
@@ -205,7 +209,7 @@ import Testing
     }
 
     /// Raises the soft limit to what `maximumConnections` needs (4,096 + 64 by default) when the hard limit allows.
-    @Test func theOpenFileLimitIsRaisedToWhatTheConnectionLimitNeeds() throws {
+    @Test func theOpenFileLimitIsRaisedToWhatTheConnectionLimitNeeds() async throws {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         try #require(
@@ -216,7 +220,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: data) }
         let log = data + ".stderr"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             arguments: ["--log-format", "json"],
             shellPrefix: "ulimit -Sn 512",
@@ -226,25 +230,25 @@ import Testing
         let limits = try String(contentsOfFile: "/proc/\(relay.process.processIdentifier)/limits", encoding: .utf8)
         let row = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
         #expect(row.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first == "4160", "\(row)")
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(text.contains("\"message\":\"open-file limit raised\""), "\(text)")
         #expect(text.contains("\"was\":\"512\"") && text.contains("\"soft\":\"4160\""), "\(text)")
     }
 
-    @Test func aHardLimitTooLowIsSaidWithTheNumbers() throws {
+    @Test func aHardLimitTooLowIsSaidWithTheNumbers() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let log = data + ".stderr"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             arguments: ["--log-format", "json"],
             shellPrefix: "ulimit -n 300",
             standardError: log
         )
         defer { relay.cleanUp() }
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         let line = try #require(text.split(separator: "\n").first { $0.contains("open-file limit") })
         #expect(line.contains("\"level\":\"warning\""), "\(line)")
@@ -287,7 +291,7 @@ import Testing
         }
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             limits: ["connectionsPerSource": 4_096, "authenticationTimeoutSeconds": 300],
             shellPrefix: "ulimit -Sn 1024"
@@ -319,7 +323,7 @@ import Testing
         #expect(held >= 4_096, "the relay holds all 4,096 connections")
         #expect(healthz == 200, "a new connection is still served")
         #expect(open == 4_096, "none of them was closed by the relay")
-        #expect(try relay.terminate().status == 0)
+        #expect(try await relay.terminate().status == 0)
     }
 }
 

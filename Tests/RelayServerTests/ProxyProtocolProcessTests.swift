@@ -26,8 +26,8 @@ import Testing
         )
     }
 
-    func start(_ data: String) throws -> RelayProcess {
-        try RelayProcess(
+    func start(_ data: String) async throws -> RelayProcess {
+        try await RelayProcess.start(
             dataDirectory: data,
             limits: ["connectionsPerSource": 2],
             arguments: ["--trusted-proxy", Self.proxy, "--proxy-protocol"]
@@ -49,7 +49,7 @@ import Testing
     @Test func clientsBehindTheProxyAreCountedByTheHeadersAddress() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try start(data)
+        let relay = try await start(data)
         defer { relay.cleanUp() }
         let port = relay.port
         // The header alone first (HAProxy writes it at connect), then the request; and both in one write.
@@ -96,7 +96,7 @@ import Testing
     @Test func noPeerButATrustedProxyCanClaimAnAddress() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try start(data)
+        let relay = try await start(data)
         defer { relay.cleanUp() }
         let port = relay.port
         // A direct client forging a header: closed before any answer, and counted.

@@ -10,8 +10,8 @@ import Testing
     @Test func homesAndSendsShareOneConnectionPerRelayAndIdleOnesClose() async throws {
         let directories = (0..<2).map { _ in RelayProcess.temporaryDirectory() }
         defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
-        let home = try RelayProcess(dataDirectory: directories[0])
-        let elsewhere = try RelayProcess(dataDirectory: directories[1])
+        let home = try await RelayProcess.start(dataDirectory: directories[0])
+        let elsewhere = try await RelayProcess.start(dataDirectory: directories[1])
         defer {
             home.cleanUp()
             elsewhere.cleanUp()
@@ -93,7 +93,7 @@ import Testing
     @Test func deliveriesDroppedByAFullEventStreamComeBackOnceTheReaderCatchesUp() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let address = try #require(RelayAddress(relay.address))
         var settings = RelayPool.Configuration()
@@ -132,7 +132,7 @@ import Testing
     @Test func aSendSkipsAHopThatIsDownAndUsesTheNext() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let up = try #require(RelayAddress(relay.address))
         let down = RelayAddress(host: "127.0.0.1", port: try RelayProcess.freePort())

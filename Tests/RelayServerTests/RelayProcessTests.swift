@@ -9,7 +9,7 @@ import Testing
     @Test func twoClientsExchangeEnvelopesThroughARelay() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let alice = Collector(identity(11), port: relay.port, relay: relay.publicKey)
         let bob = Collector(identity(12), port: relay.port, relay: relay.publicKey)
@@ -36,7 +36,7 @@ import Testing
         #expect(await alice.delivered.map(\.index) == Array(0..<50))
         #expect(await bob.delivered.allSatisfy { $0.sender == alice.identity.nodeID })
         #expect(await alice.refused.isEmpty)
-        let (status, output) = try relay.terminate()
+        let (status, output) = try await relay.terminate()
         #expect(status == 0)
         #expect(output.contains("\"event\":\"stopped\""))
     }
@@ -44,7 +44,7 @@ import Testing
     @Test func anOfflineRecipientGetsEverythingInOrderWhenItConnects() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let alice = Collector(identity(21), port: relay.port, relay: relay.publicKey)
         let bobIdentity = identity(22)
@@ -68,7 +68,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try RelayProcess.freePort()
-        var relay = try RelayProcess(dataDirectory: data, port: port, limits: bulkLimits)
+        var relay = try await RelayProcess.start(dataDirectory: data, port: port, limits: bulkLimits)
         let alice = Collector(identity(31), port: port, relay: relay.publicKey)
         let bobIdentity = identity(32)
         await alice.start()
@@ -78,13 +78,13 @@ import Testing
         await alice.stop()
         relay.kill9()
 
-        relay = try RelayProcess(dataDirectory: data, port: port, limits: bulkLimits)
+        relay = try await RelayProcess.start(dataDirectory: data, port: port, limits: bulkLimits)
         let bob = Collector(bobIdentity, port: port, relay: relay.publicKey)
         await bob.start()
         // Part-way through the drain, kill it again; bob's client reconnects on its own to the restarted relay.
         try await eventually("bob is draining", within: .seconds(60)) { await bob.delivered.count >= 2_000 }
         relay.kill9()
-        relay = try RelayProcess(dataDirectory: data, port: port, limits: bulkLimits)
+        relay = try await RelayProcess.start(dataDirectory: data, port: port, limits: bulkLimits)
         defer { relay.cleanUp() }
         try await eventually("bob has everything", within: .seconds(120)) { await bob.delivered.count >= count }
         let indices = await bob.delivered.map(\.index)
@@ -100,7 +100,7 @@ import Testing
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try RelayProcess.freePort()
-        var relay = try RelayProcess(dataDirectory: data, port: port)
+        var relay = try await RelayProcess.start(dataDirectory: data, port: port)
         let bobIdentity = identity(62)
         let bob = try await RawClient(port: port)
         try await bob.logIn(bobIdentity)
@@ -112,7 +112,7 @@ import Testing
         guard case .deliver(let live) = try await bob.next() else { throw TestFailure("no live delivery") }
         #expect(live.id == envelope.id)
         // Bob never acknowledges. A graceful stop must keep the envelope.
-        let (status, output) = try relay.terminate()
+        let (status, output) = try await relay.terminate()
         #expect(status == 0)
         #expect(output.contains("\"event\":\"stopped\""))
         #expect(try await bob.closedByRelay())
@@ -120,7 +120,7 @@ import Testing
         await alice.close()
         await bob.close()
 
-        relay = try RelayProcess(dataDirectory: data, port: port)
+        relay = try await RelayProcess.start(dataDirectory: data, port: port)
         defer { relay.cleanUp() }
         let again = try await RawClient(port: port)
         let login = try RelayAuth.answer(
@@ -136,10 +136,10 @@ import Testing
         await again.close()
     }
 
-    @Test func healthzAndMetricsAnswerOverHTTP() throws {
+    @Test func healthzAndMetricsAnswerOverHTTP() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data)
+        let relay = try await RelayProcess.start(dataDirectory: data)
         defer { relay.cleanUp() }
         let health = try relay.http("/healthz")
         #expect(health.status == 200 && health.body == "ok\n")

@@ -13,7 +13,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let (certificate, key) = try TestCertificate.make(in: data, file: "relay")
         let (stranger, _) = try TestCertificate.make(in: data, file: "stranger")
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data + "/relay",
             tls: ["certificateChain": certificate, "privateKey": key]
         )
@@ -37,7 +37,7 @@ import Testing
         #expect(await mallory.failures.first?.code == .tlsFailed, "the failure names the TLS handshake")
         #expect((try? relay.http("/healthz"))?.status != 200, "plain HTTP gets nothing from a TLS port")
         for collector in [alice, bob, mallory] { await collector.stop() }
-        let (status, _) = try relay.terminate()
+        let (status, _) = try await relay.terminate()
         #expect(status == 0)
     }
 
@@ -57,7 +57,7 @@ import Testing
             }
         }
         try install(old, oldKey)
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data + "/relay",
             tls: ["certificateChain": live.certificate, "privateKey": live.key]
         )
@@ -75,13 +75,13 @@ import Testing
 
         // A broken file: the reload fails, says so, and the old certificate keeps serving new connections.
         try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: live.certificate))
-        #expect(try relay.signalAndReadLine(SIGHUP).contains("tls-reload-failed"))
+        #expect(try await relay.signalAndReadLine(SIGHUP).contains("tls-reload-failed"))
         let stillOld = await client(122, trustsOld)
         try await eventually("the old certificate still serves new connections") { await stillOld.isReady }
 
         // The renewed certificate: new connections get it, the open one is untouched.
         try install(renewed, renewedKey)
-        #expect(try relay.signalAndReadLine(SIGHUP).contains("tls-reloaded"))
+        #expect(try await relay.signalAndReadLine(SIGHUP).contains("tls-reloaded"))
         let fresh = await client(123, trustsRenewed)
         try await eventually("a client that trusts the renewed certificate logs in") { await fresh.isReady }
         let stale = await client(124, trustsOld)
@@ -92,7 +92,7 @@ import Testing
         #expect(await early.isReady, "the connection opened before the reload stays")
         #expect(await early.disconnects == 0)
         for collector in [early, stillOld, fresh, stale] { await collector.stop() }
-        let (status, _) = try relay.terminate()
+        let (status, _) = try await relay.terminate()
         #expect(status == 0)
     }
 }

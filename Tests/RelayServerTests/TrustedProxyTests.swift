@@ -29,7 +29,7 @@ import Testing
     @Test func aTrustedProxyCarriesManyClientsEachWithItsOwnAllowance() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(
+        let relay = try await RelayProcess.start(
             dataDirectory: data,
             limits: ["connectionsPerSource": 2],
             arguments: ["--trusted-proxy", "127.0.0.1"]
@@ -50,7 +50,7 @@ import Testing
     @Test func anUntrustedPeerCannotChooseItsSource() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let relay = try RelayProcess(dataDirectory: data, limits: ["connectionsPerSource": 2])
+        let relay = try await RelayProcess.start(dataDirectory: data, limits: ["connectionsPerSource": 2])
         defer { relay.cleanUp() }
         let first = try ForwardedClient(port: relay.port, forwardedFor: "198.51.100.1")
         let second = try ForwardedClient(port: relay.port, forwardedFor: "198.51.100.2")
@@ -60,7 +60,7 @@ import Testing
         withExtendedLifetime([first, second, third]) {}
     }
 
-    @Test func aTrustedProxyMustBeAnAddress() throws {
+    @Test func aTrustedProxyMustBeAnAddress() async throws {
         let text = #"{"trustedProxies": ["proxy.example.org"]}"#
         #expect(throws: (any Error).self) {
             try JSONDecoder().decode(RelayServerConfiguration.self, from: Data(text.utf8))

@@ -3,8 +3,9 @@ import MeshCore
 
 /// A real `meshpeer relay` process on 127.0.0.1, with its data directory; stopped and removed by the test.
 final class RelayProcess: @unchecked Sendable {
-    // Thread safety: `process` is only touched by the test that owns this object; `lines` is a lock.
-    let process = Process()
+    // Thread safety: `process` and `stdout` are touched by the test that owns this object, or by one `offPool`
+    // thread while that test awaits it (`terminate`, `signalAndReadLine`), never by two at once.
+    let process: Process
     let dataDirectory: String
     let port: Int
     let nodeID: String
@@ -13,7 +14,7 @@ final class RelayProcess: @unchecked Sendable {
     let dhtPort: Int?
     /// The port of the `/metrics` and `/healthz` listener (loopback).
     let metricsPort: Int
-    private let stdout = Pipe()
+    private let stdout: Pipe
 
     /// The built executable beside the test bundle.
     static let binary: URL = {
@@ -48,10 +49,10 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Starts the relay with `limits` (JSON keys of RelayLimits) and `dht` (the config's `dht` object, if any)
-    /// and waits for its "listening" line. The relay runs as a loopback lab (`"lab": true`, so its advert may name
-    /// 127.0.0.1) unless `lab` is false, with its metrics listener on a free port; `arguments` are added to the
-    /// command line.
-    init(
+    /// and waits for its "listening" line, off the cooperative pool (`offPool`). The relay runs as a loopback lab
+    /// (`"lab": true`, so its advert may name 127.0.0.1) unless `lab` is false, with its metrics listener on a free
+    /// port; `arguments` are added to the command line.
+    static func start(
         dataDirectory: String,
         port: Int = 0,
         limits: [String: Double] = [:],
@@ -62,37 +63,84 @@ final class RelayProcess: @unchecked Sendable {
         shellPrefix: String? = nil,
         standardError: String? = nil,
         deadline: Duration = .seconds(30)
-    ) throws {
-        self.dataDirectory = dataDirectory
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let configPath = dataDirectory + "/relay.json"
-        var config: [String: Any] = [
-            "listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits, "lab": lab,
-            "metricsListen": "127.0.0.1:0",
-        ]
-        if let dht { config["dht"] = dht }
-        if let tls { config["tls"] = tls }
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let relayArguments = ["relay", "--config", configPath] + arguments
-        if let shellPrefix {
-            // `sh -c 'PREFIX; exec "$0" "$@"'`: the relay replaces the shell, so signals reach it directly.
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", shellPrefix + "; exec \"$0\" \"$@\"", RelayProcess.binary.path] + relayArguments
-        } else {
-            process.executableURL = RelayProcess.binary
-            process.arguments = relayArguments
+    ) async throws -> RelayProcess {
+        // The dictionaries are not Sendable; the launch (quick) runs here, only the wait for the line goes off the pool.
+        let launch = try Launch(
+            dataDirectory: dataDirectory,
+            port: port,
+            limits: limits,
+            dht: dht,
+            tls: tls,
+            lab: lab,
+            arguments: arguments,
+            shellPrefix: shellPrefix,
+            standardError: standardError
+        )
+        return try await offPool { try RelayProcess(launch, deadline: deadline) }
+    }
+
+    /// A relay process started and not yet heard from.
+    final class Launch: @unchecked Sendable {
+        // Thread safety: handed from the test's task to one `offPool` thread, then never touched again.
+        let process = Process()
+        let stdout = Pipe()
+        let dataDirectory: String
+
+        init(
+            dataDirectory: String,
+            port: Int,
+            limits: [String: Double],
+            dht: [String: Any]?,
+            tls: [String: String]?,
+            lab: Bool,
+            arguments: [String],
+            shellPrefix: String?,
+            standardError: String?
+        ) throws {
+            self.dataDirectory = dataDirectory
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            let configPath = dataDirectory + "/relay.json"
+            var config: [String: Any] = [
+                "listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits, "lab": lab,
+                "metricsListen": "127.0.0.1:0",
+            ]
+            if let dht { config["dht"] = dht }
+            if let tls { config["tls"] = tls }
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            let relayArguments = ["relay", "--config", configPath] + arguments
+            if let shellPrefix {
+                // `sh -c 'PREFIX; exec "$0" "$@"'`: the relay replaces the shell, so signals reach it directly.
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments =
+                    ["-c", shellPrefix + "; exec \"$0\" \"$@\"", RelayProcess.binary.path] + relayArguments
+            } else {
+                process.executableURL = RelayProcess.binary
+                process.arguments = relayArguments
+            }
+            process.standardOutput = stdout
+            if let standardError {
+                _ = FileManager.default.createFile(atPath: standardError, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardError))
+            } else {
+                process.standardError = FileHandle.nullDevice
+            }
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
         }
-        process.standardOutput = stdout
-        if let standardError {
-            _ = FileManager.default.createFile(atPath: standardError, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardError))
-        } else {
-            process.standardError = FileHandle.nullDevice
+    }
+
+    /// Reads the launched relay's first line (blocking, bounded by `deadline`): where it listens.
+    private init(_ launch: Launch, deadline: Duration) throws {
+        process = launch.process
+        stdout = launch.stdout
+        dataDirectory = launch.dataDirectory
+        let line: String
+        do {
+            line = try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
+        } catch {
+            process.terminate()
+            throw error
         }
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // The first stdout line says where it listens; read it with a bounded deadline.
-        let line = try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
         guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             json["event"] as? String == "listening", let port = json["port"] as? Int,
             let metricsPort = json["metrics_port"] as? Int,
@@ -127,9 +175,9 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` and returns the next stdout line (the relay's answer, e.g. to SIGHUP).
-    func signalAndReadLine(_ signal: Int32, deadline: Duration = .seconds(10)) throws -> String {
+    func signalAndReadLine(_ signal: Int32, deadline: Duration = .seconds(10)) async throws -> String {
         kill(process.processIdentifier, signal)
-        return try RelayProcess.readLine(stdout.fileHandleForReading, deadline: deadline)
+        return try await offPool { try RelayProcess.readLine(self.stdout.fileHandleForReading, deadline: deadline) }
     }
 
     /// SIGKILL: no chance to flush anything.
@@ -139,8 +187,13 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// SIGTERM, then waits for a clean exit (bounded) and returns the rest of stdout.
-    func terminate(deadline: Duration = .seconds(20)) throws -> (status: Int32, output: String) {
+    func terminate(deadline: Duration = .seconds(20)) async throws -> (status: Int32, output: String) {
         kill(process.processIdentifier, SIGTERM)
+        return try await offPool { try self.awaitExit(deadline: deadline) }
+    }
+
+    /// Reads stdout until the process exits (blocking, bounded): `terminate`'s wait, on an `offPool` thread.
+    private func awaitExit(deadline: Duration) throws -> (status: Int32, output: String) {
         let end = ContinuousClock.now + deadline
         var rest: [String] = []
         while process.isRunning && ContinuousClock.now < end {
