@@ -392,7 +392,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshPeerCLITests",
-            dependencies: ["MeshCore"],
+            dependencies: ["MeshCore", "TestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,6 +1,7 @@
 import Kademlia
 import KademliaSimulator
 import MeshCore
+import TestSupport
 import Testing
 
 /// The honest model (`tables: .joined`, `churnModel: .continuous`) on small networks: tables from real joins

@@ -1,6 +1,7 @@
 import Kademlia
 import KademliaSimulator
 import MeshCore
+import TestSupport
 import Testing
 
 /// The deterministic simulated network with the fast oracle shortcut (`tables: .oracle`, one-off churn): 1,000

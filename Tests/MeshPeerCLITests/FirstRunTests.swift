@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What a newcomer meets on a first run: no identity yet, the built-in bootstrap list, a network of one.
@@ -143,13 +144,5 @@ import Testing
         #expect(initStatus == 0)
         #expect(line.contains("published when a peer joins"), "\(line)")
         #expect(running)
-    }
-}
-
-/// Runs blocking work (reading a child's output with deadlines) on a new thread, so waiting for a process does not
-/// hold one of the concurrency pool's few threads that other tests' async clients need.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

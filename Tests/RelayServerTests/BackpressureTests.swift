@@ -2,6 +2,7 @@ import Foundation
 import MeshCore
 import RelayClient
 import RelayFallback
+import TestSupport
 import Testing
 
 /// Outbound backpressure at the relay (issue 11, item 7): a client that never reads cannot grow the relay's
@@ -18,7 +19,7 @@ import Testing
         defer { relay.cleanUp() }
         let stuck = try StuckClient(port: relay.port, identity: identity(231))
         // The flood blocks for as long as the relay tolerates the client: on its own thread, not the pool's.
-        let flood = Task { try await offPool { stuck.flood(limit: 512 * 1_048_576) } }
+        let flood = Task { await offThePool { stuck.flood(limit: 512 * 1_048_576) } }
 
         try await eventually("the relay stopped reading from it") {
             (metric("meshpeer_relay_reads_paused_total", of: relay) ?? 0) >= 1
@@ -45,7 +46,7 @@ import Testing
         try await alice.send((0..<20).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 100) })
         try await eventually("bob has 20") { await bob.delivered.count == 20 }
 
-        let (written, closed) = try await flood.value
+        let (written, closed) = await flood.value
         #expect(closed, "the relay closed the stuck connection (after \(written) bytes)")
         try await eventually("the drop was counted") {
             metric("meshpeer_relay_stuck_clients_dropped_total", of: relay) == 1

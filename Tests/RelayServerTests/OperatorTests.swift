@@ -2,6 +2,7 @@ import Foundation
 import MeshCore
 import RelayFallback
 import RelayServer
+import TestSupport
 import Testing
 
 /// What a volunteer operator meets: flags instead of a config file, adverts other machines can reach, metrics
@@ -324,12 +325,5 @@ import Testing
         #expect(healthz == 200, "a new connection is still served")
         #expect(open == 4_096, "none of them was closed by the relay")
         #expect(try await relay.terminate().status == 0)
-    }
-}
-
-/// Runs blocking work on a new thread and waits for it without holding a thread of the concurrency pool.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

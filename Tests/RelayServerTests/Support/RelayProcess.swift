@@ -1,9 +1,10 @@
 import Foundation
 import MeshCore
+import TestSupport
 
 /// A real `meshpeer relay` process on 127.0.0.1, with its data directory; stopped and removed by the test.
 final class RelayProcess: @unchecked Sendable {
-    // Thread safety: `process` and `stdout` are touched by the test that owns this object, or by one `offPool`
+    // Thread safety: `process` and `stdout` are touched by the test that owns this object, or by one `offThePool`
     // thread while that test awaits it (`terminate`, `signalAndReadLine`), never by two at once.
     let process: Process
     let dataDirectory: String
@@ -49,7 +50,7 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Starts the relay with `limits` (JSON keys of RelayLimits) and `dht` (the config's `dht` object, if any)
-    /// and waits for its "listening" line, off the cooperative pool (`offPool`). The relay runs as a loopback lab
+    /// and waits for its "listening" line, off the cooperative pool (`offThePool`). The relay runs as a loopback lab
     /// (`"lab": true`, so its advert may name 127.0.0.1) unless `lab` is false, with its metrics listener on a free
     /// port; `arguments` are added to the command line.
     static func start(
@@ -76,12 +77,12 @@ final class RelayProcess: @unchecked Sendable {
             shellPrefix: shellPrefix,
             standardError: standardError
         )
-        return try await offPool { try RelayProcess(launch, deadline: deadline) }
+        return try await offThePool { try RelayProcess(launch, deadline: deadline) }
     }
 
     /// A relay process started and not yet heard from.
     final class Launch: @unchecked Sendable {
-        // Thread safety: handed from the test's task to one `offPool` thread, then never touched again.
+        // Thread safety: handed from the test's task to one `offThePool` thread, then never touched again.
         let process = Process()
         let stdout = Pipe()
         let dataDirectory: String
@@ -177,7 +178,7 @@ final class RelayProcess: @unchecked Sendable {
     /// Sends `signal` and returns the next stdout line (the relay's answer, e.g. to SIGHUP).
     func signalAndReadLine(_ signal: Int32, deadline: Duration = .seconds(10)) async throws -> String {
         kill(process.processIdentifier, signal)
-        return try await offPool { try RelayProcess.readLine(self.stdout.fileHandleForReading, deadline: deadline) }
+        return try await offThePool { try RelayProcess.readLine(self.stdout.fileHandleForReading, deadline: deadline) }
     }
 
     /// SIGKILL: no chance to flush anything.
@@ -189,10 +190,10 @@ final class RelayProcess: @unchecked Sendable {
     /// SIGTERM, then waits for a clean exit (bounded) and returns the rest of stdout.
     func terminate(deadline: Duration = .seconds(20)) async throws -> (status: Int32, output: String) {
         kill(process.processIdentifier, SIGTERM)
-        return try await offPool { try self.awaitExit(deadline: deadline) }
+        return try await offThePool { try self.awaitExit(deadline: deadline) }
     }
 
-    /// Reads stdout until the process exits (blocking, bounded): `terminate`'s wait, on an `offPool` thread.
+    /// Reads stdout until the process exits (blocking, bounded): `terminate`'s wait, on an `offThePool` thread.
     private func awaitExit(deadline: Duration) throws -> (status: Int32, output: String) {
         let end = ContinuousClock.now + deadline
         var rest: [String] = []
