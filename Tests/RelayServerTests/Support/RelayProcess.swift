@@ -262,8 +262,12 @@ func eventually(
 
 /// A blocking TCP connection to 127.0.0.1:`port` whose connect and reads give up after `receiveTimeoutSeconds`.
 /// The caller closes the descriptor.
-func connectTCP(port: Int, receiveTimeoutSeconds: Int) throws -> Int32 {
+/// `receiveBufferBytes`, if given, is set before connecting, so that it bounds the window the peer sees.
+func connectTCP(port: Int, receiveTimeoutSeconds: Int, receiveBufferBytes: Int32? = nil) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBufferBytes {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
