@@ -65,69 +65,46 @@ final class RelayProcess: @unchecked Sendable {
         standardError: String? = nil,
         deadline: Duration = .seconds(30)
     ) async throws -> RelayProcess {
-        // The dictionaries are not Sendable; the launch (quick) runs here, only the wait for the line goes off the pool.
-        let launch = try Launch(
-            dataDirectory: dataDirectory,
-            port: port,
-            limits: limits,
-            dht: dht,
-            tls: tls,
-            lab: lab,
-            arguments: arguments,
-            shellPrefix: shellPrefix,
-            standardError: standardError
-        )
+        // The launch is quick and runs here (the config's dictionaries are not Sendable); only the wait for the first
+        // line goes off the pool.
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let configPath = dataDirectory + "/relay.json"
+        var config: [String: Any] = [
+            "listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits, "lab": lab,
+            "metricsListen": "127.0.0.1:0",
+        ]
+        if let dht { config["dht"] = dht }
+        if let tls { config["tls"] = tls }
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let relayArguments = ["relay", "--config", configPath] + arguments
+        let launch = Launch(process: Process(), stdout: Pipe(), dataDirectory: dataDirectory)
+        let process = launch.process
+        if let shellPrefix {
+            // `sh -c 'PREFIX; exec "$0" "$@"'`: the relay replaces the shell, so signals reach it directly.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", shellPrefix + "; exec \"$0\" \"$@\"", RelayProcess.binary.path] + relayArguments
+        } else {
+            process.executableURL = RelayProcess.binary
+            process.arguments = relayArguments
+        }
+        process.standardOutput = launch.stdout
+        if let standardError {
+            _ = FileManager.default.createFile(atPath: standardError, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardError))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
         return try await offThePool { try RelayProcess(launch, deadline: deadline) }
     }
 
     /// A relay process started and not yet heard from.
-    final class Launch: @unchecked Sendable {
+    struct Launch: @unchecked Sendable {
         // Thread safety: handed from the test's task to one `offThePool` thread, then never touched again.
-        let process = Process()
-        let stdout = Pipe()
+        let process: Process
+        let stdout: Pipe
         let dataDirectory: String
-
-        init(
-            dataDirectory: String,
-            port: Int,
-            limits: [String: Double],
-            dht: [String: Any]?,
-            tls: [String: String]?,
-            lab: Bool,
-            arguments: [String],
-            shellPrefix: String?,
-            standardError: String?
-        ) throws {
-            self.dataDirectory = dataDirectory
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            let configPath = dataDirectory + "/relay.json"
-            var config: [String: Any] = [
-                "listen": "127.0.0.1:\(port)", "data": dataDirectory, "limits": limits, "lab": lab,
-                "metricsListen": "127.0.0.1:0",
-            ]
-            if let dht { config["dht"] = dht }
-            if let tls { config["tls"] = tls }
-            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-            let relayArguments = ["relay", "--config", configPath] + arguments
-            if let shellPrefix {
-                // `sh -c 'PREFIX; exec "$0" "$@"'`: the relay replaces the shell, so signals reach it directly.
-                process.executableURL = URL(fileURLWithPath: "/bin/sh")
-                process.arguments =
-                    ["-c", shellPrefix + "; exec \"$0\" \"$@\"", RelayProcess.binary.path] + relayArguments
-            } else {
-                process.executableURL = RelayProcess.binary
-                process.arguments = relayArguments
-            }
-            process.standardOutput = stdout
-            if let standardError {
-                _ = FileManager.default.createFile(atPath: standardError, contents: nil)
-                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardError))
-            } else {
-                process.standardError = FileHandle.nullDevice
-            }
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
     }
 
     /// Reads the launched relay's first line (blocking, bounded by `deadline`): where it listens.
