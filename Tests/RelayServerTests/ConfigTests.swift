@@ -37,4 +37,20 @@ import Testing
             #expect(throws: (any Error).self, "\(json)") { try decode(json) }
         }
     }
+
+    @Test func anAckWaitOfZeroOrOverADayIsRefusedByName() throws {
+        for value in ["0", "-1", "86401"] {
+            let config = try decode(#"{"limits": {"ackWaitSeconds": \#(value)}}"#)
+            #expect(throws: RelayServerError.self, "\(value)") { try config.check() }
+            do {
+                try config.check()
+            } catch let error as RelayServerError {
+                #expect("\(error)".contains("ackWaitSeconds"), "\(error)")
+            }
+        }
+        let config = try decode(#"{"limits": {"ackWaitSeconds": 5}}"#)
+        try config.check()
+        let bare = try decode("{}")
+        #expect(config.limits.ackWaitSeconds == 5 && bare.limits.ackWaitSeconds == 30)
+    }
 }

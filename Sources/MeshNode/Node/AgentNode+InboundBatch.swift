@@ -112,7 +112,8 @@ extension AgentNode {
 
     /// Decrypts and stores a run of session envelopes in one transaction, each inside its own savepoint: one that
     /// does not open is rolled back alone and acknowledged (it never will open); a database failure rolls back the
-    /// whole run, which is then not acknowledged, so the relays deliver it again.
+    /// whole run, which is then not acknowledged, so the relays deliver it again (on the same connection once their
+    /// ack wait runs out, `ackWaitSeconds`, 30 s by default; at once after a reconnect).
     func receiveSessions(_ batch: [InboundSession]) async {
         guard !batch.isEmpty else { return }
         let ledger = self.ledger

@@ -7,6 +7,10 @@ struct Mailbox: Sendable {
         var meta: StoredEnvelopeMeta
         /// Present for a live-forwarded envelope that was never written to disk.
         var livePayload: [UInt8]?
+        /// When it was last written to the connection, and how often: the ack wait runs from `sentAt` and
+        /// doubles with each delivery (`RelayHub.redeliverOverdue`).
+        var sentAt: Timestamp
+        var deliveries = 1
     }
 
     /// Waiting envelopes, sorted by sequence; `head` skips delivered ones without shifting the array.
@@ -30,16 +34,16 @@ struct Mailbox: Sendable {
     }
 
     /// Moves up to `count` waiting envelopes into flight and returns them in order.
-    mutating func takeWaiting(upTo count: Int) -> [StoredEnvelopeMeta] {
+    mutating func takeWaiting(upTo count: Int, now: Timestamp) -> [StoredEnvelopeMeta] {
         let taken = Array(waiting[head..<min(head + max(count, 0), waiting.count)])
         head += taken.count
-        for meta in taken { inFlight[meta.id] = InFlight(meta: meta, livePayload: nil) }
+        for meta in taken { inFlight[meta.id] = InFlight(meta: meta, livePayload: nil, sentAt: now) }
         compact()
         return taken
     }
 
-    mutating func addLive(_ meta: StoredEnvelopeMeta, payload: [UInt8]) {
-        inFlight[meta.id] = InFlight(meta: meta, livePayload: payload)
+    mutating func addLive(_ meta: StoredEnvelopeMeta, payload: [UInt8], now: Timestamp) {
+        inFlight[meta.id] = InFlight(meta: meta, livePayload: payload, sentAt: now)
         count(meta, 1)
         liveBytes += meta.byteCount
     }
@@ -49,6 +53,18 @@ struct Mailbox: Sendable {
         guard let entry = inFlight.removeValue(forKey: id) else { return nil }
         release(entry)
         return entry
+    }
+
+    /// In-flight envelopes whose ack wait has run out (`wait` doubled per earlier delivery, up to 16 times), in
+    /// sequence order; each is marked delivered again at `now`.
+    mutating func takeOverdue(wait: Duration, now: Timestamp) -> [InFlight] {
+        var overdue: [InFlight] = []
+        for (id, entry) in inFlight where entry.sentAt + wait * (1 << min(entry.deliveries - 1, 4)) <= now {
+            inFlight[id]?.sentAt = now
+            inFlight[id]?.deliveries += 1
+            overdue.append(entry)
+        }
+        return overdue.sorted { $0.meta.sequence < $1.meta.sequence }
     }
 
     /// The connection went away: everything in flight waits again, ahead of later arrivals. Live entries are

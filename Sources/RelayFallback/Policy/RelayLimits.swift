@@ -25,6 +25,11 @@ public struct RelayLimits: Hashable, Sendable, Codable {
     public var authenticationTimeoutSeconds = 10.0
     /// Unacknowledged deliveries per connection; more wait in the mailbox until acks arrive.
     public var deliveryWindow = 128
+    /// A delivery left unacknowledged this long is written again on the same connection (the wait doubles with
+    /// each delivery, up to 16 ×); a reconnect delivers it at once.
+    public var ackWaitSeconds = 30.0
+    /// The longest ack wait a configuration may ask for (the hub clamps to it too).
+    public static let ackWaitMaximumSeconds = 86_400.0
     /// Live (not yet durable) forwarded bytes per connection before further envelopes go to storage.
     public var liveWindowBytes = 8 * 1_048_576
     /// How many delivered envelope IDs are remembered (in memory and in the store, so a restart keeps them)
@@ -80,6 +85,7 @@ public struct RelayLimits: Hashable, Sendable, Codable {
         maximumConnections = try value(.maximumConnections, defaults.maximumConnections)
         authenticationTimeoutSeconds = try value(.authenticationTimeoutSeconds, defaults.authenticationTimeoutSeconds)
         deliveryWindow = max(try value(.deliveryWindow, defaults.deliveryWindow), 1)
+        ackWaitSeconds = try value(.ackWaitSeconds, defaults.ackWaitSeconds)
         liveWindowBytes = try value(.liveWindowBytes, defaults.liveWindowBytes)
         recentlyDeliveredMemory = try value(.recentlyDeliveredMemory, defaults.recentlyDeliveredMemory)
         firstContactMaximumCount = try value(.firstContactMaximumCount, defaults.firstContactMaximumCount)

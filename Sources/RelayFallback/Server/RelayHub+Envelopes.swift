@@ -28,7 +28,7 @@ extension RelayHub {
             pendingCount: UInt32(clamping: pending)
         )
         actions.append(.send(id, .welcome(welcome)))
-        return actions + fillWindow(of: node)
+        return actions + fillWindow(of: node, now: now)
     }
 
     mutating func accept(
@@ -96,7 +96,7 @@ extension RelayHub {
         if let target = online[envelope.recipient], mailbox.waitingCount == 0,
             mailbox.inFlight.count < limits.deliveryWindow, mailbox.liveBytes + size <= limits.liveWindowBytes
         {
-            mailbox.addLive(meta, payload: envelope.payload)
+            mailbox.addLive(meta, payload: envelope.payload, now: now)
             let delivery = DeliveredEnvelope(
                 id: envelope.id,
                 sender: sender,
@@ -110,12 +110,12 @@ extension RelayHub {
             mailboxes[envelope.recipient] = mailbox
             actions = [.persist([StoredEnvelope(meta: meta, payload: envelope.payload)])]
             actions.append(.send(id, .accepted(envelope.id, .stored)))
-            actions += fillWindow(of: envelope.recipient)
+            actions += fillWindow(of: envelope.recipient, now: now)
         }
         return actions
     }
 
-    mutating func acknowledge(_ ids: [EnvelopeID], by recipient: NodeID) -> [RelayHubAction] {
+    mutating func acknowledge(_ ids: [EnvelopeID], by recipient: NodeID, now: Timestamp) -> [RelayHubAction] {
         guard var mailbox = mailboxes.removeValue(forKey: recipient) else { return [] }
         var deleted: [EnvelopeID] = []
         var remembered: [DeliveredRecord] = []
@@ -131,17 +131,17 @@ extension RelayHub {
         mailboxes[recipient] = mailbox.isEmpty ? nil : mailbox
         var actions: [RelayHubAction] = remembered.isEmpty ? [] : [.remember(remembered)]
         if !deleted.isEmpty { actions.append(.delete(deleted)) }
-        actions += fillWindow(of: recipient)
+        actions += fillWindow(of: recipient, now: now)
         return actions
     }
 
     /// Sends waiting envelopes to the recipient's connection until its delivery window is full.
-    mutating func fillWindow(of recipient: NodeID) -> [RelayHubAction] {
+    mutating func fillWindow(of recipient: NodeID, now: Timestamp) -> [RelayHubAction] {
         guard let target = online[recipient], var mailbox = mailboxes.removeValue(forKey: recipient) else { return [] }
         defer { mailboxes[recipient] = mailbox }
         let room = limits.deliveryWindow - mailbox.inFlight.count
         guard room > 0, mailbox.waitingCount > 0 else { return [] }
-        return [.deliverStored(target, mailbox.takeWaiting(upTo: room))]
+        return [.deliverStored(target, mailbox.takeWaiting(upTo: room, now: now))]
     }
 }
 

@@ -3,15 +3,16 @@ import MeshCore
 extension RelayHub {
     /// The next instant at which `tick` has work (design rule 4: timers are data).
     public func nextDeadline() -> Timestamp? {
-        var earliest = nextSweep
+        var earliest = min(nextSweep, nextRedeliveryCheck)
         for connection in connections.values {
             if case .awaitingLogin(_, let deadline) = connection.phase, deadline < earliest { earliest = deadline }
         }
         return earliest
     }
 
-    /// Closes logins that took too long, and periodically drops expired envelopes and idle rate-limit state.
-    /// Calling it early or twice is harmless.
+    /// Closes logins that took too long, periodically drops expired envelopes and idle rate-limit state, and
+    /// delivers again what a connected recipient left unacknowledged past its ack wait. Calling it early or twice
+    /// is harmless.
     public mutating func tick(now: Timestamp) -> [RelayHubAction] {
         var actions: [RelayHubAction] = []
         let late = connections.filter { _, connection in
@@ -24,6 +25,52 @@ extension RelayHub {
         if now >= nextSweep {
             nextSweep = now + RelayHub.sweepInterval
             actions += sweep(now: now)
+        }
+        if now >= nextRedeliveryCheck {
+            nextRedeliveryCheck = now + RelayHub.redeliveryCheckInterval(limits)
+            actions += redeliverOverdue(now: now)
+        }
+        return actions
+    }
+
+    /// Half the ack wait, at least a second: an unacknowledged delivery goes out again between one and one and a
+    /// half ack waits after it was written, and an idle relay wakes twice per ack wait to find nothing.
+    static func redeliveryCheckInterval(_ limits: RelayLimits) -> Duration {
+        max(ackWait(limits) / 2, .seconds(1))
+    }
+
+    /// `ackWaitSeconds` as a duration, clamped to (0, a day] so no configuration can overflow it.
+    static func ackWait(_ limits: RelayLimits) -> Duration {
+        let seconds = limits.ackWaitSeconds.isFinite ? limits.ackWaitSeconds : RelayLimits.ackWaitMaximumSeconds
+        return .milliseconds(Int64(min(max(seconds, 0.001), RelayLimits.ackWaitMaximumSeconds) * 1_000))
+    }
+
+    /// A recipient that took a delivery and never acknowledged it (its store failed, or it dropped the envelope)
+    /// would otherwise hold that slot of its delivery window until it reconnects; a full window of such slots
+    /// stops its mailbox for good. So what stays unacknowledged past the ack wait is written again on the same
+    /// connection, the wait doubling with each delivery (up to 16 ×). The recipient deduplicates by envelope ID
+    /// (the client machine re-acks what its owner already acknowledged; the node keeps message IDs durably).
+    mutating func redeliverOverdue(now: Timestamp) -> [RelayHubAction] {
+        var actions: [RelayHubAction] = []
+        let wait = RelayHub.ackWait(limits)
+        for (recipient, target) in online.sorted(by: { $0.value < $1.value }) {
+            guard var mailbox = mailboxes[recipient], !mailbox.inFlight.isEmpty else { continue }
+            let overdue = mailbox.takeOverdue(wait: wait, now: now)
+            mailboxes[recipient] = mailbox
+            guard !overdue.isEmpty else { continue }
+            redeliveries += overdue.count
+            let stored = overdue.filter { $0.livePayload == nil }.map(\.meta)
+            if !stored.isEmpty { actions.append(.deliverStored(target, stored)) }
+            for entry in overdue {
+                guard let payload = entry.livePayload else { continue }
+                let delivery = DeliveredEnvelope(
+                    id: entry.meta.id,
+                    sender: entry.meta.sender,
+                    sequence: entry.meta.sequence,
+                    payload: payload
+                )
+                actions.append(.send(target, .deliver(delivery)))
+            }
         }
         return actions
     }

@@ -35,6 +35,9 @@ public struct RelayHub<Random: RandomSource>: Sendable {
     public internal(set) var heldBytes = 0
     var nextSequence: UInt64 = 1
     var nextSweep: Timestamp
+    var nextRedeliveryCheck: Timestamp
+    /// Deliveries written again because their ack wait ran out (for the operator's metrics).
+    public internal(set) var redeliveries = 0
     public private(set) var isShuttingDown = false
 
     /// How often expired envelopes and idle rate-limit state are swept.
@@ -47,6 +50,7 @@ public struct RelayHub<Random: RandomSource>: Sendable {
         self.random = random
         self.recent = RecentIDs(capacity: limits.recentlyDeliveredMemory)
         self.nextSweep = now + RelayHub.sweepInterval
+        self.nextRedeliveryCheck = now + RelayHub.redeliveryCheckInterval(limits)
     }
 
     public var connectionCount: Int { connections.count }
@@ -117,7 +121,7 @@ public struct RelayHub<Random: RandomSource>: Sendable {
         case (.authenticated(let sender), .send(let envelope)):
             return accept(envelope, from: sender, on: id, now: now)
         case (.authenticated(let recipient), .ack(let ids)):
-            return acknowledge(ids, by: recipient)
+            return acknowledge(ids, by: recipient, now: now)
         case (.authenticated(let recipient), .contacts(let senders)):
             setContacts(Set(senders), of: recipient)
             return []

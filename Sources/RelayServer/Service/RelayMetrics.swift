@@ -11,6 +11,8 @@ struct RelayMetrics: Sendable {
     let stored = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "stored")])
     let duplicates = Counter(label: "meshpeer_relay_envelopes_total", dimensions: [("disposition", "duplicate")])
     let delivered = Counter(label: "meshpeer_relay_deliveries_total")
+    /// Deliveries written again because the recipient left them unacknowledged past `ackWaitSeconds`.
+    let redelivered = Counter(label: "meshpeer_relay_redeliveries_total")
     let storeErrors = Counter(label: "meshpeer_relay_store_errors_total")
     /// Connections closed because their output stayed over the bound (a client that does not read).
     let stuckDropped = Counter(label: "meshpeer_relay_stuck_clients_dropped_total")

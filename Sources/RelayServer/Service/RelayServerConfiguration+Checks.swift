@@ -25,7 +25,7 @@ extension RelayServerConfiguration {
             (l.senderEnvelopesPerSecond, "senderEnvelopesPerSecond"), (l.senderEnvelopeBurst, "senderEnvelopeBurst"),
             (l.senderBytesPerSecond, "senderBytesPerSecond"), (l.senderByteBurst, "senderByteBurst"),
             (l.authenticationTimeoutSeconds, "authenticationTimeoutSeconds"),
-            (l.stuckClientTimeoutSeconds, "stuckClientTimeoutSeconds"),
+            (l.stuckClientTimeoutSeconds, "stuckClientTimeoutSeconds"), (l.ackWaitSeconds, "ackWaitSeconds"),
             (Double(l.defaultTTLSeconds), "defaultTTLSeconds"), (Double(l.maximumTTLSeconds), "maximumTTLSeconds"),
         ]
         for (value, key) in rates { try positive(value, key) }
@@ -35,6 +35,11 @@ extension RelayServerConfiguration {
             (l.firstContactMaximumBytes, "firstContactMaximumBytes"),
         ] where value < 0 {
             throw RelayServerError("limits.\(key) must not be negative (it is \(value))")
+        }
+        guard l.ackWaitSeconds <= RelayLimits.ackWaitMaximumSeconds else {
+            throw RelayServerError(
+                "limits.ackWaitSeconds \(l.ackWaitSeconds) is over \(Int(RelayLimits.ackWaitMaximumSeconds)) (a day)"
+            )
         }
         let protocolMaximum = RelayFallbackModule.maximumEnvelopeByteCount
         guard l.maximumEnvelopeBytes <= protocolMaximum else {

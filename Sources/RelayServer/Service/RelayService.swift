@@ -29,6 +29,8 @@ final class RelayService: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     private var timerDeadline: Timestamp?
     private var timerStarted = false
+    /// The hub's redelivery count already added to the counter.
+    private var countedRedeliveries = 0
     private(set) var isShuttingDown = false
     /// A lab relay that lies (issue 19's hostile relay); nil for every real relay.
     private var adversary: RelayAdversary<SeededRandom>?
@@ -294,5 +296,9 @@ final class RelayService: @unchecked Sendable {
         metrics.heldEnvelopes.record(hub.heldCount)
         metrics.heldBytes.record(hub.heldBytes)
         metrics.authenticated.record(hub.authenticatedCount)
+        if hub.redeliveries > countedRedeliveries {
+            metrics.redelivered.increment(by: hub.redeliveries - countedRedeliveries)
+            countedRedeliveries = hub.redeliveries
+        }
     }
 }
