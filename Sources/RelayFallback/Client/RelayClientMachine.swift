@@ -5,8 +5,9 @@ import MeshCore
 /// performs `pollAction()`; `pollTimeout()` says when to call `handleTimeout`.
 ///
 /// Acks are the owner's: a delivery is reported as `.delivered` and acknowledged only when the owner calls
-/// `acknowledge` (after its own commit). A delivery not acknowledged before the connection ends is delivered
-/// again by the relay after the next login and reported again: the machine only suppresses redeliveries of
+/// `acknowledge` (after its own commit). A delivery left unacknowledged is delivered again by the relay (after
+/// the next login, or on the same connection once the relay's ack wait runs out; decision 0118) and reported
+/// again: the machine only suppresses redeliveries of
 /// IDs its owner has already acknowledged (those it acknowledges again at once, since an ack was lost), so an
 /// un-acked envelope can never be swallowed. The owner deduplicates durably by ID (docs/relay.md, "Acks").
 public struct RelayClientMachine<Random: RandomSource>: Sendable {
