@@ -16,9 +16,15 @@ struct NodeProcessTests {
             let (didA, didB) = try await TestMesh.pair(mesh)
             let a = try mesh.client("a")
             let b = try mesh.client("b")
+            let events = try await a.connectEvents()
             let sent = try await a.send(
                 SendRequest(to: didB, intent: "chat.message", body: .object(["text": .string("hi")]))
             )
+            // The audit log's feed announces the send on a's event stream (it wakes on each commit to the log).
+            let audited = try await TestMesh.firstEvent(in: events, "the audit entry of the send") { event in
+                event.type == .audit && event.audit?.kind == "message.sent" && event.audit?.peer == didB
+            }
+            #expect(audited.audit?.intent == "chat.message")
             let got = try await TestMesh.eventually("the message at b") {
                 try await b.messages(after: 0, limit: 10, wait: .seconds(1)).messages.first
             }

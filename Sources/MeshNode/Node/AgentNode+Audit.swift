@@ -38,39 +38,43 @@ extension AgentNode {
         )
     }
 
-    /// Announces every new audit entry on the event stream, whichever transaction wrote it: GRDB reports each
-    /// commit that changed the log's newest sequence number, and the feed reads what is new in bounded pages.
+    /// Announces every new audit entry on the event stream, whichever transaction wrote it: each commit that
+    /// changed the log wakes the feed (`CommitSignal`), which reads what is new in bounded pages.
     func runAuditFeed() async {
         var announced = await lookUp("the audit log's head", or: UInt64(0)) { db in
             UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0)
         }
-        let observation = ValueObservation.tracking { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0
+        let signal: CommitSignal
+        do {
+            signal = try await CommitSignal(table: "node_audit", in: database.pool)
+        } catch {
+            if !Task.isCancelled { logger.error("the audit feed did not start", metadata: ["error": "\(error)"]) }
+            return
         }
+        defer { signal.cancel() }
         await trimAudit()
         var sinceTrim: UInt64 = 0
-        do {
-            for try await newest in observation.values(in: database.pool, bufferingPolicy: .bufferingNewest(1)) {
-                while UInt64(bitPattern: newest) > announced, !Task.isCancelled {
-                    let after = announced
-                    let entries = await lookUp("new audit entries", or: [AuditEntry]()) { db in
-                        try AuditStore.page(after: after, limit: AgentNode.auditFeedBatch, db)
-                    }
-                    guard let last = entries.last else { break }
-                    for entry in entries { await events.publish(NodeEvent(type: .audit, audit: AgentNode.view(entry))) }
-                    sinceTrim += last.sequence - announced
-                    announced = last.sequence
+        for await _ in signal.commits {
+            while !Task.isCancelled {
+                let after = announced
+                let entries = await lookUp("new audit entries", or: [AuditEntry]()) { db in
+                    try AuditStore.page(after: after, limit: AgentNode.auditFeedBatch, db)
                 }
-                // Retention is applied at start and after every `auditTrimEvery` new entries; a trim writes one
-                // entry itself, which the next pass announces.
-                if sinceTrim >= AgentNode.auditTrimEvery {
-                    sinceTrim = 0
-                    await trimAudit()
-                }
+                guard let last = entries.last else { break }
+                for entry in entries { await events.publish(NodeEvent(type: .audit, audit: AgentNode.view(entry))) }
+                sinceTrim += last.sequence - announced
+                announced = last.sequence
+                // A short page was the end of the log.
+                if entries.count < AgentNode.auditFeedBatch { break }
             }
-        } catch {
-            if !Task.isCancelled { logger.error("the audit feed stopped", metadata: ["error": "\(error)"]) }
+            // Retention is applied at start and after every `auditTrimEvery` new entries; a trim writes one
+            // entry itself, which the next pass announces.
+            if sinceTrim >= AgentNode.auditTrimEvery {
+                sinceTrim = 0
+                await trimAudit()
+            }
         }
+        if !Task.isCancelled { logger.error("the audit feed stopped: the database observation failed") }
     }
 
     /// The owner edited the knock policy and the node now applies it.

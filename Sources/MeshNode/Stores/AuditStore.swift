@@ -31,6 +31,11 @@ enum AuditStore {
         }
     }
 
+    static let insertSQL = """
+        INSERT INTO node_audit (seq, at_ms, kind, peer, intent, size, path, detail, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Appends `record` after the newest entry (or the checkpoint, or genesis) in the caller's transaction.
     @discardableResult
     static func append(
@@ -44,10 +49,7 @@ enum AuditStore {
         let entry = AuditEntry.next(record, after: try head(node: node, db), at: now)
         let detail = String(decoding: try JSONEncoder.sorted.encode(entry.record.detail), as: UTF8.self)
         try db.executeCached(
-            sql: """
-                INSERT INTO node_audit (seq, at_ms, kind, peer, intent, size, path, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+            sql: insertSQL,
             arguments: [
                 Int64(bitPattern: entry.sequence), entry.at.millisecondsSinceEpoch, entry.record.kind.rawValue,
                 entry.record.peer, entry.record.intent, entry.record.size.map { Int64($0) }, entry.record.path, detail,

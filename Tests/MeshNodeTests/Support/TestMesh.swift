@@ -42,17 +42,45 @@ enum TestMesh {
         ]
     }
 
-    /// Polls `probe` until it returns a value (bounded); the last error is part of the failure.
     /// config.json for agents whose conversations must stay on the relay: a test of the relay path (a hostile
     /// relay, counting at the relay) would otherwise be bypassed once the direct path comes up.
     static var relayOnly: [String: Any] { ["direct": ["mode": "relay"]] }
 
+    /// Polls `probe` until it returns a value (bounded); the last error is part of the failure.
     static func eventually<T: Sendable>(
         _ what: String,
         timeout: Duration = .seconds(30),
         _ probe: @Sendable () async throws -> T?
     ) async throws -> T {
         try await MeshNode.eventually(what, timeout: timeout, probe)
+    }
+
+    /// The first event on `events` that `matches`, reading at most 1,000 events for at most `timeout`.
+    static func firstEvent(
+        in events: AsyncThrowingStream<NodeEvent, any Error>,
+        _ what: String,
+        timeout: Duration = .seconds(30),
+        _ matches: @escaping @Sendable (NodeEvent) -> Bool
+    ) async throws -> NodeEvent {
+        try await withThrowingTaskGroup(of: NodeEvent?.self) { group in
+            group.addTask {
+                var read = 0
+                for try await event in events {
+                    if matches(event) { return event }
+                    read += 1
+                    if read >= 1_000 { break }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw TestFailure("no event: \(what) within \(timeout) or 1,000 events") }
+            return first
+        }
     }
 
     /// A bootstrap node, one relay, and agents `a` and `b` that are contacts (`b` accepts every knock); `extra`
