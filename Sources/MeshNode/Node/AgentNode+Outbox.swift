@@ -186,7 +186,7 @@ extension AgentNode {
     static func settleAcceptances(_ ids: [EnvelopeID], now: Timestamp, _ db: Database) throws -> Int {
         var found = 0
         for id in ids {
-            guard let entry = try OutboxStore.entry(envelopeID: id, db) else { continue }
+            guard let entry = try OutboxStore.settlement(envelopeID: id, db) else { continue }
             found += 1
             let messageID = entry.id
             if entry.kind == .receipt || entry.kind == .signal {

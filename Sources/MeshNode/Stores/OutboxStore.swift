@@ -245,14 +245,25 @@ enum OutboxStore {
         )
     }
 
-    /// The entry whose current attempt travels as `envelopeID` (a relay's answer names the envelope).
-    static func entry(envelopeID: EnvelopeID, _ db: Database) throws -> OutboxEntry? {
-        try Row.fetchOne(
-            cached: db,
-            sql: "SELECT * FROM node_outbox WHERE envelope_id = ?",
-            arguments: [Data(envelopeID.bytes)]
-        )
-        .flatMap(decode)
+    /// What a relay's answer needs of the entry whose current attempt travels as `envelopeID`: its ID, kind and
+    /// state, read without the payload or the full row's parse (every relay answer reads one; issue 11).
+    static func settlement(
+        envelopeID: EnvelopeID,
+        _ db: Database
+    ) throws -> (id: MessageID, kind: OutboxEntry.Kind, state: OutboxEntry.State)? {
+        guard
+            let row = try Row.fetchOne(
+                cached: db,
+                sql: "SELECT id, kind, state FROM node_outbox WHERE envelope_id = ?",
+                arguments: [Data(envelopeID.bytes)]
+            )
+        else { return nil }
+        return UnreadableRows.read(row, table: "node_outbox") { row in
+            guard let idData = row[0] as Data?, let id = try? MessageID(bytes: [UInt8](idData)),
+                let kind = OutboxEntry.Kind(rawValue: row[1]), let state = OutboxEntry.State(rawValue: row[2])
+            else { return nil }
+            return (id, kind, state)
+        }
     }
 
     /// A receipt for a message to `peer` shows the recipient got a later one: messages to `peer` created before

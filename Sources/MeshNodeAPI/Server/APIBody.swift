@@ -24,7 +24,9 @@ enum APIBody {
         NodeAPIError(.tooLarge, "the request body is larger than the \(limit) bytes the local API accepts")
     }
 
-    /// Decodes `T` from a JSON object whose keys are all in `fields`.
+    /// Decodes `T` from a JSON object whose keys are all in `fields`, in one parse: the top-level keys are checked
+    /// and `T` decoded from the same decoder (`Checked`). Parsing the body twice (once into a `JSONValue` tree for
+    /// the keys, once for `T`) was 4.5 % of a sending node's CPU under load (issue 11).
     static func decode<T: Decodable>(
         _ type: T.Type,
         from buffer: ByteBuffer,
@@ -34,27 +36,70 @@ enum APIBody {
         guard !data.isEmpty else {
             throw NodeAPIError(.badRequest, "the request body is empty; it must be a JSON object")
         }
-        let object: [String: JSONValue]
+        let decoder = JSONDecoder()
+        decoder.userInfo[Checked<T>.fieldsKey] = fields
         do {
-            object = try JSONDecoder().decode([String: JSONValue].self, from: data)
+            return try decoder.decode(Checked<T>.self, from: data).value
+        } catch let shape as BodyShape {
+            switch shape {
+            case .schema(let error):
+                throw NodeAPIError(.badRequest, describe(error))
+            case .notAnObject:
+                throw NodeAPIError(.badRequest, "the request body must be a JSON object")
+            case .unknownField(let unknown):
+                throw NodeAPIError(
+                    .badRequest,
+                    "unknown field '\(APIQuery.quote(unknown))' (accepted: \(fields.sorted().joined(separator: ", ")))"
+                )
+            }
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw NodeAPIError(.badRequest, "the request body is not valid JSON: \(underlyingReason(context))")
-        } catch {
-            throw NodeAPIError(.badRequest, "the request body must be a JSON object")
-        }
-        if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw NodeAPIError(
-                .badRequest,
-                "unknown field '\(APIQuery.quote(unknown))' (accepted: \(fields.sorted().joined(separator: ", ")))"
-            )
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw NodeAPIError(.badRequest, describe(error))
         } catch {
             throw NodeAPIError(.badRequest, "the request body does not match its schema: \(error)")
         }
+    }
+
+    /// What is wrong with a body: its shape (checked first), or its schema (`T`'s own decoding error, kept apart
+    /// from the parser's errors, which come from the same decoder).
+    enum BodyShape: Error {
+        case notAnObject
+        case unknownField(String)
+        case schema(DecodingError)
+    }
+
+    /// `T`, decoded after the body's top-level keys were checked against the endpoint's fields (in the
+    /// decoder's `userInfo`). Unknown keys are reported in sorted order, the first one only.
+    struct Checked<Value: Decodable>: Decodable {
+        static var fieldsKey: CodingUserInfoKey { CodingUserInfoKey(rawValue: "meshpeer.fields")! }
+        let value: Value
+
+        init(from decoder: any Decoder) throws {
+            let keys: [String]
+            do {
+                keys = try decoder.container(keyedBy: BodyKey.self).allKeys.map(\.stringValue)
+            } catch {
+                throw BodyShape.notAnObject
+            }
+            let fields = decoder.userInfo[Self.fieldsKey] as? Set<String> ?? []
+            if let unknown = keys.sorted().first(where: { !fields.contains($0) }) {
+                throw BodyShape.unknownField(unknown)
+            }
+            do {
+                value = try Value(from: decoder)
+            } catch let error as DecodingError {
+                throw BodyShape.schema(error)
+            }
+        }
+    }
+
+    /// Any top-level key.
+    struct BodyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// "missing field 'to'", "field 'expires_in_seconds' must be an integer", and so on.
