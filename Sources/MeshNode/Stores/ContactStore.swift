@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Synchronization
 import MeshCore
 import MeshPeer
+import Synchronization
 
 /// One agent this node may exchange messages with: its knock was accepted here, or it accepted ours.
 public struct Contact: Hashable, Sendable {
