@@ -20,6 +20,9 @@ actor EventHub {
     /// Events dropped across all subscribers (a metric).
     private(set) var droppedTotal = 0
 
+    /// Whether anyone listens now (a producer may skip building events nobody would get).
+    var hasSubscribers: Bool { !subscribers.isEmpty }
+
     func subscribe() -> AsyncStream<NodeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: NodeEvent.self,
