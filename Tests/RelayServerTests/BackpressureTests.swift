@@ -39,13 +39,7 @@ import Testing
         // Meanwhile two ordinary clients exchange envelopes.
         let alice = Collector(identity(232), port: relay.port, relay: relay.publicKey)
         let bob = Collector(identity(233), port: relay.port, relay: relay.publicKey)
-        await alice.start()
-        await bob.start()
-        try await eventually("both logged in") {
-            let first = await alice.isReady
-            let second = await bob.isReady
-            return first && second
-        }
+        try await Collector.startBoth(alice, bob)
         try await alice.send((0..<20).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 100) })
         try await eventually("bob has 20") { await bob.delivered.count == 20 }
 

@@ -14,13 +14,7 @@ import Testing
         var relay = try await RelayProcess.start(dataDirectory: data, port: port)
         let alice = Collector(identity(241), port: port, relay: relay.publicKey)
         let bob = Collector(identity(242), port: port, relay: relay.publicKey)
-        await alice.start()
-        await bob.start()
-        try await eventually("both logged in") {
-            let first = await alice.isReady
-            let second = await bob.isReady
-            return first && second
-        }
+        try await Collector.startBoth(alice, bob)
         let live = OutboundEnvelope.numbered(1, to: bob.identity, run: 110)
         try await alice.send([live])
         try await eventually("forwarded live") { await alice.accepted[live.id] == .forwarded }
@@ -58,13 +52,7 @@ import Testing
         var relay = try await RelayProcess.start(dataDirectory: data, port: port)
         let alice = Collector(identity(243), port: port, relay: relay.publicKey)
         let bob = Collector(identity(244), port: port, relay: relay.publicKey, acknowledges: false)
-        await alice.start()
-        await bob.start()
-        try await eventually("both logged in") {
-            let first = await alice.isReady
-            let second = await bob.isReady
-            return first && second
-        }
+        try await Collector.startBoth(alice, bob)
         let live = OutboundEnvelope.numbered(1, to: bob.identity, run: 111)
         try await alice.send([live])
         try await eventually("bob has it, unacknowledged") { await bob.delivered.count == 1 }

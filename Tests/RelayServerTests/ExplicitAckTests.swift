@@ -15,13 +15,7 @@ import Testing
         defer { relay.cleanUp() }
         let alice = Collector(identity(201), port: relay.port, relay: relay.publicKey)
         let bob = Collector(identity(202), port: relay.port, relay: relay.publicKey, acknowledges: false)
-        await alice.start()
-        await bob.start()
-        try await eventually("both logged in") {
-            let first = await alice.isReady
-            let second = await bob.isReady
-            return first && second
-        }
+        try await Collector.startBoth(alice, bob)
         let envelope = OutboundEnvelope.numbered(1, to: bob.identity, run: 70)
         try await alice.send([envelope])
         try await eventually("bob has it") { await bob.delivered.count == 1 }
@@ -60,13 +54,7 @@ import Testing
         defer { relay.cleanUp() }
         let alice = Collector(identity(203), port: relay.port, relay: relay.publicKey)
         let bob = Collector(identity(204), port: relay.port, relay: relay.publicKey, acknowledges: false)
-        await alice.start()
-        await bob.start()
-        try await eventually("both logged in") {
-            let first = await alice.isReady
-            let second = await bob.isReady
-            return first && second
-        }
+        try await Collector.startBoth(alice, bob)
         let envelopes = (1...4).map { OutboundEnvelope.numbered($0, to: bob.identity, run: 71) }
         try await alice.send(envelopes)
         try await eventually("alice heard every answer") { await alice.answeredCount() == 4 }

@@ -92,6 +92,17 @@ actor Collector {
     }
 
     func answeredCount() -> Int { accepted.count + refused.filter { $0.envelopeID != nil }.count }
+
+    /// Starts both collectors and waits (bounded) until both are logged in.
+    static func startBoth(_ first: Collector, _ second: Collector) async throws {
+        await first.start()
+        await second.start()
+        try await eventually("both logged in") {
+            let one = await first.isReady
+            let two = await second.isReady
+            return one && two
+        }
+    }
 }
 
 extension OutboundEnvelope {
