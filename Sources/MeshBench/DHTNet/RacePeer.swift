@@ -49,29 +49,17 @@ final class RacePeer: Sendable {
         process.standardError = log
         self.process = process
         self.input = stdin.fileHandleForWriting
-        let pending = LockedValue<[UInt8]>([])
-        stdout.fileHandleForReading.readabilityHandler = { [state] handle in
-            let chunk = handle.availableData
-            let now = ContinuousClock.now
-            guard !chunk.isEmpty else {
-                handle.readabilityHandler = nil
-                RacePeer.failAll(state)
-                return
-            }
-            let lines: [String] = pending.withLock { buffer in
-                buffer += chunk
-                var found: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-                return found
-            }
-            for line in lines { RacePeer.deliver(line, at: now, state) }
-        }
         process.terminationHandler = { [state] _ in RacePeer.failAll(state) }
         try process.run()
         ChildProcess.track(process)
+        PipeLineReader.start(
+            stdout.fileHandleForReading,
+            name: "race-\(name)",
+            lines: { [state] lines, now in
+                for line in lines { RacePeer.deliver(line, at: now, state) }
+            },
+            end: { [state] in RacePeer.failAll(state) }
+        )
     }
 
     var pid: Int32 { process.processIdentifier }

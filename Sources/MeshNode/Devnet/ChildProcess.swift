@@ -41,32 +41,20 @@ public final class ChildProcess: Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         self.process = process
-        let pending = LockedValue<[UInt8]>([])
-        stdout.fileHandleForReading.readabilityHandler = { [lines, waiters] handle in
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            log.write(chunk)
-            let complete: [String] = pending.withLock { buffer in
-                buffer += chunk
-                var found: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-                return found
-            }
-            guard !complete.isEmpty else { return }
-            lines.withLock { kept in
-                kept += complete
-                if kept.count > ChildProcess.keptLines { kept.removeFirst(kept.count - ChildProcess.keptLines) }
-            }
-            for wake in waiters.withLock({ Array($0.values) }) { wake() }
-        }
         try process.run()
         ChildProcess.track(process)
+        PipeLineReader.start(
+            stdout.fileHandleForReading,
+            name: "child-\(name)",
+            chunk: { log.write(Data($0)) },
+            lines: { [lines, waiters] complete, _ in
+                lines.withLock { kept in
+                    kept += complete
+                    if kept.count > ChildProcess.keptLines { kept.removeFirst(kept.count - ChildProcess.keptLines) }
+                }
+                for wake in waiters.withLock({ Array($0.values) }) { wake() }
+            }
+        )
     }
 
     /// Adds a running process to those `terminateAll` stops: a `ChildProcess`, or one started with pipes of its
