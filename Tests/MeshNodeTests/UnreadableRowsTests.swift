@@ -46,4 +46,17 @@ import Testing
         #expect(try alice.contact(bob.did) == nil)
         #expect(UnreadableRows.count(table: "node_contacts") >= before + 1)
     }
+
+    /// A contact's home-relay list that is not a JSON list made the contact look like one with no relays, so every
+    /// message to it waited for ever unseen; now the row is unreadable, absent and counted, like any other.
+    @Test func aContactWhoseHomesNoLongerParseIsAbsentAndCounted() throws {
+        let (alice, bob) = try ledger.pair()
+        #expect(try alice.contact(bob.did)?.homes.isEmpty == false)
+        try alice.write { db in
+            try db.execute(sql: "UPDATE node_contacts SET homes = 'not a list' WHERE did = ?", arguments: [bob.did])
+        }
+        let before = UnreadableRows.count(table: "node_contacts")
+        #expect(try alice.contact(bob.did) == nil)
+        #expect(UnreadableRows.count(table: "node_contacts") >= before + 1)
+    }
 }

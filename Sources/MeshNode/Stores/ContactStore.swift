@@ -154,13 +154,14 @@ enum ContactStore {
 
     static func parse(_ row: Row) -> Contact? {
         guard let keyData = row["public_key"] as Data?,
-            let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData))
+            let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
+            let homes = decodeHomes(row["homes"])
         else { return nil }
         return Contact(
             did: row["did"],
             publicKey: key,
             name: row["name"],
-            homes: decodeHomes(row["homes"]),
+            homes: homes,
             since: Timestamp(milliseconds: row["since_ms"]),
             nextSendSequence: UInt64(row["next_send_seq"] as Int64),
             nextReceiveSequence: UInt64(row["next_recv_seq"] as Int64),
@@ -178,15 +179,24 @@ enum ContactStore {
 
     /// Home lists already decoded, by their stored text: every outbox row to a peer stores the same list as its
     /// contact row, so one parse serves them all (a JSON parse per row read was 3.4 % of a sending node's CPU,
-    /// issue 11). At most `decodedHomesLimit` lists; the cache starts over when full.
+    /// issue 11). At most `decodedHomesLimit` lists; the cache starts over when full. Only lists that decoded are
+    /// kept, so each read of a damaged one is counted again.
     private static let decodedHomes = Mutex<[String: [String]]>([:])
     static let decodedHomesLimit = 1_024
     static var decodedHomesCount: Int { decodedHomes.withLock { $0.count } }
 
-    static func decodeHomes(_ text: String?) -> [String] {
+    /// The stored list (none when the column is NULL), or nil when the text is not a JSON list of strings: the
+    /// row's parser then reports the whole row unreadable (`UnreadableRows`), so a damaged list is counted and
+    /// logged instead of silently becoming "no relays", which would leave a message waiting for ever.
+    static func decodeHomes(_ text: String?) -> [String]? {
         guard let text else { return [] }
         if let known = decodedHomes.withLock({ $0[text] }) { return known }
-        let homes = (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        let homes: [String]
+        do {
+            homes = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        } catch {
+            return nil
+        }
         decodedHomes.withLock { cache in
             if cache.count >= decodedHomesLimit { cache.removeAll(keepingCapacity: true) }
             cache[text] = homes

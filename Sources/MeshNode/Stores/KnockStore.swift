@@ -140,7 +140,8 @@ enum KnockStore {
         guard let keyData = row["peer_key"] as Data?,
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
             let direction = StoredKnock.Direction(rawValue: row["direction"]),
-            let state = StoredKnock.State(rawValue: row["state"])
+            let state = StoredKnock.State(rawValue: row["state"]),
+            let peerRelays = ContactStore.decodeHomes(row["peer_relays"])
         else { return nil }
         return StoredKnock(
             id: row["id"],
@@ -150,7 +151,7 @@ enum KnockStore {
             intent: row["intent"],
             purpose: row["purpose"],
             introducedBy: row["introduced_by"],
-            peerRelays: ContactStore.decodeHomes(row["peer_relays"]),
+            peerRelays: peerRelays,
             state: state,
             reason: row["reason"],
             rule: row["rule"],

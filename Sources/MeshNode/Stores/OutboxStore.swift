@@ -363,7 +363,8 @@ enum OutboxStore {
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](keyData)),
             let kind = OutboxEntry.Kind(rawValue: row["kind"]),
             let state = OutboxEntry.State(rawValue: row["state"]),
-            let payload = row["payload"] as Data?
+            let payload = row["payload"] as Data?,
+            let relays = ContactStore.decodeHomes(row["relays"])
         else { return nil }
         return OutboxEntry(
             id: id,
@@ -379,7 +380,7 @@ enum OutboxStore {
             attempts: row["attempts"],
             lastError: row["last_error"],
             deliveredAt: (row["delivered_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
-            relays: ContactStore.decodeHomes(row["relays"]),
+            relays: relays,
             fillsGap: (row["gap"] as Bool?) ?? false,
             variant: (row["variant"] as Int?) ?? 0,
             variantAnswered: (row["variant_answered"] as Bool?) ?? false
