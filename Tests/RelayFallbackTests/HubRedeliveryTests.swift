@@ -91,6 +91,31 @@ import Testing
         #expect(deliveries(acked) == [Fixture.id(3), Fixture.id(4)])
     }
 
+    /// A live delivery (sequence 1) and a stored one (2, over the live window) in flight together come again in
+    /// sequence order, not grouped by kind.
+    @Test func liveAndStoredDeliveriesComeAgainInSequenceOrder() throws {
+        var limits = limits(window: 2)
+        limits.liveWindowBytes = 8
+        var hub = Fixture.hub(limits)
+        try hub.logIn(Fixture.alice, on: a)
+        try hub.logIn(Fixture.bob, on: b)
+        let live = Fixture.envelope(1, to: Fixture.bob)
+        let stored = Fixture.envelope(2, to: Fixture.bob)
+        #expect(deliveries(hub.send(live, on: a)) == [live.id])
+        #expect(deliveries(hub.send(stored, on: a)) == [stored.id])
+        let again = run(&hub, until: Fixture.start + .seconds(15)).flatMap(\.1)
+        let delivery = DeliveredEnvelope(id: live.id, sender: Fixture.alice.nodeID, sequence: 1, payload: live.payload)
+        let meta = StoredEnvelopeMeta(
+            sequence: 2,
+            id: stored.id,
+            sender: Fixture.alice.nodeID,
+            recipient: Fixture.bob.nodeID,
+            byteCount: 8,
+            expiresAt: Fixture.start + .seconds(7 * 24 * 3600)
+        )
+        #expect(again == [.send(b, .deliver(delivery)), .deliverStored(b, [meta])])
+    }
+
     @Test func anOfflineRecipientsEnvelopesWaitForItsLoginAndAreNotRedeliveredToNobody() throws {
         var hub = Fixture.hub(limits())
         try hub.logIn(Fixture.alice, on: a)

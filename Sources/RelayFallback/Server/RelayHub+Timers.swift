@@ -59,10 +59,16 @@ extension RelayHub {
             mailboxes[recipient] = mailbox
             guard !overdue.isEmpty else { continue }
             redeliveries += overdue.count
-            let stored = overdue.filter { $0.livePayload == nil }.map(\.meta)
-            if !stored.isEmpty { actions.append(.deliverStored(target, stored)) }
+            // In sequence order: runs of stored ones as one `deliverStored` each (one store read), live ones from
+            // the payload the hub still holds.
+            var stored: [StoredEnvelopeMeta] = []
             for entry in overdue {
-                guard let payload = entry.livePayload else { continue }
+                guard let payload = entry.livePayload else {
+                    stored.append(entry.meta)
+                    continue
+                }
+                if !stored.isEmpty { actions.append(.deliverStored(target, stored)) }
+                stored = []
                 let delivery = DeliveredEnvelope(
                     id: entry.meta.id,
                     sender: entry.meta.sender,
@@ -71,6 +77,7 @@ extension RelayHub {
                 )
                 actions.append(.send(target, .deliver(delivery)))
             }
+            if !stored.isEmpty { actions.append(.deliverStored(target, stored)) }
         }
         return actions
     }
