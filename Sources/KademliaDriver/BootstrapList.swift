@@ -149,15 +149,9 @@ public struct BootstrapList: Codable, Sendable, Equatable {
 
 /// Unknown keys and decoding failures, said in the file's own terms.
 enum BootstrapListKeys {
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     static func refuseUnknown(in decoder: any Decoder, allowed: [String]) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
         let unknown = container.allKeys.map(\.stringValue).filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             let place = path(decoder.codingPath)

@@ -1,5 +1,6 @@
 import Foundation
 import Kademlia
+import MeshCore
 import MeshPeer
 
 /// The node's settings: `config.json` in the data directory (optional; every key has a default). Unknown keys are

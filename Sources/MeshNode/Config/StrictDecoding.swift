@@ -1,11 +1,4 @@
-/// Decoding that refuses keys it does not know, so a typo in a config file is an error that names the key
-/// instead of a setting silently left at its default.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
+import MeshCore
 
 extension Decoder {
     /// Throws when the object at this level has a key outside `allowed`, naming it and the keys that are allowed.

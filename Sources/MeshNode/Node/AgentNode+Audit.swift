@@ -41,9 +41,7 @@ extension AgentNode {
     /// Announces every new audit entry on the event stream, whichever transaction wrote it: each commit that
     /// changed the log wakes the feed (`CommitSignal`), which reads what is new in bounded pages.
     func runAuditFeed() async {
-        var announced = await lookUp("the audit log's head", or: UInt64(0)) { db in
-            UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0)
-        }
+        var announced = await auditHead(or: 0)
         let signal: CommitSignal
         do {
             signal = try await CommitSignal(table: "node_audit", in: database.pool)
@@ -58,9 +56,7 @@ extension AgentNode {
             // Nobody listens: move past what is there without reading the entries (reading and decoding them was
             // 2.6 % of a sending node's CPU with no subscriber). The head is read before the check, so a subscriber
             // that arrives later subscribed after those entries were committed, and is owed none of them.
-            let head = await lookUp("the audit log's head", or: announced) { db in
-                UInt64(bitPattern: try Int64.fetchOne(cached: db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0)
-            }
+            let head = await auditHead(or: announced)
             if head > announced, await !events.hasSubscribers {
                 sinceTrim += head - announced
                 announced = head
@@ -85,6 +81,13 @@ extension AgentNode {
             }
         }
         if !Task.isCancelled { logger.error("the audit feed stopped: the database observation failed") }
+    }
+
+    /// The newest audit sequence number, or `fallback` when the log cannot be read.
+    func auditHead(or fallback: UInt64) async -> UInt64 {
+        await lookUp("the audit log's head", or: fallback) { db in
+            UInt64(bitPattern: try Int64.fetchOne(cached: db, sql: "SELECT MAX(seq) FROM node_audit") ?? 0)
+        }
     }
 
     /// The owner edited the knock policy and the node now applies it.

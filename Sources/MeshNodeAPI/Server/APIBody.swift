@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeshCore
 import MeshPeer
 import NIOCore
 
@@ -78,7 +79,7 @@ enum APIBody {
         init(from decoder: any Decoder) throws {
             let keys: [String]
             do {
-                keys = try decoder.container(keyedBy: BodyKey.self).allKeys.map(\.stringValue)
+                keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
             } catch {
                 throw BodyShape.notAnObject
             }
@@ -92,14 +93,6 @@ enum APIBody {
                 throw BodyShape.schema(error)
             }
         }
-    }
-
-    /// Any top-level key.
-    struct BodyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 
     /// "missing field 'to'", "field 'expires_in_seconds' must be an integer", and so on.

@@ -13,20 +13,12 @@ extension KnockPolicy {
         case tiers
     }
 
-    /// Any key, so unknown ones can be named in the error.
-    struct AnyKey: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: any Decoder) throws {
-        let all = try decoder.container(keyedBy: AnyKey.self)
+        let all = try decoder.container(keyedBy: AnyCodingKey.self)
         let known = Set(CodingKeys.allCases.map(\.stringValue))
         if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
             throw DecodingError.dataCorruptedError(
-                forKey: AnyKey(stringValue: unknown),
+                forKey: AnyCodingKey(stringValue: unknown),
                 in: all,
                 debugDescription:
                     "unknown key `\(unknown)` in the knock policy (known: \(known.sorted().joined(separator: ", ")))"

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// Every limit a relay enforces, with generous documented defaults (docs/operators.md). Operators override
 /// them in the config file.
 public struct RelayLimits: Hashable, Sendable, Codable {
@@ -52,7 +54,7 @@ public struct RelayLimits: Hashable, Sendable, Codable {
 
     /// A config file names only the limits it changes; every other one keeps its default.
     public init(from decoder: any Decoder) throws {
-        let unknown = try decoder.container(keyedBy: AnyLimitKey.self).allKeys.map(\.stringValue)
+        let unknown = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
             .filter { CodingKeys(stringValue: $0) == nil }
         guard unknown.isEmpty else {
             throw DecodingError.dataCorrupted(
@@ -94,12 +96,4 @@ public struct RelayLimits: Hashable, Sendable, Codable {
         outputBufferMaximumBytes = max(try value(.outputBufferMaximumBytes, defaults.outputBufferMaximumBytes), 1_024)
         stuckClientTimeoutSeconds = try value(.stuckClientTimeoutSeconds, defaults.stuckClientTimeoutSeconds)
     }
-}
-
-/// Any key of the `limits` object, to find misspelt ones (a typo must not silently keep a default).
-struct AnyLimitKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// The DHT bootstrap node `meshpeer relay` runs beside the relay (the `dht` object of the config file).
 ///
 /// The node answers Kademlia and STUN on its UDP port(s), exactly like `meshpeer dht serve`, and publishes
@@ -63,15 +65,9 @@ public struct RelayDHTConfiguration: Codable, Sendable, Equatable {
 
 /// Config files use one key style (camelCase) and a misspelt key is an error, not a silently ignored default.
 enum ConfigKeys {
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     static func rejectUnknown(in decoder: any Decoder, allowed: [String], where place: String) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
         let unknown = container.allKeys.map(\.stringValue).filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw RelayServerError(

@@ -1,3 +1,5 @@
+import MeshCore
+
 /// How a hostile relay misbehaves (issue 19): each field is the probability, per envelope it handles, of one
 /// attack. A relay runs a plan only in a lab (`meshpeer relay --lab` with an `adversary` section in its config);
 /// it exists so that tests can put a real relay that lies between two real nodes and check what the agents see.
@@ -54,7 +56,7 @@ public struct RelayAdversaryPlan: Codable, Hashable, Sendable {
     /// Every key but `seed` is optional (0); unknown keys and probabilities outside 0...1 are refused.
     public init(from decoder: any Decoder) throws {
         let known = Set(CodingKeys.allCases.map(\.rawValue))
-        let keys = try decoder.container(keyedBy: AnyKey.self)
+        let keys = try decoder.container(keyedBy: AnyCodingKey.self)
         if let unknown = keys.allKeys.first(where: { !known.contains($0.stringValue) }) {
             throw DecodingError.dataCorruptedError(
                 forKey: unknown,
@@ -94,11 +96,4 @@ public struct RelayAdversaryPlan: Codable, Hashable, Sendable {
         }
     }
 
-    /// Any key of the object, to name one this plan does not know.
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 }
