@@ -49,7 +49,6 @@ final class RacePeer: Sendable {
         process.standardError = log
         self.process = process
         self.input = stdin.fileHandleForWriting
-        process.terminationHandler = { [state] _ in RacePeer.failAll(state) }
         try process.run()
         ChildProcess.track(process)
         PipeLineReader.start(

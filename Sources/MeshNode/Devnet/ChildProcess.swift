@@ -13,8 +13,12 @@ public final class ChildProcess: Sendable {
     private let lines = LockedValue<[String]>([])
     private let waiters = LockedValue<[Int: @Sendable () -> Void]>([:])
     private let nextWaiter = LockedValue(0)
+    /// Set once the reader has read stdout to its end: only then has every line the child printed been seen.
+    private let outputEnded = LockedValue(false)
     /// Stdout lines kept for `waitForLine` (the oldest are dropped beyond this; the log file keeps everything).
     static let keptLines = 10_000
+    /// How long `waitForLine` still waits for output after the child exited, for a pipe a grandchild keeps open.
+    static let outputGrace = Duration.seconds(2)
     /// The children this process started, for `terminateAll`: by object, not by pid, so an exited child's pid, reused
     /// by the system, is never signalled. Children that have exited are forgotten whenever one starts, so it holds
     /// at most the running children and those that exited since the last start.
@@ -53,6 +57,10 @@ public final class ChildProcess: Sendable {
                     if kept.count > ChildProcess.keptLines { kept.removeFirst(kept.count - ChildProcess.keptLines) }
                 }
                 for wake in waiters.withLock({ Array($0.values) }) { wake() }
+            },
+            end: { [outputEnded, waiters] in
+                outputEnded.withLock { $0 = true }
+                for wake in waiters.withLock({ Array($0.values) }) { wake() }
             }
         )
     }
@@ -81,9 +89,27 @@ public final class ChildProcess: Sendable {
     /// Waits (bounded) for a stdout line that satisfies `matches` and returns it, or throws with the log's tail.
     public func waitForLine(timeout: Duration, _ matches: @escaping @Sendable (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
+        var exitSeen: ContinuousClock.Instant?
         while true {
             if let line = lines.withLock({ $0.first(where: matches) }) { return line }
-            guard process.isRunning else { throw failure("exited (status \(process.terminationStatus))") }
+            // The child's exit is no answer by itself: its last lines may still be in the pipe, on their way to the
+            // reader thread (a `meshpeer owner` that printed its answer and exited was taken for a failure). The
+            // answer is final once the reader has reached the end of the output, or, if a grandchild holds the pipe
+            // open, a grace after the exit.
+            if outputEnded.withLock({ $0 }) {
+                throw failure(
+                    process.isRunning
+                        ? "closed its output without the expected line"
+                        : "exited (status \(process.terminationStatus)) without the expected line"
+                )
+            }
+            if !process.isRunning {
+                let seen = exitSeen ?? ContinuousClock.now
+                exitSeen = seen
+                if ContinuousClock.now - seen > ChildProcess.outputGrace {
+                    throw failure("exited (status \(process.terminationStatus)); its output stayed open")
+                }
+            }
             guard ContinuousClock.now < deadline else { throw failure("no expected line within \(timeout)") }
             // Sleep until more output arrives, or 100 ms (the exit check above needs a pulse).
             let id = nextWaiter.withLock { value in
