@@ -20,9 +20,11 @@ struct MeshBench: ParsableCommand {
     )
 
     /// Parses and runs the scenario, after arranging that SIGINT or SIGTERM stops the relays and nodes a scenario
-    /// started before meshbench exits (they would otherwise outlive it).
+    /// started before meshbench exits (they would otherwise outlive it). Started by a `ChildProcess` (a test),
+    /// meshbench also stops when its parent dies (`ParentWatch`, which raises SIGTERM here).
     static func main() {
         let sources = StopChildrenOnSignal.install()
+        ParentWatch.startIfAsked()
         withExtendedLifetime(sources) { main(nil) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MeshNode
 import MeshPeer
 
 @main
@@ -21,4 +22,19 @@ struct MeshPeerCommand: AsyncParsableCommand {
             AuditCommand.self, BreakerCommand.self, OwnerCommand.self,
         ]
     )
+
+    /// ArgumentParser's entry point, after `ParentWatch` (a child of `devnet` or `meshbench` stops with its parent).
+    static func main() async {
+        ParentWatch.startIfAsked()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -41,4 +41,23 @@ import Testing
         }
         #expect(ContinuousClock.now - started < .seconds(10))
     }
+
+    /// A child's standard input is a pipe this process holds open, and its environment asks it to watch it
+    /// (`ParentWatch`): the pipe's end of file is this process's death. (`scripts/test.d/55-devnet.sh` kills a real
+    /// `devnet` with SIGKILL and checks that its seven processes stop by themselves.)
+    @Test func aChildGetsALifelineAndIsAskedToWatchIt() async throws {
+        let child = try ChildProcess(
+            name: "lifeline",
+            executable: "/bin/sh",
+            arguments: [
+                "-c",
+                "echo \"watch=$\(ParentWatch.environmentKey)\"; if [ -p /dev/stdin ]; then echo pipe; fi; echo done",
+            ],
+            logPath: TestDirectory.make("child-output").appendingPathComponent("lifeline.log").path
+        )
+        _ = try await child.waitForLine(timeout: .seconds(30)) { $0 == "done" }
+        #expect(try await child.waitForLine(timeout: .seconds(1)) { $0.hasPrefix("watch=") } == "watch=stdin")
+        #expect(try await child.waitForLine(timeout: .seconds(1)) { $0 == "pipe" } == "pipe")
+        #expect(await child.exitStatus() == 0)
+    }
 }

@@ -23,6 +23,9 @@ public final class ChildProcess: Sendable {
     /// by the system, is never signalled. Children that have exited are forgotten whenever one starts, so it holds
     /// at most the running children and those that exited since the last start.
     static let live = LockedValue<[ObjectIdentifier: Process]>([:])
+    /// The write ends of the children's standard-input pipes (`ParentWatch`), held until the child is seen to exit:
+    /// never written to, they close with this process, and each child then stops itself.
+    static let lifelines = LockedValue<[ObjectIdentifier: FileHandle]>([:])
 
     public init(
         name: String,
@@ -40,13 +43,16 @@ public final class ChildProcess: Sendable {
         let stdout = Pipe()
         let process = Process()
         ChildLaunch.configure(process, executable: executable, arguments: arguments)
-        if let environment { process.environment = environment }
+        var childEnvironment = environment ?? ProcessInfo.processInfo.environment
+        childEnvironment[ParentWatch.environmentKey] = ParentWatch.environmentValue
+        process.environment = childEnvironment
+        let lifeline = Pipe()
         process.standardOutput = stdout
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = lifeline
         self.process = process
         try process.run()
-        ChildProcess.track(process)
+        ChildProcess.track(process, lifeline: lifeline.fileHandleForWriting)
         PipeLineReader.start(
             stdout.fileHandleForReading,
             name: "child-\(name)",
@@ -68,10 +74,23 @@ public final class ChildProcess: Sendable {
     /// Adds a running process to those `terminateAll` stops: a `ChildProcess`, or one started with pipes of its
     /// own (the DHT race's peers). Exited ones are forgotten here.
     public static func track(_ process: Process) {
-        live.withLock { live in
-            live = live.filter { $0.value.isRunning }
+        track(process, lifeline: nil)
+    }
+
+    static func track(_ process: Process, lifeline: FileHandle?) {
+        let exited = live.withLock { live in
+            let exited = live.filter { !$0.value.isRunning }.map(\.key)
+            for key in exited { live[key] = nil }
             live[ObjectIdentifier(process)] = process
+            return exited
         }
+        let closing = lifelines.withLock { lifelines in
+            let closing = exited.compactMap { lifelines.removeValue(forKey: $0) }
+            if let lifeline { lifelines[ObjectIdentifier(process)] = lifeline }
+            return closing
+        }
+        // A child that has exited no longer reads its end; closing ours can only fail if it is closed already.
+        for handle in closing { try? handle.close() }
     }
 
     /// SIGTERM to every child still running. For a benchmark or devnet stopped by a signal of its own: without

@@ -16,6 +16,9 @@ public struct Devnet: Sendable {
         public var root: String
         /// Leave everything running after the scenario until SIGINT/SIGTERM.
         public var keep = false
+        /// With `keep`: called with the summary once the scenario has passed, before the wait, so a caller can
+        /// report the result while the mesh runs (`devnet --keep --json` prints it then).
+        public var onKept: (@Sendable (DevnetSummary) -> Void)?
         /// The caller's event-loop group, for the API clients that drive the scenario.
         public var group: any EventLoopGroup
         public init(executable: String, root: String, group: any EventLoopGroup) {
@@ -48,6 +51,7 @@ public struct Devnet: Sendable {
             }
             if options.keep {
                 say(summary.text)
+                options.onKept?(summary)
                 say("Running until Ctrl-C.")
                 await untilStopped()
             }

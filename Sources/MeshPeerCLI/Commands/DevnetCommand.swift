@@ -15,7 +15,10 @@ struct DevnetCommand: ParsableCommand {
     @Option(name: .long, help: "Directory for the processes' data and logs (default: a new temporary one).")
     var dir: String?
     @Flag(name: .long, help: "Leave the mesh running after the scenario, until Ctrl-C.") var keep = false
-    @Flag(name: .long, help: "Print the summary as JSON as the last line.") var json = false
+    @Flag(
+        name: .long,
+        help: "Print the summary as JSON as the last line (with --keep: as soon as the scenario has passed)."
+    ) var json = false
 
     func run() throws {
         try CLIRunner.run {
@@ -31,13 +34,23 @@ struct DevnetCommand: ParsableCommand {
                 defer { Task { try? await group.shutdownGracefully() } }
                 var options = Devnet.Options(executable: executable, root: root, group: group)
                 options.keep = keep
+                if keep && json {
+                    options.onKept = { summary in
+                        do {
+                            let data = try JSONEncoder().encode(summary)
+                            FileHandle.standardOutput.write(data + Data("\n".utf8))
+                        } catch {
+                            FileHandle.standardError.write(Data("devnet: the summary did not encode: \(error)\n".utf8))
+                        }
+                    }
+                }
                 let devnet = Devnet(options: options) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }
                 let summary = try await devnet.run(untilStopped: {
                     for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
                 })
-                if json {
+                if json && !keep {
                     let data = try JSONEncoder().encode(summary)
                     FileHandle.standardOutput.write(data + Data("\n".utf8))
                 } else if !options.keep {
