@@ -103,7 +103,7 @@ public actor RelayPool {
         candidates: [HomeRelaySelector.Candidate],
         group: any EventLoopGroup,
         configuration: Configuration = Configuration(),
-        makeTLS: @escaping @Sendable (RelayAddress) throws -> RelayClientTLS = { _ in try RelayClientTLS() },
+        makeTLS: @escaping @Sendable (RelayAddress) throws -> RelayClientTLS = { _ in try RelayClientTLS.system() },
         clock: any MeshClock = SystemClock()
     ) {
         (events, sink) = AsyncStream.makeStream(

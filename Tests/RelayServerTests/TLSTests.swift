@@ -7,6 +7,14 @@ import Testing
 
 /// Built-in TLS (swift-nio-ssl) with a self-signed certificate made by openssl for this test.
 @Suite(.serialized) struct TLSTests {
+    /// The system's roots are parsed once per process, not once per relay connection or indexer GET.
+    @Test func theSystemRootsAreLoadedOnce() throws {
+        let first = try RelayClientTLS.system()
+        #expect(try RelayClientTLS.system().context === first.context)
+        #expect(try RelayClientTLS().context !== first.context)
+        #expect(first.serverHostname == nil)
+    }
+
     @Test func clientsExchangeEnvelopesOverTLSAndAClientThatDoesNotTrustTheCertificateNeverLogsIn() async throws {
         let data = RelayProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }

@@ -64,7 +64,7 @@ struct IndexerFetch: Sendable {
     /// finish within `timeout`, or the body is larger than `maximumBytes`, and the connection's error otherwise.
     func get(_ url: String, accept: String = "application/json") async throws -> Reply {
         guard let target = Target(url) else { throw Failure("\(url) is not an http:// or https:// URL") }
-        let tls = target.secure ? try (self.tls ?? RelayClientTLS()) : nil
+        let tls = target.secure ? try (self.tls ?? RelayClientTLS.system()) : nil
         let timedOut = Failure("\(target.hostHeader) did not answer within \(timeout)")
         let exchange: @Sendable () async throws -> Reply = { try await self.exchange(target, tls: tls, accept: accept) }
         return try await withDeadline(timeout, timedOut: { timedOut }, exchange)

@@ -43,7 +43,7 @@ struct RelayPoolTransport: RelayTransport {
         candidates: [HomeRelaySelector.Candidate],
         homeCount: Int,
         group: any EventLoopGroup,
-        makeTLS: @escaping @Sendable (RelayAddress) throws -> RelayClientTLS = { _ in try RelayClientTLS() }
+        makeTLS: @escaping @Sendable (RelayAddress) throws -> RelayClientTLS = { _ in try RelayClientTLS.system() }
     ) {
         var configuration = RelayPool.Configuration()
         configuration.policy.homeCount = homeCount

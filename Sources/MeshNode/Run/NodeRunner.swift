@@ -68,7 +68,11 @@ public enum NodeRunner {
             candidates: candidates,
             homeCount: configuration.homeRelays,
             group: group,
-            makeTLS: { _ in try RelayClientTLS(trustedCertificates: trustRoots) }
+            makeTLS: { _ in
+                // A PEM file of roots is read again for each connection (a replaced file takes effect); the
+                // system's roots are read once.
+                try trustRoots.map { try RelayClientTLS(trustedCertificates: $0) } ?? RelayClientTLS.system()
+            }
         )
         await transport.start()
 
