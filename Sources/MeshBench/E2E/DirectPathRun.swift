@@ -34,6 +34,7 @@ enum DirectPathRun {
         var perSecond: Double
         /// Messages the recipient counted as arriving over the direct channel, per message sent.
         var directShare: Double
+        var cpuPerMessage: [String: Double]
     }
 
     /// `RelayThroughput`'s run, on a conversation that is direct at the start; the recipient's direct counter says
@@ -61,7 +62,11 @@ enum DirectPathRun {
         // The counter includes the receipts coming the other way only at the sender; at the recipient it counts
         // messages (and the sender's few signals).
         let after = metric(counter, in: try await b.metrics())
-        return Throughput(perSecond: run.perSecond, directShare: min(Double(after - before) / Double(messages), 1))
+        return Throughput(
+            perSecond: run.perSecond,
+            directShare: min(Double(after - before) / Double(messages), 1),
+            cpuPerMessage: run.cpuPerMessage
+        )
     }
 
     struct Switches: Sendable {

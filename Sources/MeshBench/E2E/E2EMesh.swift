@@ -15,6 +15,8 @@ struct E2EMesh: Sendable {
     let agents: [String]
     let dids: [String: String]
     static let idle = "idle"
+    /// The messaging agents' two relays, then the idle node's two.
+    static let relayNames = ["relay-a", "relay-b", "relay-c", "relay-d"]
 
     /// `meshpeer` beside this executable (`swift build -c release --product meshpeer` puts it there).
     static func meshpeerBinary() throws -> String {
@@ -73,12 +75,13 @@ struct E2EMesh: Sendable {
                 "senderByteBurst": 1e12,
             ]
             let fast = [
-                try await mesh.startRelay("relay-a", limits: open), try await mesh.startRelay("relay-b", limits: open),
+                try await mesh.startRelay(relayNames[0], limits: open),
+                try await mesh.startRelay(relayNames[1], limits: open),
             ]
             let limits = openFloodRelays ? openFloodLimits : [:]
             let guarded = [
-                try await mesh.startRelay("relay-c", limits: limits),
-                try await mesh.startRelay("relay-d", limits: limits),
+                try await mesh.startRelay(relayNames[2], limits: limits),
+                try await mesh.startRelay(relayNames[3], limits: limits),
             ]
             let agents = (0..<count).map { "agent\($0)" }
             let direct = directAgents(agents, path)

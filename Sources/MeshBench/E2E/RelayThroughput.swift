@@ -13,6 +13,8 @@ enum RelayThroughput {
         var seconds: Double
         var sendAPIPerSecond: Double
         var received: Int
+        /// CPU milliseconds per message by role (`RoleCPU`), over the same window.
+        var cpuPerMessage: [String: Double]
     }
 
     static func measure(
@@ -28,6 +30,7 @@ enum RelayThroughput {
         let to = mesh.dids[recipient]!
         let from = mesh.dids[sender]!
         let start = try await FirstMessage.latestCursor(b)
+        let cpuBefore = RoleCPU.snapshot(mesh, sender: sender, recipient: recipient)
         let began = ContinuousClock.now
         let reader = Task { () throws -> Int in
             var cursor = start
@@ -72,11 +75,13 @@ enum RelayThroughput {
         let sendSeconds = seconds(since: began)
         let received = try await reader.value
         let total = seconds(since: began)
+        let cpu = RoleCPU.snapshot(mesh, sender: sender, recipient: recipient)
         return Result(
             perSecond: Double(messages) / total,
             seconds: total,
             sendAPIPerSecond: Double(messages) / sendSeconds,
-            received: received
+            received: received,
+            cpuPerMessage: cpu.millisecondsPerMessage(since: cpuBefore, messages: messages)
         )
     }
 

@@ -133,6 +133,10 @@ struct E2EScenario: ParsableCommand {
         )
         report.set("msgs_per_s_relay", throughput.perSecond)
         report.set("send_api_per_s", throughput.sendAPIPerSecond)
+        report["cpu_ms_per_message_relay"] = throughput.cpuPerMessage
+        report["cpu_ms_per_message_definition"] =
+            "CPU (user + system) per message over the throughput window, by role: the sending and receiving nodes, "
+            + "the relays, and meshbench itself (the API clients); every role shares the machine's cores"
         report["api_concurrency"] = apiConcurrency
         report.set("baseline_relay_forward_per_s", baseline.rate)
         report["baseline_definition"] =
@@ -248,6 +252,7 @@ struct E2EScenario: ParsableCommand {
         )
         report.set("msgs_per_s_direct", run.perSecond)
         report.set("direct_share", run.directShare)
+        report["cpu_ms_per_message_direct"] = run.cpuPerMessage
         report.set("ratio_direct_to_relay", relayRate > 0 ? run.perSecond / relayRate : 0)
         say("\(switchMessages) messages across \(switches) forced path switches")
         let switched = try await DirectPathRun.switches(
