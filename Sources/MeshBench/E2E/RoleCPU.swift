@@ -8,33 +8,40 @@ struct RoleCPU: Sendable {
     var seconds: [String: Double]
 
     /// The roles' CPU seconds now: `sender` and `recipient` are agents' nodes, `relays` the relay processes.
+    /// A role whose process cannot be read (it exited) is left out, never counted as zero.
     static func snapshot(_ mesh: E2EMesh, sender: String, recipient: String) -> RoleCPU {
-        func cpu(_ name: String) -> Double {
-            mesh.mesh.process(name).flatMap { processSeconds(pid: $0.pid) } ?? 0
+        func cpu(_ name: String) -> Double? {
+            mesh.mesh.process(name).flatMap { processSeconds(pid: $0.pid) }
         }
-        return RoleCPU(seconds: [
-            "sender": cpu(sender),
-            "recipient": cpu(recipient),
-            "relays": E2EMesh.relayNames.map(cpu).reduce(0, +),
-            "bench": ownSeconds(),
-        ])
+        var seconds: [String: Double] = ["bench": ownSeconds()]
+        seconds["sender"] = cpu(sender)
+        seconds["recipient"] = cpu(recipient)
+        let relays = E2EMesh.relayNames.map(cpu)
+        if relays.allSatisfy({ $0 != nil }) { seconds["relays"] = relays.compactMap { $0 }.reduce(0, +) }
+        return RoleCPU(seconds: seconds)
     }
 
-    /// Milliseconds of CPU per message for each role between `start` and `self`, and their total.
+    /// Milliseconds of CPU per message for each role read at both ends of the window, and their total (`total` only
+    /// when every role was read).
     func millisecondsPerMessage(since start: RoleCPU, messages: Int) -> [String: Double] {
         var split: [String: Double] = [:]
         for (role, now) in seconds {
-            split[role] = max(now - (start.seconds[role] ?? 0), 0) * 1_000 / Double(max(messages, 1))
+            guard let before = start.seconds[role] else { continue }
+            split[role] = max(now - before, 0) * 1_000 / Double(max(messages, 1))
         }
-        split["total"] = split.values.reduce(0, +)
+        if split.count == 4 { split["total"] = split.values.reduce(0, +) }
         return split.mapValues { ($0 * 1_000).rounded() / 1_000 }
     }
 
     /// utime + stime of `pid` in seconds, or nil when it cannot be read (the process is gone).
     static func processSeconds(pid: Int32) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        } catch {
+            return nil
+        }
+        guard let close = text.lastIndex(of: ")") else { return nil }
         // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15 (proc(5)).
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
