@@ -29,22 +29,15 @@ extension AgentNode {
     /// entry, a relay that became ready) cuts the sleep short.
     func runOutbox() async {
         while !Task.isCancelled {
-            wakePending = false
+            outboxSleep.clearPending()
             await deliverDue()
-            if wakePending { continue }
             // While the breaker is tripped nothing is due: the reset wakes the outbox.
             let next =
                 sendGate.isOpen
                 ? await lookUp("the outbox's next deadline", or: nil) { db in try OutboxStore.nextDue(db) } : nil
             let delay = min(max((next ?? now + .seconds(5)) - now, .milliseconds(5)), .seconds(5))
-            let sleeper = Task { try await Task.sleep(for: delay) }
-            outboxSleeper = sleeper
-            _ = try? await withTaskCancellationHandler {
-                try await sleeper.value
-            } onCancel: {
-                sleeper.cancel()
-            }
-            outboxSleeper = nil
+            // Returns at once if a wake came during this pass (during `deliverDue` or the read above).
+            await outboxSleep.sleep(upTo: delay)
         }
     }
 

@@ -52,8 +52,7 @@ public actor AgentNode {
     /// The address hints in the last record published (`addressHints()`): a change republishes.
     var lastPublishedHints: [AddressHint] = []
     var apiURL: String?
-    var outboxSleeper: Task<Void, any Error>?
-    var wakePending = false
+    let outboxSleep = WakeableSleep()
     var lastHomeRefresh: [String: Timestamp] = [:]
     var lastHousekeeping = Timestamp.zero
     /// Revocations owners published under their own keys, and when to look each owner up again (decision 0100).
@@ -169,8 +168,7 @@ public actor AgentNode {
     func setAPIURL(_ url: String) { apiURL = url }
 
     func wakeOutbox() {
-        wakePending = true
-        outboxSleeper?.cancel()
+        outboxSleep.wake()
     }
 
     /// A database write whose failure the node survives because a later pass does it again (an outbox update,
