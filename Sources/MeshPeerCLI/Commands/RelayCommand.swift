@@ -182,6 +182,7 @@ struct RelayCommand: ParsableCommand {
             ready["dht_addresses"] = dht.session.addresses
         }
         printJSONLine(ready)
+        dht?.listeningAnnounced()
         var signal = await signals.next()
         while signal == SIGHUP {
             reloadTLS(server)

@@ -61,21 +61,36 @@ final class RelayDHTNode: Sendable {
         }
         // Sign once now, so a bad address list fails the start rather than the background task.
         _ = try advert(identity: identity, addresses: addresses, limits: relay.limits, lifetime: 60)
+        // The advert's first "advert-published" line must come after the relay's "listening" line, which tools
+        // read as its first line: with no peers, a publish finishes at once, and it used to be printed first (a
+        // relay test failed on it in CI, December 6). So the keeper waits for `listeningAnnounced()`.
+        let (gate, open) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let keeper = Task {
+            for await _ in gate { break }  // ends at the gate's opening, or at cancellation
             await keepPublished(session: session, identity: identity, addresses: addresses, relay: relay, settings)
         }
-        return RelayDHTNode(session: session, keeper: keeper)
+        return RelayDHTNode(session: session, keeper: keeper, gate: open)
     }
 
-    private init(session: DHTSession, keeper: Task<Void, Never>) {
+    private init(session: DHTSession, keeper: Task<Void, Never>, gate: AsyncStream<Void>.Continuation) {
         self.session = session
         self.keeper = keeper
+        self.gate = gate
+    }
+
+    private let gate: AsyncStream<Void>.Continuation
+
+    /// Lets the advert keeper start, once the relay has printed its "listening" line.
+    func listeningAnnounced() {
+        gate.yield()
+        gate.finish()
     }
 
     var port: Int? { session.driver.localAddresses.first?.port }
 
     func close() async {
         keeper.cancel()
+        gate.finish()
         await session.close()
     }
 
