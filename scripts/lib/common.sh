@@ -20,7 +20,9 @@ wait_for() {
 
 # Debian packages every build needs, and the extra ones tests need.
 BUILD_PACKAGES=(libsodium-dev libsqlite3-dev libminiupnpc-dev pkg-config)
-TEST_PACKAGES=(python3 python3-venv openssl nftables)  # openssl: TLS tests make certificates; nft: DirectPathProcessTests cuts the path
+# openssl: TLS tests make certificates; nft: DirectPathProcessTests cuts the path; procps: scripts/test stops its
+# background jobs with `pkill -s` (a minimal Debian has no procps)
+TEST_PACKAGES=(python3 python3-venv openssl nftables procps)
 
 _apt_updated=0
 # ensure_packages PKG...: installs whichever of PKG are missing (root or sudo needed only when something is).

@@ -21,7 +21,7 @@ cleanup() {
     if [ "$status" -ne 0 ]; then
         for log in "$WORK"/*.log "$WORK"/devnet.err; do [ -f "$log" ] && { echo "--- $log"; tail -n 30 "$log"; }; done >&2
     fi
-    [ -n "$DEVNET" ] && children="$children $(ps -o pid= --ppid "$DEVNET")" && kill -9 "$DEVNET" 2>/dev/null
+    [ -n "$DEVNET" ] && children="$children $(children_of "$DEVNET")" && kill -9 "$DEVNET" 2>/dev/null
     for pid in $children; do
         alive "$pid" && grep -q meshpeer "/proc/$pid/cmdline" 2>/dev/null && kill -9 "$pid" 2>/dev/null
     done
@@ -29,8 +29,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# stat_fields PID: the fields of /proc/PID/stat after the command's closing parenthesis (state, ppid, ...), or
+# nothing when the process is gone. Read from /proc, so no procps is needed (a minimal Debian has no `ps`).
+stat_fields() {
+    local line
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+    printf '%s\n' "${line##*) }"
+}
 # alive PID: running, and not a zombie waiting for a reaper.
-alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
+alive() {
+    local fields
+    fields=$(stat_fields "$1") || return 1
+    [ "${fields%% *}" != "Z" ]
+}
+# children_of PID: the pids whose parent is PID.
+children_of() {
+    local entry pid fields
+    for entry in /proc/[0-9]*; do
+        pid=${entry#/proc/}
+        fields=$(stat_fields "$pid") || continue
+        read -r _ ppid _ <<<"$fields"
+        [ "$ppid" = "$1" ] && echo "$pid"
+    done
+    return 0
+}
 
 "$BIN" devnet --dir "$WORK" --keep --json > "$WORK/devnet.out" 2> "$WORK/devnet.err" &
 DEVNET=$!
@@ -48,10 +70,10 @@ assert len(s["checks"]) == 7, s["checks"]  # the seventh: a search by words thro
 for check in s["checks"]:
     print("  ok  " + check)'
 
-children=$(ps -o pid= --ppid "$DEVNET" | tr -d ' ')
+children=$(children_of "$DEVNET")
 count=$(printf '%s\n' $children | grep -c .)
 # A bootstrap node, two relays, three agents, an indexer.
-[ "$count" -eq 7 ] || die "devnet runs $count processes, expected 7: $(ps -o pid=,args= --ppid "$DEVNET")"
+[ "$count" -eq 7 ] || die "devnet runs $count processes, expected 7:$(for p in $children; do printf '\n  %s' "$(tr '\0' ' ' </proc/$p/cmdline)"; done)"
 kill -9 "$DEVNET"
 DEVNET=""
 deadline=$((SECONDS + 30))
