@@ -20,11 +20,11 @@ import Testing
             )
             let line = try await child.waitForLine(timeout: .seconds(30)) { $0.hasPrefix("{") }
             #expect(line == "{\"index\":\(index)}")
-            #expect(await child.exitStatus() == 0)
+            #expect(await child.exitStatus(timeout: .seconds(60)) == 0)
         }
     }
 
-    /// A child that exits without the line is still reported promptly, as an exit, with its status.
+    /// A child that exits without the line is still reported as an exit, with its status (not as a timeout).
     @Test func aChildThatExitsWithoutTheLineIsReportedAsExited() async throws {
         let child = try ChildProcess(
             name: "quiet",
@@ -32,14 +32,12 @@ import Testing
             arguments: ["-c", "echo other; exit 3"],
             logPath: TestDirectory.make("child-output").appendingPathComponent("quiet.log").path
         )
-        let started = ContinuousClock.now
         do {
             _ = try await child.waitForLine(timeout: .seconds(30)) { $0 == "never" }
             Issue.record("waitForLine returned for a line the child never printed")
         } catch {
             #expect("\(error)".contains("exited (status 3)"))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     /// A child's standard input is a pipe this process holds open, and its environment asks it to watch it
@@ -58,6 +56,6 @@ import Testing
         _ = try await child.waitForLine(timeout: .seconds(30)) { $0 == "done" }
         #expect(try await child.waitForLine(timeout: .seconds(1)) { $0.hasPrefix("watch=") } == "watch=stdin")
         #expect(try await child.waitForLine(timeout: .seconds(1)) { $0 == "pipe" } == "pipe")
-        #expect(await child.exitStatus() == 0)
+        #expect(await child.exitStatus(timeout: .seconds(60)) == 0)
     }
 }

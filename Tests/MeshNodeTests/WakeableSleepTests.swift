@@ -3,7 +3,8 @@ import Testing
 @testable import MeshNode
 
 /// The outbox loop's sleep: a wake is never lost, whether it comes before the sleep starts (while the loop is still
-/// busy with its pass: the case the old loop lost, sleeping 5 s with a message waiting) or during it.
+/// busy with its pass: the case the old loop lost, sleeping 5 s with a message waiting) or during it. A lost wake
+/// shows as the full 60 s sleep; the 30 s bound leaves room for a loaded test machine.
 @Suite struct WakeableSleepTests {
     /// Runs `body` and returns how long it took.
     static func timed(_ body: () async -> Void) async -> Duration {
@@ -17,7 +18,7 @@ import Testing
         sleep.clearPending()
         sleep.wake()  // during the pass, before the loop sleeps
         let took = await Self.timed { await sleep.sleep(upTo: .seconds(60)) }
-        #expect(took < .seconds(10))
+        #expect(took < .seconds(30))
     }
 
     @Test func aWakeDuringTheSleepEndsIt() async {
@@ -25,7 +26,7 @@ import Testing
         let sleeper = Task { await Self.timed { await sleep.sleep(upTo: .seconds(60)) } }
         // Whether the wake lands before or after the sleep has started, the sleep must end.
         sleep.wake()
-        #expect(await sleeper.value < .seconds(10))
+        #expect(await sleeper.value < .seconds(30))
     }
 
     @Test func aWakeClearedAtTheTopOfAPassDoesNotCutTheNextSleep() async {
@@ -41,7 +42,7 @@ import Testing
         let sleep = WakeableSleep()
         let took = await Self.timed { await sleep.sleep(upTo: .milliseconds(100)) }
         #expect(took >= .milliseconds(100))
-        #expect(took < .seconds(10))
+        #expect(took < .seconds(30))
     }
 
     /// The loop's own cancellation (node shutdown) ends a sleep too.
@@ -49,6 +50,6 @@ import Testing
         let sleep = WakeableSleep()
         let sleeper = Task { await Self.timed { await sleep.sleep(upTo: .seconds(60)) } }
         sleeper.cancel()
-        #expect(await sleeper.value < .seconds(10))
+        #expect(await sleeper.value < .seconds(30))
     }
 }
