@@ -359,6 +359,7 @@ let package = Package(
                 "MeshNodeAPI", "MeshPeer", "MeshCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nioSockets,
             swiftSettings: strict
         ),
