@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MeshCore
 import MeshNode
+import MeshPeer
 import NIOCore
 import NIOPosix
 
@@ -44,6 +45,9 @@ struct E2EScenario: ParsableCommand {
     @Flag(help: "Lift the measured node's relays' per-sender and first-contact limits (the flood reaches the node).")
     var openFloodRelays = false
 
+    /// Sends to the measured pair besides the throughput and switch runs (the first-contact message), with room.
+    static let firstContactSends = 10
+
     func run() throws {
         let options = self
         try runBlocking { try await options.measure() }
@@ -52,6 +56,18 @@ struct E2EScenario: ParsableCommand {
     func measure() async throws {
         guard let choice = E2EMesh.PathChoice(rawValue: path) else {
             throw ValidationError("--path must be relay, direct or auto, not \(path)")
+        }
+        // The direct run sends `messages`, then `switchMessages`, to one peer; the sending node's circuit breaker
+        // refuses sends to a peer beyond its burst, and a run that found that out minutes in would be lost.
+        let perPeer = BreakerLimits().perPeer
+        let toOnePeer = messages + switchMessages + Self.firstContactSends
+        guard Double(toOnePeer) <= perPeer.burst else {
+            throw ValidationError(
+                "--messages \(messages) and --switch-messages \(switchMessages) would send \(toOnePeer) messages to one "
+                    + "peer, more than a node's circuit breaker lets through at once (a burst of "
+                    + "\(Int(perPeer.burst)), then \(Int(perPeer.perSecond))/s: breaker.perPeer in config.json); "
+                    + "keep the two at most \(Int(perPeer.burst) - Self.firstContactSends) together"
+            )
         }
         let agentCount = choice == .auto ? max(agents, 4) : max(agents, 2)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
