@@ -74,11 +74,12 @@ enum AuditStore {
     /// Entries after `sequence`, oldest first. A row that cannot be read back as written (an edited type, a
     /// detail that is not a JSON object of strings) comes back with empty contents, so verification names it.
     static func page(after sequence: UInt64, limit: Int, _ db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(
+        try Row.decodeAll(
             cached: db,
             sql: "SELECT * FROM node_audit WHERE seq > ? ORDER BY seq LIMIT ?",
-            arguments: [Int64(bitPattern: min(sequence, UInt64(Int64.max))), limit]
-        ).map(entry(from:))
+            arguments: [Int64(bitPattern: min(sequence, UInt64(Int64.max))), limit],
+            entry(from:)
+        )
     }
 
     static func count(_ db: Database) throws -> Int {

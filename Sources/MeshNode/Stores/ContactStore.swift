@@ -64,19 +64,20 @@ enum ContactStore {
     }
 
     static func contact(did: String, _ db: Database) throws -> Contact? {
-        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_contacts WHERE did = ?", arguments: [did]).flatMap(decode)
+        try Row.decodeOne(cached: db, sql: "SELECT * FROM node_contacts WHERE did = ?", arguments: [did], decode)
     }
 
     static func contact(key: Ed25519.PublicKey, _ db: Database) throws -> Contact? {
-        try Row.fetchOne(
+        try Row.decodeOne(
             cached: db,
             sql: "SELECT * FROM node_contacts WHERE public_key = ?",
-            arguments: [Data(key.rawRepresentation)]
-        ).flatMap(decode)
+            arguments: [Data(key.rawRepresentation)],
+            decode
+        )
     }
 
     static func all(_ db: Database) throws -> [Contact] {
-        try Row.fetchAll(cached: db, sql: "SELECT * FROM node_contacts ORDER BY since_ms").compactMap(decode)
+        try Row.decodeAll(cached: db, sql: "SELECT * FROM node_contacts ORDER BY since_ms", decode)
     }
 
     static func count(_ db: Database) throws -> Int {

@@ -107,9 +107,10 @@ enum InboxStore {
             arguments: [sender, Int64(next)]
         )
         for entry in held {
-            let sequence = UInt64(entry["conv_seq"] as Int64)
+            // By position (row, conv_seq): a copied row's lookup by name lowercases every column name.
+            let sequence = UInt64(entry[1] as Int64)
             guard sequence == next else { break }
-            if let message = try reveal(row: entry["row"], db) { shown.append(message) }
+            if let message = try reveal(row: entry[0], db) { shown.append(message) }
             next += 1
         }
         try ContactStore.setReceiveSequence(did: sender, next, db)
@@ -140,17 +141,16 @@ enum InboxStore {
     static func reveal(row: Int64, _ db: Database) throws -> InboxMessage? {
         let cursor = (try Int64.fetchOne(cached: db, sql: "SELECT COALESCE(MAX(cursor), 0) + 1 FROM node_inbox")) ?? 1
         try db.executeCached(sql: "UPDATE node_inbox SET cursor = ? WHERE row = ?", arguments: [cursor, row])
-        return try Row.fetchOne(cached: db, sql: "SELECT * FROM node_inbox WHERE row = ?", arguments: [row]).flatMap(
-            decode
-        )
+        return try Row.decodeOne(cached: db, sql: "SELECT * FROM node_inbox WHERE row = ?", arguments: [row], decode)
     }
 
     static func page(after cursor: Int64, limit: Int, _ db: Database) throws -> [InboxMessage] {
-        try Row.fetchAll(
+        try Row.decodeAll(
             cached: db,
             sql: "SELECT * FROM node_inbox WHERE cursor > ? ORDER BY cursor LIMIT ?",
-            arguments: [cursor, limit]
-        ).compactMap(decode)
+            arguments: [cursor, limit],
+            decode
+        )
     }
 
     static func count(_ db: Database) throws -> Int {

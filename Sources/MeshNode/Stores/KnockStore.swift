@@ -82,33 +82,34 @@ enum KnockStore {
     }
 
     static func knock(id: String, _ db: Database) throws -> StoredKnock? {
-        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_knocks WHERE id = ?", arguments: [id]).flatMap(decode)
+        try Row.decodeOne(cached: db, sql: "SELECT * FROM node_knocks WHERE id = ?", arguments: [id], decode)
     }
 
     /// The newest outgoing knock to `peer` that is still waiting for an answer.
     static func pendingOutgoing(to peer: String, _ db: Database) throws -> StoredKnock? {
-        try Row.fetchOne(
+        try Row.decodeOne(
             cached: db,
             sql: """
                 SELECT * FROM node_knocks WHERE peer = ? AND direction = 'outgoing' AND state = 'pending'
                 ORDER BY created_ms DESC LIMIT 1
                 """,
-            arguments: [peer]
-        ).flatMap(decode)
+            arguments: [peer],
+            decode
+        )
     }
 
     static func held(_ db: Database) throws -> [StoredKnock] {
-        try Row.fetchAll(cached: db, sql: "SELECT * FROM node_knocks WHERE state = 'held' ORDER BY created_ms")
-            .compactMap(decode)
+        try Row.decodeAll(cached: db, sql: "SELECT * FROM node_knocks WHERE state = 'held' ORDER BY created_ms", decode)
     }
 
     /// The newest `limit` knocks in both directions.
     static func recent(limit: Int, _ db: Database) throws -> [StoredKnock] {
-        try Row.fetchAll(
+        try Row.decodeAll(
             cached: db,
             sql: "SELECT * FROM node_knocks ORDER BY created_ms DESC LIMIT ?",
-            arguments: [limit]
-        ).compactMap(decode)
+            arguments: [limit],
+            decode
+        )
     }
 
     static func countHeld(_ db: Database) throws -> Int {

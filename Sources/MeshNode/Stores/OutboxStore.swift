@@ -168,20 +168,25 @@ enum OutboxStore {
     }
 
     static func entry(id: MessageID, _ db: Database) throws -> OutboxEntry? {
-        try Row.fetchOne(cached: db, sql: "SELECT * FROM node_outbox WHERE id = ?", arguments: [Data(id.bytes)])
-            .flatMap(decode)
+        try Row.decodeOne(
+            cached: db,
+            sql: "SELECT * FROM node_outbox WHERE id = ?",
+            arguments: [Data(id.bytes)],
+            decode
+        )
     }
 
     /// Entries due for a (re)send at `now`, oldest first.
     static func due(now: Timestamp, limit: Int, _ db: Database) throws -> [OutboxEntry] {
-        try Row.fetchAll(
+        try Row.decodeAll(
             cached: db,
             sql: """
                 SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND next_attempt_ms <= ?
                 ORDER BY created_ms, rowid LIMIT ?
                 """,
-            arguments: [now.millisecondsSinceEpoch, limit]
-        ).compactMap(decode)
+            arguments: [now.millisecondsSinceEpoch, limit],
+            decode
+        )
     }
 
     /// The earliest instant something becomes due, or nil when nothing waits.
@@ -338,11 +343,12 @@ enum OutboxStore {
 
     /// Entries past their expiry that were never delivered become `expired`; returns them for the events.
     static func expire(now: Timestamp, _ db: Database) throws -> [OutboxEntry] {
-        let rows = try Row.fetchAll(
+        let rows = try Row.decodeAll(
             cached: db,
             sql: "SELECT * FROM node_outbox WHERE state IN ('queued', 'relayed') AND expires_ms <= ? LIMIT 256",
-            arguments: [now.millisecondsSinceEpoch]
-        ).compactMap(decode)
+            arguments: [now.millisecondsSinceEpoch],
+            decode
+        )
         for entry in rows {
             // A receipt that never left is simply dropped; everything else is reported.
             if entry.kind == .receipt || entry.kind == .signal {
