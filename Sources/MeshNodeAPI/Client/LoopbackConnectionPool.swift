@@ -67,7 +67,11 @@ final class LoopbackConnectionPool: Sendable {
         channel?.close(promise: nil)
     }
 
+    /// A client released after its event-loop group shut down finds its connections already closed by the group;
+    /// closing them again would hand work to a loop that no longer runs.
     deinit {
-        for parked in state.withLock({ $0.parked }) { parked.channel.close(promise: nil) }
+        for parked in state.withLock({ $0.parked }) where parked.channel.isActive {
+            parked.channel.close(promise: nil)
+        }
     }
 }
