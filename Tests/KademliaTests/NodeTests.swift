@@ -296,6 +296,46 @@ import Testing
         #expect(a.routingTable.contains(newcomer.localID))
     }
 
+    /// A node that restarts on another port keeps its key, so its ID: the table must follow it to the new address
+    /// once it proves itself there, or every lookup hands out the dead one. (Before, a known ID was never asked at
+    /// a new address and stayed at the old one until enough requests there failed.)
+    @Test func aKnownNodeThatComesBackAtANewAddressIsMovedOnceItAnswersThere() throws {
+        let a = Fixture.node(1)
+        let b = Fixture.node(2)
+        a.adoptVerifiedContact(Contact(id: b.localID, address: addressB), now: now)
+        let moved = Fixture.address(2, port: 4_001)
+        b.ping(addressA, now: now)
+        a.handleDatagram(b.drainTransmits()[0].bytes, from: moved, now: now)
+        let replies = a.drainTransmits()
+        #expect(replies.map(\.destination) == [moved, moved])
+        #expect(try kinds(replies) == [.ping, .pong])
+        #expect(a.routingTable.entry(for: b.localID)?.contact.address == addressB, "a request alone moves nothing")
+        for reply in replies { b.handleDatagram(reply.bytes, from: addressA, now: now) }
+        for answer in b.drainTransmits() where answer.destination == addressA {
+            a.handleDatagram(answer.bytes, from: moved, now: now)
+        }
+        #expect(a.routingTable.entry(for: b.localID)?.contact.address == moved)
+        #expect(a.routingTable.count == 1)
+    }
+
+    /// Someone replaying a known node's signed request from an address of their own gets a ping there that nobody
+    /// answers: the entry stays where it was, and the unanswered ping is not counted against it.
+    @Test func aReplayedRequestFromAnotherAddressMovesNothingAndCostsTheEntryNothing() throws {
+        var config = KademliaConfig()
+        config.failuresBeforeEviction = 1
+        let a = Fixture.node(1, config: config)
+        let b = Fixture.node(2)
+        a.adoptVerifiedContact(Contact(id: b.localID, address: addressB), now: now)
+        b.ping(addressA, now: now)
+        let forger = Fixture.address(66)
+        a.handleDatagram(b.drainTransmits()[0].bytes, from: forger, now: now)
+        #expect(try kinds(a.drainTransmits()) == [.ping, .pong])
+        a.handleTimeout(now: now + .seconds(5))
+        let entry = a.routingTable.entry(for: b.localID)
+        #expect(entry?.contact.address == addressB)
+        #expect(entry?.failures == 0)
+    }
+
     @Test func replayedRepliesFindNoTransaction() throws {
         let a = Fixture.node(1)
         let b = Fixture.node(2)

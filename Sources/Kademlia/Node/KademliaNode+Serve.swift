@@ -95,10 +95,20 @@ extension KademliaNode {
 
     /// An unknown sender enters the table only after answering our own ping (its request alone proves nothing
     /// about its address). Bounded: at most one verification per ID, and only when its bucket has room.
+    ///
+    /// A known sender writing from another address than the table's (it restarted on another port, or its NAT
+    /// rebound) is asked at the new address the same way, and only its signed answer from there moves the entry
+    /// (`insertVerified`); a forged source address moves nothing and, when the ping times out, costs the entry
+    /// nothing (`fail`). Without this a restarted node stayed known at its dead address until enough requests to
+    /// that address had failed, and every lookup handed the dead address out meanwhile: a devnet indexer could not
+    /// reach an agent that had restarted for over 90 s.
     func considerVerifying(_ id: NodeID, at source: TransportAddress, now: Timestamp) {
-        guard routingTable.hasRoom(for: id), !verifying.contains(id),
-            verifying.count < config.maximumPendingRequests / 4
-        else { return }
+        guard !verifying.contains(id), verifying.count < config.maximumPendingRequests / 4 else { return }
+        if let known = routingTable.entry(for: id) {
+            guard known.contact.address != source else { return }
+        } else {
+            guard routingTable.hasRoom(for: id) else { return }
+        }
         if sendRequest(.ping, to: source, expectedID: id, purpose: .verify, now: now) != nil {
             verifying.insert(id)
         }

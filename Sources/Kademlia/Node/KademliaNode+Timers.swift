@@ -57,7 +57,12 @@ extension KademliaNode {
     }
 
     func fail(_ request: PendingRequest, transactionID: UInt64, touched: inout Set<QueryID>, now: Timestamp) {
-        if let id = request.expectedID, routingTable.recordFailure(id) {
+        // A request to another address than the table's (a verification of a sender's new address) says nothing
+        // about the address in the table.
+        if let id = request.expectedID,
+            routingTable.entry(for: id).map({ $0.contact.address == request.destination }) ?? true,
+            routingTable.recordFailure(id)
+        {
             emit(.contactEvicted(id))
         }
         switch request.purpose {
