@@ -78,6 +78,11 @@ public struct Crawler: Sendable {
         let id = result.contact.id
         guard inFlight.remove(InFlight(node: id, request: result.request)) != nil else { return [] }
         guard var node = nodes[id] else { return [] }
+        if !result.answered, result.contact.address != node.address {
+            // Sent to an address the node has since left (`learn`): no failure of where it is now; ask there.
+            discovery.append(id)
+            return []
+        }
         if !result.answered {
             stats.probesTimedOut += 1
             node.failures += 1
@@ -91,6 +96,7 @@ public struct Crawler: Sendable {
             return []
         }
         node.failures = 0
+        node.retargeted = false
         if node.did == nil, let key = result.senderKey {
             node.did = key.did
             stats.nodesAnswered += 1
@@ -108,7 +114,21 @@ public struct Crawler: Sendable {
     // MARK: Internals
 
     mutating func learn(_ contact: Contact) {
-        guard nodes[contact.id] == nil else { return }
+        if var known = nodes[contact.id] {
+            // A node that stopped answering where we have it, now heard of at another address (it restarted on
+            // another port, or its NAT rebound), is asked there once, with a findNode that proves its key. A node
+            // that answers keeps its address, so nobody can move it by naming another.
+            if known.failures > 0, !known.retargeted, known.address != contact.address {
+                known.address = contact.address
+                known.retargeted = true
+                nodes[contact.id] = known
+                // A findNode still out to the old address is answered for by `handle`, which asks again here.
+                if !inFlight.contains(InFlight(node: contact.id, request: .findNode(contact.id))) {
+                    discovery.append(contact.id)
+                }
+            }
+            return
+        }
         guard nodes.count < config.maximumNodes else {
             stats.nodesDropped += 1
             return
@@ -186,6 +206,8 @@ struct CrawlNode: Sendable {
     var address: TransportAddress
     var did: String?
     var failures = 0
+    /// Moved to another address since it last answered (`learn`): at most once until it answers again.
+    var retargeted = false
 }
 
 struct InFlight: Hashable, Sendable {

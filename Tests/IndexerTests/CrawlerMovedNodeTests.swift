@@ -1,0 +1,122 @@
+import Indexer
+import Kademlia
+import MeshCore
+import Testing
+
+/// A node that restarts on another port keeps its key and ID. The crawler must follow it to the new address once
+/// it stops answering at the old one, and must not let anyone move a node that answers (real cores, datagram by
+/// datagram; the devnet's indexer lost an agent that restarted this way for over 90 s).
+@Suite struct CrawlerMovedNodeTests {
+    let start = Timestamp(secondsSinceEpoch: 1_800_000_000)
+    let crawlerAddress = TransportAddress(ip: [10, 0, 0, 1], port: 4_000)!
+    let oldAddress = TransportAddress(ip: [10, 0, 0, 2], port: 4_000)!
+    let newAddress = TransportAddress(ip: [10, 0, 0, 2], port: 4_001)!
+    let thirdAddress = TransportAddress(ip: [10, 0, 0, 3], port: 4_000)!
+
+    func node(_ seed: UInt64) -> KademliaNode {
+        var random = SeededRandom(seed: seed)
+        return KademliaNode(
+            signingKey: Ed25519.PrivateKey(using: &random),
+            random: SeededRandom(seed: seed &+ 100),
+            now: start
+        )
+    }
+
+    /// Sends `probes` through `core`, delivers each to whichever of `peers` listens at its address (none: it times
+    /// out), and feeds the results to the crawler. Returns the results.
+    @discardableResult
+    func run(
+        _ probes: [CrawlProbe],
+        core: KademliaNode,
+        peers: [TransportAddress: KademliaNode],
+        crawler: inout Crawler,
+        now: Timestamp
+    ) -> [ProbeResult] {
+        for probe in probes { core.probe(probe.request, to: probe.contact, now: now) }
+        for _ in 0..<10 {
+            let out = core.drainTransmits()
+            if out.isEmpty { break }
+            for transmit in out {
+                guard let peer = peers[transmit.destination] else { continue }
+                peer.handleDatagram(transmit.bytes, from: crawlerAddress, now: now)
+                for answer in peer.drainTransmits() where answer.destination == crawlerAddress {
+                    core.handleDatagram(answer.bytes, from: transmit.destination, now: now)
+                }
+            }
+        }
+        core.handleTimeout(now: now + .seconds(5))
+        var results: [ProbeResult] = []
+        while let event = core.pollEvent() {
+            if case .probeFinished(let result) = event { results.append(result) }
+        }
+        for result in results { _ = crawler.handle(result, now: now + .seconds(5)) }
+        return results
+    }
+
+    @Test func aNodeThatRestartedElsewhereIsFollowedToItsNewAddress() throws {
+        let core = node(1)
+        let agent = node(2)
+        let third = node(3)
+        var config = CrawlerConfig()
+        config.randomWalkInterval = .seconds(3_600)
+        config.revisitInterval = .seconds(60)
+        var crawler = Crawler(config: config, random: SeededRandom(seed: 9), now: start)
+        crawler.seed([Contact(id: agent.localID, address: oldAddress)], now: start)
+
+        // First life: found, key proved, record asked for.
+        var now = start
+        var peers = [oldAddress: agent]
+        for _ in 0..<2 {
+            run(crawler.nextProbes(now: now), core: core, peers: peers, crawler: &crawler, now: now)
+            now = now + .seconds(6)
+        }
+        #expect(crawler.stats.nodesAnswered == 1)
+
+        // The agent restarts on another port (same key); the third node knows where.
+        let restarted = KademliaNode(signingKey: agent.signingKey, random: SeededRandom(seed: 77), now: now)
+        third.adoptVerifiedContact(Contact(id: agent.localID, address: newAddress), now: now)
+        peers = [newAddress: restarted, thirdAddress: third]
+
+        // Its revisit goes to the old address and is not answered.
+        now = now + .seconds(61)
+        let revisit = crawler.nextProbes(now: now)
+        #expect(revisit.map(\.contact.address) == [oldAddress])
+        let missed = run(revisit, core: core, peers: peers, crawler: &crawler, now: now)
+        #expect(missed.allSatisfy { !$0.answered })
+
+        // The crawler hears of the third node, which names the agent's new address.
+        crawler.seed([Contact(id: third.localID, address: thirdAddress)], now: now)
+        run(crawler.nextProbes(now: now), core: core, peers: peers, crawler: &crawler, now: now)
+        now = now + .seconds(6)
+        let next = crawler.nextProbes(now: now)
+        let toAgent = next.filter { $0.contact.id == agent.localID }
+        #expect(toAgent.map(\.contact.address) == [newAddress], "asked at the new address")
+        #expect(toAgent.map(\.request) == [.findNode(agent.localID)], "with a findNode, which proves its key there")
+        let proved = run(next, core: core, peers: peers, crawler: &crawler, now: now)
+        #expect(proved.contains { $0.contact.id == agent.localID && $0.answered })
+        #expect(crawler.stats.nodesForgotten == 0)
+    }
+
+    @Test func aNodeThatAnswersIsNotMovedByAnotherAddressForIt() throws {
+        let core = node(1)
+        let agent = node(2)
+        let third = node(3)
+        var config = CrawlerConfig()
+        config.randomWalkInterval = .seconds(3_600)
+        var crawler = Crawler(config: config, random: SeededRandom(seed: 9), now: start)
+        crawler.seed([Contact(id: agent.localID, address: oldAddress)], now: start)
+        // A third node that names the agent at an address where nobody is.
+        third.adoptVerifiedContact(Contact(id: agent.localID, address: newAddress), now: start)
+        let peers = [oldAddress: agent, thirdAddress: third]
+        var now = start
+        run(crawler.nextProbes(now: now), core: core, peers: peers, crawler: &crawler, now: now)
+        crawler.seed([Contact(id: third.localID, address: thirdAddress)], now: now)
+        for _ in 0..<3 {
+            now = now + .seconds(6)
+            let probes = crawler.nextProbes(now: now)
+            #expect(probes.filter { $0.contact.id == agent.localID }.allSatisfy { $0.contact.address == oldAddress })
+            run(probes, core: core, peers: peers, crawler: &crawler, now: now)
+        }
+        #expect(crawler.stats.probesTimedOut == 0)
+    }
+}
