@@ -13,13 +13,18 @@ import Testing
     let newAddress = TransportAddress(ip: [10, 0, 0, 2], port: 4_001)!
     let thirdAddress = TransportAddress(ip: [10, 0, 0, 3], port: 4_000)!
 
-    func node(_ seed: UInt64) -> KademliaNode {
-        var random = SeededRandom(seed: seed)
-        return KademliaNode(
-            signingKey: Ed25519.PrivateKey(using: &random),
-            random: SeededRandom(seed: seed &+ 100),
-            now: start
-        )
+    func node(_ seed: UInt64) -> KademliaNode { TestCores.node(seed, now: start) }
+
+    /// The crawler's core, the agent it first hears of at `oldAddress`, a third node, and a crawler that knows only
+    /// the agent (no random walks, so every probe is one the test expects).
+    func cast(revisit: Duration? = nil) -> (core: KademliaNode, agent: KademliaNode, third: KademliaNode, Crawler) {
+        let agent = node(2)
+        var config = CrawlerConfig()
+        config.randomWalkInterval = .seconds(3_600)
+        if let revisit { config.revisitInterval = revisit }
+        var crawler = Crawler(config: config, random: SeededRandom(seed: 9), now: start)
+        crawler.seed([Contact(id: agent.localID, address: oldAddress)], now: start)
+        return (node(1), agent, node(3), crawler)
     }
 
     /// Sends `probes` through `core`, delivers each to whichever of `peers` listens at its address (none: it times
@@ -54,14 +59,7 @@ import Testing
     }
 
     @Test func aNodeThatRestartedElsewhereIsFollowedToItsNewAddress() throws {
-        let core = node(1)
-        let agent = node(2)
-        let third = node(3)
-        var config = CrawlerConfig()
-        config.randomWalkInterval = .seconds(3_600)
-        config.revisitInterval = .seconds(60)
-        var crawler = Crawler(config: config, random: SeededRandom(seed: 9), now: start)
-        crawler.seed([Contact(id: agent.localID, address: oldAddress)], now: start)
+        var (core, agent, third, crawler) = cast(revisit: .seconds(60))
 
         // First life: found, key proved, record asked for.
         var now = start
@@ -98,13 +96,7 @@ import Testing
     }
 
     @Test func aNodeThatAnswersIsNotMovedByAnotherAddressForIt() throws {
-        let core = node(1)
-        let agent = node(2)
-        let third = node(3)
-        var config = CrawlerConfig()
-        config.randomWalkInterval = .seconds(3_600)
-        var crawler = Crawler(config: config, random: SeededRandom(seed: 9), now: start)
-        crawler.seed([Contact(id: agent.localID, address: oldAddress)], now: start)
+        var (core, agent, third, crawler) = cast()
         // A third node that names the agent at an address where nobody is.
         third.adoptVerifiedContact(Contact(id: agent.localID, address: newAddress), now: start)
         let peers = [oldAddress: agent, thirdAddress: third]

@@ -7,14 +7,7 @@ import Testing
 @Suite struct ProbeTests {
     let start = Timestamp(secondsSinceEpoch: 1_800_000_000)
 
-    func node(_ seed: UInt64) -> KademliaNode {
-        var random = SeededRandom(seed: seed)
-        return KademliaNode(
-            signingKey: Ed25519.PrivateKey(using: &random),
-            random: SeededRandom(seed: seed &+ 100),
-            now: start
-        )
-    }
+    func node(_ seed: UInt64) -> KademliaNode { TestCores.node(seed, now: start) }
 
     /// Delivers every queued datagram between the two until both are quiet (bounded).
     func exchange(_ a: KademliaNode, _ aAddress: TransportAddress, _ b: KademliaNode, _ bAddress: TransportAddress) {
