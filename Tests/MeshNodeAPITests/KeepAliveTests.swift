@@ -24,7 +24,6 @@ import Testing
                 try await group.waitForAll()
             }
             let pool = harness.client.http.pool
-            #expect(pool.connectionsOpened <= 24)
             #expect(pool.idleCount <= LoopbackConnectionPool.maximumIdle)
             let opened = pool.connectionsOpened
             for _ in 0..<5 { _ = try await harness.client.status() }
