@@ -318,6 +318,20 @@ import Testing
         #expect(a.routingTable.count == 1)
     }
 
+    /// A dual-stack peer known over IPv4 that writes over IPv6 is answered, not moved: its entry would otherwise
+    /// flip between the families with its requests.
+    @Test func aKnownNodeWritingOverTheOtherFamilyIsAnsweredNotMoved() throws {
+        let a = Fixture.node(1)
+        let b = Fixture.node(2)
+        a.adoptVerifiedContact(Contact(id: b.localID, address: addressB), now: now)
+        let documentationPrefix: [UInt8] = [0x20, 0x01, 0x0d, 0xb8]
+        let overIPv6 = TransportAddress(ip: documentationPrefix + [UInt8](repeating: 0, count: 11) + [2], port: 4_000)!
+        b.ping(addressA, now: now)
+        a.handleDatagram(b.drainTransmits()[0].bytes, from: overIPv6, now: now)
+        #expect(try kinds(a.drainTransmits()) == [.pong])
+        #expect(a.routingTable.entry(for: b.localID)?.contact.address == addressB)
+    }
+
     /// Someone replaying a known node's signed request from an address of their own gets a ping there that nobody
     /// answers: the entry stays where it was, and the unanswered ping is not counted against it.
     @Test func aReplayedRequestFromAnotherAddressMovesNothingAndCostsTheEntryNothing() throws {

@@ -96,8 +96,8 @@ extension KademliaNode {
     /// An unknown sender enters the table only after answering our own ping (its request alone proves nothing
     /// about its address). Bounded: at most one verification per ID, and only when its bucket has room.
     ///
-    /// A known sender writing from another address than the table's (it restarted on another port, or its NAT
-    /// rebound) is asked at the new address the same way, and only its signed answer from there moves the entry
+    /// A known sender writing from an address other than the table's, in the same family (it restarted on another
+    /// port, or its NAT rebound), is asked at the new address the same way, and only its signed answer from there moves the entry
     /// (`insertVerified`); a forged source address moves nothing and, when the ping times out, costs the entry
     /// nothing (`fail`). Without this a restarted node stayed known at its dead address until enough requests to
     /// that address had failed, and every lookup handed the dead address out meanwhile: a devnet indexer could not
@@ -105,7 +105,9 @@ extension KademliaNode {
     func considerVerifying(_ id: NodeID, at source: TransportAddress, now: Timestamp) {
         guard !verifying.contains(id), verifying.count < config.maximumPendingRequests / 4 else { return }
         if let known = routingTable.entry(for: id) {
-            guard known.contact.address != source else { return }
+            // Within one address family only: a restart or a NAT rebinding keeps the family, while a dual-stack
+            // peer writing over both would otherwise flip its entry, and what we hand out for it, at each request.
+            guard known.contact.address != source, known.contact.address.isIPv4 == source.isIPv4 else { return }
         } else {
             guard routingTable.hasRoom(for: id) else { return }
         }
