@@ -99,6 +99,7 @@ public final class RelayServer: Sendable {
                             OutputBound(
                                 stuckTimeout: .milliseconds(Int64(limits.stuckClientTimeoutSeconds * 1_000)),
                                 paused: service.metrics.readsPaused,
+                                pausedAt: service.metrics.outputAtLastPause,
                                 dropped: service.metrics.stuckDropped
                             )
                         )

@@ -14,13 +14,15 @@ final class OutputBound: ChannelDuplexHandler {
 
     private let stuckTimeout: TimeAmount
     private let paused: Counter
+    private let pausedAt: Gauge
     private let dropped: Counter
     private var heldRead = false
     private var stuck: Scheduled<Void>?
 
-    init(stuckTimeout: TimeAmount, paused: Counter, dropped: Counter) {
+    init(stuckTimeout: TimeAmount, paused: Counter, pausedAt: Gauge, dropped: Counter) {
         self.stuckTimeout = stuckTimeout
         self.paused = paused
+        self.pausedAt = pausedAt
         self.dropped = dropped
     }
 
@@ -41,6 +43,9 @@ final class OutputBound: ChannelDuplexHandler {
                 context.read()
             }
         } else if stuck == nil {
+            // Recorded before the count, so whoever sees the count sees this pause's output. On the channel's own
+            // loop the option is always there; 0 would only under-report.
+            pausedAt.record((try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
             paused.increment()
             let channel = context.channel
             let dropped = self.dropped

@@ -19,6 +19,9 @@ struct RelayMetrics: Sendable {
     /// Times a connection's output went over the bound and the relay stopped reading from it.
     let readsPaused = Counter(label: "meshpeer_relay_reads_paused_total")
     let largestOutputBuffer = Gauge(label: "meshpeer_relay_largest_output_buffer_bytes")
+    /// What a connection had buffered when the relay last stopped reading from it: the output at its peak, which
+    /// a scrape of `largestOutputBuffer` can miss (it is what is buffered at the scrape, and falls between pauses).
+    let outputAtLastPause = Gauge(label: "meshpeer_relay_output_at_last_pause_bytes")
     /// Connection starts the PROXY protocol reader decided, by outcome (decision 0103).
     let proxyHeaders = ProxyHeaderCounters()
     let refusals: [RelayRefusal.Code: Counter] = Dictionary(
