@@ -19,6 +19,8 @@ public final class ChildProcess: Sendable {
     static let keptLines = 10_000
     /// How long `waitForLine` still waits for output after the child exited, for a pipe a grandchild keeps open.
     static let outputGrace = Duration.seconds(2)
+    /// How long `waitForLine` waits, after a child's output ended, for its exit to be noticed.
+    static let exitAfterOutput = Duration.seconds(30)
     /// The children this process started, for `terminateAll`: by object, not by pid, so an exited child's pid, reused
     /// by the system, is never signalled. Children that have exited are forgotten whenever one starts, so it holds
     /// at most the running children and those that exited since the last start.
@@ -109,6 +111,7 @@ public final class ChildProcess: Sendable {
     public func waitForLine(timeout: Duration, _ matches: @escaping @Sendable (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var exitSeen: ContinuousClock.Instant?
+        var endSeen: ContinuousClock.Instant?
         while true {
             if let line = lines.withLock({ $0.first(where: matches) }) { return line }
             // The child's exit is no answer by itself: its last lines may still be in the pipe, on their way to the
@@ -116,11 +119,18 @@ public final class ChildProcess: Sendable {
             // answer is final once the reader has reached the end of the output, or, if a grandchild holds the pipe
             // open, a grace after the exit.
             if outputEnded.withLock({ $0 }) {
-                throw failure(
-                    process.isRunning
-                        ? "closed its output without the expected line"
-                        : "exited (status \(process.terminationStatus)) without the expected line"
-                )
+                if !process.isRunning {
+                    throw failure("exited (status \(process.terminationStatus)) without the expected line")
+                }
+                // A child's output ends as it exits, and the exit is noticed later, seconds later on a loaded machine
+                // (CI saw "closed its output" for `sh -c 'exit 3'`): wait for it, so the failure names the status.
+                // Only a child that closes its output and lives on waits the whole `exitAfterOutput` (or timeout).
+                let ended = endSeen ?? ContinuousClock.now
+                endSeen = ended
+                let now = ContinuousClock.now
+                if now - ended > ChildProcess.exitAfterOutput || now >= deadline {
+                    throw failure("closed its output without the expected line")
+                }
             }
             if !process.isRunning {
                 let seen = exitSeen ?? ContinuousClock.now
