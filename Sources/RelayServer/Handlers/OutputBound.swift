@@ -43,9 +43,12 @@ final class OutputBound: ChannelDuplexHandler {
                 context.read()
             }
         } else if stuck == nil {
-            // Recorded before the count, so whoever sees the count sees this pause's output. On the channel's own
-            // loop the option is always there; 0 would only under-report.
-            pausedAt.record((try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
+            // Recorded before the count, so whoever sees the count sees this pause's output. The read fails only on
+            // a channel already closing, which has nothing left to report: the gauge keeps the last real pause
+            // rather than a made-up 0.
+            if let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) {
+                pausedAt.record(buffered)
+            }
             paused.increment()
             let channel = context.channel
             let dropped = self.dropped
