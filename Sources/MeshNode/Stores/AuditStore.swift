@@ -62,11 +62,12 @@ enum AuditStore {
     /// The newest entry's sequence number and hash; the checkpoint's when every entry was trimmed; genesis before
     /// the first entry.
     static func head(node: Ed25519.PublicKey, _ db: Database) throws -> (sequence: UInt64, hash: [UInt8]) {
-        if let row = try Row.fetchOne(cached: db, sql: "SELECT seq, hash FROM node_audit ORDER BY seq DESC LIMIT 1") {
-            let sequence: Int64 = row["seq"]
-            let hash: Data = row["hash"]
-            return (UInt64(bitPattern: sequence), [UInt8](hash))
+        // Read on every append: from the statement's row, by position (a copied row's lookup by name lowercases).
+        let newest = try Row.decodeOne(cached: db, sql: "SELECT seq, hash FROM node_audit ORDER BY seq DESC LIMIT 1") {
+            row -> (sequence: UInt64, hash: [UInt8]) in
+            (UInt64(bitPattern: row[0] as Int64), [UInt8](row[1] as Data))
         }
+        if let newest { return newest }
         if let checkpoint = try checkpoint(db) { return (checkpoint.sequence, checkpoint.hash) }
         return (0, AuditChain.genesis(for: node))
     }
