@@ -63,6 +63,16 @@ import Testing
         #expect(lookup.isFinished(now: now))
     }
 
+    /// A quorum of 0 (`dht serve --value-lookup-quorum 0`, for measurements only: `meshbench dht-net
+    /// --ours-value-quorum 0`) keeps the first record: the lookup ends once it holds one, before any other answer,
+    /// as bmuller's kademlia does, without the replay defence.
+    @Test func aQuorumOfZeroEndsAtTheFirstRecord() throws {
+        let firstWins = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: 8, quorum: 0)
+        #expect(firstWins.isFinished(now: now))
+        let defended = try lookup(prefixes: Array(repeating: 3, count: 20), implausiblePrefix: 8)
+        #expect(!defended.isFinished(now: now))
+    }
+
     /// Eight Sybils ground implausibly close to the key answer first; their answers do not count, so the twelve
     /// plausible storers cannot reach fifteen and every one of the twenty must answer.
     @Test func implausiblyCloseAnswersDoNotMakeTheQuorum() throws {

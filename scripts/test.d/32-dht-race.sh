@@ -49,6 +49,13 @@ done
 kill -0 "$node_pid" 2>/dev/null && die "dht serve --stdin-commands did not stop at end of stdin"
 node_pid=
 
+log "dht serve refuses a value-lookup quorum outside 0...1"
+if "$BIN/meshpeer" dht serve --ephemeral --listen 127.0.0.1:0 --home "$home" --value-lookup-quorum 1.5 \
+    >/dev/null 2>"$home/quorum-err"; then
+    die "dht serve --value-lookup-quorum 1.5 started"
+fi
+grep -q "value-lookup-quorum" "$home/quorum-err" || { cat "$home/quorum-err" >&2; die "the refusal names no option"; }
+
 log "meshbench dht-net --nodes 5 --lookups 20"
 timeout -k 10 150 "$BIN/meshbench" dht-net --nodes 5 --lookups 20 --timeout 10 >"$out" \
     || { cat "$out" >&2; die "meshbench dht-net failed"; }
@@ -59,7 +66,7 @@ import json, sys
 report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 fields = ["success", "get_ms_p50", "get_ms_p99", "publish_ms_p50", "publish_ms_p99", "rss_mb_per_node"]
 problems = []
-for key in ["nodes", "lookups", "values", "theirs_version", "ratio_direction"]:
+for key in ["nodes", "lookups", "values", "theirs_version", "ratio_direction", "ours_value_lookup_definition"]:
     if key not in report:
         problems.append(f"missing {key}")
 if (report.get("nodes"), report.get("lookups"), report.get("values")) != (5, 20, 5):
@@ -78,6 +85,8 @@ for field in ["success"] + fields[1:]:
         problems.append(f"missing ratio_{field}")
 if not str(report.get("theirs_version", "")).startswith("kademlia "):
     problems.append("theirs_version does not name the kademlia version")
+if report.get("ours_value_lookup_quorum") != 0.75:
+    problems.append(f"ours_value_lookup_quorum is {report.get('ours_value_lookup_quorum')!r}, not the default 0.75")
 if problems:
     sys.exit("dht-net report: " + "; ".join(problems))
 PY

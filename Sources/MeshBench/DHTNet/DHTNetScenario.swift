@@ -32,11 +32,22 @@ struct DHTNetScenario: ParsableCommand {
     @Option(help: "Seconds the driver waits for one answer before counting a failure.") var timeout = 30
     @Option(help: "Virtualenv for the Python side (default: <repo>/.build/dht-race-venv).") var venv: String?
     @Option(help: "The Python peer script (default: <repo>/scripts/lib/dht-race-peer.py).") var peerScript: String?
+    @Option(
+        help: """
+            Our nodes' --value-lookup-quorum (default: the node's own, 0.75). 0 makes our get keep the first record \
+            found, as theirs does, without the replay defence: to measure what that defence costs, never to quote \
+            as our figure.
+            """
+    )
+    var oursValueQuorum: Double?
 
     func validate() throws {
         guard (2...500).contains(nodes) else { throw ValidationError("--nodes must be 2…500") }
         guard (1...100_000).contains(lookups) else { throw ValidationError("--lookups must be 1…100000") }
         guard (1...10_000).contains(values ?? nodes) else { throw ValidationError("--values must be 1…10000") }
+        if let oursValueQuorum, !(0...1).contains(oursValueQuorum) {
+            throw ValidationError("--ours-value-quorum must be between 0 and 1")
+        }
     }
 
     func run() throws {
@@ -48,7 +59,8 @@ struct DHTNetScenario: ParsableCommand {
             seed: seed,
             timeout: .seconds(max(1, timeout)),
             venv: venv ?? root + "/.build/dht-race-venv",
-            script: peerScript ?? root + "/scripts/lib/dht-race-peer.py"
+            script: peerScript ?? root + "/scripts/lib/dht-race-peer.py",
+            oursValueQuorum: oursValueQuorum
         )
         guard FileManager.default.fileExists(atPath: settings.script) else {
             throw BenchError("\(settings.script) is missing (pass --peer-script)")

@@ -1,4 +1,5 @@
 import Foundation
+import Kademlia
 
 /// The race itself: start both networks, publish, look up, read memory, stop everything (also on failure).
 enum DHTRace {
@@ -10,6 +11,9 @@ enum DHTRace {
         var timeout: Duration
         var venv: String
         var script: String
+        /// Passed to our nodes as `--value-lookup-quorum` when set; nil keeps the node's default (the replay
+        /// defence on).
+        var oursValueQuorum: Double? = nil
     }
 
     static func run(_ settings: Settings) async throws -> BenchReport {
@@ -31,7 +35,7 @@ enum DHTRace {
         RaceVenv.progress("logs in \(directory)")
 
         let ours = try await RaceNetwork.start(
-            RaceNetwork.ours(meshpeer: meshpeer, directory: directory),
+            RaceNetwork.ours(meshpeer: meshpeer, directory: directory, valueQuorum: settings.oursValueQuorum),
             nodes: settings.nodes,
             logDirectory: directory
         )
@@ -121,6 +125,10 @@ enum DHTRace {
         report["ours"] = ours.json
         report["theirs"] = theirs.json
         report["theirs_version"] = version ?? "unknown"
+        report["ours_value_lookup_quorum"] = settings.oursValueQuorum ?? KademliaConfig().valueLookupQuorum
+        report["ours_value_lookup_definition"] =
+            "our get ends once this share of the k closest have answered and keeps the newest record (the replay "
+            + "defence, decisions 0105/0106); 0 keeps the first record found, as theirs does"
         func ratio(_ key: String, _ mine: Double, _ other: Double) {
             report.set("ratio_" + key, other > 0 ? mine / other : 0)
         }

@@ -41,13 +41,14 @@ final class RaceNetwork: Sendable {
         self.alone = alone
     }
 
-    static func ours(meshpeer: String, directory: String) -> Launcher {
+    static func ours(meshpeer: String, directory: String, valueQuorum: Double?) -> Launcher {
         Launcher(side: .ours, executable: meshpeer) { index, bootstrap in
             var arguments = [
                 "dht", "serve", "--ephemeral", "--stdin-commands", "--json", "--listen", "127.0.0.1:0",
                 "--home", directory + "/ours-home-\(index)", "--store", directory + "/ours-\(index).sqlite",
             ]
             if let bootstrap { arguments += ["--bootstrap", "127.0.0.1:\(bootstrap)"] }
+            if let valueQuorum { arguments += ["--value-lookup-quorum", "\(valueQuorum)"] }
             return arguments
         }
     }

@@ -45,11 +45,30 @@ struct DHTOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    /// Hidden: below the default it gives up the replay defence (decisions 0105/0106), which only a measurement
+    /// should do (`meshbench dht-net --ours-value-quorum`, to show what that defence costs a lookup).
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Share (0-1) of the k closest nodes a value lookup hears before it keeps the newest record; 0 keeps the "
+                + "first record found, without the replay defence. For measurements.",
+            visibility: .hidden
+        )
+    )
+    var valueLookupQuorum = KademliaConfig().valueLookupQuorum
+
     /// Set by the look-up verbs: a short-lived client should not enter other nodes' tables.
     var readOnly = false
 
     enum CodingKeys: String, CodingKey {
         case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, store, timeout, json
+        case valueLookupQuorum
+    }
+
+    func validate() throws {
+        guard (0...1).contains(valueLookupQuorum) else {
+            throw ValidationError("--value-lookup-quorum must be between 0 and 1, not \(valueLookupQuorum)")
+        }
     }
 
     var config: KademliaConfig {
@@ -59,6 +78,7 @@ struct DHTOptions: ParsableArguments {
         config.expirySweepInterval = .seconds(max(1, min(30, recordTTL / 4)))
         config.lookupTimeout = .seconds(max(1, timeout))
         config.readOnly = readOnly
+        config.valueLookupQuorum = valueLookupQuorum
         return config
     }
 
