@@ -41,6 +41,7 @@ struct HostileRelayProcessTests {
             var plan: [String: Any] = [
                 "seed": seed, "drop": 0.06, "delay": 0.2, "maximumDelayMilliseconds": 1_500, "duplicate": 0.1,
                 "replay": 0.1, "flip": 0.02, "misdeliver": 0.02, "lieStored": 0.2, "wrongIdentity": 0.3,
+                "everyAttackOnce": true,
             ]
             // MESHPEER_ADVERSARY_PLAN (a JSON object) replaces any of these probabilities.
             if let text = environment["MESHPEER_ADVERSARY_PLAN"],
@@ -82,9 +83,10 @@ struct HostileRelayProcessTests {
             #expect(atB.map(\.body) == sentByA.map(\.body), "bodies as sent (seed \(seed))")
             #expect(atC.isEmpty, "the bystander was shown nothing misdelivered (seed \(seed))")
 
-            // The relay really attacked: every kind of attack the plan names happened at least once. Each kind is
-            // drawn per envelope (130 to 150 of them), so a rare one can miss by chance: at 3 % no drop happened in one
-            // or two runs in a hundred (seen December 6, seed 1); at 6 %, one in several thousand.
+            // The relay really attacked: every kind of attack the plan names happened at least once. Drawn per
+            // envelope alone, a rare kind could miss by chance (at 3 % no drop happened in one or two runs in a
+            // hundred, December 6, seed 1); `everyAttackOnce` spends each kind's first chance on it, so a miss here
+            // means the relay never had the chance (or never took it), which is a defect.
             let metricsPort = try #require(mesh.relayMetricsPort("relay"))
             let attacks = try await Self.attacks(metricsPort: metricsPort)
             for attack in ["delay", "duplicate", "replay", "drop", "lie_stored"]

@@ -92,6 +92,53 @@ import Testing
         #expect(liar.transform([.persist([]), delivery(1)], now: now).count == 1, "nothing is written to disk")
     }
 
+    /// With `everyAttackOnce`, each attack the plan names happens at its first chance even when its probability
+    /// makes it all but impossible, and then only by that probability; without it, the same plan attacks not at all.
+    /// The hostile-relay process test relies on this to check that the relay really performed every attack.
+    @Test func everyAttackOnceSpendsEachAttacksFirstChance() throws {
+        let tiny = 1e-12
+        func plan(_ once: Bool) -> RelayAdversaryPlan {
+            RelayAdversaryPlan(
+                seed: 5,
+                drop: tiny,
+                delay: tiny,
+                duplicate: tiny,
+                replay: tiny,
+                flip: tiny,
+                misdeliver: tiny,
+                lieStored: tiny,
+                wrongIdentity: tiny,
+                everyAttackOnce: once
+            )
+        }
+        let stored = StoredEnvelope(
+            meta: StoredEnvelopeMeta(
+                sequence: 1,
+                id: Fixture.id(200),
+                sender: Fixture.alice.nodeID,
+                recipient: Fixture.bob.nodeID,
+                byteCount: 1,
+                expiresAt: now + .seconds(60)
+            ),
+            payload: [1]
+        )
+        let challenge = RelayChallenge(relayKey: Fixture.relay.publicKey, nonce: Array(repeating: 1, count: 32))
+        for once in [true, false] {
+            var (_, adversary) = run(plan(once), deliveries: 20)
+            _ = adversary.transform([.persist([stored]), .persist([stored]), .send(bob, .challenge(challenge))], now: now)
+            _ = adversary.transform([.send(bob, .challenge(challenge))], now: now)
+            for attack in RelayAdversary<SeededRandom>.Attack.allCases {
+                #expect(adversary.counts[attack] == (once ? 1 : nil), "\(attack) with everyAttackOnce \(once)")
+            }
+        }
+        let decoded = try JSONDecoder().decode(
+            RelayAdversaryPlan.self,
+            from: Data(#"{"seed":1,"drop":0.5,"everyAttackOnce":true}"#.utf8)
+        )
+        #expect(decoded.everyAttackOnce)
+        #expect(try JSONDecoder().decode(RelayAdversaryPlan.self, from: Data(#"{"seed":1}"#.utf8)).everyAttackOnce == false)
+    }
+
     @Test func aWrongIdentityNamesAnotherKey() throws {
         var adversary = RelayAdversary(
             plan: RelayAdversaryPlan(seed: 3, wrongIdentity: 1),

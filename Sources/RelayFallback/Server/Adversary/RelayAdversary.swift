@@ -40,7 +40,7 @@ public struct RelayAdversary<Random: RandomSource>: Sendable {
             switch action {
             case .send(let connection, .deliver(let envelope)):
                 result += attack(envelope, to: connection, now: now)
-            case .send(let connection, .challenge(let challenge)) where chance(plan.wrongIdentity):
+            case .send(let connection, .challenge(let challenge)) where chance(plan.wrongIdentity, .wrongIdentity):
                 count(.wrongIdentity)
                 let impostor = Ed25519.PrivateKey(using: &random).publicKey
                 result.append(.send(connection, .challenge(RelayChallenge(relayKey: impostor, nonce: challenge.nonce))))
@@ -53,7 +53,7 @@ public struct RelayAdversary<Random: RandomSource>: Sendable {
             case .persist(let envelopes):
                 // Answered `stored` by the hub all the same: the lie is that the envelope is gone.
                 let kept = envelopes.filter { _ in
-                    guard chance(plan.lieStored) else { return true }
+                    guard chance(plan.lieStored, .lieStored) else { return true }
                     count(.lieStored)
                     return false
                 }
@@ -80,18 +80,18 @@ public struct RelayAdversary<Random: RandomSource>: Sendable {
         now: Timestamp
     ) -> [RelayHubAction] {
         var out: [RelayHubAction] = []
-        if chance(plan.replay), !history.isEmpty {
+        if !history.isEmpty, chance(plan.replay, .replay) {
             count(.replay)
             let (target, old) = history[Int(random.next() % UInt64(history.count))]
             out.append(.send(target, .deliver(old)))
         }
         remember(envelope, sentTo: connection)
-        if chance(plan.drop) {
+        if chance(plan.drop, .drop) {
             count(.drop)
             return out
         }
         var envelope = envelope
-        if chance(plan.flip), !envelope.payload.isEmpty {
+        if !envelope.payload.isEmpty, chance(plan.flip, .flip) {
             count(.flip)
             var payload = envelope.payload
             let bit = Int(random.next() % UInt64(payload.count * 8))
@@ -104,18 +104,20 @@ public struct RelayAdversary<Random: RandomSource>: Sendable {
             )
         }
         var target = connection
-        if chance(plan.misdeliver), let other = clients.filter({ $0 != connection }).randomElement(using: &random) {
+        if clients.contains(where: { $0 != connection }), chance(plan.misdeliver, .misdeliver),
+            let other = clients.filter({ $0 != connection }).randomElement(using: &random)
+        {
             count(.misdeliver)
             target = other
         }
-        if chance(plan.delay), held.count < Self.heldCapacity {
+        if held.count < Self.heldCapacity, chance(plan.delay, .delay) {
             count(.delay)
             let wait = Int64(random.next() % UInt64(max(plan.maximumDelayMilliseconds, 1)))
             held.append((now + .milliseconds(wait), target, envelope))
         } else {
             out.append(.send(target, .deliver(envelope)))
         }
-        if chance(plan.duplicate) {
+        if chance(plan.duplicate, .duplicate) {
             count(.duplicate)
             out.append(.send(target, .deliver(envelope)))
         }
@@ -137,8 +139,12 @@ public struct RelayAdversary<Random: RandomSource>: Sendable {
         if clients.count > Self.clientCapacity { clients.removeFirst() }
     }
 
-    private mutating func chance(_ probability: Double) -> Bool {
+    /// Whether `attack` happens now. Callers ask only when the attack is possible (there is history to replay,
+    /// another client to misdeliver to, room to hold), so `everyAttackOnce` spends its first chance on one that
+    /// takes place.
+    private mutating func chance(_ probability: Double, _ attack: Attack) -> Bool {
         guard probability > 0 else { return false }
+        if plan.everyAttackOnce, counts[attack] == nil { return true }
         return Double(random.next() >> 11) * 0x1p-53 < probability
     }
 
