@@ -26,14 +26,15 @@ struct CryptoCeiling: Sendable {
 
     /// `messages` per round (at least 100): a round's chain runs that many encrypts, then as many decrypts.
     static func measure(messages: Int, size: Int, rounds: Int = 3) throws -> CryptoCeiling {
-        var best: RatchetTimings?
-        for _ in 0..<max(rounds, 1) {
-            let round = try RatchetTimings.measure(messages: max(messages, 100), size: size)
-            if best == nil || round.encrypt + round.decrypt < best!.encrypt + best!.decrypt { best = round }
+        let count = max(messages, 100)
+        var best = try RatchetTimings.measure(messages: count, size: size)
+        for _ in 1..<max(rounds, 1) {
+            let round = try RatchetTimings.measure(messages: count, size: size)
+            if round.encrypt + round.decrypt < best.encrypt + best.decrypt { best = round }
         }
         return CryptoCeiling(
-            encrypt: best!.encrypt,
-            decrypt: best!.decrypt,
+            encrypt: best.encrypt,
+            decrypt: best.decrypt,
             cores: ProcessInfo.processInfo.activeProcessorCount
         )
     }
