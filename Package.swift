@@ -38,6 +38,10 @@ let package = Package(
         .library(name: "DirectPath", targets: ["DirectPath"]),
         .library(name: "Ratchet", targets: ["Ratchet"]),
         .library(name: "Kademlia", targets: ["Kademlia"]),
+        // The UDP driver and the SQLite record store, for a program that embeds a DHT node alone (MemoryFloor's
+        // floor-dht measures one).
+        .library(name: "KademliaDriver", targets: ["KademliaDriver"]),
+        .library(name: "KademliaStore", targets: ["KademliaStore"]),
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "RelayFallback", targets: ["RelayFallback"]),
         .library(name: "Indexer", targets: ["Indexer"]),
