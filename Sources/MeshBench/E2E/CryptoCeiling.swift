@@ -27,9 +27,9 @@ struct CryptoCeiling: Sendable {
     /// `messages` per round (at least 100): a round's chain runs that many encrypts, then as many decrypts.
     static func measure(messages: Int, size: Int, rounds: Int = 3) throws -> CryptoCeiling {
         let count = max(messages, 100)
-        var best = try RatchetTimings.measure(messages: count, size: size)
+        var best = try RatchetTimings.steadyState(messages: count, size: size)
         for _ in 1..<max(rounds, 1) {
-            let round = try RatchetTimings.measure(messages: count, size: size)
+            let round = try RatchetTimings.steadyState(messages: count, size: size)
             if round.encrypt + round.decrypt < best.encrypt + best.decrypt { best = round }
         }
         return CryptoCeiling(
