@@ -28,6 +28,10 @@ let package = Package(
         .executable(name: "meshpeer", targets: ["MeshPeerCLI"]),
         // The MCP server (`meshpeer mcp` execs it): its SDK links FoundationNetworking, kept out of `meshpeer`.
         .executable(name: "meshpeer-mcp", targets: ["MeshPeerMCPCLI"]),
+        // A DHT node alone (`meshpeer dht serve` execs it): bootstrap nodes and the DHT race run it, so it links
+        // only the DHT's own code, with the Swift runtime and Foundation linked statically (docs/node.md, "Resident
+        // memory").
+        .executable(name: "meshpeer-dht", targets: ["MeshPeerDHTCLI"]),
         .executable(name: "meshbench", targets: ["MeshBench"]),
         // The network lab's helpers (`meshlab ice-connect`): lab-only keys stay out of `meshpeer` (issue 12).
         .executable(name: "meshlab", targets: ["MeshLab"]),
@@ -168,6 +172,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The DHT node as a process embeds it: UDP sockets that also answer STUN, records in SQLite, the
+        // routing-table snapshot. Kept out of MeshNode so `meshpeer-dht` links none of the agent node.
+        .target(
+            name: "MeshDHT",
+            dependencies: [
+                "Kademlia", "KademliaDriver", "KademliaStore", "ICE", "ICEDriver", "MeshCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+        // A child process stops with the parent that started it (devnet, meshbench), whichever binary it runs.
+        .target(
+            name: "ProcessSupport",
+            swiftSettings: strict
+        ),
+
         // MARK: The node
         // The node's logic with no IO: knock, typed messages, the frames between agents, the record's contents.
         .target(
@@ -196,7 +216,7 @@ let package = Package(
             dependencies: [
                 "MeshPeer", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "Ratchet",
                 "RatchetStore", "RelayFallback", "RelayClient", "RelayServer", "ICE", "ICEDriver", "Indexer",
-                "DirectPath", "DirectPathDriver",
+                "DirectPath", "DirectPathDriver", "MeshDHT", "ProcessSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -247,12 +267,30 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Command-line
+        // What every command shares: the data directory and passphrase options, one-line errors.
+        .target(
+            name: "CLISupport",
+            dependencies: ["MeshCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // The `dht` verbs, shared by `meshpeer dht` and `meshpeer-dht`.
+        .target(
+            name: "DHTCLI",
+            dependencies: [
+                "CLISupport", "MeshDHT", "Kademlia", "KademliaDriver", "MeshCore", "MeshPeer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ] + nioSockets,
+            swiftSettings: strict
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
                 "MeshPeer", "MeshNode", "MeshNodeAPI", "MeshCore", "Kademlia", "KademliaDriver", "KademliaStore", "ICE",
-                "ICEDriver", "RelayFallback", "RelayServer", "RelayClient", "IndexerService", "Indexer",
+                "ICEDriver", "RelayFallback", "RelayServer", "RelayClient", "IndexerService", "Indexer", "CLISupport",
+                "DHTCLI", "MeshDHT", "ProcessSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -261,6 +299,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nioSockets,
             swiftSettings: strict
+        ),
+        // Linked for a small resident set, since volunteers run bootstrap nodes by the hundred: the Swift runtime and
+        // Foundation statically (-static-stdlib, at compile for the static resource directory and at link), and no
+        // dynamic symbol table of its own (--no-export-dynamic: nothing is dlopen'd into it that would look symbols
+        // up), which the loader would otherwise read at every start. It stays position-independent: -no-pie would
+        // save another 1.8 MB of relocated pages and lose ASLR for the executable (docs/node.md, "Resident memory").
+        .executableTarget(
+            name: "MeshPeerDHTCLI",
+            dependencies: [
+                "DHTCLI", "CLISupport", "ProcessSupport", "MeshCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict + [.unsafeFlags(["-static-stdlib"])],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic"])]
         ),
         .executableTarget(
             name: "MeshPeerMCPCLI",
@@ -287,7 +339,7 @@ let package = Package(
             dependencies: [
                 "MeshCore", "CSodium", "DirectPath", "Ratchet", "Kademlia", "KademliaSimulator", "ICE",
                 "RelayFallback", "RelayServer", "RelayClient", "MeshPeer", "MeshNode", "MeshNodeAPI", "Indexer",
-                "IndexerService", "IndexerSimulation",
+                "IndexerService", "IndexerSimulation", "MeshDHT", "ProcessSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + nioWebSocket,
             swiftSettings: strict
@@ -371,7 +423,8 @@ let package = Package(
             name: "MeshNodeTests",
             dependencies: [
                 "MeshNode", "MeshNodeAPI", "MeshPeer", "MeshCore", "Kademlia", "Ratchet", "RatchetStore",
-                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE", "TestSupport",
+                "RelayFallback", "RelayServer", "RelayClient", "KademliaDriver", "ICE", "TestSupport", "MeshDHT",
+                "ProcessSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nioSockets,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MeshNode
+import ProcessSupport
 
 /// Scenario benchmarks. Each scenario prints one JSON object as its last stdout line.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import MeshCore
 import MeshPeer
 import NIOCore
 

@@ -1,6 +1,8 @@
 import ArgumentParser
+import MeshCore
 import MeshNode
 import MeshPeer
+import ProcessSupport
 
 @main
 struct MeshPeerCommand: AsyncParsableCommand {
@@ -23,8 +25,10 @@ struct MeshPeerCommand: AsyncParsableCommand {
         ]
     )
 
-    /// ArgumentParser's entry point, after `ParentWatch` (a child of `devnet` or `meshbench` stops with its parent).
+    /// ArgumentParser's entry point, after `dht serve`'s hand-off to `meshpeer-dht` and `ParentWatch` (a child of
+    /// `devnet` or `meshbench` stops with its parent).
     static func main() async {
+        SiblingExecutable.handOffDHTServe()
         ParentWatch.startIfAsked()
         do {
             var command = try parseAsRoot()

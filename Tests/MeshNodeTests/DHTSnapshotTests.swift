@@ -2,6 +2,7 @@ import Foundation
 import Kademlia
 import KademliaStore
 import MeshCore
+import MeshDHT
 import MeshNode
 import NIOCore
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Kademlia
 import KademliaDriver
 import MeshCore
+import MeshDHT
 import MeshNode
 import MeshPeer
 import NIOCore

@@ -94,11 +94,16 @@ ensure_venv() {
 # error; compiler progress lines are dropped. Under scripts/test, which has just run `swift build --build-tests` (every
 # product and test of this tree) and says so with MESHPEER_BUILT_ALL=1, it does nothing: each switch between
 # `--product A`, `--product B` and `--build-tests` made SwiftPM plan the whole build again (8 to 17 s on two cores),
-# and the suites switched about twenty times in one CI run.
+# and the suites switched about twenty times in one CI run. `meshpeer` brings `meshpeer-dht`, which its `dht serve`
+# execs (without it, that verb runs in meshpeer's own process and prints a note).
 build_products() {
     [ "${MESHPEER_BUILT_ALL:-0}" = 1 ] && return 0
-    local item what
+    local item what items=()
     for item in "$@"; do
+        items+=("$item")
+        [ "$item" = meshpeer ] && items+=(meshpeer-dht)
+    done
+    for item in "${items[@]}"; do
         what=(--product "$item")
         [ "$item" = --tests ] && what=(--build-tests)
         swift build "${what[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } >&2 \

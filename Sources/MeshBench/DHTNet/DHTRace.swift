@@ -23,6 +23,9 @@ enum DHTRace {
         signal(SIGPIPE, SIG_IGN)
         let python = try await RaceVenv.ensure(at: settings.venv)
         let meshpeer = try BenchProcess.sibling("meshpeer")
+        // `meshpeer dht serve` execs meshpeer-dht when it is beside meshpeer, as an installed node does; without it
+        // the node would run inside meshpeer, which is not what users run, so the race refuses to start.
+        _ = try BenchProcess.sibling("meshpeer-dht")
         let workload = try RaceWorkload(
             nodes: settings.nodes,
             values: settings.values,
@@ -125,6 +128,7 @@ enum DHTRace {
         report["ours"] = ours.json
         report["theirs"] = theirs.json
         report["theirs_version"] = version ?? "unknown"
+        report["ours_process"] = "meshpeer dht serve, which execs meshpeer-dht (the DHT alone, Swift runtime static)"
         report["ours_value_lookup_quorum"] = settings.oursValueQuorum ?? KademliaConfig().valueLookupQuorum
         report["ours_value_lookup_definition"] =
             "our get ends once this share of the k closest have answered and keeps the newest record (the replay "

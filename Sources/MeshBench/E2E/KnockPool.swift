@@ -1,6 +1,7 @@
 import Foundation
 import Kademlia
 import MeshCore
+import MeshDHT
 import MeshNode
 import MeshPeer
 import NIOCore

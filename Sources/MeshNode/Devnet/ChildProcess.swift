@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import ProcessSupport
 
 /// A process this one started (a relay, a bootstrap node, an agent's node): its stdout is read line by line into
 /// a bounded buffer and copied, with stderr, to a log file; it is stopped with SIGTERM (graceful) or SIGKILL. It

@@ -1,5 +1,6 @@
 import Kademlia
 import MeshCore
+import MeshDHT
 import MeshPeer
 
 /// Looking up owners' own revocation records (decision 0100): at knock time for the owners the policy names, and

@@ -4,6 +4,7 @@ import GRDB
 import Kademlia
 import Logging
 import MeshCore
+import MeshDHT
 import MeshPeer
 import NIOCore
 import Ratchet

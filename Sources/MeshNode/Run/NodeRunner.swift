@@ -5,6 +5,7 @@ import Kademlia
 import KademliaDriver
 import Logging
 import MeshCore
+import MeshDHT
 import MeshNodeAPI
 import MeshPeer
 import NIOCore

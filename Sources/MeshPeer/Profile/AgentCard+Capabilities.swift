@@ -1,4 +1,5 @@
 import Foundation
+import MeshCore
 
 /// What a card announces in the DHT, and the card of a node that has no card file.
 extension AgentCard {

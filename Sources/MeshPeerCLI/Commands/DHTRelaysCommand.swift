@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLISupport
+import DHTCLI
 import Kademlia
 import MeshCore
 import RelayFallback

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import CLISupport
 
 /// `meshpeer mcp`: execs `meshpeer-mcp` (the MCP server, a binary of its own so that its SDK's FoundationNetworking
 /// and libcurl stay out of the node) from this binary's directory, with the same arguments, standard streams and
@@ -18,26 +18,13 @@ struct MCPCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Passed to meshpeer-mcp.")
     var arguments: [String] = []
 
-    /// `meshpeer-mcp` beside the running `meshpeer` (symbolic links resolved), else nil.
-    static func serverPath() -> String? {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let sibling = executable.deletingLastPathComponent().appendingPathComponent("meshpeer-mcp").path
-        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
-    }
-
     func run() throws {
-        guard let path = Self.serverPath() else {
+        guard let path = SiblingExecutable.path(named: "meshpeer-mcp") else {
             throw CLIError(
                 "meshpeer-mcp is not beside this meshpeer: build it too (`swift build --product meshpeer-mcp`) "
                     + "and keep the two binaries in one directory"
             )
         }
-        let argv = ["meshpeer-mcp"] + arguments
-        var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        execv(path, &pointers)
-        // Only reached when exec failed.
-        let reason = String(cString: strerror(errno))
-        for pointer in pointers { free(pointer) }
-        throw CLIError("cannot run \(path): \(reason)")
+        try SiblingExecutable.exec(path, argv: ["meshpeer-mcp"] + arguments)
     }
 }

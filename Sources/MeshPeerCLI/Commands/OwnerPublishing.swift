@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLISupport
+import DHTCLI
 import Foundation
 import Kademlia
 import KademliaDriver

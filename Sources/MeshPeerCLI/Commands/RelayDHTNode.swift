@@ -1,3 +1,5 @@
+import CLISupport
+import DHTCLI
 import Foundation
 import Kademlia
 import KademliaDriver

@@ -8,17 +8,26 @@ final class ServeProcess: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private(set) var lines: [String] = []
 
-    /// - Parameter readStandardError: read stderr (log lines) instead of stdout.
-    init(_ arguments: [String], environment: [String: String] = [:], readStandardError: Bool = false) throws {
-        process.executableURL = CLITests.binary
+    /// - Parameters:
+    ///   - readStandardError: read stderr (log lines) instead of stdout.
+    ///   - readBoth: read stdout and stderr as one stream (overrides `readStandardError`).
+    ///   - executable: the binary to run, `meshpeer` by default.
+    init(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        readStandardError: Bool = false,
+        readBoth: Bool = false,
+        executable: URL = CLITests.binary
+    ) throws {
+        process.executableURL = executable
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged.removeValue(forKey: "MESHPEER_PASSPHRASE")
         merged.removeValue(forKey: "MESHPEER_HOME")
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
-        process.standardOutput = readStandardError ? FileHandle.nullDevice : stdout
-        process.standardError = readStandardError ? stdout : FileHandle.nullDevice
+        process.standardOutput = readStandardError && !readBoth ? FileHandle.nullDevice : stdout
+        process.standardError = readStandardError || readBoth ? stdout : FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }

@@ -1,24 +1,25 @@
+import CLISupport
 import Foundation
 import Kademlia
 import KademliaDriver
 import MeshCore
-import MeshNode
+import MeshDHT
 import NIOCore
 import NIOPosix
 
 /// A running DHT node for one CLI invocation: the key, the driver, the output format.
-final class DHTSession: Sendable {
-    let node: DHTNode
+public final class DHTSession: Sendable {
+    public let node: DHTNode
     /// The group this session made for a one-shot command, shut down on close; nil when the caller's
     /// (the relay's) group was handed in.
-    let ownedGroup: MultiThreadedEventLoopGroup?
-    let did: String
-    let nodeID: String
-    let json: Bool
+    public let ownedGroup: MultiThreadedEventLoopGroup?
+    public let did: String
+    public let nodeID: String
+    public let json: Bool
     /// How many bootstrap addresses it was started with (0: nobody to ask until a peer contacts it).
-    let seedCount: Int
+    public let seedCount: Int
 
-    var driver: KademliaUDPDriver { node.driver }
+    public var driver: KademliaUDPDriver { node.driver }
 
     private init(
         node: DHTNode,
@@ -36,7 +37,7 @@ final class DHTSession: Sendable {
     }
 
     /// - Parameter persistent: keep records and a routing-table snapshot in SQLite (`serve`), unless ephemeral.
-    static func open(
+    public static func open(
         home: HomeOptions,
         dht: DHTOptions,
         defaultListen: String,
@@ -76,7 +77,7 @@ final class DHTSession: Sendable {
     /// Starts a node with an explicit key and settings (`meshpeer relay` runs its bootstrap node through this):
     /// the library's `DHTNode` (UDP sockets that also answer STUN, records in SQLite at `storePath` if given, the
     /// routing-table snapshot), on this process's one event-loop group, then a bootstrap.
-    static func start(
+    public static func start(
         key: Ed25519.PrivateKey,
         listen: [SocketAddress],
         seeds: [TransportAddress],
@@ -110,10 +111,10 @@ final class DHTSession: Sendable {
         }
     }
 
-    var addresses: [String] { node.addresses }
+    public var addresses: [String] { node.addresses }
 
     /// Waits (bounded) until a bootstrap node has answered, so a lookup has somewhere to start.
-    func waitForContacts(timeout: Duration = .seconds(5)) async throws {
+    public func waitForContacts(timeout: Duration = .seconds(5)) async throws {
         guard seedCount > 0 else {
             throw CLIError(
                 "no bootstrap nodes to ask: none given, no bootstrap-nodes.json in the data directory, and the "
@@ -132,20 +133,20 @@ final class DHTSession: Sendable {
     }
 
     /// The number of contacts in the routing table.
-    func contactCount() async -> Int {
+    public func contactCount() async -> Int {
         (try? await driver.perform { core, _ in core.routingTable.count }) ?? 0
     }
 
-    func report(_ fields: [String: Any]) {
+    public func report(_ fields: [String: Any]) {
         DHTSupport.print(fields, json: json)
     }
 
     /// One line on stderr when a person is watching; nothing in scripts.
-    func progress(_ message: String) {
+    public func progress(_ message: String) {
         if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("… \(message)\n".utf8)) }
     }
 
-    func close() async {
+    public func close() async {
         await node.shutdown()
         try? await ownedGroup?.shutdownGracefully()
     }

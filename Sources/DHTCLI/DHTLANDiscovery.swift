@@ -5,8 +5,8 @@ import MeshCore
 
 /// `dht serve --lan`: starts LAN discovery and reports what runs (one `lan-discovery` line per family), what was
 /// skipped and why (a note on stderr), and the first announcement ignored for each reason worth a note.
-enum DHTLANDiscovery {
-    static func start(_ session: DHTSession, interface: String, families: String) async throws -> LANDiscovery {
+public enum DHTLANDiscovery {
+    public static func start(_ session: DHTSession, interface: String, families: String) async throws -> LANDiscovery {
         guard let families = LANFamilies(rawValue: families) else {
             throw DriverError("--lan-family must be both, ipv4 or ipv6, not \(families)")
         }
@@ -40,5 +40,5 @@ enum DHTLANDiscovery {
     }
 
     /// The IP alone, as users write it.
-    static func address(_ ip: [UInt8]) -> String { IPAddress(bytes: ip)?.description ?? "?" }
+    public static func address(_ ip: [UInt8]) -> String { IPAddress(bytes: ip)?.description ?? "?" }
 }

@@ -1,3 +1,4 @@
+import CLISupport
 import Foundation
 import Kademlia
 import KademliaDriver
@@ -19,12 +20,12 @@ import MeshCore
 ///
 /// A line is at most `maximumLineBytes`; at most `maximumInFlight` commands run at once (more are answered with an
 /// error). End of stdin shuts the node down, so a node outlives no driver that forgot it.
-enum DHTStdinCommands {
-    static let maximumLineBytes = 16 * 1024
-    static let maximumInFlight = 64
+public enum DHTStdinCommands {
+    public static let maximumLineBytes = 16 * 1024
+    public static let maximumInFlight = 64
 
     /// Reads stdin on a thread of its own (a blocking read must not sit on the event loop or the task pool).
-    static func start(_ session: DHTSession) {
+    public static func start(_ session: DHTSession) {
         let inFlight = LockedValue(0)
         let thread = Thread {
             var pending: [UInt8] = []
@@ -55,7 +56,7 @@ enum DHTStdinCommands {
         thread.start()
     }
 
-    static func dispatch(_ line: [UInt8], session: DHTSession, inFlight: LockedValue<Int>) {
+    public static func dispatch(_ line: [UInt8], session: DHTSession, inFlight: LockedValue<Int>) {
         guard !line.isEmpty else { return }
         guard let command = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             return session.report(["event": "error", "message": "a command is one JSON object per line"])
@@ -84,14 +85,14 @@ enum DHTStdinCommands {
     }
 
     /// The fields a command may carry, copied out of the untyped JSON so the task that runs it is `Sendable`.
-    struct Request: Sendable {
+    public struct Request: Sendable {
         var op: String?
         var seed: String?
         var card: String?
         var did: String?
     }
 
-    static func run(_ request: Request, session: DHTSession) async -> [String: Any] {
+    public static func run(_ request: Request, session: DHTSession) async -> [String: Any] {
         do {
             switch request.op {
             case "put":

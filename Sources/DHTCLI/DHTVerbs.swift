@@ -1,12 +1,15 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Kademlia
 import KademliaDriver
 import MeshCore
 
 /// `meshpeer dht get --did DID`: finds an agent's record.
-struct DHTGetCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DHTGetCommand: ParsableCommand, Sendable {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Find an agent's signed record by DID."
     )
@@ -15,7 +18,7 @@ struct DHTGetCommand: ParsableCommand {
     @OptionGroup var dht: DHTOptions
     @Option(name: .long, help: "The agent's DID.") var did: String
 
-    func run() throws {
+    public func run() throws {
         try CLIRunner.run {
             _ = try DIDKey.decode(did)
             try DHTSupport.block {
@@ -32,14 +35,19 @@ struct DHTGetCommand: ParsableCommand {
 }
 
 /// `meshpeer dht put --card FILE`: publishes this agent's record once (a serving node republishes; this does not).
-struct DHTPutCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "put", abstract: "Publish this agent's record once.")
+public struct DHTPutCommand: ParsableCommand, Sendable {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Publish this agent's record once."
+    )
 
     @OptionGroup var home: HomeOptions
     @OptionGroup var dht: DHTOptions
     @Option(name: .long, help: "JSON file with the agent card.") var card: String
 
-    func run() throws {
+    public func run() throws {
         try CLIRunner.run {
             let card = try DHTSupport.readCard(card)
             try DHTSupport.block {
@@ -57,8 +65,10 @@ struct DHTPutCommand: ParsableCommand {
 }
 
 /// `meshpeer dht providers CAPABILITY`: lists agents that announce a capability.
-struct DHTProvidersCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DHTProvidersCommand: ParsableCommand, Sendable {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "providers",
         abstract: "Find providers of a capability."
     )
@@ -67,7 +77,7 @@ struct DHTProvidersCommand: ParsableCommand {
     @OptionGroup var dht: DHTOptions
     @Argument(help: "Capability name.") var capability: String
 
-    func run() throws {
+    public func run() throws {
         try CLIRunner.run {
             try DHTSupport.block {
                 let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
@@ -85,8 +95,10 @@ struct DHTProvidersCommand: ParsableCommand {
 }
 
 /// `meshpeer dht find-node HEX`: the closest live nodes to an ID.
-struct DHTFindNodeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DHTFindNodeCommand: ParsableCommand, Sendable {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "find-node",
         abstract: "Find the nodes closest to a 256-bit ID (64 hex digits)."
     )
@@ -95,7 +107,7 @@ struct DHTFindNodeCommand: ParsableCommand {
     @OptionGroup var dht: DHTOptions
     @Argument(help: "Target ID, 64 hex digits.") var target: String
 
-    func run() throws {
+    public func run() throws {
         try CLIRunner.run {
             guard let bytes = Hex.decode(target), let id = try? NodeID(bytes: bytes) else {
                 throw CLIError("the target must be 64 hex digits")
@@ -111,10 +123,9 @@ struct DHTFindNodeCommand: ParsableCommand {
         }
     }
 }
-
 extension DHTOptions {
     /// Look-ups need no identity of their own: a throwaway key keeps the agent's key locked away.
-    var asClient: DHTOptions {
+    public var asClient: DHTOptions {
         var copy = self
         copy.ephemeral = true
         copy.readOnly = true

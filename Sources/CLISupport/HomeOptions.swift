@@ -3,23 +3,25 @@ import Foundation
 import MeshCore
 
 /// Options every command that touches the data directory shares.
-struct HomeOptions: ParsableArguments {
+public struct HomeOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(name: .long, help: "Data directory (default: $MESHPEER_HOME or ~/.meshpeer).")
-    var home: String?
+    public var home: String?
 
     @Option(
         name: .long,
         help: "Read the key passphrase from this file (first line) instead of MESHPEER_PASSPHRASE or a prompt."
     )
-    var passphraseFile: String?
+    public var passphraseFile: String?
 
-    var keystore: Keystore {
+    public var keystore: Keystore {
         Keystore(home: Keystore.resolveHome(explicit: home, environment: ProcessInfo.processInfo.environment))
     }
 
     /// The identity file, or an error that says to run `meshpeer init` when there is none (a newcomer's first
     /// mistake, which should not read as a missing-file error).
-    func identityFile() throws -> KeyFile {
+    public func identityFile() throws -> KeyFile {
         let keystore = keystore
         guard keystore.hasIdentity else {
             throw CLIError(
@@ -31,7 +33,7 @@ struct HomeOptions: ParsableArguments {
     }
 
     /// The passphrase from --passphrase-file, then MESHPEER_PASSPHRASE, then (on a terminal) a prompt.
-    func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
+    public func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
         if let passphraseFile {
             var bytes = try SecureFile.readPrivate(at: passphraseFile, maximumByteCount: 4096)
             defer { secureZero(&bytes) }
@@ -59,7 +61,7 @@ struct HomeOptions: ParsableArguments {
 }
 
 /// A failure the CLI reports as one line on stderr with a non-zero exit status.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct CLIError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

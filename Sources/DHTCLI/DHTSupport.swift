@@ -1,12 +1,13 @@
+import CLISupport
 import Foundation
 import Kademlia
 import MeshCore
 import MeshPeer
 
 /// Bridges the synchronous CLI to the async driver, and turns core events into printable lines.
-enum DHTSupport {
+public enum DHTSupport {
     /// Runs `body` on the concurrency pool and blocks the calling thread until it ends.
-    static func block(_ body: @escaping @Sendable () async throws -> Void) throws {
+    public static func block(_ body: @escaping @Sendable () async throws -> Void) throws {
         let outcome = LockedValue<Result<Void, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
@@ -22,10 +23,10 @@ enum DHTSupport {
         try outcome.withLock { $0 }?.get()
     }
 
-    static let maximumCardBytes = AgentRecord.maximumCardBytes
+    public static let maximumCardBytes = AgentRecord.maximumCardBytes
 
     /// An agent card must be a JSON object and small enough to fit in a record.
-    static func readCard(_ path: String) throws -> [UInt8] {
+    public static func readCard(_ path: String) throws -> [UInt8] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard data.count <= maximumCardBytes else {
             throw CLIError("the agent card is \(data.count) bytes; the limit is \(maximumCardBytes)")
@@ -36,7 +37,7 @@ enum DHTSupport {
         return Array(data)
     }
 
-    static func describe(_ event: KademliaEvent) -> [String: Any] {
+    public static func describe(_ event: KademliaEvent) -> [String: Any] {
         switch event {
         case .lookupFinished(let result):
             var fields: [String: Any] = [
@@ -78,10 +79,11 @@ enum DHTSupport {
         }
     }
 
-    static func print(_ fields: [String: Any], json: Bool) {
+    public static func print(_ fields: [String: Any], json: Bool) {
         let line: String
-        if json, let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
-            line = String(decoding: data, as: UTF8.self)
+        // A value JSON cannot hold (none of the verbs makes one) falls back to the text form rather than no line.
+        if json, let text = try? SortedJSON.text(fields) {
+            line = text
         } else {
             line = fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: " ")
         }

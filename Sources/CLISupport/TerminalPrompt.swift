@@ -2,8 +2,8 @@ import Foundation
 import MeshCore
 
 /// Reads a secret from the terminal with echo turned off.
-enum TerminalPrompt {
-    static func readSecret(_ prompt: String) throws -> SecureBytes {
+public enum TerminalPrompt {
+    public static func readSecret(_ prompt: String) throws -> SecureBytes {
         FileHandle.standardError.write(Data(prompt.utf8))
         var original = termios()
         let isTerminal = tcgetattr(STDIN_FILENO, &original) == 0

@@ -19,7 +19,7 @@ import Foundation
 public enum ParentWatch {
     /// Set to `stdin` in a child's environment by `ChildProcess`.
     public static let environmentKey = "MESHPEER_EXIT_WITH_PARENT"
-    static let environmentValue = "stdin"
+    public static let environmentValue = "stdin"
 
     /// Starts watching standard input if this process's parent asked for it; returns whether it did.
     @discardableResult

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import KademliaDriver
 
@@ -7,8 +8,10 @@ import KademliaDriver
 /// A node contacts these first: the data directory's `bootstrap-nodes.json` when there is one, else the list
 /// compiled into the binary (the repository's `bootstrap-nodes.json`). A file with a schema error is reported
 /// here exactly as a starting node would report it.
-struct DHTBootstrapNodesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DHTBootstrapNodesCommand: ParsableCommand, Sendable {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bootstrap-nodes",
         abstract: "Show the bootstrap list in use (the data directory's bootstrap-nodes.json, else the built-in one)."
     )
@@ -16,15 +19,15 @@ struct DHTBootstrapNodesCommand: ParsableCommand {
     @OptionGroup var home: HomeOptions
 
     @Option(name: .long, help: "Check and show this bootstrap-nodes.json instead.")
-    var file: String?
+    public var file: String?
 
     @Flag(name: .customLong("built-in"), help: "Print the built-in list exactly as compiled in.")
-    var builtIn = false
+    public var builtIn = false
 
     @Flag(name: .long, help: "Print JSON instead of text.")
-    var json = false
+    public var json = false
 
-    func run() throws {
+    public func run() throws {
         try CLIRunner.run {
             if builtIn {
                 _ = try BootstrapList.builtIn()
