@@ -450,7 +450,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshPeerCLITests",
-            dependencies: ["MeshCore", "TestSupport"],
+            dependencies: ["MeshCore", "TestSupport", "CLISupport"],
             swiftSettings: strict
         ),
     ]

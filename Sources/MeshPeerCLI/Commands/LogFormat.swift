@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Logging
 
@@ -55,14 +56,10 @@ struct JSONLogHandler: LogHandler {
         ]
         if !merged.isEmpty { object["metadata"] = merged.mapValues(Self.json) }
         if let error = event.error { object["error"] = "\(error)" }
-        guard
-            let data = try? JSONSerialization.data(
-                withJSONObject: object,
-                options: [.sortedKeys, .withoutEscapingSlashes]
-            )
-        else { return }
+        // Keys sorted without a locale (`SortedJSON`: `.sortedKeys` would load ICU's data into the process).
+        guard let text = try? SortedJSON.text(object, escapingSlashes: false) else { return }
         // One write(2) per line: lines from several threads never interleave (stderr is unbuffered).
-        let line = data + Data("\n".utf8)
+        let line = Data((text + "\n").utf8)
         line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 

@@ -214,8 +214,8 @@ struct RelayCommand: ParsableCommand {
     }
 
     static func printJSONLine(_ object: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        let text = (try? SortedJSON.text(object)) ?? ""
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }
 

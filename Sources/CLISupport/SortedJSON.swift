@@ -1,6 +1,6 @@
 import Foundation
 
-/// One JSON text with every object's keys in order, for the `--json` lines of the `dht` verbs.
+/// One JSON text with every object's keys in order, for the JSON lines commands print and log.
 ///
 /// Why not `JSONSerialization`'s `.sortedKeys`: it compares keys under an `en_US_POSIX` locale, which opens ICU's
 /// locale, calendar and collation data the first time it runs, and a serving node prints a line with sorted keys at
@@ -8,17 +8,24 @@ import Foundation
 /// (docs/node.md, "Resident memory"). Here keys are sorted by `String`'s own order (Unicode scalars, no locale), and
 /// `JSONSerialization` writes only the leaves (strings, numbers, booleans), so escaping and number formatting stay
 /// its own.
-enum SortedJSON {
+public enum SortedJSON {
     /// Throws for a value JSON cannot hold (as `JSONSerialization` does).
-    static func text(_ value: Any) throws -> String {
+    /// - Parameter escapingSlashes: false writes `/` as is (`.withoutEscapingSlashes`).
+    public static func text(_ value: Any, escapingSlashes: Bool = true) throws -> String {
         switch value {
         case let object as [String: Any]:
-            let members = try object.keys.sorted().map { key in try text(key) + ":" + text(object[key]!) }
+            let members = try object.keys.sorted().map { key in
+                try text(key, escapingSlashes: escapingSlashes) + ":"
+                    + text(object[key]!, escapingSlashes: escapingSlashes)
+            }
             return "{" + members.joined(separator: ",") + "}"
         case let array as [Any]:
-            return try "[" + array.map(text).joined(separator: ",") + "]"
+            let elements = try array.map { try text($0, escapingSlashes: escapingSlashes) }
+            return "[" + elements.joined(separator: ",") + "]"
         default:
-            let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+            var options: JSONSerialization.WritingOptions = [.fragmentsAllowed]
+            if !escapingSlashes { options.insert(.withoutEscapingSlashes) }
+            let data = try JSONSerialization.data(withJSONObject: value, options: options)
             return String(decoding: data, as: UTF8.self)
         }
     }
