@@ -47,17 +47,32 @@ public struct DHTOptions: ParsableArguments, Sendable {
     )
     public var valueLookupQuorum = KademliaConfig().valueLookupQuorum
 
+    /// Hidden, like the quorum: requests a lookup keeps in flight, ten by default (decision 0113), which only a
+    /// measurement should change (`meshbench dht-net --ours-alpha`, set beside a peer that asks three).
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Requests a lookup keeps in flight (alpha, 1-20). For measurements.",
+            visibility: .hidden
+        )
+    )
+    public var lookupParallelism = KademliaConfig().alpha
+
     /// Set by the look-up verbs: a short-lived client should not enter other nodes' tables.
     public var readOnly = false
 
     enum CodingKeys: String, CodingKey {
         case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, store, timeout, json
-        case valueLookupQuorum
+        case valueLookupQuorum, lookupParallelism
     }
 
     public func validate() throws {
         guard (0...1).contains(valueLookupQuorum) else {
             throw ValidationError("--value-lookup-quorum must be between 0 and 1, not \(valueLookupQuorum)")
+        }
+        let k = KademliaConfig().k
+        guard (1...k).contains(lookupParallelism) else {
+            throw ValidationError("--lookup-parallelism must be between 1 and \(k), not \(lookupParallelism)")
         }
     }
 
@@ -69,6 +84,7 @@ public struct DHTOptions: ParsableArguments, Sendable {
         config.lookupTimeout = .seconds(max(1, timeout))
         config.readOnly = readOnly
         config.valueLookupQuorum = valueLookupQuorum
+        config.alpha = lookupParallelism
         return config
     }
 

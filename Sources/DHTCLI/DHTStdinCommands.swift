@@ -20,6 +20,12 @@ import MeshCore
 ///
 /// A line is at most `maximumLineBytes`; at most `maximumInFlight` commands run at once (more are answered with an
 /// error). End of stdin shuts the node down, so a node outlives no driver that forgot it.
+///
+/// A command goes from the reader thread straight to the driver's event loop (`KademliaUDPDriver.startQuery`), and
+/// its answer is written from there: no task in between. Each hop is a thread wake-up, and with two hundred race
+/// processes on two cores the two extra hops of the async path cost more than a lookup's own work. The answer is a
+/// small blocking write to stdout on the event loop, so a driver that stops reading stdout stalls the node: this is
+/// a channel for a measuring driver, not an API.
 public enum DHTStdinCommands {
     public static let maximumLineBytes = 16 * 1024
     public static let maximumInFlight = 64
@@ -76,8 +82,8 @@ public enum DHTStdinCommands {
             card: command["card"] as? String,
             did: command["did"] as? String
         )
-        Task {
-            var reply = await run(request, session: session)
+        run(request, session: session) { reply in
+            var reply = reply
             reply["id"] = id
             session.report(reply)
             inFlight.withLock { $0 -= 1 }
@@ -92,23 +98,38 @@ public enum DHTStdinCommands {
         var did: String?
     }
 
-    public static func run(_ request: Request, session: DHTSession) async -> [String: Any] {
-        do {
-            switch request.op {
-            case "put":
-                guard let hex = request.seed, var bytes = Hex.decode(hex), bytes.count == Ed25519.seedByteCount else {
-                    throw CLIError("put needs \"seed\": \(Ed25519.seedByteCount * 2) hex digits")
-                }
-                // A throwaway key per benchmark value, but a key all the same: the plain copy is wiped.
-                defer { secureZero(&bytes) }
-                let card = Array((request.card ?? "{}").utf8)
-                guard card.count <= AgentRecord.maximumCardBytes,
-                    (try? JSONSerialization.jsonObject(with: Data(card))) is [String: Any]
-                else {
-                    throw CLIError("put needs \"card\": a JSON object of at most \(AgentRecord.maximumCardBytes) bytes")
-                }
-                let signer = try Ed25519.PrivateKey(seed: SecureBytes(bytes))
-                let event = try await session.driver.query(orThrow: { core, now in
+    /// Runs one command; `answer` is called once, on the driver's event loop or (for a refused command) at once.
+    public static func run(
+        _ request: Request,
+        session: DHTSession,
+        answer: @escaping @Sendable ([String: Any]) -> Void
+    ) {
+        let refuse: @Sendable (any Error) -> Void = { answer(["event": "error", "message": "\($0)"]) }
+        let describe: @Sendable (Result<KademliaEvent, any Error>) -> Void = { result in
+            switch result {
+            case .success(let event): answer(DHTSupport.describe(event))
+            case .failure(let error): refuse(error)
+            }
+        }
+        switch request.op {
+        case "put":
+            guard let hex = request.seed, var bytes = Hex.decode(hex), bytes.count == Ed25519.seedByteCount else {
+                return refuse(CLIError("put needs \"seed\": \(Ed25519.seedByteCount * 2) hex digits"))
+            }
+            // A throwaway key per benchmark value, but a key all the same: the plain copy is wiped.
+            defer { secureZero(&bytes) }
+            let card = Array((request.card ?? "{}").utf8)
+            guard card.count <= AgentRecord.maximumCardBytes,
+                (try? JSONSerialization.jsonObject(with: Data(card))) is [String: Any]
+            else {
+                return refuse(
+                    CLIError("put needs \"card\": a JSON object of at most \(AgentRecord.maximumCardBytes) bytes")
+                )
+            }
+            let signer: Ed25519.PrivateKey
+            do { signer = try Ed25519.PrivateKey(seed: SecureBytes(bytes)) } catch { return refuse(error) }
+            session.driver.startQuery(
+                { (core, now) throws(any Error) -> QueryID in
                     let record = try AgentRecord.signed(
                         by: signer,
                         sequence: UInt64(max(0, now.millisecondsSinceEpoch)),
@@ -117,21 +138,21 @@ public enum DHTStdinCommands {
                         agentCard: card
                     )
                     return try core.publish(record.envelope, key: record.key, now: now)
-                })
-                return DHTSupport.describe(event)
-            case "get":
-                guard let did = request.did, (try? DIDKey.decode(did)) != nil else {
-                    throw CLIError("get needs \"did\": a did:key")
-                }
-                let event = await session.driver.query { core, now in core.getAgentRecord(did: did, now: now) }
-                return DHTSupport.describe(event)
-            case "stats":
-                return ["event": "stats", "contacts": await session.contactCount(), "pid": Int(getpid())]
-            default:
-                throw CLIError("unknown op (put, get, stats)")
+                },
+                completion: describe
+            )
+        case "get":
+            guard let did = request.did, (try? DIDKey.decode(did)) != nil else {
+                return refuse(CLIError("get needs \"did\": a did:key"))
             }
-        } catch {
-            return ["event": "error", "message": "\(error)"]
+            session.driver.startQuery(
+                { (core, now) throws(any Error) -> QueryID in core.getAgentRecord(did: did, now: now) },
+                completion: describe
+            )
+        case "stats":
+            Task { answer(["event": "stats", "contacts": await session.contactCount(), "pid": Int(getpid())]) }
+        default:
+            refuse(CLIError("unknown op (put, get, stats)"))
         }
     }
 }

@@ -113,15 +113,37 @@ public final class KademliaUDPDriver: Sendable {
         }.get()
     }
 
+    /// Starts a command on the event loop and calls `completion` there, on the event loop, with the event that
+    /// carries its `QueryID` (a lookup or publish result), or with the error `start` threw (nothing is then awaited).
+    ///
+    /// For a caller that is not on a task: `meshpeer dht serve --stdin-commands` starts each command from its reader
+    /// thread and answers from the event loop, one thread hop where `query` takes three (reader, task, loop, task),
+    /// each a wake-up that on a loaded machine costs more than the lookup's own work. `completion` must not block.
+    /// Always completes: once the driver is shut down the query ends at once with what it has, marked timed out.
+    public func startQuery<Failure: Error>(
+        _ start: @escaping @Sendable (KademliaNode, Timestamp) throws(Failure) -> QueryID,
+        completion: @escaping @Sendable (Result<KademliaEvent, Failure>) -> Void
+    ) {
+        eventLoop.execute {
+            do throws(Failure) {
+                let id = try start(self.state.value.core, self.clock.now())
+                self.state.value.waiters[id] = { completion(.success($0)) }
+            } catch {
+                completion(.failure(error))
+            }
+            self.flush()
+        }
+    }
+
     /// Starts a command and waits for the event that carries its `QueryID` (a lookup or publish result).
     ///
     /// Always returns: once the driver is shut down the query ends at once with what it has, marked timed out.
     public func query(_ start: @escaping @Sendable (KademliaNode, Timestamp) -> QueryID) async -> KademliaEvent {
         await withCheckedContinuation { continuation in
-            eventLoop.execute {
-                let id = start(self.state.value.core, self.clock.now())
-                self.state.value.waiters[id] = { continuation.resume(returning: $0) }
-                self.flush()
+            startQuery(start) { (result: Result<KademliaEvent, Never>) in
+                switch result {
+                case .success(let event): continuation.resume(returning: event)
+                }
             }
         }
     }
@@ -132,15 +154,7 @@ public final class KademliaUDPDriver: Sendable {
         orThrow start: @escaping @Sendable (KademliaNode, Timestamp) throws -> QueryID
     ) async throws -> KademliaEvent {
         try await withCheckedThrowingContinuation { continuation in
-            eventLoop.execute {
-                do {
-                    let id = try start(self.state.value.core, self.clock.now())
-                    self.state.value.waiters[id] = { continuation.resume(returning: $0) }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-                self.flush()
-            }
+            startQuery(start) { continuation.resume(with: $0) }
         }
     }
 

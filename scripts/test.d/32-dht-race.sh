@@ -56,6 +56,15 @@ if "$BIN/meshpeer" dht serve --ephemeral --listen 127.0.0.1:0 --home "$home" --v
 fi
 grep -q "value-lookup-quorum" "$home/quorum-err" || { cat "$home/quorum-err" >&2; die "the refusal names no option"; }
 
+log "dht serve refuses a lookup parallelism outside 1...k"
+for alpha in 0 21; do
+    if "$BIN/meshpeer" dht serve --ephemeral --listen 127.0.0.1:0 --home "$home" --lookup-parallelism "$alpha" \
+        >/dev/null 2>"$home/alpha-err"; then
+        die "dht serve --lookup-parallelism $alpha started"
+    fi
+    grep -q "lookup-parallelism" "$home/alpha-err" || { cat "$home/alpha-err" >&2; die "the refusal names no option"; }
+done
+
 log "meshbench dht-net --nodes 5 --lookups 20"
 timeout -k 10 150 "$BIN/meshbench" dht-net --nodes 5 --lookups 20 --timeout 10 >"$out" \
     || { cat "$out" >&2; die "meshbench dht-net failed"; }
@@ -85,6 +94,10 @@ for field in ["success"] + fields[1:]:
         problems.append(f"missing ratio_{field}")
 if not str(report.get("theirs_version", "")).startswith("kademlia "):
     problems.append("theirs_version does not name the kademlia version")
+if report.get("ours_lookup_parallelism") != 10:
+    problems.append(f"ours_lookup_parallelism is {report.get('ours_lookup_parallelism')!r}, not the default 10")
+if "meshpeer-dht" not in str(report.get("ours_process", "")):
+    problems.append(f"ours_process is {report.get('ours_process')!r}: the race must run meshpeer-dht")
 if report.get("ours_value_lookup_quorum") != 0.75:
     problems.append(f"ours_value_lookup_quorum is {report.get('ours_value_lookup_quorum')!r}, not the default 0.75")
 if problems:

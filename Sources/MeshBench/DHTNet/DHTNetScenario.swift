@@ -40,6 +40,13 @@ struct DHTNetScenario: ParsableCommand {
             """
     )
     var oursValueQuorum: Double?
+    @Option(
+        help: """
+            Our nodes' --lookup-parallelism (default: the node's own, 10, decision 0113; theirs asks 3). To measure \
+            what asking more nodes at once costs on a shared machine, never to quote as our figure.
+            """
+    )
+    var oursAlpha: Int?
 
     func validate() throws {
         guard (2...500).contains(nodes) else { throw ValidationError("--nodes must be 2…500") }
@@ -48,6 +55,7 @@ struct DHTNetScenario: ParsableCommand {
         if let oursValueQuorum, !(0...1).contains(oursValueQuorum) {
             throw ValidationError("--ours-value-quorum must be between 0 and 1")
         }
+        if let oursAlpha, !(1...20).contains(oursAlpha) { throw ValidationError("--ours-alpha must be 1…20") }
     }
 
     func run() throws {
@@ -60,7 +68,8 @@ struct DHTNetScenario: ParsableCommand {
             timeout: .seconds(max(1, timeout)),
             venv: venv ?? root + "/.build/dht-race-venv",
             script: peerScript ?? root + "/scripts/lib/dht-race-peer.py",
-            oursValueQuorum: oursValueQuorum
+            oursValueQuorum: oursValueQuorum,
+            oursAlpha: oursAlpha
         )
         guard FileManager.default.fileExists(atPath: settings.script) else {
             throw BenchError("\(settings.script) is missing (pass --peer-script)")

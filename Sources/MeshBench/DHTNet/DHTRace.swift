@@ -14,6 +14,8 @@ enum DHTRace {
         /// Passed to our nodes as `--value-lookup-quorum` when set; nil keeps the node's default (the replay
         /// defence on).
         var oursValueQuorum: Double? = nil
+        /// Passed to our nodes as `--lookup-parallelism` when set; nil keeps the node's default (10).
+        var oursAlpha: Int? = nil
     }
 
     static func run(_ settings: Settings) async throws -> BenchReport {
@@ -38,7 +40,12 @@ enum DHTRace {
         RaceVenv.progress("logs in \(directory)")
 
         let ours = try await RaceNetwork.start(
-            RaceNetwork.ours(meshpeer: meshpeer, directory: directory, valueQuorum: settings.oursValueQuorum),
+            RaceNetwork.ours(
+                meshpeer: meshpeer,
+                directory: directory,
+                valueQuorum: settings.oursValueQuorum,
+                alpha: settings.oursAlpha
+            ),
             nodes: settings.nodes,
             logDirectory: directory
         )
@@ -130,6 +137,7 @@ enum DHTRace {
         report["theirs_version"] = version ?? "unknown"
         report["ours_process"] = "meshpeer dht serve, which execs meshpeer-dht (the DHT alone, Swift runtime static)"
         report["ours_value_lookup_quorum"] = settings.oursValueQuorum ?? KademliaConfig().valueLookupQuorum
+        report["ours_lookup_parallelism"] = settings.oursAlpha ?? KademliaConfig().alpha
         report["ours_value_lookup_definition"] =
             "our get ends once this share of the k closest have answered and keeps the newest record (the replay "
             + "defence, decisions 0105/0106); 0 keeps the first record found, as theirs does"

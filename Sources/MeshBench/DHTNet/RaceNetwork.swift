@@ -41,7 +41,7 @@ final class RaceNetwork: Sendable {
         self.alone = alone
     }
 
-    static func ours(meshpeer: String, directory: String, valueQuorum: Double?) -> Launcher {
+    static func ours(meshpeer: String, directory: String, valueQuorum: Double?, alpha: Int?) -> Launcher {
         Launcher(side: .ours, executable: meshpeer) { index, bootstrap in
             var arguments = [
                 "dht", "serve", "--ephemeral", "--stdin-commands", "--json", "--listen", "127.0.0.1:0",
@@ -49,6 +49,7 @@ final class RaceNetwork: Sendable {
             ]
             if let bootstrap { arguments += ["--bootstrap", "127.0.0.1:\(bootstrap)"] }
             if let valueQuorum { arguments += ["--value-lookup-quorum", "\(valueQuorum)"] }
+            if let alpha { arguments += ["--lookup-parallelism", "\(alpha)"] }
             return arguments
         }
     }
