@@ -32,15 +32,19 @@ import Testing
         #expect(address.hasPrefix("127.0.0.1:"), "it listens where it was told: \(address)")
     }
 
-    @Test func meshpeerDHTLinksTheSwiftRuntimeAndFoundationStatically() throws {
+    @Test(arguments: ["meshpeer-dht", "meshpeer"])
+    func theServingBinariesLinkTheSwiftRuntimeAndFoundationStatically(_ name: String) throws {
         let dynamicSwift = ["libswiftCore", "libFoundation", "libFoundationEssentials", "lib_FoundationICU"]
-        let dht = try MCPBinaryTests.libraries(of: Self.dhtBinary)
-        #expect(dht.contains { $0.hasPrefix("libsodium") }, "\(dht)")
-        for name in dynamicSwift { #expect(!dht.contains { $0.hasPrefix(name) }, "meshpeer-dht loads \(name)") }
-        // The control: `meshpeer` (built as usual) loads them, so a miss above is not a broken listing.
-        let node = try MCPBinaryTests.libraries(of: CLITests.binary)
-        #expect(node.contains { $0.hasPrefix("libswiftCore") }, "\(node)")
-        #expect(node.contains { $0.hasPrefix("libFoundationEssentials") }, "\(node)")
+        let binary = CLITests.binary.deletingLastPathComponent().appendingPathComponent(name)
+        let libraries = try MCPBinaryTests.libraries(of: binary)
+        #expect(libraries.contains { $0.hasPrefix("libsodium") }, "\(libraries)")
+        for library in dynamicSwift {
+            #expect(!libraries.contains { $0.hasPrefix(library) }, "\(name) loads \(library)")
+        }
+        // The control: `meshpeer-mcp` (linked as usual) loads them, so a miss above is not a broken listing.
+        let server = try MCPBinaryTests.libraries(of: MCPBinaryTests.server)
+        #expect(server.contains { $0.hasPrefix("libswiftCore") }, "\(server)")
+        #expect(server.contains { $0.hasPrefix("libFoundationEssentials") }, "\(server)")
     }
 
     @Test func withoutMeshpeerDHTBesideItServeRunsInProcessAndSaysSo() async throws {
