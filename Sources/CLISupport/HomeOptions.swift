@@ -34,29 +34,12 @@ public struct HomeOptions: ParsableArguments, Sendable {
 
     /// The passphrase from --passphrase-file, then MESHPEER_PASSPHRASE, then (on a terminal) a prompt.
     public func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
-        if let passphraseFile {
-            var bytes = try SecureFile.readPrivate(at: passphraseFile, maximumByteCount: 4096)
-            defer { secureZero(&bytes) }
-            let line = bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
-            return try nonEmpty(SecureBytes(line))
-        }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["MESHPEER_PASSPHRASE"] {
-            return try nonEmpty(SecureBytes(Array(fromEnvironment.utf8)))
-        }
-        guard isatty(STDIN_FILENO) != 0 else { return nil }
-        let first = try TerminalPrompt.readSecret(prompt)
-        if confirm {
-            let second = try TerminalPrompt.readSecret("Repeat passphrase: ")
-            guard first.constantTimeEquals(second) else {
-                throw CLIError("the two passphrases differ; nothing was written")
-            }
-        }
-        return try nonEmpty(first)
-    }
-
-    private func nonEmpty(_ secret: SecureBytes) throws -> SecureBytes {
-        guard secret.count > 0 else { throw CLIError("the passphrase is empty") }
-        return secret
+        try PassphraseSource.read(
+            file: passphraseFile,
+            environmentVariable: "MESHPEER_PASSPHRASE",
+            prompt: prompt,
+            confirm: confirm
+        )
     }
 }
 

@@ -232,27 +232,12 @@ struct OwnerOptions: ParsableArguments {
 
     /// --passphrase-file, then MESHPEER_OWNER_PASSPHRASE, then (on a terminal) a prompt.
     func passphrase(prompt: String, confirm: Bool) throws -> SecureBytes? {
-        let environment = ProcessInfo.processInfo.environment["MESHPEER_OWNER_PASSPHRASE"]
-        let secret: SecureBytes
-        if let passphraseFile {
-            var bytes = try SecureFile.readPrivate(at: passphraseFile, maximumByteCount: 4096)
-            defer { secureZero(&bytes) }
-            secret = SecureBytes(bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") })
-        } else if let environment {
-            secret = SecureBytes(Array(environment.utf8))
-        } else {
-            guard isatty(STDIN_FILENO) != 0 else { return nil }
-            let first = try TerminalPrompt.readSecret(prompt)
-            if confirm {
-                let second = try TerminalPrompt.readSecret("Repeat passphrase: ")
-                guard first.constantTimeEquals(second) else {
-                    throw CLIError("the two passphrases differ; nothing was written")
-                }
-            }
-            secret = first
-        }
-        guard secret.count > 0 else { throw CLIError("the passphrase is empty") }
-        return secret
+        try PassphraseSource.read(
+            file: passphraseFile,
+            environmentVariable: "MESHPEER_OWNER_PASSPHRASE",
+            prompt: prompt,
+            confirm: confirm
+        )
     }
 }
 
