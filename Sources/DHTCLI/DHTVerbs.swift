@@ -21,14 +21,9 @@ public struct DHTGetCommand: ParsableCommand, Sendable {
     public func run() throws {
         try CLIRunner.run {
             _ = try DIDKey.decode(did)
-            try DHTSupport.block {
-                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
-                try await session.waitForContacts()
-                session.progress("looking up \(did)")
-                let did = did
-                let event = await session.driver.query { core, now in core.getAgentRecord(did: did, now: now) }
-                session.report(DHTSupport.describe(event))
-                await session.close()
+            let did = did
+            try DHTSupport.lookUpOnce(home: home, dht: dht, what: did) { core, now in
+                core.getAgentRecord(did: did, now: now)
             }
         }
     }
@@ -79,17 +74,13 @@ public struct DHTProvidersCommand: ParsableCommand, Sendable {
 
     public func run() throws {
         try CLIRunner.run {
-            try DHTSupport.block {
-                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
-                try await session.waitForContacts()
-                session.progress("looking up providers of \(capability)")
-                let key = ProviderRecord.key(forCapability: capability)
-                let event = await session.driver.query { core, now in core.getProviders(key, now: now) }
-                var line = DHTSupport.describe(event)
-                line["capability"] = capability
-                session.report(line)
-                await session.close()
-            }
+            let key = ProviderRecord.key(forCapability: capability)
+            try DHTSupport.lookUpOnce(
+                home: home,
+                dht: dht,
+                what: "providers of \(capability)",
+                extra: ["capability": capability]
+            ) { core, now in core.getProviders(key, now: now) }
         }
     }
 }
@@ -112,17 +103,33 @@ public struct DHTFindNodeCommand: ParsableCommand, Sendable {
             guard let bytes = Hex.decode(target), let id = try? NodeID(bytes: bytes) else {
                 throw CLIError("the target must be 64 hex digits")
             }
-            try DHTSupport.block {
-                let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
-                try await session.waitForContacts()
-                session.progress("looking up \(target)")
-                let event = await session.driver.query { core, now in core.findNode(id, now: now) }
-                session.report(DHTSupport.describe(event))
-                await session.close()
-            }
+            try DHTSupport.lookUpOnce(home: home, dht: dht, what: target) { core, now in core.findNode(id, now: now) }
         }
     }
 }
+extension DHTSupport {
+    /// A look-up verb's whole run: a short-lived client node (`asClient`) joins, asks once, prints the result with
+    /// `extra` fields added, and closes.
+    static func lookUpOnce(
+        home: HomeOptions,
+        dht: DHTOptions,
+        what: String,
+        extra: [String: String] = [:],
+        query: @escaping @Sendable (KademliaNode, Timestamp) -> QueryID
+    ) throws {
+        try block {
+            let session = try await DHTSession.open(home: home, dht: dht.asClient, defaultListen: "0.0.0.0:0")
+            try await session.waitForContacts()
+            session.progress("looking up \(what)")
+            let event = await session.driver.query(query)
+            var line = describe(event)
+            for (key, value) in extra { line[key] = value }
+            session.report(line)
+            await session.close()
+        }
+    }
+}
+
 extension DHTOptions {
     /// Look-ups need no identity of their own: a throwaway key keeps the agent's key locked away.
     public var asClient: DHTOptions {
