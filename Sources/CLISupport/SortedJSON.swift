@@ -29,4 +29,20 @@ public enum SortedJSON {
             return String(decoding: data, as: UTF8.self)
         }
     }
+
+    /// `text(object)`, or, for a value JSON cannot hold (none of the callers makes one: their values are strings,
+    /// integers and booleans), the fields as `keyValueText` led by `json_error=` and the reason. The line is never
+    /// lost, and a collector that expects JSON sees the failure instead of a gap.
+    public static func line(_ object: [String: Any], escapingSlashes: Bool = true) -> String {
+        do {
+            return try text(object, escapingSlashes: escapingSlashes)
+        } catch {
+            return "json_error=\(error) " + keyValueText(object)
+        }
+    }
+
+    /// `key=value` pairs in key order, for people (and for `line`'s fallback).
+    public static func keyValueText(_ object: [String: Any]) -> String {
+        object.keys.sorted().map { "\($0)=\(object[$0]!)" }.joined(separator: " ")
+    }
 }

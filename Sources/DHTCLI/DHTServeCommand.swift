@@ -76,7 +76,7 @@ public struct DHTServeCommand: ParsableCommand, Sendable {
                     discovery = try await DHTLANDiscovery.start(session, interface: lan, families: lanFamily)
                 }
                 defer { _ = discovery }
-                await Self.waitForAPeer(session)
+                try await Self.waitForAPeer(session)
                 if let card {
                     let event = try await session.driver.query(orThrow: { core, now in
                         try core.publishAgentRecord(agentCard: card, now: now)
@@ -97,12 +97,13 @@ public struct DHTServeCommand: ParsableCommand, Sendable {
 
     /// A node with nobody to talk to yet (the first node of a network, or its bootstrap nodes are down) keeps
     /// running alone and says so once; the caller publishes when this returns, as soon as a peer joins (a node
-    /// that bootstraps through this one enters its routing table).
-    public static func waitForAPeer(_ session: DHTSession) async {
+    /// that bootstraps through this one enters its routing table). Ends with a throw if its task is cancelled (a
+    /// swallowed cancellation would make the waits below return at once, and the loop spin).
+    public static func waitForAPeer(_ session: DHTSession) async throws {
         guard await session.contactCount() == 0 else { return }
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline, await session.contactCount() == 0 {
-            try? await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(20))
         }
         guard await session.contactCount() == 0 else { return }
         session.report([
@@ -110,7 +111,7 @@ public struct DHTServeCommand: ParsableCommand, Sendable {
             "message": "no other DHT node answered: running alone as the first node of a network; "
                 + "publishing as soon as a peer joins",
         ])
-        while await session.contactCount() == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+        while await session.contactCount() == 0 { try await Task.sleep(for: .milliseconds(100)) }
         session.report(["event": "peer-joined", "contacts": await session.contactCount()])
     }
 }

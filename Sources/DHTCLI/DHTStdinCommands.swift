@@ -142,8 +142,9 @@ public enum DHTStdinCommands {
                 completion: describe
             )
         case "get":
-            guard let did = request.did, (try? DIDKey.decode(did)) != nil else {
-                return refuse(CLIError("get needs \"did\": a did:key"))
+            guard let did = request.did else { return refuse(CLIError("get needs \"did\": a did:key")) }
+            do { _ = try DIDKey.decode(did) } catch {
+                return refuse(CLIError("get needs \"did\": a did:key (\(error))"))
             }
             session.driver.startQuery(
                 { (core, now) throws(any Error) -> QueryID in core.getAgentRecord(did: did, now: now) },

@@ -80,13 +80,7 @@ public enum DHTSupport {
     }
 
     public static func print(_ fields: [String: Any], json: Bool) {
-        let line: String
-        // A value JSON cannot hold (none of the verbs makes one) falls back to the text form rather than no line.
-        if json, let text = try? SortedJSON.text(fields) {
-            line = text
-        } else {
-            line = fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: " ")
-        }
+        let line = json ? SortedJSON.line(fields) : SortedJSON.keyValueText(fields)
         // Unbuffered, so a script reading the output sees each line as it happens.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

@@ -30,3 +30,13 @@ import Testing
         #expect(throws: (any Error).self) { try SortedJSON.text(["bad": Double.nan]) }
     }
 }
+
+extension SortedJSONTests {
+    /// A line whose value JSON cannot hold is still printed, with the reason first, rather than dropped.
+    @Test func aLineThatCannotBeJSONSaysWhyAndKeepsItsFields() {
+        let line = SortedJSON.line(["event": "lookup", "latency": Double.nan])
+        #expect(line.hasPrefix("json_error="), "\(line)")
+        #expect(line.hasSuffix("event=lookup latency=nan"), "\(line)")
+        #expect(SortedJSON.line(["b": 1, "a": "x"]) == #"{"a":"x","b":1}"#)
+    }
+}

@@ -57,7 +57,7 @@ struct JSONLogHandler: LogHandler {
         if !merged.isEmpty { object["metadata"] = merged.mapValues(Self.json) }
         if let error = event.error { object["error"] = "\(error)" }
         // Keys sorted without a locale (`SortedJSON`: `.sortedKeys` would load ICU's data into the process).
-        guard let text = try? SortedJSON.text(object, escapingSlashes: false) else { return }
+        let text = SortedJSON.line(object, escapingSlashes: false)
         // One write(2) per line: lines from several threads never interleave (stderr is unbuffered).
         let line = Data((text + "\n").utf8)
         line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }

@@ -214,7 +214,7 @@ struct RelayCommand: ParsableCommand {
     }
 
     static func printJSONLine(_ object: [String: Any]) {
-        let text = (try? SortedJSON.text(object)) ?? ""
+        let text = SortedJSON.line(object)
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }
