@@ -285,11 +285,6 @@ let package = Package(
         ),
 
         // MARK: Executables
-        // `meshpeer` links the Swift runtime and Foundation statically too, and exports no symbols: every agent's
-        // node and every relay is one of these processes, and it took 5.7 MB off an idle node's resident set (43.2
-        // to 37.5 MB, docs/node.md, "Resident memory"). A debug build made before this flag may need one file
-        // recompiled (or `swift package clean`) before it links: the incremental build keeps objects compiled
-        // without the static resource directory.
         .executableTarget(
             name: "MeshPeerCLI",
             dependencies: [
@@ -303,8 +298,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nioSockets,
-            swiftSettings: strict + [.unsafeFlags(["-static-stdlib"])],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic"])]
+            swiftSettings: strict
         ),
         // Linked for a small resident set, since volunteers run bootstrap nodes by the hundred: the Swift runtime and
         // Foundation statically (-static-stdlib, at compile for the static resource directory and at link), and no

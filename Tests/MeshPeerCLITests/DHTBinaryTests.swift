@@ -32,8 +32,8 @@ import Testing
         #expect(address.hasPrefix("127.0.0.1:"), "it listens where it was told: \(address)")
     }
 
-    @Test(arguments: ["meshpeer-dht", "meshpeer"])
-    func theServingBinariesLinkTheSwiftRuntimeAndFoundationStatically(_ name: String) throws {
+    @Test func meshpeerDHTLinksTheSwiftRuntimeAndFoundationStatically() throws {
+        let name = "meshpeer-dht"
         let dynamicSwift = ["libswiftCore", "libFoundation", "libFoundationEssentials", "lib_FoundationICU"]
         let binary = CLITests.binary.deletingLastPathComponent().appendingPathComponent(name)
         let libraries = try MCPBinaryTests.libraries(of: binary)
