@@ -16,7 +16,7 @@ public enum Malice: Sendable, CaseIterable {
 
 extension Simulator {
     /// A malicious node's reply to one request (nil: stay silent).
-    func maliciousReply(_ request: SignedMessage, malice: Malice, node index: Int) -> KademliaMessage? {
+    func maliciousReply(_ request: DHTDatagram, malice: Malice, node index: Int) -> KademliaMessage? {
         if case .ping = request.message { return .pong(observed: nodes[index].address) }
         if malice == .drop { return nil }
         let liars: [Contact]

@@ -39,7 +39,7 @@ import Testing
         for _ in 0..<12 {
             for transmit in a.drainTransmits() {
                 asked.append(transmit.destination)
-                let request = try SignedMessage.decode(datagram: transmit.bytes, maximumSize: 4_096)
+                let request = try DHTDatagram.decode(transmit.bytes, maximumSize: 4_096)
                 guard transmit.destination == liarAddress else { continue }
                 let reply = SignedMessage.signed(
                     .nodes(contacts: sybils, token: []),

@@ -9,7 +9,7 @@ import Testing
     let addressB = Fixture.address(2)
 
     func kinds(_ transmits: [KademliaTransmit]) throws -> [KademliaMessage.Kind] {
-        try transmits.map { try SignedMessage.decode(datagram: $0.bytes, maximumSize: 4096).message.kind }
+        try transmits.map { try DHTDatagram.decode($0.bytes, maximumSize: 4096).message.kind }
     }
 
     @Test func bootstrapVerifiesBothSidesByRoundTrip() throws {

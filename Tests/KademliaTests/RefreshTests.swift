@@ -29,7 +29,7 @@ import Testing
         var findNodeTargets: [NodeID] = []
         var pings = 0
         for transmit in node.drainTransmits() {
-            let message = try SignedMessage.decode(datagram: transmit.bytes, maximumSize: 4_096).message
+            let message = try DHTDatagram.decode(transmit.bytes, maximumSize: 4_096).message
             switch message {
             case .findNode(let target): findNodeTargets.append(target)
             case .ping: pings += 1

@@ -2,7 +2,7 @@ import FuzzSupport
 import Kademlia
 import MeshCore
 
-/// Every Kademlia decoder (datagram, message, contact, address, record envelope, agent and provider records,
+/// Every Kademlia decoder (signed and tagged datagrams, message, contact, address, record envelope, agent and provider records,
 /// both validators) never traps on any input, and what decodes re-encodes to the same bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -13,9 +13,14 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     let limits = RecordLimits(maximumLifetime: .seconds(7_200), maximumClockSkew: .seconds(120))
     switch selector % 7 {
     case 0:
-        if let message = try? SignedMessage.decode(datagram: body, maximumSize: 4_096) {
+        switch try? DHTDatagram.decode(body, maximumSize: 4_096) {
+        case .signed(let message):
             _ = message.isSignatureValid
             fuzzCheck(message.datagram() == body, "datagram does not round-trip")
+        case .tagged(let message):
+            fuzzCheck(message.datagram() == body, "tagged datagram does not round-trip")
+        case nil:
+            break
         }
     case 1:
         if let message = try? KademliaMessage(wireBytes: body) {

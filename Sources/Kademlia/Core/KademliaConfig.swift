@@ -71,5 +71,13 @@ public struct KademliaConfig: Sendable {
     /// A read-only node (a short-lived CLI client) asks but is never added to anyone's table (BEP 43).
     public var readOnly = false
 
+    /// Whether the node takes and sends pair tags (decision 0124): to a peer that takes them and whose key it
+    /// knows, it authenticates a datagram with an HMAC under their shared X25519 key instead of a signature. Off,
+    /// it signs everything and says nothing of tags, as a node from before them did (tests, and a measurement of
+    /// what tags buy: `dht serve --pair-tags off`, hidden).
+    public var pairTags = true
+    /// The peers whose keys and pair keys a node remembers at once; the oldest is forgotten first.
+    public var maximumPairKeys = 4_096
+
     public init() {}
 }

@@ -6,10 +6,12 @@ import MeshCore
 /// sender key (32) ‖ timestamp ms (i64) ‖ transaction ID (u64) ‖ flags (u8) ‖ message ‖ signature (64)
 /// ```
 ///
-/// The signature (under `SignatureDomain.dhtMessage`) covers everything before it, so every request and reply
-/// is authenticated to the sender's key, and the sender's node ID is the hash of that key. The timestamp bounds
+/// The signature (under `SignatureDomain.dhtMessage`) covers everything before it, so the datagram is
+/// authenticated to the sender's key, and the sender's node ID is the hash of that key. The timestamp bounds
 /// replays to the clock-skew window; a replayed reply finds no matching transaction and is dropped.
 /// Flag bit 0 marks a read-only sender (a short-lived client, as in BEP 43): nobody adds it to a routing table.
+/// Flag bit 1 (`DHTDatagram.takesTagsFlag`) says the sender takes pair tags: between nodes that know each other's
+/// keys, a `TaggedMessage` takes this one's place (decision 0124), so a signature is the first contact's cost.
 public struct SignedMessage: Hashable, Sendable {
     public static let frameType: UInt16 = 0x0300
     public static let readOnlyFlag: UInt8 = 0x01

@@ -47,6 +47,8 @@ public enum KademliaDropReason: String, Sendable, CaseIterable {
     case rateLimited = "rate-limited"
     case malformed
     case badSignature = "bad-signature"
+    /// A tagged datagram whose pair tag does not check out (decision 0124).
+    case badTag = "bad-tag"
     case staleTimestamp = "stale-timestamp"
     case unsolicited
     case fromSelf = "from-self"
@@ -75,6 +77,11 @@ public struct KademliaCounters: Sendable, Equatable {
     public var eventsDropped = 0
     public var requestsTimedOut = 0
     public var bootstrapRetries = 0
+    /// Datagrams sent and received with a pair tag rather than a signature (decision 0124).
+    public var sentTagged = 0
+    public var receivedTagged = 0
+    /// Pair keys derived (one X25519 agreement each).
+    public var pairKeysDerived = 0
 
     public init() {}
 }

@@ -7,23 +7,43 @@ extension KademliaNode {
         counters.received += 1
         guard limiter.allow(source.rateLimitKey, now: now) else { return drop(.rateLimited) }
         guard bytes.count <= config.maximumDatagram,
-            let message = try? SignedMessage.decode(datagram: bytes, maximumSize: config.maximumDatagram)
+            let message = try? DHTDatagram.decode(bytes, maximumSize: config.maximumDatagram)
         else { return drop(.malformed) }
         let skew = message.timestamp > now ? message.timestamp - now : now - message.timestamp
         guard skew <= config.maximumClockSkew else { return drop(.staleTimestamp) }
         guard message.sender != signingKey.publicKey else { return drop(.fromSelf) }
+        let senderID = message.senderID
         if message.message.isRequest {
-            guard signatureCheck(message) else { return drop(.badSignature) }
+            if let reason = authenticationFailure(message, senderID: senderID) { return drop(reason) }
             serve(message, from: source, now: now)
         } else {
             // Cheap check first: an unsolicited reply costs no signature verification.
             guard let request = pending[message.transactionID], request.destination == source,
                 request.expectedReply == message.message.kind,
-                request.expectedID == nil || request.expectedID == message.senderID
+                request.expectedID == nil || request.expectedID == senderID
             else { return drop(.unsolicited) }
-            guard signatureCheck(message) else { return drop(.badSignature) }
+            if let reason = authenticationFailure(message, senderID: senderID) { return drop(reason) }
             pending[message.transactionID] = nil
             handleReply(message, request: request, from: source, now: now)
+        }
+    }
+
+    /// Why `message` does not authenticate, or nil when it does: a signed one by its signature, a tagged one by its
+    /// pair tag (decision 0124). Either way the sender's key is remembered for tagging to it, and whether it takes
+    /// tags. A node with tags off refuses tagged datagrams: no peer is told it takes them, so none is sent one.
+    func authenticationFailure(_ message: DHTDatagram, senderID: NodeID) -> KademliaDropReason? {
+        switch message {
+        case .signed(let signed):
+            guard signatureCheck(signed) else { return .badSignature }
+            pairKeys?.noteSigned(signed.sender, id: senderID, takesTags: message.senderTakesTags)
+            return nil
+        case .tagged(let tagged):
+            guard pairKeys != nil else { return .badTag }
+            let valid = pairKeys?.check(tagged, id: senderID) == true
+            counters.pairKeysDerived = pairKeys?.derived ?? 0
+            guard valid else { return .badTag }
+            counters.receivedTagged += 1
+            return nil
         }
     }
 
@@ -45,7 +65,7 @@ extension KademliaNode {
         }
     }
 
-    func handleReply(_ message: SignedMessage, request: PendingRequest, from source: TransportAddress, now: Timestamp) {
+    func handleReply(_ message: DHTDatagram, request: PendingRequest, from source: TransportAddress, now: Timestamp) {
         let senderID = message.senderID
         noteVerified(senderID, at: source, now: now)
         switch request.purpose {

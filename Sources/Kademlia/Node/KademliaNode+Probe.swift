@@ -64,7 +64,7 @@ extension KademliaNode {
     func finishProbe(
         _ query: QueryID,
         _ request: ProbeRequest,
-        reply message: SignedMessage,
+        reply message: DHTDatagram,
         from source: TransportAddress,
         now: Timestamp
     ) {

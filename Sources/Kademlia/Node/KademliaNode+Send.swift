@@ -27,12 +27,39 @@ extension KademliaNode {
             slowAt: slowAt,
             deadline: now + config.requestTimeout
         )
-        queue(message, transactionID: transactionID, to: destination, now: now)
+        queue(message, transactionID: transactionID, to: destination, peer: expectedID, now: now)
         return transactionID
     }
 
-    func queue(_ message: KademliaMessage, transactionID: UInt64, to destination: TransportAddress, now: Timestamp) {
-        let flags = config.readOnly ? SignedMessage.readOnlyFlag : 0
+    /// Queues a datagram: tagged when `peer` takes pair tags and its key is known (decision 0124), else signed.
+    func queue(
+        _ message: KademliaMessage,
+        transactionID: UInt64,
+        to destination: TransportAddress,
+        peer: NodeID?,
+        now: Timestamp
+    ) {
+        var flags = config.readOnly ? SignedMessage.readOnlyFlag : 0
+        counters.sent += 1
+        if pairKeys != nil {
+            flags |= DHTDatagram.takesTagsFlag
+            let keys = peer.flatMap { pairKeys?.keys(forSendingTo: $0) }
+            counters.pairKeysDerived = pairKeys?.derived ?? 0
+            if let keys {
+                counters.sentTagged += 1
+                let bytes = TaggedMessage.datagram(
+                    message,
+                    transactionID: transactionID,
+                    from: signingKey.publicKey,
+                    to: keys.peer,
+                    key: keys.pairKey,
+                    now: now,
+                    flags: flags
+                )
+                transmits.append(KademliaTransmit(destination: destination, bytes: bytes))
+                return
+            }
+        }
         let signed = SignedMessage.signed(
             message,
             transactionID: transactionID,
@@ -40,7 +67,6 @@ extension KademliaNode {
             now: now,
             flags: flags
         )
-        counters.sent += 1
         transmits.append(KademliaTransmit(destination: destination, bytes: signed.datagram()))
     }
 }

@@ -2,7 +2,7 @@ import MeshCore
 
 extension KademliaNode {
     /// Answers a verified request, and starts verifying an unknown sender if the table has room for it.
-    func serve(_ request: SignedMessage, from source: TransportAddress, now: Timestamp) {
+    func serve(_ request: DHTDatagram, from source: TransportAddress, now: Timestamp) {
         let senderID = request.senderID
         if request.flags & SignedMessage.readOnlyFlag == 0 { considerVerifying(senderID, at: source, now: now) }
         let token = tokens.token(for: source)
@@ -26,7 +26,8 @@ extension KademliaNode {
         default:
             return
         }
-        queue(reply, transactionID: request.transactionID, to: source, now: now)
+        let peer = request.senderTakesTags ? senderID : nil
+        queue(reply, transactionID: request.transactionID, to: source, peer: peer, now: now)
     }
 
     func closest(to target: NodeID, excluding excluded: NodeID) -> [Contact] {

@@ -23,6 +23,8 @@ public final class KademliaNode {
     public var signatureCheck: (SignedMessage) -> Bool = { $0.isSignatureValid }
 
     var random: any RandomSource
+    /// Peers' keys and pair keys (decision 0124); nil when `config.pairTags` is off.
+    var pairKeys: PairKeys?
     var validators: [RecordType: any RecordValidator]
     var tokens: WriteTokens
     var limiter: KeyedRateLimiter<[UInt8]>
@@ -72,6 +74,15 @@ public final class KademliaNode {
         )
         self.nextSweep = now + config.expirySweepInterval
         self.nextRefresh = now + config.bucketRefreshInterval
+        if config.pairTags {
+            do {
+                self.pairKeys = try PairKeys(signingKey: signingKey, capacity: config.maximumPairKeys)
+            } catch {
+                // libsodium's secret-key conversion only hashes the seed and cannot fail for a key that signs; were
+                // it to, the node would sign every datagram, as one with tags off does.
+                self.pairKeys = nil
+            }
+        }
     }
 
     public convenience init(
@@ -116,6 +127,8 @@ public final class KademliaNode {
     }
 
     public var activeLookups: Int { lookups.count }
+    /// Peers whose keys the node remembers for pair tags.
+    public var pairKeyCount: Int { pairKeys?.count ?? 0 }
     public var pendingRequests: Int { pending.count }
 
     /// Validates a record with its type's validator.
