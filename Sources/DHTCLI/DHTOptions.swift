@@ -58,12 +58,21 @@ public struct DHTOptions: ParsableArguments, Sendable {
     )
     public var lookupParallelism = KademliaConfig().alpha
 
+    /// Hidden as well: without pair tags (decision 0124) the node signs and verifies every datagram, as before
+    /// them, which only a measurement should ask for (`meshbench dht-net --ours-no-pair-tags`, to show what tags
+    /// save).
+    @Flag(
+        name: .long,
+        help: ArgumentHelp("Sign every datagram instead of using pair tags. For measurements.", visibility: .hidden)
+    )
+    public var noPairTags = false
+
     /// Set by the look-up verbs: a short-lived client should not enter other nodes' tables.
     public var readOnly = false
 
     enum CodingKeys: String, CodingKey {
         case listen, bootstrap, bootstrapFile, ephemeral, recordTTL, republish, store, timeout, json
-        case valueLookupQuorum, lookupParallelism
+        case valueLookupQuorum, lookupParallelism, noPairTags
     }
 
     public func validate() throws {
@@ -85,6 +94,7 @@ public struct DHTOptions: ParsableArguments, Sendable {
         config.readOnly = readOnly
         config.valueLookupQuorum = valueLookupQuorum
         config.alpha = lookupParallelism
+        config.pairTags = !noPairTags
         return config
     }
 

@@ -137,6 +137,11 @@ public final class DHTSession: Sendable {
         (try? await driver.perform { core, _ in core.routingTable.count }) ?? 0
     }
 
+    /// The core's counters (datagrams sent and received, how many of them tagged, drops), for `stats`.
+    public func counters() async -> KademliaCounters? {
+        try? await driver.perform { core, _ in core.counters }
+    }
+
     public func report(_ fields: [String: Any]) {
         DHTSupport.print(fields, json: json)
     }

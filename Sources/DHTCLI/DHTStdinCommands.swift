@@ -16,7 +16,8 @@ import MeshCore
 ///   answers with the `published` event (`accepted`, `refused`, `unanswered`).
 /// - `{"id": 2, "op": "get", "did": "did:key:…"}`: looks the record up; answers with the `lookup` event (`found`,
 ///   `agent_card`, `hops`).
-/// - `{"id": 3, "op": "stats"}`: the routing table's size and the process id.
+/// - `{"id": 3, "op": "stats"}`: the routing table's size, the process id, and datagrams sent and received, with
+///   how many of each carried a pair tag (decision 0124).
 ///
 /// A line is at most `maximumLineBytes`; at most `maximumInFlight` commands run at once (more are answered with an
 /// error). End of stdin shuts the node down, so a node outlives no driver that forgot it.
@@ -151,7 +152,19 @@ public enum DHTStdinCommands {
                 completion: describe
             )
         case "stats":
-            Task { answer(["event": "stats", "contacts": await session.contactCount(), "pid": Int(getpid())]) }
+            Task {
+                var fields: [String: Any] = [
+                    "event": "stats", "contacts": await session.contactCount(), "pid": Int(getpid()),
+                ]
+                if let counters = await session.counters() {
+                    fields["sent"] = counters.sent
+                    fields["sent_tagged"] = counters.sentTagged
+                    fields["received"] = counters.received
+                    fields["received_tagged"] = counters.receivedTagged
+                    fields["pair_keys_derived"] = counters.pairKeysDerived
+                }
+                answer(fields)
+            }
         default:
             refuse(CLIError("unknown op (put, get, stats)"))
         }

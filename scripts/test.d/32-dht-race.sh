@@ -100,7 +100,33 @@ if "meshpeer-dht" not in str(report.get("ours_process", "")):
     problems.append(f"ours_process is {report.get('ours_process')!r}: the race must run meshpeer-dht")
 if report.get("ours_value_lookup_quorum") != 0.75:
     problems.append(f"ours_value_lookup_quorum is {report.get('ours_value_lookup_quorum')!r}, not the default 0.75")
+# Pair tags (decision 0124): on by default, and used for most datagrams between real processes (only a first
+# contact is signed), so a driver path that never tagged would show here.
+if report.get("ours_pair_tags") is not True:
+    problems.append(f"ours_pair_tags is {report.get('ours_pair_tags')!r}, not the default true")
+if not report.get("ours_datagrams_sent", 0) > 0 or not report.get("ours_tagged_share", 0) > 0.5:
+    problems.append(
+        f"ours_tagged_share is {report.get('ours_tagged_share')!r} of {report.get('ours_datagrams_sent')!r} datagrams"
+    )
 if problems:
     sys.exit("dht-net report: " + "; ".join(problems))
 PY
 log "dht-net: JSON shape right, both sides above 0.9 success"
+
+log "meshbench dht-net --nodes 3 --lookups 5 --ours-no-pair-tags: every datagram of ours signed"
+timeout -k 10 120 "$BIN/meshbench" dht-net --nodes 3 --lookups 5 --timeout 10 --ours-no-pair-tags >"$out" \
+    || { cat "$out" >&2; die "meshbench dht-net --ours-no-pair-tags failed"; }
+python3 - "$out" <<'PY'
+import json, sys
+report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+problems = []
+if report.get("ours_pair_tags") is not False:
+    problems.append(f"ours_pair_tags is {report.get('ours_pair_tags')!r}")
+if not report.get("ours_datagrams_sent", 0) > 0 or report.get("ours_datagrams_tagged") != 0:
+    problems.append(f"{report.get('ours_datagrams_tagged')!r} of {report.get('ours_datagrams_sent')!r} tagged")
+if report.get("ours", {}).get("success", 0) <= 0.9:
+    problems.append(f"ours success {report.get('ours', {}).get('success')!r}")
+if problems:
+    sys.exit("dht-net --ours-no-pair-tags: " + "; ".join(problems))
+PY
+log "dht-net --ours-no-pair-tags: nothing tagged, lookups still found"

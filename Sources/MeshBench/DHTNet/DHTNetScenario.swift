@@ -47,6 +47,13 @@ struct DHTNetScenario: ParsableCommand {
             """
     )
     var oursAlpha: Int?
+    @Flag(
+        help: """
+            Our nodes sign and verify every datagram instead of using pair tags (decision 0124), as they did before \
+            tags: to measure what tags save, never to quote as our figure.
+            """
+    )
+    var oursNoPairTags = false
 
     func validate() throws {
         guard (2...500).contains(nodes) else { throw ValidationError("--nodes must be 2…500") }
@@ -69,7 +76,8 @@ struct DHTNetScenario: ParsableCommand {
             venv: venv ?? root + "/.build/dht-race-venv",
             script: peerScript ?? root + "/scripts/lib/dht-race-peer.py",
             oursValueQuorum: oursValueQuorum,
-            oursAlpha: oursAlpha
+            oursAlpha: oursAlpha,
+            oursPairTags: !oursNoPairTags
         )
         guard FileManager.default.fileExists(atPath: settings.script) else {
             throw BenchError("\(settings.script) is missing (pass --peer-script)")

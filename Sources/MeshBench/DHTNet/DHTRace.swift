@@ -16,6 +16,8 @@ enum DHTRace {
         var oursValueQuorum: Double? = nil
         /// Passed to our nodes as `--lookup-parallelism` when set; nil keeps the node's default (10).
         var oursAlpha: Int? = nil
+        /// False passes `--no-pair-tags` to our nodes: every datagram signed, as before decision 0124.
+        var oursPairTags = true
     }
 
     static func run(_ settings: Settings) async throws -> BenchReport {
@@ -44,7 +46,8 @@ enum DHTRace {
                 meshpeer: meshpeer,
                 directory: directory,
                 valueQuorum: settings.oursValueQuorum,
-                alpha: settings.oursAlpha
+                alpha: settings.oursAlpha,
+                pairTags: settings.oursPairTags
             ),
             nodes: settings.nodes,
             logDirectory: directory
@@ -115,7 +118,10 @@ enum DHTRace {
         for network in networks {
             tallies[network.side]!.alone = network.alone.count
             tallies[network.side]!.memory = network.memory()
-            tallies[network.side]!.contacts = await network.contactCounts()
+            let statistics = await network.statistics()
+            tallies[network.side]!.contacts = statistics.map { $0["contacts"] as? Int ?? 0 }
+            tallies[network.side]!.datagramsSent = statistics.reduce(0) { $0 + ($1["sent"] as? Int ?? 0) }
+            tallies[network.side]!.datagramsSentTagged = statistics.reduce(0) { $0 + ($1["sent_tagged"] as? Int ?? 0) }
         }
         return (tallies[.ours]!, tallies[.theirs]!)
     }
@@ -138,6 +144,16 @@ enum DHTRace {
         report["ours_process"] = "meshpeer dht serve, which execs meshpeer-dht (the DHT alone, Swift runtime static)"
         report["ours_value_lookup_quorum"] = settings.oursValueQuorum ?? KademliaConfig().valueLookupQuorum
         report["ours_lookup_parallelism"] = settings.oursAlpha ?? KademliaConfig().alpha
+        report["ours_pair_tags"] = settings.oursPairTags
+        report["ours_datagrams_sent"] = ours.datagramsSent
+        report["ours_datagrams_tagged"] = ours.datagramsSentTagged
+        report.set(
+            "ours_tagged_share",
+            ours.datagramsSent > 0 ? Double(ours.datagramsSentTagged) / Double(ours.datagramsSent) : 0
+        )
+        report["ours_pair_tags_definition"] =
+            "true: datagrams between nodes that have met carry an HMAC under their X25519 pair key instead of an "
+            + "Ed25519 signature (decision 0124); false: every datagram signed and verified"
         report["ours_value_lookup_definition"] =
             "our get ends once this share of the k closest have answered and keeps the newest record (the replay "
             + "defence, decisions 0105/0106); 0 keeps the first record found, as theirs does"

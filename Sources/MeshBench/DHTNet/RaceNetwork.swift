@@ -41,7 +41,13 @@ final class RaceNetwork: Sendable {
         self.alone = alone
     }
 
-    static func ours(meshpeer: String, directory: String, valueQuorum: Double?, alpha: Int?) -> Launcher {
+    static func ours(
+        meshpeer: String,
+        directory: String,
+        valueQuorum: Double?,
+        alpha: Int?,
+        pairTags: Bool
+    ) -> Launcher {
         Launcher(side: .ours, executable: meshpeer) { index, bootstrap in
             var arguments = [
                 "dht", "serve", "--ephemeral", "--stdin-commands", "--json", "--listen", "127.0.0.1:0",
@@ -50,6 +56,7 @@ final class RaceNetwork: Sendable {
             if let bootstrap { arguments += ["--bootstrap", "127.0.0.1:\(bootstrap)"] }
             if let valueQuorum { arguments += ["--value-lookup-quorum", "\(valueQuorum)"] }
             if let alpha { arguments += ["--lookup-parallelism", "\(alpha)"] }
+            if !pairTags { arguments.append("--no-pair-tags") }
             return arguments
         }
     }
@@ -160,13 +167,14 @@ final class RaceNetwork: Sendable {
         }
     }
 
-    /// Routing-table sizes as each node reports them.
-    func contactCounts() async -> [Int] {
-        var counts: [Int] = []
+    /// Each node's `stats` answer (empty for one that did not answer): its routing-table size, and for ours the
+    /// datagrams it sent and how many carried a pair tag.
+    func statistics() async -> [[String: Any]] {
+        var replies: [[String: Any]] = []
         for peer in peers {
-            counts.append((await peer.request(["op": "stats"], timeout: .seconds(5)))?.reply["contacts"] as? Int ?? 0)
+            replies.append((await peer.request(["op": "stats"], timeout: .seconds(5)))?.reply ?? [:])
         }
-        return counts
+        return replies
     }
 
     func stop() async { await Self.stop(peers) }

@@ -15,6 +15,9 @@ struct RaceTally: Sendable {
     var errors: [String] = []
     var memory: [RaceNetwork.Memory] = []
     var contacts: [Int] = []
+    /// Datagrams the side's nodes sent over the whole race, and how many carried a pair tag (ours only).
+    var datagramsSent = 0
+    var datagramsSentTagged = 0
     /// Nodes that never heard from their bootstrap node (`RaceNetwork.alone`).
     var alone = 0
 
