@@ -33,7 +33,7 @@ public enum CrawlExperiment {
         idleAfterCoverage: Duration = .zero,
         onFinding: (CrawlFinding) -> Void = { _ in }
     ) -> Outcome {
-        var kademlia = KademliaConfig()
+        var kademlia = Experiment.Parameters.simulatedConfig
         kademlia.maximumLookups = 4_096
         let simulator = Simulator(
             count: count,

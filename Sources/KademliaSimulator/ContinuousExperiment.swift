@@ -158,6 +158,9 @@ extension Experiment {
         outcome.requestsTimedOut = simulator.nodes.reduce(0) {
             $0 + ($1.malice == nil ? $1.core.counters.requestsTimedOut : 0)
         }
+        outcome.datagramsTagged = simulator.nodes.reduce(0) {
+            $0 + ($1.malice == nil ? $1.core.counters.receivedTagged : 0)
+        }
         return outcome
     }
 

@@ -109,4 +109,25 @@ import Testing
         #expect(outcomes[0].datagrams > 10_000)
         #expect(outcomes[1] == outcomes[0])
     }
+
+    /// Pair tags (decision 0124) change how a datagram is authenticated and nothing else: the same run, bit for bit,
+    /// liars included (they answer tagged requests too). This is why the simulator may leave them off.
+    @Test func aRunIsTheSameWithOrWithoutPairTags() async {
+        var parameters = HonestSimulatorTests.small(seed: 43, nodes: 150, malicious: 0.2)
+        parameters.lookups = 60
+        let outcomes = await offThePool { [parameters] in
+            [false, true].map { tags in
+                var parameters = parameters
+                parameters.config.pairTags = tags
+                return Experiment.run(parameters)
+            }
+        }
+        #expect(outcomes[0].datagramsTagged == 0)
+        // Every datagram after a pair's first exchange is tagged.
+        #expect(outcomes[1].datagramsTagged > outcomes[1].datagrams / 2)
+        var tagged = outcomes[1]
+        tagged.datagramsTagged = 0
+        #expect(outcomes[0].lookups == 60 && outcomes[0].datagrams > 10_000)
+        #expect(tagged == outcomes[0])
+    }
 }
