@@ -137,9 +137,10 @@ public final class DHTSession: Sendable {
         (try? await driver.perform { core, _ in core.routingTable.count }) ?? 0
     }
 
-    /// The core's counters (datagrams sent and received, how many of them tagged, drops), for `stats`.
-    public func counters() async -> KademliaCounters? {
-        try? await driver.perform { core, _ in core.counters }
+    /// The routing table's size and the core's counters (datagrams sent and received, how many of them tagged,
+    /// drops), read together on the loop for `stats`. Throws once the driver has shut down.
+    public func statistics() async throws -> (contacts: Int, counters: KademliaCounters) {
+        try await driver.perform { core, _ in (core.routingTable.count, core.counters) }
     }
 
     public func report(_ fields: [String: Any]) {

@@ -153,17 +153,17 @@ public enum DHTStdinCommands {
             )
         case "stats":
             Task {
-                var fields: [String: Any] = [
-                    "event": "stats", "contacts": await session.contactCount(), "pid": Int(getpid()),
-                ]
-                if let counters = await session.counters() {
-                    fields["sent"] = counters.sent
-                    fields["sent_tagged"] = counters.sentTagged
-                    fields["received"] = counters.received
-                    fields["received_tagged"] = counters.receivedTagged
-                    fields["pair_keys_derived"] = counters.pairKeysDerived
+                do {
+                    let (contacts, counters) = try await session.statistics()
+                    answer([
+                        "event": "stats", "contacts": contacts, "pid": Int(getpid()),
+                        "sent": counters.sent, "sent_tagged": counters.sentTagged,
+                        "received": counters.received, "received_tagged": counters.receivedTagged,
+                        "pair_keys_derived": counters.pairKeysDerived,
+                    ])
+                } catch {
+                    refuse(error)
                 }
-                answer(fields)
             }
         default:
             refuse(CLIError("unknown op (put, get, stats)"))
