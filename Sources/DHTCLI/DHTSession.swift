@@ -139,8 +139,8 @@ public final class DHTSession: Sendable {
 
     /// The routing table's size and the core's counters (datagrams sent and received, how many of them tagged,
     /// drops), read together on the loop for `stats`. Throws once the driver has shut down.
-    public func statistics() async throws -> (contacts: Int, counters: KademliaCounters) {
-        try await driver.perform { core, _ in (core.routingTable.count, core.counters) }
+    public func statistics() async throws -> (contacts: Int, counters: KademliaCounters, pairKeysDerived: Int) {
+        try await driver.perform { core, _ in (core.routingTable.count, core.counters, core.pairKeysDerived) }
     }
 
     public func report(_ fields: [String: Any]) {

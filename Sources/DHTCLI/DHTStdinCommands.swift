@@ -154,12 +154,12 @@ public enum DHTStdinCommands {
         case "stats":
             Task {
                 do {
-                    let (contacts, counters) = try await session.statistics()
+                    let (contacts, counters, derived) = try await session.statistics()
                     answer([
                         "event": "stats", "contacts": contacts, "pid": Int(getpid()),
                         "sent": counters.sent, "sent_tagged": counters.sentTagged,
                         "received": counters.received, "received_tagged": counters.receivedTagged,
-                        "pair_keys_derived": counters.pairKeysDerived,
+                        "pair_keys_derived": derived,
                     ])
                 } catch {
                     refuse(error)

@@ -22,40 +22,19 @@ public enum DHTDatagram: Hashable, Sendable {
         bytes.count > 4 && UInt16(bytes[3]) << 8 | UInt16(bytes[4]) == TaggedMessage.frameType
     }
 
-    public var sender: Ed25519.PublicKey {
+    /// The fields both kinds share; the accessors below read them.
+    public var body: DHTMessageBody {
         switch self {
-        case .signed(let message): message.sender
-        case .tagged(let message): message.sender
+        case .signed(let message): message.body
+        case .tagged(let message): message.body
         }
     }
 
-    public var timestamp: Timestamp {
-        switch self {
-        case .signed(let message): message.timestamp
-        case .tagged(let message): message.timestamp
-        }
-    }
-
-    public var transactionID: UInt64 {
-        switch self {
-        case .signed(let message): message.transactionID
-        case .tagged(let message): message.transactionID
-        }
-    }
-
-    public var flags: UInt8 {
-        switch self {
-        case .signed(let message): message.flags
-        case .tagged(let message): message.flags
-        }
-    }
-
-    public var message: KademliaMessage {
-        switch self {
-        case .signed(let message): message.message
-        case .tagged(let message): message.message
-        }
-    }
+    public var sender: Ed25519.PublicKey { body.sender }
+    public var timestamp: Timestamp { body.timestamp }
+    public var transactionID: UInt64 { body.transactionID }
+    public var flags: UInt8 { body.flags }
+    public var message: KademliaMessage { body.message }
 
     public var senderID: NodeID { NodeID(publicKey: sender) }
 

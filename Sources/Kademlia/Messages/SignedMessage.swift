@@ -15,6 +15,7 @@ import MeshCore
 public struct SignedMessage: Hashable, Sendable {
     public static let frameType: UInt16 = 0x0300
     public static let readOnlyFlag: UInt8 = 0x01
+    /// The bytes around the message; a reply is fitted to the datagram with this, the larger of the two kinds'.
     static let fixedOverhead = 32 + 8 + 8 + 1 + 64
 
     public var sender: Ed25519.PublicKey
@@ -78,30 +79,31 @@ public struct SignedMessage: Hashable, Sendable {
 
     /// Decodes a datagram without checking the signature (the node checks it, and counts failures).
     public static func decode(datagram: [UInt8], maximumSize: Int) throws -> SignedMessage {
-        let frame = try Frame.decode(datagram, maximumPayload: maximumSize)
-        guard frame.type == frameType else {
-            throw WireError(.unknownType, at: 3, "frame type \(frame.type) is not a DHT message")
-        }
-        guard frame.payload.count >= fixedOverhead else {
-            throw WireError(.truncated, at: Frame.headerByteCount, "a DHT message is at least \(fixedOverhead) bytes")
-        }
-        var reader = WireReader(Array(frame.payload.dropLast(Ed25519.signatureByteCount)))
-        let sender = try Ed25519.PublicKey(rawRepresentation: try reader.readBytes(Ed25519.publicKeyByteCount))
-        let timestamp = Timestamp(nanosecondsSinceEpoch: try AgentRecord.readMilliseconds(&reader))
-        let transactionID = try reader.readUInt64()
-        let flags = try reader.readUInt8()
-        let message = try KademliaMessage(from: &reader)
-        try reader.expectEnd()
-        let signature = try Ed25519.Signature(
-            rawRepresentation: Array(frame.payload.suffix(Ed25519.signatureByteCount))
+        let (body, signature) = try DHTMessageBody.decode(
+            datagram,
+            maximumSize: maximumSize,
+            type: frameType,
+            authenticatorCount: Ed25519.signatureByteCount,
+            kind: "DHT message"
         )
         return SignedMessage(
+            sender: body.sender,
+            timestamp: body.timestamp,
+            transactionID: body.transactionID,
+            flags: body.flags,
+            message: body.message,
+            signature: try Ed25519.Signature(rawRepresentation: signature)
+        )
+    }
+
+    /// The fields before the signature.
+    public var body: DHTMessageBody {
+        DHTMessageBody(
             sender: sender,
             timestamp: timestamp,
             transactionID: transactionID,
             flags: flags,
-            message: message,
-            signature: signature
+            message: message
         )
     }
 }

@@ -80,8 +80,6 @@ public struct KademliaCounters: Sendable, Equatable {
     /// Datagrams sent and received with a pair tag rather than a signature (decision 0124).
     public var sentTagged = 0
     public var receivedTagged = 0
-    /// Pair keys derived (one X25519 agreement each).
-    public var pairKeysDerived = 0
 
     public init() {}
 }

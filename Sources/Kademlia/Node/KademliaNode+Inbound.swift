@@ -38,10 +38,7 @@ extension KademliaNode {
             pairKeys?.noteSigned(signed.sender, id: senderID, takesTags: message.senderTakesTags)
             return nil
         case .tagged(let tagged):
-            guard pairKeys != nil else { return .badTag }
-            let valid = pairKeys?.check(tagged, id: senderID) == true
-            counters.pairKeysDerived = pairKeys?.derived ?? 0
-            guard valid else { return .badTag }
+            guard pairKeys?.check(tagged, id: senderID) == true else { return .badTag }
             counters.receivedTagged += 1
             return nil
         }

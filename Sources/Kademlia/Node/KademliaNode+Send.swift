@@ -43,9 +43,7 @@ extension KademliaNode {
         counters.sent += 1
         if pairKeys != nil {
             flags |= DHTDatagram.takesTagsFlag
-            let keys = peer.flatMap { pairKeys?.keys(forSendingTo: $0) }
-            counters.pairKeysDerived = pairKeys?.derived ?? 0
-            if let keys {
+            if let peer, let keys = pairKeys?.keys(forSendingTo: peer) {
                 counters.sentTagged += 1
                 let bytes = TaggedMessage.datagram(
                     message,

@@ -129,6 +129,8 @@ public final class KademliaNode {
     public var activeLookups: Int { lookups.count }
     /// Peers whose keys the node remembers for pair tags.
     public var pairKeyCount: Int { pairKeys?.count ?? 0 }
+    /// Pair keys derived so far, one X25519 agreement each.
+    public var pairKeysDerived: Int { pairKeys?.derived ?? 0 }
     public var pendingRequests: Int { pending.count }
 
     /// Validates a record with its type's validator.

@@ -23,7 +23,6 @@ import MeshCore
 public struct TaggedMessage: Hashable, Sendable {
     public static let frameType: UInt16 = 0x0302
     public static let tagByteCount = 32
-    static let fixedOverhead = 32 + 8 + 8 + 1 + tagByteCount
 
     public var sender: Ed25519.PublicKey
     public var timestamp: Timestamp
@@ -71,31 +70,31 @@ public struct TaggedMessage: Hashable, Sendable {
 
     /// Decodes a datagram without checking the tag (the node checks it, and counts failures).
     public static func decode(datagram: [UInt8], maximumSize: Int) throws -> TaggedMessage {
-        let frame = try Frame.decode(datagram, maximumPayload: maximumSize)
-        guard frame.type == frameType else {
-            throw WireError(.unknownType, at: 3, "frame type \(frame.type) is not a tagged DHT message")
-        }
-        guard frame.payload.count >= fixedOverhead else {
-            throw WireError(
-                .truncated,
-                at: Frame.headerByteCount,
-                "a tagged DHT message is at least \(fixedOverhead) bytes"
-            )
-        }
-        var reader = WireReader(Array(frame.payload.dropLast(tagByteCount)))
-        let sender = try Ed25519.PublicKey(rawRepresentation: try reader.readBytes(Ed25519.publicKeyByteCount))
-        let timestamp = Timestamp(nanosecondsSinceEpoch: try AgentRecord.readMilliseconds(&reader))
-        let transactionID = try reader.readUInt64()
-        let flags = try reader.readUInt8()
-        let message = try KademliaMessage(from: &reader)
-        try reader.expectEnd()
+        let (body, tag) = try DHTMessageBody.decode(
+            datagram,
+            maximumSize: maximumSize,
+            type: frameType,
+            authenticatorCount: tagByteCount,
+            kind: "tagged DHT message"
+        )
         return TaggedMessage(
+            sender: body.sender,
+            timestamp: body.timestamp,
+            transactionID: body.transactionID,
+            flags: body.flags,
+            message: body.message,
+            tag: tag
+        )
+    }
+
+    /// The fields before the tag.
+    public var body: DHTMessageBody {
+        DHTMessageBody(
             sender: sender,
             timestamp: timestamp,
             transactionID: transactionID,
             flags: flags,
-            message: message,
-            tag: Array(frame.payload.suffix(tagByteCount))
+            message: message
         )
     }
 }
