@@ -65,6 +65,27 @@ import Testing
         #expect(unknown.next().count == 10)
     }
 
+    /// With no quorum to make (`valueLookupQuorum` 0: the first record ends it), the neighbourhood is not asked at
+    /// once: α, as a node lookup. Before decision 0125 such a lookup asked all twenty and stopped at the first answer.
+    @Test func aLookupWithoutAQuorumKeepsAlpha() throws {
+        var config = KademliaConfig()
+        config.valueLookupQuorum = 0
+        var lookup = Lookup(
+            id: QueryID(rawValue: 1),
+            kind: .findValue,
+            target: target,
+            seeds: contacts(prefix: 6, count: 20, from: 0),
+            now: now,
+            config: config
+        )
+        lookup.implausiblePrefix = 8
+        lookup.neighbourhoodPrefix = 5
+        #expect(lookup.next().count == config.alpha)
+        #expect(lookup.next().isEmpty)
+        lookup.foundRecord = (try record(), 1, now)
+        #expect(lookup.isFinished(now: now))
+    }
+
     /// Eight made-up sybils sort closest to the key and never answer. They are asked, yet the twenty plausible
     /// neighbours behind them are asked too, and fifteen of those answering end the lookup (before, the sybils held
     /// eight of the k places until each went slow, 400 ms, and the last eight neighbours were not even asked).

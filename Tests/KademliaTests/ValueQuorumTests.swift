@@ -73,6 +73,16 @@ import Testing
         #expect(!defended.isFinished(now: now))
     }
 
+    /// Also in a network too small to estimate (fewer than k contacts), where a defended lookup hears every one of
+    /// the k closest: a quorum of 0 asks for no defence, so there is no cluster to guard against (decision 0125).
+    /// Before, such a lookup heard them all, and the race's small networks measured the defence under "quorum 0".
+    @Test func aQuorumOfZeroEndsAtTheFirstRecordWithoutAnEstimate() throws {
+        let firstWins = try lookup(prefixes: Array(repeating: 3, count: 4), implausiblePrefix: .max, quorum: 0)
+        #expect(firstWins.isFinished(now: now))
+        let defended = try lookup(prefixes: Array(repeating: 3, count: 4), implausiblePrefix: .max)
+        #expect(!defended.isFinished(now: now))
+    }
+
     /// Eight Sybils ground implausibly close to the key answer first; their answers do not count, so the twelve
     /// plausible storers cannot reach fifteen and every one of the twenty must answer.
     @Test func implausiblyCloseAnswersDoNotMakeTheQuorum() throws {

@@ -113,7 +113,8 @@ struct Lookup {
     /// the rest of the k closest (one may hold a newer record), so it asks all of them at once rather than α at a
     /// time: the check costs about one more round trip instead of several (decision 0105). Before that, it asks
     /// every candidate in the key's neighbourhood at once too: it will have to hear three quarters of the k
-    /// closest, and waiting for an α slot only puts off the round trip (decision 0114).
+    /// closest, and waiting for an α slot only puts off the round trip (decision 0114). With the quorum at 0 the
+    /// first record ends the lookup, so there is nothing to hear and it keeps α (decision 0125).
     ///
     /// The k places go to the closest candidates at plausible distances; implausibly close ones before them are
     /// asked as well (their records count, their contacts may help) but do not push a plausible one out of the k
@@ -130,8 +131,10 @@ struct Lookup {
                 if isPlausible(id) { live += 1 }
                 if live > k { break }
                 guard candidates[index].state == .waiting else { continue }
-                // Closest first, so once one is outside the neighbourhood, so are the rest.
-                let near = kind == .findValue && target.commonPrefixLength(with: id) >= neighbourhoodPrefix
+                // Closest first, so once one is outside the neighbourhood, so are the rest. A lookup with no quorum
+                // to make (`valueLookupQuorum` 0, the first record ends it) has no neighbourhood to hear: α it is.
+                let near =
+                    kind == .findValue && quorum > 0 && target.commonPrefixLength(with: id) >= neighbourhoodPrefix
                 if busy >= alpha && !near { break }
                 candidates[index].state = .inFlight
                 chosen.append(candidates[index].contact)
@@ -194,6 +197,8 @@ struct Lookup {
     /// still in flight neither block the quorum nor lower it (decision 0114). This is the condition 0106 reached
     /// once the made-up ones went slow, without the wait.
     private var quorumAnswered: Bool {
+        // A quorum of 0 is no defence: the first record ends it, whether or not the size can be estimated (0125).
+        if quorum == 0 { return true }
         guard quorum < 1, implausiblePrefix != Int.max else { return false }
         for path in 0..<paths {
             var live = 0
