@@ -12,7 +12,11 @@ once for the first node). Commands:
 
     {"id": 1, "op": "set", "key": "race-value-3", "value": "..."}  -> {"id": 1, "event": "set", "ok": true}
     {"id": 2, "op": "get", "key": "race-value-3"}                  -> {"id": 2, "event": "get", "found": true, "value": "..."}
-    {"id": 3, "op": "stats"}                                       -> {"id": 3, "event": "stats", "contacts": N, "pid": ...}
+    {"id": 3, "op": "stats"}                                       -> {"id": 3, "event": "stats", "contacts": N, "pid": ...,
+                                                                       "sent": S, "received": R}
+
+"sent" and "received" count the node's UDP datagrams (requests and replies alike), as ours does, so the race can
+report what one get costs each side in datagrams.
 
 `Server` keeps its defaults (k = 20, alpha = 3, a 5 s RPC timeout), as a user of the package would. A line is at
 most 16 KiB and at most 64 commands run at once, like ours. End of stdin stops the node.
@@ -40,7 +44,29 @@ def contact_count(server):
     return sum(len(bucket.nodes) for bucket in server.protocol.router.buckets)
 
 
-async def run_command(server, command):
+class DatagramCount:
+    """Counts the node's datagrams by wrapping its transport's `sendto` and its protocol's `datagram_received`
+    (rpcudp calls both for every request and reply); the package itself keeps no count."""
+
+    def __init__(self, server):
+        self.sent = 0
+        self.received = 0
+        transport, protocol = server.transport, server.protocol
+        send, receive = transport.sendto, protocol.datagram_received
+
+        def counted_send(data, addr=None):
+            self.sent += 1
+            return send(data, addr)
+
+        def counted_receive(data, addr):
+            self.received += 1
+            return receive(data, addr)
+
+        transport.sendto = counted_send
+        protocol.datagram_received = counted_receive
+
+
+async def run_command(server, count, command):
     op = command.get("op")
     reply = {"id": command.get("id", -1)}
     try:
@@ -51,7 +77,9 @@ async def run_command(server, command):
             value = await server.get(str(command["key"]))
             reply.update(event="get", found=value is not None, value=value)
         elif op == "stats":
-            reply.update(event="stats", contacts=contact_count(server), pid=os.getpid())
+            reply.update(
+                event="stats", contacts=contact_count(server), pid=os.getpid(), sent=count.sent, received=count.received
+            )
         else:
             reply.update(event="error", message="unknown op (set, get, stats)")
     except Exception as error:  # one failed command must not stop the node
@@ -67,6 +95,7 @@ async def main():
     server = Server()
     await server.listen(0, interface="127.0.0.1")
     port = server.transport.get_extra_info("sockname")[1]
+    count = DatagramCount(server)
     emit({
         "event": "listening", "port": port, "pid": os.getpid(),
         "kademlia": importlib.metadata.version("kademlia"), "rpcudp": importlib.metadata.version("rpcudp"),
@@ -82,7 +111,7 @@ async def main():
     in_flight = set()
 
     async def answer(command):
-        emit(await run_command(server, command))
+        emit(await run_command(server, count, command))
 
     while True:
         try:

@@ -102,6 +102,12 @@ if report.get("ours_value_lookup_quorum") != 0.75:
     problems.append(f"ours_value_lookup_quorum is {report.get('ours_value_lookup_quorum')!r}, not the default 0.75")
 # Pair tags (decision 0124): on by default, and used for most datagrams between real processes (only a first
 # contact is signed), so a driver path that never tagged would show here.
+# Datagrams per get (every node's sent count across the gets): ours hears three quarters of the k closest, so it must
+# send some; theirs may answer every get from its own store in a network smaller than k.
+if not report.get("ours", {}).get("get_datagrams_per_lookup", 0) > 0:
+    problems.append(f"ours.get_datagrams_per_lookup is {report.get('ours', {}).get('get_datagrams_per_lookup')!r}")
+if not isinstance(report.get("theirs", {}).get("get_datagrams_per_lookup"), (int, float)):
+    problems.append("theirs.get_datagrams_per_lookup is missing: the Python peer's stats lost their datagram count")
 if report.get("ours_pair_tags") is not True:
     problems.append(f"ours_pair_tags is {report.get('ours_pair_tags')!r}, not the default true")
 if not report.get("ours_datagrams_sent", 0) > 0 or not report.get("ours_tagged_share", 0) > 0.5:
@@ -112,6 +118,28 @@ if problems:
     sys.exit("dht-net report: " + "; ".join(problems))
 PY
 log "dht-net: JSON shape right, both sides above 0.9 success"
+cp "$out" "$home/default.json"
+
+log "meshbench dht-net --nodes 5 --lookups 20 --ours-value-quorum 0 --ours-alpha 3: the first record, as theirs"
+timeout -k 10 150 "$BIN/meshbench" dht-net --nodes 5 --lookups 20 --timeout 10 --ours-value-quorum 0 --ours-alpha 3 \
+    >"$out" || { cat "$out" >&2; die "meshbench dht-net --ours-value-quorum 0 failed"; }
+python3 - "$home/default.json" "$out" <<'PY'
+import json, sys
+default, first = (json.loads(open(path).read().strip().splitlines()[-1]) for path in sys.argv[1:3])
+problems = []
+if (first.get("ours_value_lookup_quorum"), first.get("ours_lookup_parallelism")) != (0, 3):
+    problems.append(f"quorum and alpha are {first.get('ours_value_lookup_quorum')!r}, {first.get('ours_lookup_parallelism')!r}")
+if first.get("ours", {}).get("success", 0) <= 0.9:
+    problems.append(f"ours success {first.get('ours', {}).get('success')!r}")
+# Without the replay defence a get stops at the first record (decision 0125: nor does it ask the key's whole
+# neighbourhood at once), so it must cost fewer datagrams than the default's.
+fewer, more = first["ours"]["get_datagrams_per_lookup"], default["ours"]["get_datagrams_per_lookup"]
+if not fewer < more:
+    problems.append(f"{fewer} datagrams per get with quorum 0, not fewer than the default's {more}")
+if problems:
+    sys.exit("dht-net --ours-value-quorum 0: " + "; ".join(problems))
+PY
+log "dht-net --ours-value-quorum 0: fewer datagrams per get than the replay defence's"
 
 log "meshbench dht-net --nodes 3 --lookups 5 --ours-no-pair-tags: every datagram of ours signed"
 timeout -k 10 120 "$BIN/meshbench" dht-net --nodes 3 --lookups 5 --timeout 10 --ours-no-pair-tags >"$out" \

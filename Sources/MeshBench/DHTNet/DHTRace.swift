@@ -98,6 +98,12 @@ enum DHTRace {
             }
         }
         RaceVenv.progress("published \(workload.values.count) values on each side")
+        // Datagrams sent by every node of a side, read before and after the gets: the difference over the gets is
+        // what one lookup costs that side on the wire (requests and replies; background upkeep is minutes apart).
+        for network in networks {
+            let statistics = await network.statistics()
+            tallies[network.side]!.sentBeforeGets = statistics.reduce(0) { $0 + ($1["sent"] as? Int ?? 0) }
+        }
         for (index, lookup) in workload.lookups.enumerated() {
             for network in index % 2 == 0 ? networks : networks.reversed() {
                 let side = network.side
@@ -163,6 +169,7 @@ enum DHTRace {
         ratio("success", ours.success, theirs.success)
         ratio("get_ms_p50", quantile(ours.getMilliseconds, 0.5), quantile(theirs.getMilliseconds, 0.5))
         ratio("get_ms_p99", quantile(ours.getMilliseconds, 0.99), quantile(theirs.getMilliseconds, 0.99))
+        ratio("get_datagrams_per_lookup", ours.getDatagramsPerLookup, theirs.getDatagramsPerLookup)
         ratio("publish_ms_p50", quantile(ours.putMilliseconds, 0.5), quantile(theirs.putMilliseconds, 0.5))
         ratio("publish_ms_p99", quantile(ours.putMilliseconds, 0.99), quantile(theirs.putMilliseconds, 0.99))
         ratio("rss_mb_per_node", ours.rssPerNode, theirs.rssPerNode)

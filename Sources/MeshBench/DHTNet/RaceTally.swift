@@ -15,14 +15,19 @@ struct RaceTally: Sendable {
     var errors: [String] = []
     var memory: [RaceNetwork.Memory] = []
     var contacts: [Int] = []
-    /// Datagrams the side's nodes sent over the whole race, and how many carried a pair tag (ours only).
+    /// Datagrams the side's nodes sent over the whole race, and how many of ours carried a pair tag.
     var datagramsSent = 0
+    /// The same count read once publishing was done, before the first get.
+    var sentBeforeGets = 0
     var datagramsSentTagged = 0
     /// Nodes that never heard from their bootstrap node (`RaceNetwork.alone`).
     var alone = 0
 
     var success: Double { gets == 0 ? 0 : Double(getsFound) / Double(gets) }
     var rssPerNode: Double { mean(memory.map(\.rss)) }
+    /// Datagrams sent by all of the side's nodes during the gets, per get: requests and their replies. On two cores
+    /// shared by every process, each is a process woken, which is what a get's latency follows here.
+    var getDatagramsPerLookup: Double { gets == 0 ? 0 : Double(max(0, datagramsSent - sentBeforeGets)) / Double(gets) }
 
     func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
@@ -32,6 +37,7 @@ struct RaceTally: Sendable {
             "success": rounded(success),
             "get_ms_p50": rounded(quantile(getMilliseconds, 0.50)),
             "get_ms_p99": rounded(quantile(getMilliseconds, 0.99)),
+            "get_datagrams_per_lookup": rounded(getDatagramsPerLookup),
             "publish_ms_p50": rounded(quantile(putMilliseconds, 0.50)),
             "publish_ms_p99": rounded(quantile(putMilliseconds, 0.99)),
             "publish_success": rounded(puts == 0 ? 0 : Double(putsStored) / Double(puts)),
