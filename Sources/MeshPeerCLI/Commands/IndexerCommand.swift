@@ -8,6 +8,7 @@ import KademliaDriver
 import Logging
 import MeshCore
 import NIOPosix
+import ProcessSupport
 import ServiceLifecycle
 
 /// `meshpeer indexer`: a DHT node that crawls the network into a SQLite mirror and serves search over HTTP
@@ -36,6 +37,7 @@ struct IndexerCommand: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "warning"
 
     func run() throws {
+        ServerTimeZone.useGMT()
         try CLIRunner.run {
             guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("bad --log-level \(logLevel)") }
             LoggingSystem.bootstrap { label in

@@ -8,6 +8,7 @@ import MeshNode
 import MeshPeer
 import Metrics
 import NIOPosix
+import ProcessSupport
 import Prometheus
 
 /// `meshpeer run`: the persistent node an agent talks to through its local API.
@@ -48,6 +49,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the ready line as JSON (for scripts).") var json = false
 
     func run() throws {
+        ServerTimeZone.useGMT()
         try CLIRunner.run {
             var options = NodeOptions(home: home.keystore.home)
             if (try? home.keystore.readIdentityFile().isPassphraseProtected) == true {
