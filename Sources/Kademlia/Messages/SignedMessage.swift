@@ -35,7 +35,7 @@ public struct SignedMessage: Hashable, Sendable {
         flags: UInt8 = 0
     ) -> SignedMessage {
         let timestamp = Timestamp(nanosecondsSinceEpoch: now.millisecondsSinceEpoch * 1_000_000)
-        let body = signedBytes(signer.publicKey, timestamp, transactionID, flags, message)
+        let body = DHTMessageBody.encode(signer.publicKey, timestamp, transactionID, flags, message)
         return SignedMessage(
             sender: signer.publicKey,
             timestamp: timestamp,
@@ -46,35 +46,21 @@ public struct SignedMessage: Hashable, Sendable {
         )
     }
 
-    static func signedBytes(
-        _ sender: Ed25519.PublicKey,
-        _ timestamp: Timestamp,
-        _ transactionID: UInt64,
-        _ flags: UInt8,
-        _ message: KademliaMessage
-    ) -> [UInt8] {
-        var writer = WireWriter(capacity: 256)
-        writer.write(raw: sender.rawRepresentation)
-        writer.write(timestamp.millisecondsSinceEpoch)
-        writer.write(transactionID)
-        writer.write(flags)
-        message.encode(to: &writer)
-        return writer.bytes
-    }
-
     public var isSignatureValid: Bool {
         sender.isValidSignature(
             signature,
-            for: SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message),
+            for: DHTMessageBody.encode(sender, timestamp, transactionID, flags, message),
             domain: .dhtMessage
         )
     }
 
     /// The datagram bytes.
     public func datagram() -> [UInt8] {
-        var payload = SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message)
-        payload.append(contentsOf: signature.rawRepresentation)
-        return Frame(type: SignedMessage.frameType, payload: payload).encoded()
+        DHTMessageBody.frame(
+            type: SignedMessage.frameType,
+            body: DHTMessageBody.encode(sender, timestamp, transactionID, flags, message),
+            authenticator: signature.rawRepresentation
+        )
     }
 
     /// Decodes a datagram without checking the signature (the node checks it, and counts failures).

@@ -45,27 +45,28 @@ public struct TaggedMessage: Hashable, Sendable {
         flags: UInt8
     ) -> [UInt8] {
         let timestamp = Timestamp(nanosecondsSinceEpoch: now.millisecondsSinceEpoch * 1_000_000)
-        var payload = SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message)
+        var payload = DHTMessageBody.encode(sender, timestamp, transactionID, flags, message)
         let bodyCount = payload.count
         payload.append(contentsOf: recipient.rawRepresentation)
         let tag = key.tag(payload)
         payload.removeLast(payload.count - bodyCount)
-        payload.append(contentsOf: tag)
-        return Frame(type: frameType, payload: payload).encoded()
+        return DHTMessageBody.frame(type: frameType, body: payload, authenticator: tag)
     }
 
     /// Whether the tag is the one `key` gives for this message addressed to `recipient`; constant-time.
     func isTagValid(recipient: Ed25519.PublicKey, key: PairKey) -> Bool {
-        var input = SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message)
+        var input = DHTMessageBody.encode(sender, timestamp, transactionID, flags, message)
         input.append(contentsOf: recipient.rawRepresentation)
         return ConstantTime.equals(key.tag(input), tag)
     }
 
     /// The datagram bytes, tag as held (the sending path is `datagram(_:transactionID:from:to:key:now:flags:)`).
     public func datagram() -> [UInt8] {
-        var payload = SignedMessage.signedBytes(sender, timestamp, transactionID, flags, message)
-        payload.append(contentsOf: tag)
-        return Frame(type: TaggedMessage.frameType, payload: payload).encoded()
+        DHTMessageBody.frame(
+            type: TaggedMessage.frameType,
+            body: DHTMessageBody.encode(sender, timestamp, transactionID, flags, message),
+            authenticator: tag
+        )
     }
 
     /// Decodes a datagram without checking the tag (the node checks it, and counts failures).

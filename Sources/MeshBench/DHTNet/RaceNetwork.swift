@@ -155,9 +155,7 @@ final class RaceNetwork: Sendable {
     func memory() -> [Memory] {
         peers.map { peer in
             func kibibytes(_ file: String, _ field: String) -> Double {
-                let text = (try? String(contentsOfFile: "/proc/\(peer.pid)/\(file)", encoding: .utf8)) ?? ""
-                let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-                return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+                Double(IdleProbe.kiB(IdleProbe.readProcFile("/proc/\(peer.pid)/\(file)"), field))
             }
             return Memory(
                 rss: kibibytes("status", "VmRSS") / 1024,
